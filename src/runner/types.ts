@@ -29,6 +29,8 @@ export interface AttemptHandle {
   windowId: string | null;
   /** tmux session id (`$3`), tmux only. */
   sessionId: string | null;
+  /** tmux only: the `wait-for` channel the attempt script signals once its exit-code file is in place. */
+  channel?: string;
   /** Epoch ms when the attempt started. */
   startedAt: number;
   attemptDir: string;

@@ -29,7 +29,7 @@ export interface Task {
   line: number;
   /** Key of the parent task or group (from the ID: `2.1` → `2`), or null. */
   parentKey: string | null;
-  /** Keys of direct children (tasks), in file order. */
+  /** Keys of direct children (tasks, or a heading group such as `#### 1.1` under task `1`), in file order. */
   childKeys: string[];
   /** Lines that belong to the task (indented bullets, paragraphs), verbatim, without the line terminator. */
   details: string[];
@@ -51,6 +51,9 @@ export interface Group {
   title: string;
   /** 1-based line number of the heading. */
   line: number;
+  /** Key of the enclosing task or group (`#### 1.1` under `### 1.`), or null for a top-level group. */
+  parentKey: string | null;
+  /** Keys of direct children (tasks or groups), in file order. */
   childKeys: string[];
 }
 
@@ -120,4 +123,6 @@ export interface Plan {
   ignored: IgnoredLine[];
   warnings: string[];
   waves: { id: string; tasks: string[] }[];
+  /** The options the plan was made with (defaults filled in); nextRunnable reads includeOptional. */
+  options: Required<PlanOptions>;
 }

@@ -1,0 +1,330 @@
+// The orchestrator: one XState v5 machine that runs a spec's dispatch units one at a time.
+// It declares states, guards, actions, delays and actor names only; src/actors implements the actors
+// and src/cli/run.ts joins them with .provide(). No file, process or tmux code is imported here.
+import { assign, fromPromise, setup } from "xstate";
+
+/** The unit the machine is working on: enough to name it in events, logs and the state file. */
+export interface UnitRef {
+  key: string;
+  id: string;
+  title: string;
+}
+
+/** What the planner (re-reading tasks.md and the state) says comes next. */
+export type PlannerOutput =
+  | { kind: "next"; unit: UnitRef; pending: number }
+  | { kind: "complete" }
+  | { kind: "blocked"; pending: number; reason: string };
+
+/** Which backend runs a unit, and why (`default`: --backend; `llm`/`cache`: an assignment; `fallback`: a bad reply). */
+export interface Assignment {
+  backend: string;
+  type?: string;
+  ownerAgent?: string;
+  source: "default" | "llm" | "cache" | "fallback";
+}
+
+/** A started attempt, as the session actor needs it. `handle` is the runner's plain-data AttemptHandle. */
+export interface Dispatched {
+  attempt: number;
+  outLog: string;
+  handle: unknown;
+}
+
+/** How an attempt ended, as judged from the agent's final message and exit. */
+export type AttemptOutcome =
+  | { kind: "done"; message: string; exitCode: number | null }
+  | { kind: "halt"; message: string; exitCode: number | null }
+  | { kind: "failed"; reason: string; message: string; exitCode: number | null }
+  | { kind: "interrupted"; reason: string };
+
+/** What the recorder reports back after writing state, progress and checkboxes. */
+export interface RecordOutput {
+  /** Units still not done (and runnable or blocked) after this recording. */
+  pending: number;
+}
+
+/** Why a run halted (exit 2), or "error" for an actor failure (exit by error type). */
+export type HaltReason = "agent-halt" | "attempts-exhausted" | "blocked" | "error";
+
+/** Input of a run: limits, the delay (ms), and counters carried over from the state file. */
+export interface OrchestratorInput {
+  maxIterations: number;
+  maxAttempts: number;
+  /** Delay between units, ms. */
+  delayMs: number;
+  /** Attempts already made per unit key (resumed from the state file). */
+  attempts?: Record<string, number>;
+}
+
+export interface OrchestratorContext {
+  maxIterations: number;
+  maxAttempts: number;
+  delayMs: number;
+  /** Dispatches made by this run (the iteration limit counts these). */
+  iteration: number;
+  attempts: Record<string, number>;
+  unit: UnitRef | null;
+  assignment: Assignment | null;
+  dispatched: Dispatched | null;
+  outcome: AttemptOutcome | null;
+  pending: number;
+  haltReason: HaltReason | null;
+  haltDetail: string | null;
+  error: unknown;
+  stopRequested: boolean;
+}
+
+/** Events from outside: STOP asks for a clean stop (Ctrl-C, SIGTERM, SIGHUP). */
+export type OrchestratorEvent = { type: "STOP" };
+
+/** Input of the dispatcher and of the recorder. */
+export interface AttemptInput {
+  unit: UnitRef;
+  assignment: Assignment;
+  attempt: number;
+  iteration: number;
+}
+
+/** Placeholder for an actor that src/actors provides; running without it is a programming error. */
+/** Input of the planner: attempts so far, so it can say which unit is next. */
+export interface PlannerInput {
+  attempts: Record<string, number>;
+}
+
+/** Input of the session actor: the attempt to wait for, and whether a stop was asked for while it started. */
+export type SessionInput = AttemptInput & { dispatched: Dispatched; stopRequested: boolean };
+
+/** Input of the recorder: the attempt and how it ended. */
+export type RecordInput = AttemptInput & { outcome: AttemptOutcome };
+
+const notProvided = <TOutput, TInput>(name: string) =>
+  fromPromise<TOutput, TInput>(async () => {
+    throw new Error(`actor ${name} was not provided`);
+  });
+
+/** The error of an `xstate.error.actor.*` event, for onError params. */
+const errorOf = ({ event }: { event: { error: unknown } }): unknown => event.error;
+
+const attemptsOf = (context: OrchestratorContext) => (context.unit ? (context.attempts[context.unit.key] ?? 0) : 0);
+
+export const orchestratorMachine = setup({
+  types: {
+    context: {} as OrchestratorContext,
+    events: {} as OrchestratorEvent,
+    input: {} as OrchestratorInput,
+  },
+  actors: {
+    planner: notProvided<PlannerOutput, PlannerInput>("planner"),
+    assigner: notProvided<Assignment, { unit: UnitRef }>("assigner"),
+    dispatcher: notProvided<Dispatched, AttemptInput>("dispatcher"),
+    session: notProvided<AttemptOutcome, SessionInput>("session"),
+    recorder: notProvided<RecordOutput, RecordInput>("recorder"),
+  },
+  guards: {
+    planComplete: (_, output: PlannerOutput) => output.kind === "complete",
+    planBlocked: (_, output: PlannerOutput) => output.kind === "blocked",
+    iterationLimitReached: ({ context }) => context.iteration >= context.maxIterations,
+    nextUnitAttemptsUsedUp: ({ context }, output: PlannerOutput) =>
+      output.kind === "next" && (context.attempts[output.unit.key] ?? 0) >= context.maxAttempts,
+    outcomeIsHalt: ({ context }) => context.outcome?.kind === "halt",
+    stopRequested: ({ context }) => context.stopRequested,
+    attemptsUsedUp: ({ context }) =>
+      (context.outcome?.kind === "failed" || context.outcome?.kind === "interrupted") &&
+      attemptsOf(context) >= context.maxAttempts,
+    nothingPending: (_, output: RecordOutput) => output.pending === 0,
+  },
+  actions: {
+    selectUnit: assign((_, output: PlannerOutput) =>
+      output.kind === "next" ? { unit: output.unit, pending: output.pending, outcome: null, dispatched: null, assignment: null } : {},
+    ),
+    haltBlocked: assign((_, output: PlannerOutput) => ({
+      haltReason: "blocked" as const,
+      haltDetail: output.kind === "blocked" ? output.reason : null,
+      pending: output.kind === "blocked" ? output.pending : 0,
+    })),
+    haltAttemptsOfNext: assign(({ context }, output: PlannerOutput) => ({
+      unit: output.kind === "next" ? output.unit : context.unit,
+      haltReason: "attempts-exhausted" as const,
+      haltDetail: output.kind === "next" ? `unit ${output.unit.id} used up its ${context.maxAttempts} attempts` : null,
+    })),
+    haltAttempts: assign(({ context }) => ({
+      haltReason: "attempts-exhausted" as const,
+      haltDetail: `unit ${context.unit?.id} used up its ${context.maxAttempts} attempts`,
+    })),
+    haltAgent: assign(({ context }) => ({
+      haltReason: "agent-halt" as const,
+      haltDetail: `the agent asked for a human on unit ${context.unit?.id}`,
+    })),
+    haltError: assign((_, error: unknown) => ({
+      haltReason: "error" as const,
+      haltDetail: error instanceof Error ? error.message : String(error),
+      error,
+    })),
+    setAssignment: assign((_, assignment: Assignment) => ({ assignment })),
+    countAttempt: assign(({ context }) => {
+      const key = context.unit?.key ?? "";
+      return {
+        iteration: context.iteration + 1,
+        attempts: { ...context.attempts, [key]: (context.attempts[key] ?? 0) + 1 },
+      };
+    }),
+    setDispatched: assign((_, dispatched: Dispatched) => ({ dispatched })),
+    failDispatch: assign((_, error: unknown) => ({
+      outcome: {
+        kind: "failed" as const,
+        reason: `could not start the agent: ${error instanceof Error ? error.message : String(error)}`,
+        message: "",
+        exitCode: null,
+      },
+    })),
+    setOutcome: assign((_, outcome: AttemptOutcome) => ({ outcome })),
+    failSession: assign((_, error: unknown) => ({
+      outcome: {
+        kind: "failed" as const,
+        reason: `lost track of the agent: ${error instanceof Error ? error.message : String(error)}`,
+        message: "",
+        exitCode: null,
+      },
+    })),
+    setPending: assign((_, output: RecordOutput) => ({ pending: output.pending })),
+    requestStop: assign({ stopRequested: true }),
+  },
+  delays: {
+    unitDelay: ({ context }) => context.delayMs,
+  },
+}).createMachine({
+  id: "orchestrator",
+  context: ({ input }) => ({
+    maxIterations: input.maxIterations,
+    maxAttempts: input.maxAttempts,
+    delayMs: input.delayMs,
+    iteration: 0,
+    attempts: { ...(input.attempts ?? {}) },
+    unit: null,
+    assignment: null,
+    dispatched: null,
+    outcome: null,
+    pending: 0,
+    haltReason: null,
+    haltDetail: null,
+    error: null,
+    stopRequested: false,
+  }),
+  initial: "idle",
+  states: {
+    idle: {
+      on: { STOP: { target: "stopped", actions: "requestStop" } },
+      invoke: {
+        id: "planner",
+        src: "planner",
+        input: ({ context }) => ({ attempts: context.attempts }),
+        onDone: [
+          { guard: { type: "planComplete", params: ({ event }) => event.output }, target: "complete" },
+          {
+            guard: { type: "planBlocked", params: ({ event }) => event.output },
+            target: "halted",
+            actions: { type: "haltBlocked", params: ({ event }) => event.output },
+          },
+          { guard: "iterationLimitReached", target: "limitReached" },
+          {
+            guard: { type: "nextUnitAttemptsUsedUp", params: ({ event }) => event.output },
+            target: "halted",
+            actions: { type: "haltAttemptsOfNext", params: ({ event }) => event.output },
+          },
+          { target: "assigning", actions: { type: "selectUnit", params: ({ event }) => event.output } },
+        ],
+        onError: { target: "failed", actions: { type: "haltError", params: errorOf } },
+      },
+    },
+    assigning: {
+      tags: ["busy"],
+      on: { STOP: { target: "stopped", actions: "requestStop" } },
+      invoke: {
+        id: "assigner",
+        src: "assigner",
+        input: ({ context }) => ({ unit: context.unit! }),
+        onDone: { target: "dispatching", actions: { type: "setAssignment", params: ({ event }) => event.output } },
+        onError: { target: "failed", actions: { type: "haltError", params: errorOf } },
+      },
+    },
+    dispatching: {
+      tags: ["busy", "agent"],
+      entry: "countAttempt",
+      on: { STOP: { actions: "requestStop" } },
+      invoke: {
+        id: "dispatcher",
+        src: "dispatcher",
+        input: ({ context }) => ({
+          unit: context.unit!,
+          assignment: context.assignment!,
+          attempt: attemptsOf(context),
+          iteration: context.iteration,
+        }),
+        onDone: { target: "waiting", actions: { type: "setDispatched", params: ({ event }) => event.output } },
+        onError: { target: "recording", actions: { type: "failDispatch", params: errorOf } },
+      },
+    },
+    waiting: {
+      tags: ["busy", "agent"],
+      on: { STOP: { actions: "requestStop" } },
+      invoke: {
+        id: "session",
+        src: "session",
+        input: ({ context }) => ({
+          unit: context.unit!,
+          assignment: context.assignment!,
+          attempt: attemptsOf(context),
+          iteration: context.iteration,
+          dispatched: context.dispatched!,
+          stopRequested: context.stopRequested,
+        }),
+        onDone: { target: "recording", actions: { type: "setOutcome", params: ({ event }) => event.output } },
+        onError: { target: "recording", actions: { type: "failSession", params: errorOf } },
+      },
+    },
+    recording: {
+      tags: ["busy"],
+      on: { STOP: { actions: "requestStop" } },
+      invoke: {
+        id: "recorder",
+        src: "recorder",
+        input: ({ context }) => ({
+          unit: context.unit!,
+          assignment: context.assignment!,
+          attempt: attemptsOf(context),
+          iteration: context.iteration,
+          outcome: context.outcome!,
+        }),
+        onDone: [
+          { guard: "outcomeIsHalt", target: "halted", actions: "haltAgent" },
+          { guard: "stopRequested", target: "stopped" },
+          { guard: "attemptsUsedUp", target: "halted", actions: "haltAttempts" },
+          {
+            guard: { type: "nothingPending", params: ({ event }) => event.output },
+            target: "complete",
+            actions: { type: "setPending", params: ({ event }) => event.output },
+          },
+          { guard: "iterationLimitReached", target: "limitReached", actions: { type: "setPending", params: ({ event }) => event.output } },
+          { target: "sleeping", actions: { type: "setPending", params: ({ event }) => event.output } },
+        ],
+        onError: { target: "failed", actions: { type: "haltError", params: errorOf } },
+      },
+    },
+    sleeping: {
+      on: { STOP: { target: "stopped", actions: "requestStop" } },
+      after: { unitDelay: "idle" },
+    },
+    complete: { type: "final" },
+    halted: { type: "final" },
+    limitReached: { type: "final" },
+    stopped: { type: "final" },
+    failed: { type: "final" },
+  },
+});
+
+/** The machine's type, for `.provide()` and tests. */
+export type OrchestratorMachine = typeof orchestratorMachine;
+
+/** Final state names and the run outcome each stands for. */
+export type FinalState = "complete" | "halted" | "limitReached" | "stopped" | "failed";

@@ -1,0 +1,68 @@
+// Binds the machine's named actors to their implementations for one run (used with machine.provide()).
+import { fromPromise } from "xstate";
+import type {
+  Assignment,
+  AttemptInput,
+  AttemptOutcome,
+  Dispatched,
+  PlannerInput,
+  PlannerOutput,
+  RecordInput,
+  RecordOutput,
+  SessionInput,
+  UnitRef,
+} from "../../machines/orchestrator.ts";
+import type { DispatchUnit } from "../spec/types.ts";
+import { dispatchAttempt } from "./dispatcher.ts";
+import { readPlan } from "./plan-reader.ts";
+import { recordAttempt } from "./recorder.ts";
+import type { RunContext } from "./run-context.ts";
+import { awaitAttempt } from "./session.ts";
+
+const refOf = (unit: DispatchUnit): UnitRef => ({ key: unit.key, id: unit.id, title: unit.title });
+
+/** Why nothing can run although units are pending: which units wait for what. */
+function blockedReason(pending: DispatchUnit[], doneKeys: Set<string>): string {
+  const waits = pending.slice(0, 3).map((u) => `${u.id} waits for ${u.dependsOn.filter((d) => !doneKeys.has(d)).join(", ") || "?"}`);
+  return `no unit can run: ${waits.join("; ")}${pending.length > 3 ? ` (and ${pending.length - 3} more)` : ""}`;
+}
+
+/**
+ * The actors of one run. The planner keeps the units of its latest plan so that the dispatcher and the
+ * recorder work on exactly the unit it chose (with its sub-tasks as read at that moment).
+ */
+export function provideActors(context: RunContext) {
+  const units = new Map<string, DispatchUnit>();
+  const unitOf = (ref: UnitRef): DispatchUnit => {
+    const unit = units.get(ref.key);
+    if (!unit) throw new Error(`unit ${ref.key} is not in the current plan`);
+    return unit;
+  };
+  return {
+    planner: fromPromise<PlannerOutput, PlannerInput>(async () => {
+      const view = readPlan(context.paths.tasksFile, context.planOptions, context.store.get().completed);
+      units.clear();
+      for (const unit of view.plan.units) units.set(unit.key, unit);
+      if (view.pending.length === 0) return { kind: "complete" };
+      if (!view.next) {
+        const doneKeys = new Set([...context.store.get().completed, ...view.plan.units.filter((u) => u.done).map((u) => u.key)]);
+        return { kind: "blocked", pending: view.pending.length, reason: blockedReason(view.pending, doneKeys) };
+      }
+      const position = view.counted.length - view.pending.length + 1;
+      const next = view.next;
+      context.report({ type: "unit-next", unitId: next.id, title: next.title, position, total: view.counted.length });
+      return { kind: "next", unit: refOf(next), pending: view.pending.length };
+    }),
+    assigner: fromPromise<Assignment, { unit: UnitRef }>(async ({ input }) => {
+      const cached = context.store.get().assignments[input.unit.key];
+      if (cached && cached.backend === context.backend) {
+        return { backend: cached.backend, type: cached.type, ownerAgent: cached.owner_agent, source: "cache" };
+      }
+      context.adapterFor(context.backend);
+      return { backend: context.backend, source: "default" };
+    }),
+    dispatcher: fromPromise<Dispatched, AttemptInput>(({ input }) => dispatchAttempt(context, unitOf(input.unit), input)),
+    session: fromPromise<AttemptOutcome, SessionInput>(({ input, signal }) => awaitAttempt(context, input, signal)),
+    recorder: fromPromise<RecordOutput, RecordInput>(({ input }) => recordAttempt(context, unitOf(input.unit), input)),
+  };
+}

@@ -1,0 +1,80 @@
+// The recorder actor's work: write an attempt's result to the state file, tasks.md and the progress log.
+import type { RecordInput, RecordOutput } from "../../machines/orchestrator.ts";
+import type { DispatchUnit } from "../spec/types.ts";
+import { writeMarks, type MarkChange } from "../spec/writeback.ts";
+import { appendProgress } from "../store/progress.ts";
+import { warnWriteback } from "./dispatcher.ts";
+import { readPlan } from "./plan-reader.ts";
+import type { RunContext } from "./run-context.ts";
+
+const STATUS_WORD = { done: "Completed", halt: "Halted", failed: "Failed", interrupted: "Interrupted" } as const;
+
+/** Checkbox changes after an attempt: `[x]` for the unit and its sub-tasks when done, else `[-]` back to `[ ]`. */
+export function endMarks(unit: DispatchUnit, done: boolean): MarkChange[] {
+  const tasks = [...(unit.task ? [unit.task] : []), ...(done ? unit.subtasks : unit.task ? [] : unit.subtasks)];
+  return tasks.map((t) =>
+    done
+      ? { key: t.key, id: t.id, title: t.title, to: "x", onlyIf: [" ", "-", "~"] }
+      : { key: t.key, id: t.id, title: t.title, to: t.mark === "-" ? " " : t.mark, onlyIf: ["-"] },
+  );
+}
+
+/**
+ * Record how an attempt ended: the state file first (the record a resumed run trusts), then the checkboxes,
+ * then the progress log. Returns how many units are still pending. Throws WriteError when the state or
+ * progress file cannot be written.
+ */
+export async function recordAttempt(context: RunContext, unit: DispatchUnit, input: RecordInput): Promise<RecordOutput> {
+  const { outcome } = input;
+  const status = outcome.kind;
+  const endedAt = new Date();
+  let durationMs = 0;
+  let log = "";
+  const reason = outcome.kind === "failed" || outcome.kind === "interrupted" ? outcome.reason : null;
+  context.store.update((state) => {
+    const record = state.attempts[unit.key]?.find((a) => a.n === input.attempt && a.status === "running");
+    if (record) {
+      durationMs = Math.max(0, endedAt.getTime() - Date.parse(record.started_at));
+      log = record.log;
+      record.status = status;
+      record.reason = reason;
+      record.ended_at = endedAt.toISOString();
+      record.duration_ms = durationMs;
+      record.exit_code = "exitCode" in outcome ? outcome.exitCode : null;
+    }
+    state.current = null;
+    if (status === "done") {
+      const keys = new Set(state.completed);
+      for (const key of [unit.key, ...unit.subtasks.map((t) => t.key)]) {
+        if (!keys.has(key)) state.completed.push(key);
+        keys.add(key);
+      }
+    }
+    if (status === "halt") {
+      state.halted = true;
+      state.halted_task = unit.key;
+      state.halted_reason = "agent-halt";
+      state.halted_at = endedAt.toISOString();
+    }
+  });
+  if (context.writeback) {
+    await writeMarks(context.paths.tasksFile, endMarks(unit, status === "done")).catch((error: unknown) => warnWriteback(context, error));
+  }
+  const message = outcome.kind === "interrupted" ? "" : outcome.message;
+  appendProgress(context.paths.progressFile, {
+    iteration: context.store.get().attempts[unit.key]?.find((a) => a.n === input.attempt)?.iteration ?? input.iteration,
+    unitId: unit.id,
+    title: unit.title,
+    status: reason ? `${STATUS_WORD[status]} (${reason.split("\n")[0]})` : STATUS_WORD[status],
+    attempt: input.attempt,
+    maxAttempts: context.maxAttempts,
+    backend: input.assignment.backend,
+    time: endedAt.toISOString(),
+    durationMs,
+    log,
+    message,
+  });
+  context.report({ type: "attempt-finished", unitId: unit.id, attempt: input.attempt, status, durationMs, reason: reason ?? "", log });
+  const view = readPlan(context.paths.tasksFile, context.planOptions, context.store.get().completed);
+  return { pending: view.pending.length };
+}

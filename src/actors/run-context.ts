@@ -1,0 +1,46 @@
+// What the machine's actors share during one run: resolved paths, options, the state store, the runner,
+// the backends, and a callback that reports progress to whoever shows it (the CLI).
+import type { AgentAdapter } from "../agents/types.ts";
+import type { SessionRunner } from "../runner/types.ts";
+import type { PlanOptions } from "../spec/types.ts";
+import type { StateStore } from "../store/state.ts";
+
+/** Files and folders of one run (absolute paths). */
+export interface RunPaths {
+  specDir: string;
+  specName: string;
+  tasksFile: string;
+  requirementsFile: string | null;
+  designFile: string | null;
+  stateFile: string;
+  progressFile: string;
+  /** Per-attempt folders live here (`<unit>/<n>/`). */
+  attemptsDir: string;
+  workdir: string;
+}
+
+/** Something worth showing while a run goes on. Times in epoch ms, durations in ms. */
+export type RunEvent =
+  | { type: "unit-next"; unitId: string; title: string; position: number; total: number }
+  | { type: "unit-started"; unitId: string; attempt: number; maxAttempts: number; backend: string; where: string; log: string }
+  | { type: "attempt-finished"; unitId: string; attempt: number; status: "done" | "halt" | "failed" | "interrupted"; durationMs: number; reason: string; log: string }
+  | { type: "spec-changed"; detail: string }
+  | { type: "warning"; message: string };
+
+/** The shared dependencies of the actors of one run. */
+export interface RunContext {
+  paths: RunPaths;
+  planOptions: PlanOptions;
+  maxAttempts: number;
+  /** Write checkboxes back to tasks.md (`[-]` while running, `[x]` when done). */
+  writeback: boolean;
+  store: StateStore;
+  runner: SessionRunner;
+  /** The default backend (--backend). */
+  backend: string;
+  /** The adapter for a backend name; throws UsageError for an unknown one. */
+  adapterFor(backend: string): AgentAdapter;
+  /** Aborts when the user asked the run to stop (Ctrl-C, SIGTERM, SIGHUP). */
+  stopSignal: AbortSignal;
+  report(event: RunEvent): void;
+}

@@ -1,0 +1,39 @@
+// What a backend adapter is: pure builders for one attempt's command line and a parser for its output.
+import type { AttemptExit } from "../runner/types.ts";
+
+/** Everything an adapter may need to build one attempt's launch. */
+export interface LaunchRequest {
+  /** The unit's task ID (e.g. `2` or `13.4#2` for a repeated ID). */
+  taskId: string;
+  specDir: string;
+  workdir: string;
+  attempt: number;
+  /** File holding the prompt, byte for byte. */
+  promptFile: string;
+}
+
+/** How to start the agent: argv without a shell, added environment, and whether the prompt goes to stdin. */
+export interface AgentLaunch {
+  argv: string[];
+  env: Record<string, string>;
+  /** "prompt": the prompt file is the agent's stdin (then closed); "none": stdin is /dev/null. */
+  stdin: "prompt" | "none";
+}
+
+/** What the agent said, parsed from its output files. */
+export interface AgentReply {
+  /** The agent's final message, where the completion and halt markers are looked for. */
+  finalMessage: string;
+  sessionId: string | null;
+  /** Errors the agent or its CLI reported (API errors, stderr on failure). */
+  errors: string[];
+}
+
+/** A backend: data plus pure builders; it spawns nothing. */
+export interface AgentAdapter {
+  readonly name: string;
+  /** Build the launch for one attempt. Throws UsageError when a required option is missing. */
+  buildLaunch(request: LaunchRequest): AgentLaunch;
+  /** Read the attempt's stdout/stderr files (streaming; never the whole output in memory) into a reply. */
+  parseReply(outLog: string, errLog: string, exit: AttemptExit): Promise<AgentReply>;
+}

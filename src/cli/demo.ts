@@ -1,0 +1,59 @@
+// `seqorch demo`: runs a small bundled spec in a temporary folder with the built-in demo agent.
+import { defineCommand } from "citty";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runDemoAgent } from "../demo/demo-agent.ts";
+import { selfCommand } from "../demo/self-command.ts";
+import design from "../demo/spec/design.md" with { type: "text" };
+import requirements from "../demo/spec/requirements.md" with { type: "text" };
+import tasks from "../demo/spec/tasks.md" with { type: "text" };
+import { log } from "../log.ts";
+import { runSpec } from "../run-spec.ts";
+import { createLineReporter, printSummary } from "./run-reporter.ts";
+import { parseRunOptions, rejectUnknown } from "./run-options.ts";
+import { stopSignal } from "./stop-signal.ts";
+
+const demoArgs = {
+  tmux: { type: "boolean", description: "Show each unit in a tmux window when tmux is there (--no-tmux: never)", default: true },
+  "tmux-socket": { type: "string", description: "tmux server socket name (tmux -L)", valueHint: "NAME" },
+  delay: { type: "string", description: "Seconds between units (default 1)", valueHint: "S" },
+  dir: { type: "string", description: "Folder to create the demo project in (default: a new temporary folder)", valueHint: "DIR" },
+} as const;
+
+export const demoCommand = defineCommand({
+  meta: { name: "demo", description: "Run a bundled example spec with a built-in demo agent (no agent CLI or API key needed)" },
+  args: demoArgs,
+  async run({ args }) {
+    rejectUnknown(args as Record<string, unknown>, demoArgs);
+    const root = args.dir ?? mkdtempSync(join(tmpdir(), "seqorch-demo-"));
+    const specDir = join(root, ".kiro", "specs", "hello-cli");
+    mkdirSync(specDir, { recursive: true });
+    writeFileSync(join(specDir, "requirements.md"), requirements);
+    writeFileSync(join(specDir, "design.md"), design);
+    writeFileSync(join(specDir, "tasks.md"), tasks);
+    log.box(`seqorch demo\nProject: ${root}\nSpec: ${specDir}`);
+    const options = parseRunOptions({
+      _: [],
+      spec: specDir,
+      delay: args.delay ?? "1",
+      backend: "command",
+      "agent-command": selfCommand(["demo-agent"]),
+      "tmux-session": "seqorch-demo",
+      "tmux-socket": args["tmux-socket"],
+      tmux: args.tmux,
+    });
+    if (options.tmux) log.info(`Watch the agents: tmux ${options.tmuxSocket ? `-L ${options.tmuxSocket} ` : ""}attach -t seqorch-demo`);
+    const result = await runSpec(options, createLineReporter(), stopSignal());
+    if (result.final === "failed") throw result.error;
+    printSummary(result, `seqorch run --spec ${specDir} --backend command --agent-command '<your agent>'`);
+    log.info(`Look at ${join(specDir, "tasks.md")} (ticked), ${result.paths.progressFile}, and ${join(root, "demo-output")}.`);
+    return result.exitCode;
+  },
+});
+
+/** Hidden: the demo agent itself (started by the demo run through --agent-command). */
+export const demoAgentCommand = defineCommand({
+  meta: { name: "demo-agent", description: "The built-in demo agent (used by seqorch demo)", hidden: true },
+  run: () => runDemoAgent(),
+});

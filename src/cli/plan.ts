@@ -1,0 +1,68 @@
+// `seqorch plan`: what a run would do, without running anything.
+import { defineCommand } from "citty";
+import { join } from "node:path";
+import { readPlan } from "../actors/plan-reader.ts";
+import { locateSpec } from "../spec/locate.ts";
+import { loadState } from "../store/state.ts";
+import { rejectUnknown, requireSpec } from "./run-options.ts";
+
+const planArgs = {
+  spec: { type: "string", description: "Spec folder (the one holding tasks.md)", valueHint: "DIR", required: false },
+  json: { type: "boolean", description: "Print one JSON object", default: false },
+  "include-optional": { type: "boolean", description: "Plan optional tasks too", default: false },
+  "state-file": { type: "string", description: "State file whose completed units are left out (default <spec>/SEQUENTIAL_STATE.json)", valueHint: "FILE" },
+} as const;
+
+export const planCommand = defineCommand({
+  meta: { name: "plan", description: "Show the dispatch units a run would execute, in order" },
+  args: planArgs,
+  run({ args }) {
+    rejectUnknown(args as Record<string, unknown>, planArgs);
+    const spec = locateSpec(requireSpec(args.spec));
+    const completed = loadState(args["state-file"] ?? join(spec.specDir, "SEQUENTIAL_STATE.json"))?.completed ?? [];
+    const view = readPlan(spec.tasksFile, { includeOptional: args["include-optional"] }, completed);
+    const { plan } = view;
+    const units = view.pending.map((u) => ({
+      id: u.id,
+      key: u.key,
+      title: u.title,
+      kind: u.kind,
+      line: u.line,
+      dependsOn: u.dependsOn,
+      subtasks: u.subtasks.map((t) => ({ id: t.id, key: t.key, title: t.title, line: t.line })),
+    }));
+    const done = [...new Set([...plan.done, ...completed])];
+    if (args.json) {
+      console.log(
+        JSON.stringify({
+          spec: spec.specDir,
+          tasksFile: spec.tasksFile,
+          units,
+          done,
+          optional: plan.optional,
+          ignored: plan.ignored,
+          warnings: plan.warnings,
+          waves: plan.waves,
+          totalUnits: view.counted.length,
+        }),
+      );
+      return 0;
+    }
+    const out: string[] = [`Spec ${spec.specDir}: ${units.length} unit(s) to run, ${view.counted.length - units.length} done`];
+    units.forEach((u, i) => {
+      const deps = u.dependsOn.length ? `  (after ${u.dependsOn.join(", ")})` : "";
+      out.push(`  ${String(i + 1).padStart(3)}. ${u.id} ${u.title}${deps}`);
+      for (const t of u.subtasks) out.push(`         ${t.id} ${t.title}`);
+    });
+    if (done.length) out.push(`Done: ${done.join(", ")}`);
+    if (plan.optional.length) out.push(`Optional, skipped (--include-optional to run them): ${plan.optional.join(", ")}`);
+    if (plan.ignored.length) {
+      out.push("Ignored lines:");
+      for (const l of plan.ignored) out.push(`  tasks.md:${l.line}: ${l.reason}: ${l.text.trim()}`);
+    }
+    if (plan.waves.length) out.push(`Waves (shown, not used to reorder): ${plan.waves.map((w) => `${w.id}: ${w.tasks.join(" ")}`).join(" | ")}`);
+    for (const w of plan.warnings) out.push(`Warning: ${w}`);
+    console.log(out.join("\n"));
+    return 0;
+  },
+});

@@ -1,0 +1,117 @@
+// The flags of `seqorch run` (citty definitions) and the zod schema that validates them.
+import type { ArgsDef } from "citty";
+import { z } from "zod";
+import { UsageError } from "../errors.ts";
+
+/** citty definitions; every value arrives as a string or boolean and is validated by RunOptionsSchema. */
+export const runArgs = {
+  spec: { type: "string", description: "Spec folder (the one holding tasks.md), e.g. .kiro/specs/my-feature", valueHint: "DIR" },
+  delay: { type: "string", description: "Seconds to wait between units (default 5)", valueHint: "S" },
+  "max-iterations": { type: "string", description: "Stop after this many dispatches; exit 1 (default 50)", valueHint: "N" },
+  "max-attempts": { type: "string", description: "Attempts per unit before the run halts (default 3)", valueHint: "N" },
+  backend: { type: "string", description: "Backend that runs each unit (default: command)", valueHint: "NAME" },
+  "agent-command": { type: "string", description: "With --backend command: the shell command to run; the prompt arrives on stdin", valueHint: "CMD" },
+  "assign-backend": { type: "string", description: "Backend asked to assign units to agents; none: every unit uses --backend (default none)", valueHint: "NAME" },
+  "assign-opencode-agent": { type: "string", description: "opencode agent used for assignment (default gawain)", valueHint: "NAME" },
+  "tmux-session": { type: "string", description: "tmux session name (default sequential-<spec name>)", valueHint: "NAME" },
+  "tmux-socket": { type: "string", description: "tmux server socket name (tmux -L); default: your default server", valueHint: "NAME" },
+  workdir: { type: "string", description: "Where agents run (default: the repository root above .kiro/specs/<name>)", valueHint: "DIR" },
+  tmux: { type: "boolean", description: "Run each attempt in a tmux window (--no-tmux: as a direct child process; also CODEAGENT_NO_TMUX=1)", default: true },
+  "include-optional": { type: "boolean", description: "Also run optional tasks (`- [ ]*`)", default: false },
+  "state-file": { type: "string", description: "State file (default <spec>/SEQUENTIAL_STATE.json)", valueHint: "FILE" },
+  "progress-file": { type: "string", description: "Progress log (default <spec>/SEQUENTIAL_PROGRESS.md)", valueHint: "FILE" },
+  writeback: { type: "boolean", description: "Tick checkboxes in tasks.md (--no-writeback: leave tasks.md alone)", default: true },
+} as const satisfies ArgsDef;
+
+const count = (flag: string, min: number) =>
+  z.coerce
+    .number({ error: `${flag} must be a number` })
+    .refine((n) => Number.isInteger(n), `${flag} must be a whole number`)
+    .refine((n) => n >= min, `${flag} must be at least ${min}`);
+
+/** Validated options of a run. Units: delaySeconds in s. */
+export const RunOptionsSchema = z.object({
+  spec: z.string({ error: "--spec is required (the spec folder, e.g. .kiro/specs/my-feature)" }).min(1, "--spec is required"),
+  delaySeconds: z.coerce
+    .number({ error: "--delay must be a number of seconds" })
+    .refine((n) => Number.isFinite(n) && n >= 0, "--delay must be 0 or more seconds")
+    .refine((n) => n <= 86_400, "--delay must be at most 86400 seconds")
+    .default(5),
+  maxIterations: count("--max-iterations", 1).default(50),
+  maxAttempts: count("--max-attempts", 1).default(3),
+  backend: z.string().min(1).default("command"),
+  agentCommand: z.string().optional(),
+  assignBackend: z.string().default("none"),
+  assignOpencodeAgent: z.string().default("gawain"),
+  tmuxSession: z.string().min(1).optional(),
+  tmuxSocket: z.string().regex(/^[A-Za-z0-9_.-]+$/, "--tmux-socket may only hold letters, digits, _ . -").optional(),
+  workdir: z.string().min(1).optional(),
+  tmux: z.boolean().default(true),
+  includeOptional: z.boolean().default(false),
+  stateFile: z.string().min(1).optional(),
+  progressFile: z.string().min(1).optional(),
+  writeback: z.boolean().default(true),
+});
+export type RunOptions = z.infer<typeof RunOptionsSchema>;
+
+const FLAG_OF: Record<string, string> = {
+  delaySeconds: "--delay",
+  maxIterations: "--max-iterations",
+  maxAttempts: "--max-attempts",
+  tmuxSocket: "--tmux-socket",
+  spec: "--spec",
+};
+
+/** Reject flags citty accepted leniently: unknown names and stray positional words. Throws UsageError. */
+export function rejectUnknown(args: Record<string, unknown>, known: ArgsDef): void {
+  const names = new Set(Object.keys(known).flatMap((k) => [k, k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())]));
+  for (const key of Object.keys(args)) {
+    if (key === "_" || names.has(key) || names.has(key.replace(/^no-?/, "").replace(/^([A-Z])/, (c) => c.toLowerCase()))) continue;
+    throw new UsageError(`--${key}`, "unknown flag (see --help)");
+  }
+  const extra = (args._ as string[] | undefined) ?? [];
+  if (extra.length > 0) throw new UsageError(String(extra[0]), "unexpected argument (see --help)");
+}
+
+/** Turn citty's parsed args into validated RunOptions. Throws UsageError naming the flag. */
+export function parseRunOptions(args: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): RunOptions {
+  rejectUnknown(args, runArgs);
+  const get = (name: string) => args[name];
+  const noTmuxEnv = env.CODEAGENT_NO_TMUX !== undefined && !["", "0", "false"].includes(env.CODEAGENT_NO_TMUX.toLowerCase());
+  for (const [name, def] of Object.entries(runArgs)) {
+    const value = get(name);
+    if (def.type === "string" && value === "") throw new UsageError(`--${name}`, "needs a value");
+    if (def.type === "string" && typeof value === "boolean") throw new UsageError(`--${name}`, "needs a value");
+  }
+  const result = RunOptionsSchema.safeParse({
+    spec: get("spec"),
+    delaySeconds: get("delay"),
+    maxIterations: get("max-iterations"),
+    maxAttempts: get("max-attempts"),
+    backend: get("backend"),
+    agentCommand: get("agent-command"),
+    assignBackend: get("assign-backend"),
+    assignOpencodeAgent: get("assign-opencode-agent"),
+    tmuxSession: get("tmux-session"),
+    tmuxSocket: get("tmux-socket"),
+    workdir: get("workdir"),
+    tmux: get("tmux") !== false && !noTmuxEnv,
+    includeOptional: get("include-optional") === true,
+    stateFile: get("state-file"),
+    progressFile: get("progress-file"),
+    writeback: get("writeback") !== false,
+  });
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const key = String(issue.path[0] ?? "");
+    const flag = FLAG_OF[key] ?? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    throw new UsageError(flag, `${issue.message.replace(/^--[a-z-]+ /, "")} (got ${JSON.stringify(args[flag.slice(2)] ?? null)})`);
+  }
+  return result.data;
+}
+
+/** `--spec` is required; citty's own check would exit 1, so commands check it here (UsageError, exit 64). */
+export function requireSpec(spec: string | undefined): string {
+  if (!spec) throw new UsageError("--spec", "is required (the spec folder, e.g. .kiro/specs/my-feature)");
+  return spec;
+}

@@ -1,0 +1,23 @@
+// The process's stop request: SIGINT, SIGTERM and SIGHUP abort one signal that the run listens to.
+let controller: AbortController | null = null;
+let received: NodeJS.Signals | null = null;
+
+/** An AbortSignal that aborts on the first SIGINT/SIGTERM/SIGHUP; a second one exits at once. Installs the handlers once. */
+export function stopSignal(): AbortSignal {
+  if (controller) return controller.signal;
+  const ctl = new AbortController();
+  controller = ctl;
+  for (const name of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.on(name, () => {
+      if (received) process.exit(name === "SIGINT" ? 130 : 143);
+      received = name;
+      ctl.abort(name);
+    });
+  }
+  return ctl.signal;
+}
+
+/** The signal that asked the run to stop, if any. */
+export function receivedSignal(): NodeJS.Signals | null {
+  return received;
+}

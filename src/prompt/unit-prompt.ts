@@ -1,0 +1,93 @@
+// Builds the prompt one attempt of one dispatch unit receives, from the template in unit.md.
+import { relative } from "node:path";
+import type { DispatchUnit, Task } from "../spec/types.ts";
+import template from "./unit.md" with { type: "text" };
+
+/** Where the spec's files are; `null` for a file that does not exist. Absolute paths. */
+export interface PromptFiles {
+  requirements: string | null;
+  design: string | null;
+  tasks: string;
+  state: string;
+  progress: string;
+}
+
+/** Everything the prompt is made from. */
+export interface PromptInput {
+  specName: string;
+  workdir: string;
+  unit: DispatchUnit;
+  files: PromptFiles;
+  attempt: number;
+  maxAttempts: number;
+  /** One line per earlier failed attempt of this unit (reason and log path), oldest first. */
+  previousAttempts: string[];
+}
+
+/** A path as the agent should see it: relative to the workdir when inside it, `@`-prefixed. */
+function ref(workdir: string, path: string): string {
+  const rel = relative(workdir, path);
+  return `@${rel && !rel.startsWith("..") ? rel : path}`;
+}
+
+function specFiles(input: PromptInput): string {
+  const { files, workdir } = input;
+  const line = (label: string, path: string | null, missing: string) =>
+    path ? `- ${label}: ${ref(workdir, path)}` : `- ${label}: (missing: ${missing})`;
+  return [
+    line("Requirements", files.requirements, "this spec has no requirements.md; work from the task and the design"),
+    line("Design", files.design, "this spec has no design.md; work from the task and the requirements"),
+    line("Tasks", files.tasks, ""),
+    `- Run state (read only): ${ref(workdir, files.state)}`,
+    `- Progress log (read only): ${ref(workdir, files.progress)}`,
+  ].join("\n");
+}
+
+/** A task's text for the prompt: its title, details verbatim, checklist items and requirement references. */
+function taskText(task: Task, indent: string): string {
+  const out: string[] = [];
+  for (const detail of task.details) out.push(`${indent}${detail.trimEnd()}`);
+  for (const item of task.checklist) out.push(`${indent}- [${item.done ? "x" : " "}] ${item.text}`);
+  if (task.requirements.length > 0 && !task.details.some((d) => /requirement|需求|요구|требован|requisito/i.test(d))) {
+    out.push(`${indent}- Requirements: ${task.requirements.join(", ")}`);
+  }
+  return out.join("\n");
+}
+
+function taskBlock(unit: DispatchUnit): string {
+  if (!unit.task) return `Task group ${unit.id}: ${unit.title} (a heading in tasks.md; its work is the sub-tasks below).`;
+  const body = taskText(unit.task, "");
+  return body ? `${unit.id}. ${unit.title}\n${body}` : `${unit.id}. ${unit.title}`;
+}
+
+function subtaskList(unit: DispatchUnit): string {
+  if (unit.subtasks.length === 0) return "(none: the task above is the whole unit)";
+  return unit.subtasks
+    .map((t) => {
+      const body = taskText(t, "  ");
+      return body ? `- ${t.id} ${t.title}\n${body}` : `- ${t.id} ${t.title}`;
+    })
+    .join("\n");
+}
+
+/**
+ * The prompt for one attempt. Task text from tasks.md is inserted verbatim as data, in one pass,
+ * so `{{…}}` inside it is never expanded.
+ */
+export function buildUnitPrompt(input: PromptInput): string {
+  const values: Record<string, string> = {
+    TASK_ID: input.unit.id,
+    TASK_TITLE: input.unit.title,
+    SPEC_NAME: input.specName,
+    SPEC_FILES: specFiles(input),
+    TASK_BLOCK: taskBlock(input.unit),
+    SUBTASKS: subtaskList(input.unit),
+    PREVIOUS:
+      input.previousAttempts.length > 0
+        ? `\n## Earlier attempts of this unit\n${input.previousAttempts.map((p) => `- ${p}`).join("\n")}\n`
+        : "",
+    ATTEMPT: String(input.attempt),
+    MAX_ATTEMPTS: String(input.maxAttempts),
+  };
+  return template.replace(/\{\{([A-Z_]+)\}\}/g, (whole, name: string) => values[name] ?? whole);
+}

@@ -1,0 +1,155 @@
+// Runs one spec to its end: resolve paths, take the lock, load or recover the state, pick a runner,
+// run the orchestrator machine with the real actors, and write the final state.
+import { existsSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { createActor, toPromise } from "xstate";
+import { orchestratorMachine, type FinalState, type HaltReason } from "../machines/orchestrator.ts";
+import { readPlan } from "./actors/plan-reader.ts";
+import { provideActors } from "./actors/provide.ts";
+import type { RunContext, RunEvent, RunPaths } from "./actors/run-context.ts";
+import { adapterFor } from "./agents/registry.ts";
+import { SpecNotFoundError } from "./errors.ts";
+import type { RunOptions } from "./cli/run-options.ts";
+import { createDirectRunner } from "./runner/direct.ts";
+import { createTmuxRunner, tmuxAvailable } from "./runner/tmux.ts";
+import type { SessionRunner } from "./runner/types.ts";
+import { defaultSessionName, defaultWorkdir, locateSpec, sanitizeSessionName } from "./spec/locate.ts";
+import { acquireLock } from "./store/lock.ts";
+import { appendProgressNote, startProgress } from "./store/progress.ts";
+import { recoverState } from "./store/recover.ts";
+import { countedAttempts, createStateStore, emptyState, loadState } from "./store/state.ts";
+
+/** How a run ended. `exitCode`: 0 complete, 1 iteration limit, 2 halted, 130/143 stopped by a signal. */
+export interface RunResult {
+  final: FinalState;
+  exitCode: number;
+  haltReason: HaltReason | null;
+  detail: string | null;
+  unit: string | null;
+  iterations: number;
+  pending: number;
+  paths: RunPaths;
+  runner: "tmux" | "direct";
+  tmuxSession: string | null;
+  /** The error behind a `failed` run (rethrown by the caller to get its exit code). */
+  error: unknown;
+}
+
+/** Resolve every path of a run from its options. Throws SpecNotFoundError for a missing spec or workdir. */
+export function resolveRunPaths(options: Pick<RunOptions, "spec" | "workdir" | "stateFile" | "progressFile">): RunPaths {
+  const spec = locateSpec(options.spec);
+  const workdir = options.workdir ? resolve(options.workdir) : defaultWorkdir(spec.specDir);
+  if (!existsSync(workdir) || !statSync(workdir).isDirectory()) throw new SpecNotFoundError(workdir, "workdir not found (--workdir)");
+  const stateFile = resolve(options.stateFile ?? join(spec.specDir, "SEQUENTIAL_STATE.json"));
+  return {
+    specDir: spec.specDir,
+    specName: spec.name,
+    tasksFile: spec.tasksFile,
+    requirementsFile: spec.requirementsFile,
+    designFile: spec.designFile,
+    stateFile,
+    progressFile: resolve(options.progressFile ?? join(spec.specDir, "SEQUENTIAL_PROGRESS.md")),
+    attemptsDir: join(dirname(stateFile), ".seqorch", "attempts"),
+    workdir,
+  };
+}
+
+async function pickRunner(options: RunOptions, specName: string, report: (e: RunEvent) => void): Promise<SessionRunner> {
+  if (!options.tmux) return createDirectRunner();
+  if (await tmuxAvailable(options.tmuxSocket)) {
+    const sessionName = options.tmuxSession ? sanitizeSessionName(options.tmuxSession) : defaultSessionName(specName);
+    return createTmuxRunner({ sessionName, socket: options.tmuxSocket });
+  }
+  report({ type: "warning", message: "tmux is not available: running agents as direct child processes (--no-tmux)" });
+  return createDirectRunner();
+}
+
+const EXIT_OF: Record<FinalState, number> = { complete: 0, limitReached: 1, halted: 2, stopped: 130, failed: 70 };
+
+/**
+ * Run the spec described by `options` until it is complete, halted, out of iterations or stopped.
+ * Throws SpecNotFoundError, SpecParseError, StateFileError, LockHeldError, UsageError before anything runs;
+ * errors during the run end it in the `failed` state (returned, with `error`).
+ */
+export async function runSpec(options: RunOptions, report: (e: RunEvent) => void, stopSignal: AbortSignal): Promise<RunResult> {
+  const paths = resolveRunPaths(options);
+  const planOptions = { includeOptional: options.includeOptional };
+  readPlan(paths.tasksFile, planOptions, []);
+  const backendOptions = { agentCommand: options.agentCommand };
+  adapterFor(options.backend, backendOptions).buildLaunch({ taskId: "0", specDir: paths.specDir, workdir: paths.workdir, attempt: 1, promptFile: "" });
+  for (const [label, file] of [["requirements.md", paths.requirementsFile], ["design.md", paths.designFile]] as const) {
+    if (!file) report({ type: "warning", message: `${paths.specDir} has no ${label}; the prompt says so` });
+  }
+  const lock = acquireLock(`${paths.stateFile}.lock`);
+  let runner: SessionRunner | null = null;
+  try {
+    if (lock.tookOverFrom) {
+      report({ type: "warning", message: `took over the lock of a run that is gone (pid ${lock.tookOverFrom.pid}, started ${lock.tookOverFrom.since})` });
+    }
+    const loaded = loadState(paths.stateFile);
+    const store = createStateStore(paths.stateFile, loaded ?? emptyState(paths.specDir));
+    runner = await pickRunner(options, paths.specName, report);
+    const notes = await recoverState(store, runner);
+    for (const message of notes) report({ type: "warning", message });
+    const startedAt = new Date().toISOString();
+    startProgress(paths.progressFile, paths.specDir, startedAt, `pid ${process.pid}, backend ${options.backend}, runner ${runner.kind}${notes.length ? `; ${notes.join("; ")}` : ""}`);
+    const context: RunContext = {
+      paths,
+      planOptions,
+      maxAttempts: options.maxAttempts,
+      writeback: options.writeback,
+      store,
+      runner,
+      backend: options.backend,
+      adapterFor: (name) => adapterFor(name, backendOptions),
+      stopSignal,
+      report,
+    };
+    const attempts: Record<string, number> = {};
+    for (const key of Object.keys(store.get().attempts)) attempts[key] = countedAttempts(store.get(), key);
+    const actor = createActor(orchestratorMachine.provide({ actors: provideActors(context) }), {
+      input: { maxIterations: options.maxIterations, maxAttempts: options.maxAttempts, delayMs: options.delaySeconds * 1000, attempts },
+    });
+    const onStop = () => actor.send({ type: "STOP" });
+    stopSignal.addEventListener("abort", onStop, { once: true });
+    actor.start();
+    if (stopSignal.aborted) onStop();
+    await toPromise(actor);
+    stopSignal.removeEventListener("abort", onStop);
+    const snapshot = actor.getSnapshot();
+    const final = snapshot.value as FinalState;
+    const ctx = snapshot.context;
+    const endedAt = new Date().toISOString();
+    store.update((state) => {
+      state.current = null;
+      if (final === "complete") state.completed_at ??= endedAt;
+      if (final === "halted") {
+        state.halted = true;
+        state.halted_task = ctx.unit?.key ?? null;
+        state.halted_reason = ctx.haltReason;
+        state.halted_at = endedAt;
+      }
+    });
+    const detail = ctx.haltDetail ?? (final === "limitReached" ? `reached --max-iterations ${options.maxIterations}` : null);
+    appendProgressNote(paths.progressFile, `Run ended ${endedAt}: ${final}`, [
+      `Iterations this run: ${ctx.iteration}`,
+      ...(detail ? [`Reason: ${detail}`] : []),
+    ]);
+    return {
+      final,
+      exitCode: EXIT_OF[final],
+      haltReason: ctx.haltReason,
+      detail,
+      unit: ctx.unit?.id ?? null,
+      iterations: ctx.iteration,
+      pending: ctx.pending,
+      paths,
+      runner: runner.kind,
+      tmuxSession: runner.kind === "tmux" ? (options.tmuxSession ? sanitizeSessionName(options.tmuxSession) : defaultSessionName(paths.specName)) : null,
+      error: ctx.error,
+    };
+  } finally {
+    await runner?.close();
+    lock.release();
+  }
+}

@@ -1,0 +1,99 @@
+// Parent/child links from task IDs (not indentation), and heading groups for parent IDs that have no task line.
+// Rules: shared/reference/kiro-tasks-format.md, Part 2 ("Hierarchy comes from the ID").
+import type { Group, Task } from "./types.ts";
+
+/** A numbered heading that may become a group: `### 1. Title`, `#### 1.1 Title`, `## Task 2: Title`. */
+export interface HeadingCandidate {
+  id: string;
+  title: string;
+  line: number;
+}
+
+/** `5.2.1` → [`5.2`, `5`]; `38a` → []; `2.1a` → [`2`]. */
+export function ancestorIds(id: string): string[] {
+  const parts = id.split(".");
+  const out: string[] = [];
+  for (let n = parts.length - 1; n >= 1; n--) out.push(parts.slice(0, n).join("."));
+  return out;
+}
+
+/** The last entry before `line`, or else the first one after it (lists are in file order). */
+function nearest<T extends { line: number }>(list: T[], line: number): T | undefined {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((list[mid]?.line ?? 0) < line) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo > 0 ? list[lo - 1] : list[0];
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+/** A key not used yet: `id`, else `id#2`, `id#3`… Adds it to `used`. */
+export function claimKey(id: string, used: Set<string>): string {
+  let key = id;
+  for (let n = 2; used.has(key); n++) key = `${id}#${n}`;
+  used.add(key);
+  return key;
+}
+
+/**
+ * Sets parentKey / childKeys of `tasks` (file order) from their IDs. The parent of `2.1` is the task `2` (the
+ * last one before it, else the first after it); when no task line has that ID, a heading that names it becomes
+ * a group; when nothing names it, the next ancestor ID is tried (`5.2.1` → `5`), and at the top the task stands
+ * alone. Returns the groups made, in heading order. `usedKeys` holds the task keys; group keys are added.
+ */
+export function linkByIds(tasks: Task[], headings: HeadingCandidate[], usedKeys: Set<string>): Group[] {
+  const tasksById = new Map<string, Task[]>();
+  for (const task of tasks) push(tasksById, task.id, task);
+  const headingsById = new Map<string, HeadingCandidate[]>();
+  for (const heading of headings) push(headingsById, heading.id, heading);
+  const groupOf = new Map<HeadingCandidate, Group>();
+  const nodes = new Map<string, { line: number; childKeys: string[] }>(tasks.map((t) => [t.key, t]));
+
+  const adopt = (parentKey: string | null, childKey: string): void => {
+    if (parentKey !== null) nodes.get(parentKey)?.childKeys.push(childKey);
+  };
+  const groupFor = (heading: HeadingCandidate): Group => {
+    const existing = groupOf.get(heading);
+    if (existing) return existing;
+    const group: Group = {
+      key: claimKey(heading.id, usedKeys),
+      id: heading.id,
+      title: heading.title,
+      line: heading.line,
+      parentKey: null,
+      childKeys: [],
+    };
+    groupOf.set(heading, group);
+    nodes.set(group.key, group);
+    group.parentKey = parentOf(heading.id, heading.line);
+    adopt(group.parentKey, group.key);
+    return group;
+  };
+  const parentOf = (id: string, line: number): string | null => {
+    for (const ancestor of ancestorIds(id)) {
+      const task = nearest(tasksById.get(ancestor) ?? [], line);
+      if (task) return task.key;
+      const heading = nearest(headingsById.get(ancestor) ?? [], line);
+      if (heading) return groupFor(heading).key;
+    }
+    return null;
+  };
+
+  for (const task of tasks) {
+    task.parentKey = parentOf(task.id, task.line);
+    adopt(task.parentKey, task.key);
+  }
+  const lineOf = (key: string): number => nodes.get(key)?.line ?? 0;
+  for (const node of nodes.values()) {
+    if (node.childKeys.length > 1) node.childKeys.sort((a, b) => lineOf(a) - lineOf(b));
+  }
+  return [...groupOf.values()].sort((a, b) => a.line - b.line);
+}

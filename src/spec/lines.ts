@@ -1,0 +1,177 @@
+// Line classification for tasks.md: code fences, HTML comments, headings, task lines and checkbox items.
+// Lexical only (one pass, no look-back beyond fence and comment state). Rules: shared/reference/kiro-tasks-format.md, Part 2.
+import type { CheckboxMark } from "./types.ts";
+
+/** A task ID as written: `0`, `3`, `2.1`, `5.2.1`, `38a`. */
+const ID = String.raw`\d+(?:\.\d+)*[a-z]?`;
+/** What may end an ID: `.`/`:` (not followed by a digit), `**`, white space, or the end of the line. */
+const ID_END = String.raw`(\*\*[.:]?|[.:](?!\d)(?:\*\*)?|(?=[ \t])|$)`;
+/** One or more list markers (`- `, `* `, `+ `; `- - [x]` happens), then the checkbox. */
+const CHECKBOX = String.raw`(?:[-*+][ \t]+)+\[([ xX~-])\](\\?\*)?[ \t]*`;
+
+const TASK_RE = new RegExp(String.raw`^${CHECKBOX}(\*\*)?(${ID})${ID_END}[ \t]*(.*)$`);
+const CHECKBOX_RE = new RegExp(String.raw`^${CHECKBOX}(.*)$`);
+const LETTERED_RE = /^[a-zA-Z][.)][ \t]+\[([ xX~-])\](\\?\*)?[ \t]*(.*)$/;
+/** A list item that reads like a task but has no real checkbox: `- 26. …`, `- [⏭️] 6. …`, `- 1.2 …`. */
+const TASKLIKE_RE = new RegExp(
+  String.raw`^[-*+][ \t]+(?:\[[^\]]*\][ \t]*)?(?:\*\*)?(?:${ID}(?:\*\*)?[.:](?!\d)|\d+(?:\.\d+)+[ \t])[ \t]*[\p{L}\p{N}*_\x60\[]`,
+  "u",
+);
+const HEADING_RE = /^(#{1,6})(?:[ \t]+(.*?))?[ \t]*$/;
+/** `1. Title`, `1.1 Title`, `Task 2: Title`, `**3.** Title` (the text of a heading). */
+const NUMBERED_HEADING_RE = new RegExp(String.raw`^(?:task[ \t]+)?(\*\*)?(${ID})${ID_END}[ \t]*(.*)$`, "i");
+const FENCE_RE = /^(`{3,}|~{3,})/;
+
+interface Base {
+  /** 1-based line number. */
+  line: number;
+  /** The line as written, without its terminator (and without the BOM on line 1). */
+  raw: string;
+  /** Width of the leading white space, tabs counted to the next multiple of 4. */
+  indent: number;
+}
+
+/** A numbered heading: `### 1. Title`, `#### 1.1 Title`, `## Task 2: Title`. */
+export interface NumberedHeading {
+  id: string;
+  title: string;
+}
+
+/** What a line looks like, without its position. */
+type LineShape =
+  | { kind: "blank" | "code" | "comment" }
+  | { kind: "text"; text: string }
+  | { kind: "heading"; level: number; text: string; numbered: NumberedHeading | null }
+  | { kind: "task"; mark: CheckboxMark; optional: boolean; id: string; title: string }
+  | { kind: "checkbox"; mark: CheckboxMark; optional: boolean; text: string; lettered: boolean }
+  | { kind: "tasklike"; text: string };
+
+/** One line of tasks.md and what it looks like. `code` lines are inside (or delimit) a fenced block. */
+export type ClassifiedLine = Base & LineShape;
+
+/** The content of one fenced code block, for the waves JSON. */
+export interface CodeBlock {
+  /** 1-based line of the opening fence. */
+  line: number;
+  text: string;
+}
+
+/** The whole file, line by line. */
+export interface ClassifiedText {
+  lines: ClassifiedLine[];
+  codeBlocks: CodeBlock[];
+  eol: "\n" | "\r\n";
+}
+
+function indentWidth(s: string): number {
+  let width = 0;
+  for (const ch of s) width = ch === "\t" ? width + 4 - (width % 4) : width + 1;
+  return width;
+}
+
+/** Removes HTML comment spans from `line`; `<!--` inside an inline code span does not open one. */
+function stripComments(line: string, state: { inComment: boolean }): string {
+  if (!state.inComment && !line.includes("<!--")) return line;
+  let out = "";
+  let i = 0;
+  while (i < line.length) {
+    if (state.inComment) {
+      const end = line.indexOf("-->", i);
+      if (end < 0) return out;
+      state.inComment = false;
+      i = end + 3;
+      continue;
+    }
+    let start = line.indexOf("<!--", i);
+    while (start >= 0 && (line.slice(0, start).split("`").length - 1) % 2 === 1) start = line.indexOf("<!--", start + 4);
+    if (start < 0) return out + line.slice(i);
+    out += line.slice(i, start);
+    state.inComment = true;
+    i = start + 4;
+  }
+  return out;
+}
+
+function isMark(ch: string | undefined): ch is CheckboxMark {
+  return ch === " " || ch === "x" || ch === "X" || ch === "-" || ch === "~";
+}
+
+/** Classifies one visible (comment-free) line with its leading white space removed. */
+function classifyBody(body: string, indent: number): LineShape {
+  if (body === "") return { kind: "blank" };
+  const heading = indent < 4 ? HEADING_RE.exec(body) : null;
+  if (heading) {
+    const text = (heading[2] ?? "").replace(/[ \t]+#+$/, "");
+    const n = NUMBERED_HEADING_RE.exec(text);
+    const numbered = n ? { id: n[2] ?? "", title: restoreBold(n[1], n[3] ?? "", n[4] ?? "") } : null;
+    return { kind: "heading", level: heading[1]?.length ?? 1, text, numbered };
+  }
+  const task = TASK_RE.exec(body);
+  if (task && isMark(task[1])) {
+    const title = restoreBold(task[3], task[5] ?? "", (task[6] ?? "").trim());
+    return { kind: "task", mark: task[1], optional: task[2] !== undefined, id: task[4] ?? "", title };
+  }
+  const box = CHECKBOX_RE.exec(body) ?? LETTERED_RE.exec(body);
+  if (box && isMark(box[1])) {
+    return { kind: "checkbox", mark: box[1], optional: box[2] !== undefined, text: (box[3] ?? "").trim(), lettered: !/^[-*+]/.test(body) };
+  }
+  if (TASKLIKE_RE.test(body)) return { kind: "tasklike", text: body.trim() };
+  return { kind: "text", text: body };
+}
+
+/** `**1. Title**`: the `**` opened before the ID is closed at the end of the title, so put it back. */
+function restoreBold(openBold: string | undefined, idEnd: string, title: string): string {
+  const trimmed = title.trim();
+  return openBold && !idEnd.startsWith("**") && trimmed !== "" ? `**${trimmed}` : trimmed;
+}
+
+/**
+ * Splits tasks.md into classified lines (LF or CRLF, BOM dropped). Lines inside fenced code blocks
+ * (``` and ~~~) are `code`, lines wholly inside HTML comments are `comment`: neither is ever a task or heading.
+ */
+export function classifyLines(text: string): ClassifiedText {
+  const source = text.startsWith("\uFEFF") ? text.slice(1) : text;
+  const firstNewline = source.indexOf("\n");
+  const eol = firstNewline > 0 && source[firstNewline - 1] === "\r" ? "\r\n" : "\n";
+  const rawLines = source.split("\n");
+  if (rawLines.length > 1 && rawLines[rawLines.length - 1] === "") rawLines.pop();
+  const lines: ClassifiedLine[] = [];
+  const codeBlocks: CodeBlock[] = [];
+  const comment = { inComment: false };
+  let fence: { char: string; size: number; line: number; body: string[] } | null = null;
+
+  for (const [index, withCr] of rawLines.entries()) {
+    const raw = withCr.endsWith("\r") ? withCr.slice(0, -1) : withCr;
+    const line = index + 1;
+    const lead = /^[ \t]*/.exec(raw)?.[0] ?? "";
+    const indent = indentWidth(lead);
+    if (fence) {
+      const close = FENCE_RE.exec(raw.slice(lead.length));
+      if (close?.[1]?.[0] === fence.char && close[1].length >= fence.size && raw.slice(lead.length + close[1].length).trim() === "") {
+        codeBlocks.push({ line: fence.line, text: fence.body.join("\n") });
+        fence = null;
+      } else {
+        fence.body.push(raw);
+      }
+      lines.push({ kind: "code", line, raw, indent });
+      continue;
+    }
+    const wasInComment = comment.inComment;
+    const visible = stripComments(raw, comment);
+    if ((wasInComment || visible !== raw) && visible.trim() === "") {
+      lines.push({ kind: raw.trim() === "" ? "blank" : "comment", line, raw, indent });
+      continue;
+    }
+    const body = visible.trimStart();
+    const open = FENCE_RE.exec(body);
+    if (open?.[1] && !(open[1][0] === "`" && body.slice(open[1].length).includes("`"))) {
+      fence = { char: open[1][0] ?? "`", size: open[1].length, line, body: [] };
+      lines.push({ kind: "code", line, raw, indent });
+      continue;
+    }
+    const visibleIndent = indentWidth(/^[ \t]*/.exec(visible)?.[0] ?? "");
+    lines.push({ ...classifyBody(body.trimEnd(), visibleIndent), line, raw, indent: visibleIndent });
+  }
+  if (fence) codeBlocks.push({ line: fence.line, text: fence.body.join("\n") });
+  return { lines, codeBlocks, eol };
+}

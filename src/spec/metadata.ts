@@ -1,0 +1,94 @@
+// Recognised `_Key: value_` detail lines of a task (requirements, writes, reads, dependencies) and how their values split.
+// Rules: shared/reference/kiro-tasks-format.md, Part 2 ("Details").
+
+/** Which Task field a recognised key fills. */
+export type MetaKind = "requirements" | "writes" | "reads" | "dependencies";
+
+/** A recognised key line, possibly still open (`_Requirements: 1.1,` continued on the next line). */
+export interface MetaLine {
+  kind: MetaKind;
+  /** The value so far, without the wrapping `_` / `*`. */
+  value: string;
+  /** False while the opening `_` has not been closed: the next lines continue the value. */
+  closed: boolean;
+  /** Text after the closing `_` (`_writes: a.go_ and more`); non-empty keeps the line in the details too. */
+  trailing: string;
+}
+
+const KEYS: [MetaKind, string][] = [
+  [
+    "requirements",
+    "requirements?|requisitos?|requisiti|требования|需求|要件|요구사항|exigences?|anforderungen|wymagania|vereisten|gereksinimler|tələblər",
+  ],
+  ["writes", "writes"],
+  ["reads", "reads"],
+  ["dependencies", "depends[ \\t]+on|depends|dependencies|dependency|依赖|依存"],
+];
+
+const KEY_RE = new RegExp(
+  String.raw`^(?:[-*+][ \t]+)?(_|\*{1,2})?[ \t]*(${KEYS.map(([, k]) => k).join("|")})[ \t]*(_|\*{1,2})?[ \t]*[:：][ \t]*(\*{1,2})?[ \t]*(.*)$`,
+  "iu",
+);
+const KEY_KIND: [MetaKind, RegExp][] = KEYS.map(([kind, k]) => [kind, new RegExp(`^(?:${k})$`, "iu")]);
+
+/** The first closing `_` (or `*`): one that follows a non-space and is followed by a space or the end. */
+function findCloser(value: string, wrapper: string): number {
+  const re = wrapper === "_" ? /(?<=\S)_(?=\s|$)/ : /(?<=\S)\*{1,2}(?=\s|$)/;
+  return re.exec(value)?.index ?? -1;
+}
+
+function closeValue(kind: MetaKind, value: string, wrapper: string): MetaLine {
+  const at = findCloser(value, wrapper);
+  if (at < 0) return { kind, value: value.trim(), closed: wrapper !== "_", trailing: "" };
+  const rest = value.slice(at).replace(/^[_*]+/, "");
+  return { kind, value: value.slice(0, at).trim(), closed: true, trailing: rest.trim() };
+}
+
+/** Reads a detail line (leading white space removed) as a recognised key line, or null. */
+export function matchMetaLine(text: string): MetaLine | null {
+  const m = KEY_RE.exec(text);
+  if (!m) return null;
+  const key = (m[2] ?? "").trim();
+  const kind = KEY_KIND.find(([, re]) => re.test(key.replace(/[ \t]+/g, " ")))?.[0];
+  if (!kind) return null;
+  const opener = m[1] ?? "";
+  const closedBeforeColon = opener !== "" && (m[3] ?? "") !== "";
+  const value = m[5] ?? "";
+  if (opener === "" || closedBeforeColon) return { ...closeValue(kind, value, "*"), closed: true };
+  return closeValue(kind, value, opener);
+}
+
+/** Adds the next line to an open key line (`_Requirements: 3.1,` / `    9.1_`). */
+export function continueMetaLine(open: MetaLine, text: string): MetaLine {
+  const next = closeValue(open.kind, text.trim(), "_");
+  return { ...next, value: `${open.value} ${next.value}`.trim() };
+}
+
+/** `1.1, 2.3`, `[1.1, 1.2]`, `4, 20 (AC 9)`, `1.1–1.10`, free text: as written, one entry per comma. */
+export function splitRequirements(value: string): string[] {
+  const inner = value.trim().replace(/^\[(.*)\]$/s, "$1");
+  return inner
+    .split(/[,，、;；]/)
+    .map((part) => part.trim().replace(/^`(.*)`$/, "$1").trim())
+    .filter((part) => part !== "");
+}
+
+/** `go.mod, main.go, cmd/root.go`: file paths, backticks removed. */
+export function splitFiles(value: string): string[] {
+  return splitRequirements(value);
+}
+
+const DEP_ID = /^\d+(?:\.\d+)*[a-z]?$/;
+
+/**
+ * Task IDs named by a dependency value: `1, 2`, `[1.1]`, `task-3`, `Task 2.1 and 2.2`. Only tokens that look
+ * like task IDs count, so `none` and prose such as `the SDK` yield nothing.
+ */
+export function splitDependencies(value: string): string[] {
+  const ids: string[] = [];
+  for (const token of value.split(/[\s,;，、[\]()`]+/)) {
+    const id = token.replace(/^task[-_]?/i, "").replace(/[.:]$/, "");
+    if (DEP_ID.test(id) && !ids.includes(id)) ids.push(id);
+  }
+  return ids;
+}

@@ -1,0 +1,243 @@
+// Parses a Kiro tasks.md into tasks, heading groups, ignored lines and waves. Pure: text in, data out.
+// Rules: shared/reference/kiro-tasks-format.md, Part 2.
+import { ancestorIds, claimKey, linkByIds, type HeadingCandidate } from "./hierarchy.ts";
+import { classifyLines, type ClassifiedLine } from "./lines.ts";
+import { continueMetaLine, matchMetaLine, splitDependencies, splitFiles, splitRequirements, type MetaLine } from "./metadata.ts";
+import { nonTaskSections } from "./sections.ts";
+import type { CheckboxMark, Group, IgnoredLine, Task, TasksFile } from "./types.ts";
+import { readWaves } from "./waves.ts";
+
+type Line<K extends ClassifiedLine["kind"]> = Extract<ClassifiedLine, { kind: K }>;
+
+/** Where unnumbered checkbox items go in a file with no numbered task line (see `takeItem`). */
+interface Scope {
+  heading: HeadingCandidate | null;
+  group: Group | null;
+  count: number;
+}
+
+/** Builds the TasksFile line by line; one instance per parse. */
+class TasksBuilder {
+  readonly tasks: Task[] = [];
+  readonly groups: Group[] = [];
+  readonly headings: HeadingCandidate[] = [];
+  readonly ignored: IgnoredLine[] = [];
+  readonly warnings: string[] = [];
+  private readonly keys = new Set<string>();
+  private readonly firstLine = new Map<string, number>();
+  private readonly latestById = new Map<string, Task>();
+  /** Indentation of each task line and its nearest ancestor task seen so far (to attribute detail lines). */
+  private readonly layout = new Map<Task, { indent: number; up: Task | null }>();
+  private current: Task | null = null;
+  /** Owner of the previous line when it was a detail or checklist line: a paragraph continuation stays with it. */
+  private lastOwner: Task | null = null;
+  private blanks: string[] = [];
+  private openMeta: { owner: Task; meta: MetaLine; raws: string[] } | null = null;
+  // Unnumbered files only.
+  private scope: Scope = { heading: null, group: null, count: 0 };
+  private top = 0;
+  private itemIndent: number | null = null;
+
+  constructor(
+    private readonly file: string,
+    private readonly numbered: boolean,
+  ) {}
+
+  take(line: ClassifiedLine, section: string | null): void {
+    if (this.openMeta) {
+      if (line.kind === "text" && !/^[-*+][ \t]/.test(line.text)) {
+        this.openMeta.meta = continueMetaLine(this.openMeta.meta, line.text);
+        this.openMeta.raws.push(line.raw);
+        if (this.openMeta.meta.closed) this.closeMeta();
+        return;
+      }
+      this.closeMeta();
+    }
+    switch (line.kind) {
+      case "comment":
+        return;
+      case "blank":
+        if (this.current) this.blanks.push(line.raw);
+        this.lastOwner = null;
+        return;
+      case "code":
+        if (this.current) this.addDetail(this.current, line.raw);
+        return;
+      case "text":
+        return this.takeText(line);
+      case "heading":
+        return this.takeHeading(line, section);
+      case "tasklike":
+        if (this.current && line.indent > this.indentOf(this.current)) return this.addDetail(this.ownerFor(line.indent), line.raw);
+        this.ignore(line, "looks like a task but has no checkbox");
+        this.current = null;
+        this.lastOwner = null;
+        return;
+      case "task":
+        if (section !== null) return this.ignore(line, `under the heading "${section}"`);
+        this.startTask(line, line.id, line.title, line.optional, null);
+        return;
+      case "checkbox":
+        if (section !== null) return this.ignore(line, `under the heading "${section}"`);
+        if (this.numbered || line.lettered) return this.takeChecklist(line);
+        return this.takeItem(line);
+    }
+  }
+
+  private ignore(line: ClassifiedLine, reason: string): void {
+    this.ignored.push({ line: line.line, text: line.raw.trim(), reason });
+  }
+
+  private indentOf(task: Task): number {
+    return this.layout.get(task)?.indent ?? 0;
+  }
+
+  /** The task a detail line at `indent` belongs to: the current task, or the ancestor it is indented under. */
+  private ownerFor(indent: number): Task {
+    const current = this.current as Task;
+    let task: Task | null = current;
+    while (task && indent <= this.indentOf(task)) task = this.layout.get(task)?.up ?? null;
+    return task ?? current;
+  }
+
+  private addDetail(owner: Task, raw: string): void {
+    if (owner.details.length > 0) owner.details.push(...this.blanks);
+    this.blanks = [];
+    owner.details.push(raw);
+  }
+
+  private takeText(line: Line<"text">): void {
+    if (!this.current) return;
+    const continued = this.lastOwner !== null && !/^[-*+][ \t]/.test(line.text);
+    const owner = continued && this.lastOwner ? this.lastOwner : this.ownerFor(line.indent);
+    this.lastOwner = owner;
+    const meta = matchMetaLine(line.text.trimStart());
+    if (!meta) return this.addDetail(owner, line.raw);
+    this.openMeta = { owner, meta, raws: [line.raw] };
+    if (meta.closed) this.closeMeta();
+  }
+
+  /** Lifts a finished key line into its field; keeps it in the details when something would be lost. */
+  private closeMeta(): void {
+    const open = this.openMeta;
+    if (!open) return;
+    this.openMeta = null;
+    const { owner, meta, raws } = open;
+    let keep = meta.trailing !== "";
+    if (meta.kind === "requirements") owner.requirements.push(...splitRequirements(meta.value));
+    else if (meta.kind === "writes") owner.writes.push(...splitFiles(meta.value));
+    else if (meta.kind === "reads") owner.reads.push(...splitFiles(meta.value));
+    else {
+      const ids = splitDependencies(meta.value);
+      owner.dependencies.push(...ids.filter((id) => !owner.dependencies.includes(id)));
+      keep ||= ids.length === 0;
+    }
+    if (keep) for (const raw of raws) this.addDetail(owner, raw);
+  }
+
+  private takeHeading(line: Line<"heading">, section: string | null): void {
+    this.current = null;
+    this.lastOwner = null;
+    this.blanks = [];
+    this.itemIndent = null;
+    const heading = line.numbered && section === null ? { ...line.numbered, line: line.line } : null;
+    if (this.numbered) {
+      if (heading) this.headings.push(heading);
+      return;
+    }
+    this.scope = { heading, group: null, count: 0 };
+    if (heading) this.top = Math.max(this.top, Number.parseInt(heading.id, 10));
+  }
+
+  private takeChecklist(line: Line<"checkbox">): void {
+    if (!this.current) {
+      const where = this.tasks.length === 0 ? "before the first task" : "outside any task";
+      return this.ignore(line, `checkbox item ${where}`);
+    }
+    const owner = this.ownerFor(line.indent);
+    owner.checklist.push({ text: line.text, done: line.mark === "x" || line.mark === "X", line: line.line });
+    this.blanks = [];
+    this.lastOwner = owner;
+  }
+
+  /**
+   * A checkbox item in a file with no numbered task line. Not more indented than the previous item: a task,
+   * numbered by position. Under a numbered heading `### N. Title` the items are `N.1`, `N.2`… and the heading is
+   * their group; elsewhere they take the next top-level number (one past the highest heading number so far).
+   * More indented than the previous item: that item's checklist.
+   */
+  private takeItem(line: Line<"checkbox">): void {
+    if (this.current && this.itemIndent !== null && line.indent > this.itemIndent) return this.takeChecklist(line);
+    const { heading } = this.scope;
+    const id = heading ? `${heading.id}.${++this.scope.count}` : String(++this.top);
+    let parentKey: string | null = null;
+    if (heading) {
+      this.scope.group ??= this.newGroup(heading);
+      parentKey = this.scope.group.key;
+    }
+    const task = this.startTask(line, id, line.text, line.optional, parentKey);
+    this.scope.group?.childKeys.push(task.key);
+    this.itemIndent = line.indent;
+  }
+
+  private newGroup(heading: HeadingCandidate): Group {
+    const group: Group = { ...heading, key: claimKey(heading.id, this.keys), parentKey: null, childKeys: [] };
+    this.groups.push(group);
+    return group;
+  }
+
+  private startTask(line: Line<"task" | "checkbox">, id: string, title: string, optional: boolean, parentKey: string | null): Task {
+    const key = claimKey(id, this.keys);
+    const first = this.firstLine.get(id);
+    if (first === undefined) this.firstLine.set(id, line.line);
+    else this.warnings.push(`${this.file}:${line.line}: task ID "${id}" is used again (first at line ${first}); this one is "${key}"`);
+    const mark: CheckboxMark = line.mark;
+    const task: Task = {
+      key,
+      id,
+      title,
+      mark,
+      ticked: mark === "x" || mark === "X",
+      optional: optional || /\[optional\]/i.test(title),
+      line: line.line,
+      parentKey,
+      childKeys: [],
+      details: [],
+      checklist: [],
+      requirements: [],
+      writes: [],
+      reads: [],
+      dependencies: [],
+    };
+    const up = this.numbered ? (ancestorIds(id).map((a) => this.latestById.get(a)).find((t) => t !== undefined) ?? null) : null;
+    this.layout.set(task, { indent: line.indent, up });
+    this.latestById.set(id, task);
+    this.tasks.push(task);
+    this.current = task;
+    this.lastOwner = null;
+    this.blanks = [];
+    return task;
+  }
+
+  finish(): void {
+    this.closeMeta();
+  }
+}
+
+/**
+ * Parses the text of a tasks.md (`file` is only used in messages). Never throws: odd lines end up in
+ * `ignored`, repeated IDs in `warnings`. See shared/reference/kiro-tasks-format.md, Part 2, for every rule;
+ * in a file with no numbered task line, unnumbered items get IDs by position (see TasksBuilder.takeItem).
+ */
+export function parseTasks(text: string, file: string): TasksFile {
+  const { lines, codeBlocks, eol } = classifyLines(text);
+  const sections = nonTaskSections(lines);
+  const numbered = lines.some((line, i) => line.kind === "task" && sections[i] === null);
+  const builder = new TasksBuilder(file, numbered);
+  lines.forEach((line, i) => builder.take(line, sections[i] ?? null));
+  builder.finish();
+  const keys = new Set(builder.tasks.map((t) => t.key));
+  const groups = numbered ? linkByIds(builder.tasks, builder.headings, keys) : builder.groups;
+  const waves = readWaves(codeBlocks, file, builder.warnings);
+  return { file, tasks: builder.tasks, groups, ignored: builder.ignored, warnings: builder.warnings, waves, eol };
+}

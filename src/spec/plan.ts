@@ -1,0 +1,110 @@
+// Turns a parsed tasks.md into dispatch units (what one agent run receives) and picks the next one to run.
+// Rules: shared/reference/kiro-tasks-format.md, Part 2 ("Dispatch units", "Order", "Status").
+import { leavesOf, resolveDependencies } from "./dependencies.ts";
+import { isTask, TaskTree, type TreeNode } from "./task-tree.ts";
+import type { DispatchUnit, Plan, PlanOptions, Task, TasksFile } from "./types.ts";
+
+/** Unit granularity: each top-level task or group with all its sub-tasks, or a standalone task. */
+function topUnits(tree: TaskTree, includeOptional: boolean): DispatchUnit[] {
+  return tree.roots().map((root) => {
+    const all = tree.descendants(root);
+    const done = tree.isDone(root);
+    const optional = isTask(root) ? root.optional : all.length > 0 && all.every((t) => tree.isSkippable(t));
+    const subtasks = done ? all : all.filter((t) => !tree.isDone(t) && (includeOptional || !tree.isSkippable(t)));
+    const kind = !isTask(root) ? "group" : all.length > 0 ? "parent" : "standalone";
+    return unit(root, kind, done, optional, subtasks);
+  });
+}
+
+/** Leaf granularity: one unit per task without sub-tasks; done when it or an ancestor is ticked. */
+function leafUnits(tree: TaskTree): DispatchUnit[] {
+  return tree.parsed.tasks
+    .filter((task) => tree.childTasks(task).length === 0)
+    .map((task) => {
+      const done = tree.isDone(task) || tree.ancestors(task).some((a) => isTask(a) && a.ticked);
+      return unit(task, "standalone", done, tree.isSkippable(task), []);
+    });
+}
+
+function unit(node: TreeNode, kind: DispatchUnit["kind"], done: boolean, optional: boolean, subtasks: Task[]): DispatchUnit {
+  const task = isTask(node) ? node : null;
+  return { key: node.key, id: node.id, title: node.title, kind, done, optional, line: node.line, task, subtasks, dependsOn: [] };
+}
+
+/** Warnings for wave entries that name no task or group. */
+function waveWarnings(tree: TaskTree): string[] {
+  const out: string[] = [];
+  for (const wave of tree.parsed.waves) {
+    for (const id of wave.tasks) {
+      if (tree.withId(id).length === 0) out.push(`${tree.parsed.file}: wave ${wave.id} names task "${id}", which does not exist`);
+    }
+  }
+  return out;
+}
+
+/**
+ * The dispatch plan: units in file order ("parent", "group" or "standalone"; with `granularity: "leaf"`, one
+ * "standalone" unit per leaf task), their done state, optional flags and resolved dependencies.
+ * Throws SpecParseError (file and line of the declaring task) for a dependency on an ID that does not exist
+ * or a dependency cycle between units. See shared/reference/kiro-tasks-format.md, Part 2.
+ */
+export function planUnits(parsed: TasksFile, options: PlanOptions = {}): Plan {
+  const opts: Required<PlanOptions> = {
+    includeOptional: options.includeOptional ?? false,
+    granularity: options.granularity ?? "unit",
+  };
+  const tree = new TaskTree(parsed, opts.includeOptional);
+  const leaf = opts.granularity === "leaf";
+  const units = leaf ? leafUnits(tree) : topUnits(tree, opts.includeOptional);
+  if (leaf) {
+    resolveDependencies(
+      tree,
+      units,
+      (u) => (u.task ? [u.task, ...tree.ancestors(u.task).filter(isTask)] : []),
+      (node) => leavesOf(tree, node).map((t) => t.key),
+    );
+  } else {
+    resolveDependencies(
+      tree,
+      units,
+      (u) => {
+        const root = tree.node(u.key);
+        return root ? [...(isTask(root) ? [root] : []), ...tree.descendants(root)] : [];
+      },
+      (node) => [tree.rootOf(node).key],
+    );
+  }
+  return {
+    file: parsed.file,
+    units,
+    done: parsed.tasks.filter((t) => tree.isDone(t)).map((t) => t.key),
+    optional: opts.includeOptional ? [] : parsed.tasks.filter((t) => tree.isSkippable(t) && !tree.isDone(t)).map((t) => t.key),
+    ignored: parsed.ignored,
+    warnings: [...parsed.warnings, ...waveWarnings(tree)],
+    waves: parsed.waves,
+    options: opts,
+  };
+}
+
+/** True when the plan skips this unit: it is optional and optional tasks were not included. */
+export function isUnitSkipped(plan: Plan, unit: DispatchUnit): boolean {
+  return unit.optional && !plan.options.includeOptional;
+}
+
+/**
+ * The first unit in file order that is not done (in tasks.md or in `doneKeys`), not skipped as optional, and
+ * whose dependencies are all done; null when none is. A dependency on a skipped optional unit does not block.
+ */
+export function nextRunnable(plan: Plan, doneKeys: ReadonlySet<string>): DispatchUnit | null {
+  const byKey = new Map(plan.units.map((u) => [u.key, u]));
+  const settled = (u: DispatchUnit): boolean => u.done || doneKeys.has(u.key);
+  for (const candidate of plan.units) {
+    if (settled(candidate) || isUnitSkipped(plan, candidate)) continue;
+    const ready = candidate.dependsOn.every((key) => {
+      const dep = byKey.get(key);
+      return dep === undefined || settled(dep) || isUnitSkipped(plan, dep);
+    });
+    if (ready) return candidate;
+  }
+  return null;
+}

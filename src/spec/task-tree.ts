@@ -1,0 +1,111 @@
+// Navigation over a parsed tasks.md (children, descendants, ancestors, IDs) and the "done" rule for tasks and groups.
+// Rules: shared/reference/kiro-tasks-format.md, Part 2 ("Status", "Dispatch units").
+import type { Group, Task, TasksFile } from "./types.ts";
+
+/** A task or a heading group. */
+export type TreeNode = Task | Group;
+
+/** True for a task (a group has no checkbox). */
+export function isTask(node: TreeNode): node is Task {
+  return "mark" in node;
+}
+
+/** The tasks and groups of one file, indexed; `done` follows the option that counts optional sub-tasks or not. */
+export class TaskTree {
+  private readonly byKey = new Map<string, TreeNode>();
+  private readonly idIndex = new Map<string, TreeNode[]>();
+  private readonly doneMemo = new Map<string, boolean>();
+
+  constructor(
+    readonly parsed: TasksFile,
+    private readonly includeOptional: boolean,
+  ) {
+    for (const node of [...parsed.tasks, ...parsed.groups]) {
+      this.byKey.set(node.key, node);
+      const list = this.idIndex.get(node.id);
+      if (list) list.push(node);
+      else this.idIndex.set(node.id, [node]);
+    }
+  }
+
+  node(key: string): TreeNode | undefined {
+    return this.byKey.get(key);
+  }
+
+  /** Tasks and groups written with this ID (several when the ID repeats). */
+  withId(id: string): TreeNode[] {
+    return this.idIndex.get(id) ?? [];
+  }
+
+  /** Tasks and groups with no parent, in file order. */
+  roots(): TreeNode[] {
+    return [...this.parsed.tasks, ...this.parsed.groups].filter((n) => n.parentKey === null).sort((a, b) => a.line - b.line);
+  }
+
+  /** Direct sub-tasks; a child group is looked through (its tasks count as the node's). */
+  childTasks(node: TreeNode): Task[] {
+    const out: Task[] = [];
+    for (const key of node.childKeys) {
+      const child = this.byKey.get(key);
+      if (!child) continue;
+      if (isTask(child)) out.push(child);
+      else out.push(...this.childTasks(child));
+    }
+    return out;
+  }
+
+  /** Every task below `node`, all levels, in file order. */
+  descendants(node: TreeNode): Task[] {
+    const out: Task[] = [];
+    const stack = [...node.childKeys].reverse();
+    while (stack.length > 0) {
+      const child = this.byKey.get(stack.pop() as string);
+      if (!child) continue;
+      if (isTask(child)) out.push(child);
+      for (let i = child.childKeys.length - 1; i >= 0; i--) stack.push(child.childKeys[i] as string);
+    }
+    return out.sort((a, b) => a.line - b.line);
+  }
+
+  /** Parent, grandparent… up to the root (tasks and groups). */
+  ancestors(node: TreeNode): TreeNode[] {
+    const out: TreeNode[] = [];
+    for (let up = this.parentOf(node); up; up = this.parentOf(up)) out.push(up);
+    return out;
+  }
+
+  parentOf(node: TreeNode): TreeNode | undefined {
+    return node.parentKey === null ? undefined : this.byKey.get(node.parentKey);
+  }
+
+  /** The root above `node` (itself when it has no parent). */
+  rootOf(node: TreeNode): TreeNode {
+    const chain = this.ancestors(node);
+    return chain[chain.length - 1] ?? node;
+  }
+
+  /** Optional, or below an optional task. */
+  isSkippable(task: Task): boolean {
+    return task.optional || this.ancestors(task).some((a) => isTask(a) && a.optional);
+  }
+
+  /**
+   * Done: a task that is ticked, or whose counted sub-tasks are all done (counted: the non-optional ones, or all
+   * with includeOptional; a task without counted sub-tasks is done only when ticked). A group: all its counted
+   * sub-tasks done (all sub-tasks when none is counted).
+   */
+  isDone(node: TreeNode): boolean {
+    const memo = this.doneMemo.get(node.key);
+    if (memo !== undefined) return memo;
+    const children = this.childTasks(node);
+    const counted = children.filter((c) => this.includeOptional || !c.optional);
+    let done: boolean;
+    if (isTask(node)) done = node.ticked || (counted.length > 0 && counted.every((c) => this.isDone(c)));
+    else {
+      const base = counted.length > 0 ? counted : children;
+      done = base.length > 0 && base.every((c) => this.isDone(c));
+    }
+    this.doneMemo.set(node.key, done);
+    return done;
+  }
+}

@@ -1,0 +1,146 @@
+// Writes checkbox states back into tasks.md, changing only the checkbox character of the targeted task lines.
+// Rules: shared/reference/kiro-tasks-format.md, Part 2 ("Writing back", "Duplicates").
+import { randomUUID } from "node:crypto";
+import { open, readFile, rename, stat, unlink } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { SpecNotFoundError, WriteError } from "../errors.ts";
+import { parseTasks } from "./parse.ts";
+import type { CheckboxMark, Task } from "./types.ts";
+
+/** One checkbox to set: the task (by key, else by ID and title), the new mark, and the marks it may replace. */
+export interface MarkChange {
+  /** Task key in the plan the change was made from (`13.4#2` for a repeated ID). */
+  key: string;
+  id: string;
+  /** Title as parsed; when the key now names a task with another title (the user inserted tasks), id+title decide. */
+  title: string;
+  to: CheckboxMark;
+  /** Apply only when the current mark is one of these (for example `[" ", "~"]` so a `[x]` is never undone). */
+  onlyIf?: CheckboxMark[];
+}
+
+/** What happened to each change, by key: applied, task not found, or skipped because of `onlyIf`. */
+export interface MarkResult {
+  applied: string[];
+  missing: string[];
+  skipped: string[];
+}
+
+/** Task line up to the checkbox character (a BOM as UTF-16 or as latin1-decoded bytes may precede line 1). */
+const CHECKBOX_AT = /(?:\uFEFF|\u00EF\u00BB\u00BF)?[ \t]*(?:[-*+][ \t]+)+\[([ xX~-])\]/y;
+
+interface Edit {
+  change: MarkChange;
+  /** 1-based line of the task. */
+  line: number;
+}
+
+/** The task a change targets in a fresh parse: by key when the title still matches, else by id+title, else by a unique title. */
+function locate(tasks: Task[], byKey: Map<string, Task>, change: MarkChange): Task | undefined {
+  const keyed = byKey.get(change.key);
+  if (keyed && keyed.title === change.title) return keyed;
+  const sameId = tasks.find((t) => t.id === change.id && t.title === change.title);
+  if (sameId) return sameId;
+  const sameTitle = tasks.filter((t) => t.title === change.title);
+  return sameTitle.length === 1 ? sameTitle[0] : undefined;
+}
+
+function planEdits(text: string, file: string, changes: MarkChange[]): { edits: Edit[]; result: MarkResult } {
+  const { tasks } = parseTasks(text, file);
+  const byKey = new Map(tasks.map((t) => [t.key, t]));
+  const edits: Edit[] = [];
+  const result: MarkResult = { applied: [], missing: [], skipped: [] };
+  for (const change of changes) {
+    const task = locate(tasks, byKey, change);
+    if (!task) result.missing.push(change.key);
+    else if (change.onlyIf && !change.onlyIf.includes(task.mark)) result.skipped.push(change.key);
+    else edits.push({ change, line: task.line });
+  }
+  return { edits, result };
+}
+
+/**
+ * Sets the checkbox character on the edited lines of `text`; every other character stays as it was. Works on a
+ * JS string or on bytes decoded as latin1 (one char per byte), since lines end at "\n" and the checkbox is ASCII.
+ */
+function setMarks(text: string, edits: Edit[], result: MarkResult): string {
+  const sorted = [...edits].sort((a, b) => a.line - b.line);
+  const parts: string[] = [];
+  let copied = 0;
+  let lineNo = 1;
+  let lineStart = 0;
+  for (const edit of sorted) {
+    while (lineNo < edit.line && lineStart >= 0) {
+      const nl = text.indexOf("\n", lineStart);
+      lineStart = nl < 0 ? -1 : nl + 1;
+      lineNo++;
+    }
+    CHECKBOX_AT.lastIndex = lineStart;
+    const match = lineStart >= 0 ? CHECKBOX_AT.exec(text) : null;
+    if (!match) {
+      result.missing.push(edit.change.key);
+      continue;
+    }
+    const at = lineStart + match[0].length - 2;
+    if (at >= copied) {
+      parts.push(text.slice(copied, at), edit.change.to);
+      copied = at + 1;
+    }
+    result.applied.push(edit.change.key);
+  }
+  parts.push(text.slice(copied));
+  return parts.join("");
+}
+
+/**
+ * Applies `changes` to the text of a tasks.md (pure). Each change locates its task in a fresh parse of `text`
+ * (by key; by id+title when the title under that key differs) and changes only the checkbox character, so CRLF,
+ * tabs, a BOM and trailing spaces stay byte for byte. Keys come back in `applied`, `missing` or `skipped` (onlyIf).
+ */
+export function applyMarks(text: string, file: string, changes: MarkChange[]): { text: string } & MarkResult {
+  const { edits, result } = planEdits(text, file, changes);
+  return { text: setMarks(text, edits, result), ...result };
+}
+
+/**
+ * Re-reads tasks.md at `path` right before writing (the user may have edited it), applies `changes` as applyMarks
+ * does, and replaces the file atomically (temporary file in the same folder, fsync, rename; mode kept). Bytes
+ * outside the checkbox characters are untouched, even invalid UTF-8. Throws SpecNotFoundError when the file is
+ * gone and WriteError when it cannot be replaced (the old file is then intact).
+ */
+export async function writeMarks(path: string, changes: MarkChange[]): Promise<MarkResult> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new SpecNotFoundError(path, "tasks.md not found");
+    throw new WriteError(path, code ?? (error as Error).message);
+  }
+  const { edits, result } = planEdits(new TextDecoder().decode(bytes), path, changes);
+  if (edits.length === 0) return result;
+  const before = bytes.toString("latin1");
+  const after = setMarks(before, edits, result);
+  if (after !== before) await replaceFile(path, Buffer.from(after, "latin1"));
+  return result;
+}
+
+/** Temporary file beside `path`, fsync, same mode as the old file, rename over it. */
+async function replaceFile(path: string, data: Buffer): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`);
+  try {
+    const mode = (await stat(path)).mode & 0o7777;
+    const handle = await open(tmp, "wx", mode);
+    try {
+      await handle.writeFile(data);
+      await handle.chmod(mode);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, path);
+  } catch (error) {
+    await unlink(tmp).catch(() => undefined); // the temporary file may never have been created
+    throw new WriteError(path, (error as NodeJS.ErrnoException).code ?? (error as Error).message);
+  }
+}

@@ -1,0 +1,69 @@
+// The human-readable progress log (SEQUENTIAL_PROGRESS.md): one entry per iteration, appended and fsynced.
+// Entry shape follows the reference's prompt.md format (task, status, time) plus duration, attempt and log path.
+import { closeSync, existsSync, fsyncSync, openSync, writeSync } from "node:fs";
+import { WriteError } from "../errors.ts";
+
+/** One iteration's entry. Times are ISO strings; duration in ms. */
+export interface ProgressEntry {
+  iteration: number;
+  unitId: string;
+  title: string;
+  /** "Completed", "Failed", "Halted", "Interrupted". */
+  status: string;
+  attempt: number;
+  maxAttempts: number;
+  backend: string;
+  time: string;
+  durationMs: number;
+  log: string;
+  /** The agent's message or the failure reason; folded to one line and cut to 400 characters. */
+  message: string;
+}
+
+/** Append `text` to `path` and fsync it. Throws WriteError; what was there before is kept. */
+function appendDurably(path: string, text: string): void {
+  let fd: number | null = null;
+  try {
+    fd = openSync(path, "a");
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } catch (error) {
+    throw new WriteError(path, (error as NodeJS.ErrnoException).code ?? (error as Error).message);
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
+}
+
+/** Fold a message to one line of at most `max` characters. */
+export function oneLine(text: string, max = 400): string {
+  const folded = text.replace(/\s+/g, " ").trim();
+  return folded.length > max ? `${folded.slice(0, max - 1)}…` : folded;
+}
+
+/** Write the header when the file does not exist yet, then a run-start line. */
+export function startProgress(path: string, spec: string, startedAt: string, note: string): void {
+  const header = existsSync(path) ? "" : `# Sequential Execution Progress\n\nSpec: ${spec}\nStarted: ${startedAt}\n`;
+  appendDurably(path, `${header}\n## Run started ${startedAt}\n- ${note}\n`);
+}
+
+/** Append one iteration's entry. */
+export function appendProgress(path: string, entry: ProgressEntry): void {
+  const lines = [
+    ``,
+    `## Iteration ${entry.iteration}`,
+    `- Task: ${entry.unitId} - ${oneLine(entry.title, 200)}`,
+    `- Status: ${entry.status}`,
+    `- Attempt: ${entry.attempt} of ${entry.maxAttempts}`,
+    `- Backend: ${entry.backend}`,
+    `- Time: ${entry.time}`,
+    `- Duration: ${(entry.durationMs / 1000).toFixed(2)} s`,
+    `- Log: ${entry.log}`,
+    `- Message: ${oneLine(entry.message) || "(none)"}`,
+  ];
+  appendDurably(path, `${lines.join("\n")}\n`);
+}
+
+/** Append a note that is not an iteration (a warning, the end of a run). */
+export function appendProgressNote(path: string, heading: string, lines: string[]): void {
+  appendDurably(path, `\n## ${heading}\n${lines.map((l) => `- ${l}`).join("\n")}\n`);
+}

@@ -1,0 +1,112 @@
+// End to end: the compiled binary runs real corpus specs in real tmux (and without it) with scripted agents.
+import { describe, expect, test } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { copyCorpusSpec, privateTmux, scriptedAgent, seqorch, tempDir, windowNames } from "./harness.ts";
+
+const SPEC = "crawlins__kythira__alibaba-cloud-services";
+const DONE = `echo "working on $SEQORCH_TASK_ID"; cat >/dev/null; echo 'All good. <promise>TASK_DONE</promise>'`;
+
+interface PlanJson {
+  units: { id: string; key: string; title: string; subtasks: { id: string; key: string }[] }[];
+  done: string[];
+  optional: string[];
+  warnings: string[];
+}
+
+async function planOf(spec: string): Promise<PlanJson> {
+  const r = await seqorch(["plan", "--spec", spec, "--json"]);
+  expect(r.code).toBe(0);
+  return JSON.parse(r.stdout) as PlanJson;
+}
+
+function dispatched(log: string): string[] {
+  return existsSync(log) ? readFileSync(log, "utf8").trim().split("\n").filter(Boolean) : [];
+}
+
+function state(spec: string) {
+  return JSON.parse(readFileSync(join(spec, "SEQUENTIAL_STATE.json"), "utf8"));
+}
+
+for (const mode of ["tmux", "direct"] as const) {
+  describe(`seqorch run (${mode})`, () => {
+    const modeArgs = (socket: string) => (mode === "tmux" ? ["--tmux-socket", socket, "--tmux-session", "e2e"] : ["--no-tmux"]);
+
+    test("a whole corpus spec runs to exit 0, every unit once in file order, checkboxes ticked", async () => {
+      const { spec } = copyCorpusSpec(SPEC);
+      const socket = privateTmux();
+      const before = await planOf(spec);
+      expect(before.units.length).toBeGreaterThan(2);
+      const agent = scriptedAgent(tempDir(), DONE);
+      const r = await seqorch(["run", "--spec", spec, "--delay", "0", "--backend", "command", "--agent-command", agent.command, ...modeArgs(socket)]);
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+      expect(dispatched(agent.dispatchLog)).toEqual(before.units.map((u) => `${u.key} 1`));
+      const after = await planOf(spec);
+      expect(after.units).toEqual([]);
+      const tasks = readFileSync(join(spec, "tasks.md"), "utf8");
+      for (const unit of before.units) {
+        for (const id of [unit.id, ...unit.subtasks.map((s) => s.id)]) {
+          expect(tasks).toMatch(new RegExp(`\\[x\\]\\*?\\s+(\\*\\*)?${id.replace(/\./g, "\\.")}[.:\\s*]`));
+        }
+      }
+      const s = state(spec);
+      expect(s.completed).toEqual(expect.arrayContaining(before.units.map((u) => u.key)));
+      expect(s.halted).toBe(false);
+      expect(s.completed_at).toBeString();
+      expect(s.current).toBeNull();
+      const progress = readFileSync(join(spec, "SEQUENTIAL_PROGRESS.md"), "utf8");
+      expect(progress.match(/^## Iteration \d+$/gm)?.length).toBe(before.units.length);
+      expect(progress).toContain("- Status: Completed");
+      if (mode === "tmux") {
+        expect(windowNames(socket, "e2e").filter((n) => n.startsWith("task-"))).toEqual(before.units.map((u) => `task-${u.key}`));
+      }
+      const again = await seqorch(["run", "--spec", spec, "--delay", "0", "--backend", "command", "--agent-command", agent.command, ...modeArgs(socket)]);
+      expect(again.code).toBe(0);
+      expect(dispatched(agent.dispatchLog).length).toBe(before.units.length);
+    });
+
+    test("a HALT reply gives exit 2 and a state that says why", async () => {
+      const { spec } = copyCorpusSpec(SPEC);
+      const socket = privateTmux();
+      const agent = scriptedAgent(tempDir(), `echo 'I need the cloud credentials.'; echo '<promise>HALT</promise>'`);
+      const r = await seqorch(["run", "--spec", spec, "--delay", "0", "--agent-command", agent.command, ...modeArgs(socket)]);
+      expect(r.code).toBe(2);
+      const s = state(spec);
+      expect(s.halted).toBe(true);
+      expect(s.halted_reason).toBe("agent-halt");
+      expect(s.halted_task).toBe("0");
+      expect(dispatched(agent.dispatchLog)).toEqual(["0 1"]);
+      expect(readFileSync(join(spec, "SEQUENTIAL_PROGRESS.md"), "utf8")).toContain("- Status: Halted");
+    });
+
+    test("an agent that never says TASK_DONE uses up its attempts and halts naming the unit", async () => {
+      const { spec } = copyCorpusSpec(SPEC);
+      const socket = privateTmux();
+      const agent = scriptedAgent(tempDir(), `echo 'I did some things but forgot the marker'; exit 0`);
+      const r = await seqorch(["run", "--spec", spec, "--delay", "0", "--max-attempts", "2", "--agent-command", agent.command, ...modeArgs(socket)]);
+      expect(r.code).toBe(2);
+      expect(dispatched(agent.dispatchLog)).toEqual(["0 1", "0 2"]);
+      const s = state(spec);
+      expect(s.halted_reason).toBe("attempts-exhausted");
+      expect(s.halted_task).toBe("0");
+      expect(s.attempts["0"].map((a: { status: string }) => a.status)).toEqual(["failed", "failed"]);
+      expect(r.stdout + r.stderr).toContain("unit 0 used up its 2 attempts");
+      expect(readFileSync(join(spec, "tasks.md"), "utf8")).toContain("- [ ] 0. **Spike");
+    });
+
+    test("--max-iterations stops with exit 1 and the next run resumes", async () => {
+      const { spec } = copyCorpusSpec(SPEC);
+      const socket = privateTmux();
+      const agent = scriptedAgent(tempDir(), DONE);
+      const r = await seqorch(["run", "--spec", spec, "--delay", "0", "--max-iterations", "2", "--agent-command", agent.command, ...modeArgs(socket)]);
+      expect(r.code).toBe(1);
+      expect(dispatched(agent.dispatchLog).length).toBe(2);
+      const rest = await seqorch(["run", "--spec", spec, "--delay", "0", "--agent-command", agent.command, ...modeArgs(socket)]);
+      expect(rest.code).toBe(0);
+      const log = dispatched(agent.dispatchLog);
+      expect(new Set(log).size).toBe(log.length);
+      expect(state(spec).iteration).toBe(log.length);
+    });
+  });
+}

@@ -1,0 +1,281 @@
+// The tmux runner: argv built for an injected client, then real attempts on a private tmux server.
+import { afterAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { RunnerError } from "../../src/errors.ts";
+import { isAlive } from "../../src/runner/process-tree.ts";
+import { createTmuxClient, type TmuxResult } from "../../src/runner/tmux-client.ts";
+import { attemptScript, createTmuxRunner, safeWindowName, tmuxAvailable } from "../../src/runner/tmux.ts";
+import type { AttemptHandle, LaunchSpec, SessionRunner } from "../../src/runner/types.ts";
+
+const root = mkdtempSync(join(tmpdir(), "seqorch-tmux-"));
+const suffix = `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+const socket = `seqorch-test-${suffix}`;
+const sockets = [socket, `${socket}-b`];
+const never = new AbortController().signal;
+let counter = 0;
+
+afterAll(() => {
+  for (const s of sockets) {
+    Bun.spawnSync(["tmux", "-L", s, "kill-server"], { stderr: "ignore" });
+    rmSync(join(process.env.TMUX_TMPDIR ?? "/tmp", `tmux-${process.getuid!()}`, s), { force: true });
+  }
+  rmSync(root, { recursive: true, force: true });
+});
+
+/** A LaunchSpec in a fresh attempt folder; runs `script` with `/bin/sh -c`. */
+function spec(script: string, overrides: Partial<LaunchSpec> = {}): LaunchSpec {
+  const attemptDir = join(root, `attempt-${++counter}`);
+  mkdirSync(attemptDir);
+  return {
+    argv: ["/bin/sh", "-c", script],
+    env: {},
+    cwd: attemptDir,
+    stdinFile: null,
+    outLog: join(attemptDir, "out.log"),
+    errLog: join(attemptDir, "err.log"),
+    attemptDir,
+    windowName: `task-${counter}`,
+    ...overrides,
+  };
+}
+
+/** Run a tmux command on `s` and return its stdout. */
+function tmux(s: string, ...args: string[]): string {
+  return Bun.spawnSync(["tmux", "-L", s, ...args], { stderr: "ignore" }).stdout.toString().trim();
+}
+
+/** Poll until `file` holds `lines` pids written by the attempt. */
+async function pidsFrom(file: string, lines: number): Promise<number[]> {
+  for (let i = 0; i < 300; i++) {
+    const pids = (existsSync(file) ? readFileSync(file, "utf8") : "").split("\n").filter(Boolean).map(Number);
+    if (pids.length >= lines) return pids;
+    await Bun.sleep(10);
+  }
+  throw new Error(`${file} never got ${lines} pids`);
+}
+
+describe("tmux runner with an injected client", () => {
+  function fake(replies: Record<string, TmuxResult[]>) {
+    const calls: string[][] = [];
+    const client = createTmuxClient({
+      socket: "fake",
+      binary: "tmux",
+      exec: async (argv) => {
+        calls.push(argv);
+        return replies[argv[3]!]?.shift() ?? { code: 0, stdout: "", stderr: "" };
+      },
+    });
+    return { calls, runner: createTmuxRunner({ sessionName: "run.1", client }) };
+  }
+
+  test("creates the session when the server is not running, then targets ids only", async () => {
+    const { calls, runner } = fake({
+      "list-sessions": [{ code: 1, stdout: "", stderr: "no server running on /tmp/tmux-0/fake\n" }],
+      "new-session": [{ code: 0, stdout: "$7\n", stderr: "" }],
+      "new-window": [{ code: 0, stdout: "@3 %4 1234\n", stderr: "" }],
+    });
+    const handle = await runner.start(spec("true", { windowName: "task-13.4#2 x" }));
+    expect(handle).toMatchObject({ runner: "tmux", sessionId: "$7", windowId: "@3", pid: 1234 });
+    expect(calls[1]).toEqual(["tmux", "-L", "fake", "new-session", "-d", "-s", "run_1", "-n", "seqorch", "-x", "200", "-y", "50", "-P", "-F", "#{session_id}"]);
+    expect(calls[2]!.slice(3, 10)).toEqual(["new-window", "-d", "-t", "$7:", "-n", "task-13.4_2_x", "-P"]);
+    expect(calls[2]!.slice(-3)).toEqual(["--", "/bin/sh", join(handle.attemptDir, "run.sh")]);
+  });
+
+  test("finds an existing session by exact name and recreates it when it went away", async () => {
+    const { calls, runner } = fake({
+      "list-sessions": [
+        { code: 0, stdout: "$1 run_10\n$2 run_1\n", stderr: "" },
+        { code: 1, stdout: "", stderr: "no server running\n" },
+      ],
+      "new-window": [
+        { code: 0, stdout: "@1 %1 11\n", stderr: "" },
+        { code: 1, stdout: "", stderr: "can't find session: $2\n" },
+        { code: 0, stdout: "@0 %0 12\n", stderr: "" },
+      ],
+      "new-session": [{ code: 0, stdout: "$0\n", stderr: "" }],
+    });
+    expect((await runner.start(spec("true"))).sessionId).toBe("$2");
+    expect((await runner.start(spec("true"))).sessionId).toBe("$0");
+    expect(calls.map((c) => c[3])).toEqual(["list-sessions", "new-window", "new-window", "list-sessions", "new-session", "new-window"]);
+  });
+
+  test("a failing new-window is a RunnerError carrying tmux's message", async () => {
+    const { runner } = fake({
+      "list-sessions": [{ code: 0, stdout: "$0 run_1\n", stderr: "" }],
+      "new-window": [{ code: 1, stdout: "", stderr: "create window failed: index in use\n" }],
+    });
+    const error = await runner.start(spec("true")).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RunnerError);
+    expect((error as Error).message).toContain("index in use");
+  });
+
+  test("the attempt script, run outside tmux, splits the streams and records the exit code", () => {
+    const s = spec("echo out; echo err >&2; exit 5", { env: { SEQ_X: "x y" } });
+    // `true` stands in for tmux, so set-option and wait-for -S do nothing.
+    const proc = Bun.spawnSync(["/bin/sh", "-c", attemptScript(s, ["true"], "chan")]);
+    expect(proc.exitCode).toBe(0);
+    expect(proc.stdout.toString()).toContain("out\n");
+    expect(readFileSync(s.outLog, "utf8")).toBe("out\n");
+    expect(readFileSync(s.errLog, "utf8")).toBe("err\n");
+    expect(readFileSync(join(s.attemptDir, "exit"), "utf8")).toBe("5\n");
+    expect(existsSync(join(s.attemptDir, "exit.tmp"))).toBe(false);
+  });
+
+  test("the attempt script records 127 when the working directory is gone", () => {
+    const s = spec("true", { cwd: join(root, "removed") });
+    const proc = Bun.spawnSync(["/bin/sh", "-c", attemptScript(s, ["true"], "chan")]);
+    expect(proc.exitCode).toBe(127);
+    expect(readFileSync(join(s.attemptDir, "exit"), "utf8")).toBe("127\n");
+    expect(readFileSync(s.errLog, "utf8")).toContain("removed");
+  });
+
+  test("window names keep only [A-Za-z0-9._-]", () => {
+    expect(safeWindowName("task-13.4#2")).toBe("task-13.4_2");
+    expect(safeWindowName("#{session_name} $(x)")).toBe("__session_name____x_");
+    expect(safeWindowName("")).toBe("attempt");
+  });
+});
+
+describe("tmux runner on a real server", () => {
+  const runner = createTmuxRunner({ sessionName: "seqorch.test", socket, graceMs: 300, livenessMs: 100 });
+  const run = async (s: LaunchSpec, r: SessionRunner = runner) => r.wait(await r.start(s), never);
+
+  test("tmux is available on the private socket", async () => {
+    expect(await tmuxAvailable(socket)).toBe(true);
+  });
+
+  test("exit codes propagate", async () => {
+    expect(await run(spec("exit 0"))).toMatchObject({ exitCode: 0, reason: "exited" });
+    expect(await run(spec("exit 3"))).toMatchObject({ exitCode: 3, reason: "exited" });
+    expect(await run(spec("true", { argv: ["/nonexistent/agent"] }))).toMatchObject({ exitCode: 127 });
+  });
+
+  test("a missing working directory or prompt file is a RunnerError", async () => {
+    await expect(runner.start(spec("true", { cwd: join(root, "missing") }))).rejects.toBeInstanceOf(RunnerError);
+    await expect(runner.start(spec("true", { stdinFile: join(root, "missing.md") }))).rejects.toBeInstanceOf(RunnerError);
+  });
+
+  test("stdout goes to outLog and stderr to errLog, byte for byte, and both to the pane", async () => {
+    const s = spec("printf 'out \\001\\377\\nno newline'; printf 'err\\n' >&2");
+    writeFileSync(s.outLog, "previous\n");
+    const handle = await runner.start(s);
+    await runner.wait(handle, never);
+    expect(readFileSync(s.outLog)).toEqual(Buffer.from("previous\nout \x01\xff\nno newline", "latin1"));
+    expect(readFileSync(s.errLog, "utf8")).toBe("err\n");
+    expect(tmux(socket, "capture-pane", "-p", "-J", "-S", "-", "-t", handle.windowId!)).toContain("err");
+  });
+
+  test("a command that prints nothing leaves empty logs", async () => {
+    const s = spec("true");
+    await run(s);
+    expect(readFileSync(s.outLog, "utf8")).toBe("");
+    expect(readFileSync(s.errLog, "utf8")).toBe("");
+  });
+
+  test("the prompt file arrives on stdin, which is then closed; no prompt file is empty stdin", async () => {
+    const s = spec("", { argv: ["cat"] });
+    writeFileSync(join(s.attemptDir, "prompt.md"), "do the task\n$(touch canary) #{session_name}\n");
+    expect(await run({ ...s, stdinFile: join(s.attemptDir, "prompt.md") })).toMatchObject({ exitCode: 0 });
+    expect(readFileSync(s.outLog, "utf8")).toBe("do the task\n$(touch canary) #{session_name}\n");
+    const empty = spec("", { argv: ["cat"] });
+    expect(await run(empty)).toMatchObject({ exitCode: 0 });
+    expect(readFileSync(empty.outLog, "utf8")).toBe("");
+  });
+
+  test("env vars arrive", async () => {
+    const s = spec('printf "%s|%s" "$SEQ_A" "$(pwd)"', { env: { SEQ_A: "value a" } });
+    await run(s);
+    expect(readFileSync(s.outLog, "utf8")).toBe(`value a|${s.attemptDir}`);
+  });
+
+  test("hostile window names, env values and argv execute nothing", async () => {
+    const hostile = "$(touch canary) `touch canary` #{session_name} #(touch canary) ';touch canary;'\nx";
+    const s = spec("", { argv: ["/bin/sh", "-c", 'printf "%s|%s" "$1" "$SEQ_H"', hostile, hostile], env: { SEQ_H: hostile }, windowName: hostile });
+    expect(await run(s)).toMatchObject({ exitCode: 0 });
+    expect(readFileSync(s.outLog, "utf8")).toBe(`${hostile}|${hostile}`);
+    expect(existsSync(join(s.attemptDir, "canary"))).toBe(false);
+    expect(existsSync(join(process.cwd(), "canary"))).toBe(false);
+  });
+
+  test("same window name twice, names with dots, # and spaces: windows are addressed by id", async () => {
+    const a = await runner.start(spec("echo a", { windowName: "task-1.2 #3" }));
+    const b = await runner.start(spec("echo b", { windowName: "task-1.2 #3" }));
+    expect(a.windowId).not.toBe(b.windowId);
+    expect(await runner.wait(b, never)).toMatchObject({ exitCode: 0 });
+    expect(await runner.wait(a, never)).toMatchObject({ exitCode: 0 });
+    expect(tmux(socket, "display-message", "-p", "-t", a.windowId!, "#{window_name}")).toBe("task-1.2__3");
+    expect(readFileSync(join(a.attemptDir, "out.log"), "utf8")).toBe("a\n");
+  });
+
+  test("12+ sequential attempts in one session; finished windows stay", async () => {
+    const handles: AttemptHandle[] = [];
+    for (let i = 0; i < 14; i++) {
+      const handle = await runner.start(spec(`exit ${i}`));
+      expect(await runner.wait(handle, never)).toMatchObject({ exitCode: i, reason: "exited" });
+      handles.push(handle);
+    }
+    expect(new Set(handles.map((h) => h.sessionId)).size).toBe(1);
+    // The script signals completion just before its shell exits, so the last pane may need a moment to be dead.
+    const list = () => tmux(socket, "list-windows", "-t", handles[0]!.sessionId!, "-F", "#{window_id} #{pane_dead}").split("\n");
+    for (let i = 0; i < 100 && !list().includes(`${handles.at(-1)!.windowId} 1`); i++) await Bun.sleep(5);
+    const windows = list();
+    for (const h of handles) expect(windows).toContain(`${h.windowId} 1`);
+  });
+
+  test("abort ends a process tree with grandchildren; the window stays", async () => {
+    const s = spec("sleep 100 & echo $! >pids; sh -c 'sleep 100 & echo $! >>pids; wait' & echo $! >>pids; wait");
+    const abort = new AbortController();
+    const handle = await runner.start(s);
+    const waiting = runner.wait(handle, abort.signal);
+    const pids = await pidsFrom(join(s.attemptDir, "pids"), 3);
+    abort.abort();
+    expect(await waiting).toMatchObject({ exitCode: null, reason: "aborted" });
+    for (const pid of [...pids, handle.pid!]) expect(isAlive(pid)).toBe(false);
+    expect(tmux(socket, "display-message", "-p", "-t", handle.windowId!, "#{window_id}")).toBe(handle.windowId!);
+  });
+
+  test("kill ends a still-running attempt", async () => {
+    const s = spec("sleep 100 & echo $! >pids; wait");
+    const handle = await runner.start(s);
+    const [child] = await pidsFrom(join(s.attemptDir, "pids"), 1);
+    await runner.kill(handle);
+    expect(isAlive(child!)).toBe(false);
+    expect(await runner.wait(handle, never)).toMatchObject({ exitCode: null, reason: "lost" });
+  });
+
+  test("close ends pending waits (lost) without touching the attempt", async () => {
+    const closing = createTmuxRunner({ sessionName: "seqorch.test", socket, graceMs: 300 });
+    const handle = await closing.start(spec("sleep 100"));
+    const waiting = closing.wait(handle, never);
+    await closing.close();
+    expect(await waiting).toMatchObject({ reason: "lost", detail: "the runner was closed" });
+    expect(isAlive(handle.pid!)).toBe(true);
+    await runner.kill(handle);
+    expect(isAlive(handle.pid!)).toBe(false);
+  });
+
+  test("a window killed by the user resolves lost", async () => {
+    const handle = await runner.start(spec("sleep 100"));
+    const waiting = runner.wait(handle, never);
+    await Bun.sleep(50);
+    tmux(socket, "kill-window", "-t", handle.windowId!);
+    const exit = await waiting;
+    expect(exit).toMatchObject({ exitCode: null, reason: "lost" });
+    expect(exit.detail).toContain("closed");
+  });
+
+  test("a server killed mid-attempt resolves lost; the next start recreates the session", async () => {
+    const other = createTmuxRunner({ sessionName: "seqorch-test", socket: sockets[1]!, graceMs: 300, livenessMs: 100 });
+    const first = await other.start(spec("sleep 100"));
+    const waiting = other.wait(first, never);
+    await Bun.sleep(50);
+    tmux(sockets[1]!, "kill-server");
+    expect(await waiting).toMatchObject({ exitCode: null, reason: "lost" });
+    const s = spec("echo again");
+    expect(await run(s, other)).toMatchObject({ exitCode: 0, reason: "exited" });
+    expect(readFileSync(s.outLog, "utf8")).toBe("again\n");
+    expect(tmux(sockets[1]!, "list-sessions", "-F", "#{session_name}")).toBe("seqorch-test");
+  });
+});
