@@ -3,9 +3,10 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { AttemptInput, Dispatched } from "../../machines/orchestrator.ts";
 import { buildUnitPrompt } from "../prompt/unit-prompt.ts";
-import type { LaunchSpec } from "../runner/types.ts";
+import type { AttemptHandle, LaunchSpec } from "../runner/types.ts";
 import type { DispatchUnit } from "../spec/types.ts";
 import { writeMarks, type MarkChange } from "../spec/writeback.ts";
+import { noteMarksWritten } from "./plan-reader.ts";
 import type { RunContext } from "./run-context.ts";
 
 /** A unit key as a folder or window name: `13.4#2` → `13.4_2`. */
@@ -13,22 +14,26 @@ export function safeName(key: string): string {
   return key.replace(/[^A-Za-z0-9._-]/g, "_");
 }
 
-/** The per-attempt folder: `<attemptsDir>/<unit>/<attempt>/`. */
+/** The per-attempt folder: `<attemptsDir>/<unit>.<attempt>/` (one mkdir per attempt). */
 export function attemptDirOf(context: RunContext, unitKey: string, attempt: number): string {
-  return join(context.paths.attemptsDir, safeName(unitKey), String(attempt));
+  return join(context.paths.attemptsDir, `${safeName(unitKey)}.${attempt}`);
 }
 
-/** Keep attempt files out of the user's commits. */
-function ensureAttemptsDir(dir: string): void {
-  mkdirSync(dir, { recursive: true });
-  const ignore = join(dir, "..", ".gitignore");
+const prepared = new Set<string>();
+
+/** Create the attempts folder once per run, with a .gitignore that keeps attempt files out of the user's commits. */
+function ensureAttemptsDir(attemptsDir: string): void {
+  if (prepared.has(attemptsDir)) return;
+  mkdirSync(attemptsDir, { recursive: true });
+  const ignore = join(attemptsDir, "..", ".gitignore");
   if (!existsSync(ignore)) writeFileSync(ignore, "# seqorch attempt files (prompts, agent logs)\n*\n");
+  prepared.add(attemptsDir);
 }
 
 /** The `[-]` marks for a unit that starts: its own line, or for a heading group its pending sub-tasks. */
 export function startMarks(unit: DispatchUnit): MarkChange[] {
   const tasks = unit.task ? [unit.task] : unit.subtasks;
-  return tasks.map((t) => ({ key: t.key, id: t.id, title: t.title, to: "-", onlyIf: [" ", "~", "-"] }));
+  return tasks.map((t) => ({ key: t.key, id: t.id, title: t.title, line: t.line, to: "-", onlyIf: [" ", "~", "-"] }));
 }
 
 /** One line per earlier failed attempt of a unit, for the prompt. */
@@ -40,9 +45,11 @@ function previousAttempts(context: RunContext, unitKey: string): string[] {
 
 /** Start one attempt of `unit`. Throws when the prompt cannot be written or the agent cannot start. */
 export async function dispatchAttempt(context: RunContext, unit: DispatchUnit, input: AttemptInput): Promise<Dispatched> {
-  const dir = attemptDirOf(context, unit.key, input.attempt);
-  ensureAttemptsDir(join(context.paths.attemptsDir, safeName(unit.key)));
-  mkdirSync(dir, { recursive: true });
+  // Records are numbered over all runs (a halted unit that gets fresh attempts keeps its old logs).
+  const seq = (context.store.get().attempts[unit.key]?.length ?? 0) + 1;
+  const dir = attemptDirOf(context, unit.key, seq);
+  ensureAttemptsDir(context.paths.attemptsDir);
+  mkdirSync(dir);
   const promptFile = join(dir, "prompt.md");
   const { paths } = context;
   writeFileSync(
@@ -81,14 +88,24 @@ export async function dispatchAttempt(context: RunContext, unit: DispatchUnit, i
     attemptDir: dir,
     windowName: `task-${unit.key}`,
   };
+  if (context.writeback) await writeUnitMarks(context, startMarks(unit));
   const startedAt = new Date().toISOString();
+  // One state write per dispatch, after the start, so it holds the process or window to end if this run dies.
+  // A start that fails is recorded too (the recorder closes the record as a failed attempt).
+  let handle: AttemptHandle | null = null;
+  let startError: unknown = null;
+  try {
+    handle = await context.runner.start(spec);
+  } catch (error) {
+    startError = error;
+  }
   context.store.update((state) => {
     state.started_at ??= startedAt;
     state.halted = false;
     state.iteration += 1;
     state.current = { unit: unit.key, attempt: input.attempt, started_at: startedAt };
     (state.attempts[unit.key] ??= []).push({
-      n: input.attempt,
+      n: seq,
       iteration: state.iteration,
       backend: input.assignment.backend,
       status: "running",
@@ -99,24 +116,13 @@ export async function dispatchAttempt(context: RunContext, unit: DispatchUnit, i
       exit_code: null,
       counted: true,
       log: spec.outLog,
-      err_log: spec.errLog,
-      prompt_file: promptFile,
       runner: context.runner.kind,
-      window_id: null,
-      session_id: null,
-      pid: null,
+      window_id: handle?.windowId ?? null,
+      session_id: handle?.sessionId ?? null,
+      pid: handle?.pid ?? null,
     });
   });
-  if (context.writeback) await writeMarks(paths.tasksFile, startMarks(unit)).catch((error: unknown) => warnWriteback(context, error));
-  const handle = await context.runner.start(spec);
-  context.store.update((state) => {
-    const record = state.attempts[unit.key]?.at(-1);
-    if (record) {
-      record.pid = handle.pid;
-      record.window_id = handle.windowId;
-      record.session_id = handle.sessionId;
-    }
-  });
+  if (!handle) throw startError;
   context.report({
     type: "unit-started",
     unitId: unit.id,
@@ -129,7 +135,16 @@ export async function dispatchAttempt(context: RunContext, unit: DispatchUnit, i
   return { attempt: input.attempt, outLog: spec.outLog, handle };
 }
 
-/** A failed checkbox write is a warning: the state file is the record, tasks.md is a courtesy. */
-export function warnWriteback(context: RunContext, error: unknown): void {
-  context.report({ type: "warning", message: `could not update ${context.paths.tasksFile}: ${error instanceof Error ? error.message : String(error)}` });
+/**
+ * Write checkbox changes to tasks.md and tell the plan reader, so the next read needs no full parse. Not fsynced:
+ * the state file is the record; tasks.md is re-ticked from it. A failed write is a warning, not a failed unit.
+ */
+export async function writeUnitMarks(context: RunContext, changes: MarkChange[]): Promise<void> {
+  try {
+    const result = await writeMarks(context.paths.tasksFile, changes, { durable: false });
+    const applied = new Set(result.applied);
+    noteMarksWritten(context.paths.tasksFile, result.before, result.after, new Map(changes.filter((c) => applied.has(c.key)).map((c) => [c.key, c.to])));
+  } catch (error) {
+    context.report({ type: "warning", message: `could not update ${context.paths.tasksFile}: ${error instanceof Error ? error.message : String(error)}` });
+  }
 }

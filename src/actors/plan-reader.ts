@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { SpecNotFoundError } from "../errors.ts";
 import { parseTasks } from "../spec/parse.ts";
 import { nextRunnable, planUnits } from "../spec/plan.ts";
-import type { DispatchUnit, Plan, PlanOptions } from "../spec/types.ts";
+import type { CheckboxMark, DispatchUnit, Plan, PlanOptions, TasksFile } from "../spec/types.ts";
 
 /** A fresh plan plus what the run's recorded completions make of it. */
 export interface PlanView {
@@ -14,6 +14,33 @@ export interface PlanView {
   counted: DispatchUnit[];
   /** The first pending unit whose dependencies are done, or null. */
   next: DispatchUnit | null;
+}
+
+let cache: { file: string; text: string; options: PlanOptions; key: string; parsed: TasksFile; plan: Plan } | null = null;
+
+/** Parse and plan `text`, reusing the last plan when the file's text and the options are unchanged. */
+function planOf(tasksFile: string, text: string, options: PlanOptions): Plan {
+  const key = JSON.stringify(options);
+  if (cache && cache.file === tasksFile && cache.text === text && cache.key === key) return cache.plan;
+  const parsed = parseTasks(text, tasksFile);
+  const plan = planUnits(parsed, options);
+  cache = { file: tasksFile, text, options, key, parsed, plan };
+  return plan;
+}
+
+/**
+ * Tell the reader that seqorch itself changed checkboxes in `tasksFile` from `before` to `after`. When `before`
+ * is the text last read, the cached parse is updated instead of parsing the whole file again (only marks
+ * changed, so the structure is the same). Any other edit is found by the next read, which parses afresh.
+ */
+export function noteMarksWritten(tasksFile: string, before: string, after: string, marks: ReadonlyMap<string, CheckboxMark>): void {
+  if (!cache || cache.file !== tasksFile || cache.text !== before || before === after) return;
+  const tasks = cache.parsed.tasks.map((t) => {
+    const mark = marks.get(t.key);
+    return mark === undefined ? t : { ...t, mark, ticked: mark === "x" || mark === "X" };
+  });
+  const parsed = { ...cache.parsed, tasks };
+  cache = { ...cache, text: after, parsed, plan: planUnits(parsed, cache.options) };
 }
 
 /**
@@ -27,7 +54,7 @@ export function readPlan(tasksFile: string, options: PlanOptions, completed: rea
   } catch (error) {
     throw new SpecNotFoundError(tasksFile, (error as NodeJS.ErrnoException).code === "ENOENT" ? "tasks.md not found" : String(error));
   }
-  const plan = planUnits(parseTasks(text, tasksFile), options);
+  const plan = planOf(tasksFile, text, options);
   const done = new Set(completed);
   const counted = plan.units.filter((u) => !u.optional || options.includeOptional);
   const pending = counted.filter((u) => !u.done && !done.has(u.key));

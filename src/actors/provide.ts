@@ -27,6 +27,18 @@ function blockedReason(pending: DispatchUnit[], doneKeys: Set<string>): string {
   return `no unit can run: ${waits.join("; ")}${pending.length > 3 ? ` (and ${pending.length - 3} more)` : ""}`;
 }
 
+let recordings = 0;
+const GC_EVERY = Number(process.env.SEQORCH_GC_EVERY ?? 8);
+
+/**
+ * Every few units, a full garbage collection: each unit re-reads tasks.md and rewrites the state file, and the
+ * engine's lazy collector would otherwise let that garbage grow the process by tens of MB over a long run.
+ * Costs about 5 ms per collection.
+ */
+function collectGarbage(): void {
+  if (GC_EVERY > 0 && ++recordings % GC_EVERY === 0) Bun.gc(true);
+}
+
 /**
  * The actors of one run. The planner keeps the units of its latest plan so that the dispatcher and the
  * recorder work on exactly the unit it chose (with its sub-tasks as read at that moment).
@@ -63,6 +75,10 @@ export function provideActors(context: RunContext) {
     }),
     dispatcher: fromPromise<Dispatched, AttemptInput>(({ input }) => dispatchAttempt(context, unitOf(input.unit), input)),
     session: fromPromise<AttemptOutcome, SessionInput>(({ input, signal }) => awaitAttempt(context, input, signal)),
-    recorder: fromPromise<RecordOutput, RecordInput>(({ input }) => recordAttempt(context, unitOf(input.unit), input)),
+    recorder: fromPromise<RecordOutput, RecordInput>(async ({ input }) => {
+      const output = await recordAttempt(context, unitOf(input.unit), input);
+      collectGarbage();
+      return output;
+    }),
   };
 }

@@ -1,9 +1,9 @@
 // The recorder actor's work: write an attempt's result to the state file, tasks.md and the progress log.
 import type { RecordInput, RecordOutput } from "../../machines/orchestrator.ts";
 import type { DispatchUnit } from "../spec/types.ts";
-import { writeMarks, type MarkChange } from "../spec/writeback.ts";
+import type { MarkChange } from "../spec/writeback.ts";
 import { appendProgress } from "../store/progress.ts";
-import { warnWriteback } from "./dispatcher.ts";
+import { writeUnitMarks } from "./dispatcher.ts";
 import { readPlan } from "./plan-reader.ts";
 import type { RunContext } from "./run-context.ts";
 
@@ -14,8 +14,8 @@ export function endMarks(unit: DispatchUnit, done: boolean): MarkChange[] {
   const tasks = [...(unit.task ? [unit.task] : []), ...(done ? unit.subtasks : unit.task ? [] : unit.subtasks)];
   return tasks.map((t) =>
     done
-      ? { key: t.key, id: t.id, title: t.title, to: "x", onlyIf: [" ", "-", "~"] }
-      : { key: t.key, id: t.id, title: t.title, to: t.mark === "-" ? " " : t.mark, onlyIf: ["-"] },
+      ? { key: t.key, id: t.id, title: t.title, line: t.line, to: "x", onlyIf: [" ", "-", "~"] }
+      : { key: t.key, id: t.id, title: t.title, line: t.line, to: t.mark === "-" ? " " : t.mark, onlyIf: ["-"] },
   );
 }
 
@@ -32,7 +32,7 @@ export async function recordAttempt(context: RunContext, unit: DispatchUnit, inp
   let log = "";
   const reason = outcome.kind === "failed" || outcome.kind === "interrupted" ? outcome.reason : null;
   context.store.update((state) => {
-    const record = state.attempts[unit.key]?.find((a) => a.n === input.attempt && a.status === "running");
+    const record = state.attempts[unit.key]?.findLast((a) => a.status === "running");
     if (record) {
       durationMs = Math.max(0, endedAt.getTime() - Date.parse(record.started_at));
       log = record.log;
@@ -58,11 +58,11 @@ export async function recordAttempt(context: RunContext, unit: DispatchUnit, inp
     }
   });
   if (context.writeback) {
-    await writeMarks(context.paths.tasksFile, endMarks(unit, status === "done")).catch((error: unknown) => warnWriteback(context, error));
+    await writeUnitMarks(context, endMarks(unit, status === "done"));
   }
   const message = outcome.kind === "interrupted" ? "" : outcome.message;
   appendProgress(context.paths.progressFile, {
-    iteration: context.store.get().attempts[unit.key]?.find((a) => a.n === input.attempt)?.iteration ?? input.iteration,
+    iteration: context.store.get().attempts[unit.key]?.at(-1)?.iteration ?? input.iteration,
     unitId: unit.id,
     title: unit.title,
     status: reason ? `${STATUS_WORD[status]} (${reason.split("\n")[0]})` : STATUS_WORD[status],

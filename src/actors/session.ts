@@ -1,4 +1,5 @@
 // The session actor's work: wait for a started attempt to end, then judge it from the agent's final message.
+import { dirname, join } from "node:path";
 import type { AttemptOutcome, SessionInput } from "../../machines/orchestrator.ts";
 import type { AttemptHandle } from "../runner/types.ts";
 import { detectSignal } from "../signals.ts";
@@ -19,9 +20,8 @@ export async function awaitAttempt(context: RunContext, input: SessionInput, sig
     const handle = input.dispatched.handle as AttemptHandle;
     const exit = await context.runner.wait(handle, controller.signal);
     if (exit.reason === "aborted") return { kind: "interrupted", reason: exit.detail ?? "stopped by the user" };
-    const record = context.store.get().attempts[input.unit.key]?.at(-1);
     const adapter = context.adapterFor(input.assignment.backend);
-    const reply = await adapter.parseReply(input.dispatched.outLog, record?.err_log ?? "", exit);
+    const reply = await adapter.parseReply(input.dispatched.outLog, join(dirname(input.dispatched.outLog), "err.log"), exit);
     if (exit.reason === "lost") {
       return { kind: "failed", reason: exit.detail ?? "the agent's window or tmux server went away", message: reply.finalMessage, exitCode: null };
     }

@@ -1,6 +1,6 @@
 // The flags of `seqorch run` (citty definitions) and the zod schema that validates them.
 import type { ArgsDef } from "citty";
-import { z } from "zod";
+import { z } from "zod/mini";
 import { UsageError } from "../errors.ts";
 
 /** citty definitions; every value arrives as a string or boolean and is validated by RunOptionsSchema. */
@@ -23,34 +23,37 @@ export const runArgs = {
   writeback: { type: "boolean", description: "Tick checkboxes in tasks.md (--no-writeback: leave tasks.md alone)", default: true },
 } as const satisfies ArgsDef;
 
+/** A whole number of at least `min`, given as a flag string. */
 const count = (flag: string, min: number) =>
-  z.coerce
-    .number({ error: `${flag} must be a number` })
-    .refine((n) => Number.isInteger(n), `${flag} must be a whole number`)
-    .refine((n) => n >= min, `${flag} must be at least ${min}`);
+  z.coerce.number({ error: `${flag} must be a number` }).check(
+    z.refine((n) => Number.isInteger(n), `${flag} must be a whole number`),
+    z.refine((n) => n >= min, `${flag} must be at least ${min}`),
+  );
 
 /** Validated options of a run. Units: delaySeconds in s. */
 export const RunOptionsSchema = z.object({
-  spec: z.string({ error: "--spec is required (the spec folder, e.g. .kiro/specs/my-feature)" }).min(1, "--spec is required"),
-  delaySeconds: z.coerce
-    .number({ error: "--delay must be a number of seconds" })
-    .refine((n) => Number.isFinite(n) && n >= 0, "--delay must be 0 or more seconds")
-    .refine((n) => n <= 86_400, "--delay must be at most 86400 seconds")
-    .default(5),
-  maxIterations: count("--max-iterations", 1).default(50),
-  maxAttempts: count("--max-attempts", 1).default(3),
-  backend: z.string().min(1).default("command"),
-  agentCommand: z.string().optional(),
-  assignBackend: z.string().default("none"),
-  assignOpencodeAgent: z.string().default("gawain"),
-  tmuxSession: z.string().min(1).optional(),
-  tmuxSocket: z.string().regex(/^[A-Za-z0-9_.-]+$/, "--tmux-socket may only hold letters, digits, _ . -").optional(),
-  workdir: z.string().min(1).optional(),
-  tmux: z.boolean().default(true),
-  includeOptional: z.boolean().default(false),
-  stateFile: z.string().min(1).optional(),
-  progressFile: z.string().min(1).optional(),
-  writeback: z.boolean().default(true),
+  spec: z.string({ error: "--spec is required (the spec folder, e.g. .kiro/specs/my-feature)" }).check(z.minLength(1, "--spec is required")),
+  delaySeconds: z._default(
+    z.coerce.number({ error: "--delay must be a number of seconds" }).check(
+      z.refine((n) => Number.isFinite(n) && n >= 0, "--delay must be 0 or more seconds"),
+      z.refine((n) => n <= 86_400, "--delay must be at most 86400 seconds"),
+    ),
+    5,
+  ),
+  maxIterations: z._default(count("--max-iterations", 1), 50),
+  maxAttempts: z._default(count("--max-attempts", 1), 3),
+  backend: z._default(z.string().check(z.minLength(1)), "command"),
+  agentCommand: z.optional(z.string()),
+  assignBackend: z._default(z.string(), "none"),
+  assignOpencodeAgent: z._default(z.string(), "gawain"),
+  tmuxSession: z.optional(z.string().check(z.minLength(1))),
+  tmuxSocket: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_.-]+$/, "--tmux-socket may only hold letters, digits, _ . -"))),
+  workdir: z.optional(z.string().check(z.minLength(1))),
+  tmux: z._default(z.boolean(), true),
+  includeOptional: z._default(z.boolean(), false),
+  stateFile: z.optional(z.string().check(z.minLength(1))),
+  progressFile: z.optional(z.string().check(z.minLength(1))),
+  writeback: z._default(z.boolean(), true),
 });
 export type RunOptions = z.infer<typeof RunOptionsSchema>;
 

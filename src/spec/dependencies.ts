@@ -65,8 +65,8 @@ function rejectCycles(file: string, units: DispatchUnit[], edgeLine: Map<string,
   }
 }
 
-/** The tasks below `node` (itself included when it is a task) that have no sub-task. */
+/** The leaf tasks (TaskTree.isLeaf) at or below `node`. */
 export function leavesOf(tree: TaskTree, node: TreeNode): Task[] {
-  const below = tree.descendants(node).filter((t) => tree.childTasks(t).length === 0);
-  return isTask(node) && tree.childTasks(node).length === 0 ? [node] : below;
+  const below = tree.descendants(node).filter((t) => tree.isLeaf(t));
+  return isTask(node) && tree.isLeaf(node) ? [node, ...below] : below;
 }

@@ -2,8 +2,8 @@
 // Lexical only (one pass, no look-back beyond fence and comment state). Rules: shared/reference/kiro-tasks-format.md, Part 2.
 import type { CheckboxMark } from "./types.ts";
 
-/** A task ID as written: `0`, `3`, `2.1`, `5.2.1`, `38a`. */
-const ID = String.raw`\d+(?:\.\d+)*[a-z]?`;
+/** A task ID as written: `0`, `3`, `2.1`, `5.2.1`, `38a` (a letter suffix only before `.`, `:` or `**`, so `2.5x faster` is no ID). */
+const ID = String.raw`\d+(?:\.\d+)*(?:[a-z](?=\*\*|[.:]))?`;
 /** What may end an ID: `.`/`:` (not followed by a digit), `**`, white space, or the end of the line. */
 const ID_END = String.raw`(\*\*[.:]?|[.:](?!\d)(?:\*\*)?|(?=[ \t])|$)`;
 /** One or more list markers (`- `, `* `, `+ `; `- - [x]` happens), then the checkbox. */
@@ -122,7 +122,7 @@ function classifyBody(body: string, indent: number): LineShape {
 /** `**1. Title**`: the `**` opened before the ID is closed at the end of the title, so put it back. */
 function restoreBold(openBold: string | undefined, idEnd: string, title: string): string {
   const trimmed = title.trim();
-  return openBold && !idEnd.startsWith("**") && trimmed !== "" ? `**${trimmed}` : trimmed;
+  return openBold && !idEnd.includes("**") && trimmed !== "" ? `**${trimmed}` : trimmed;
 }
 
 /**

@@ -31,6 +31,8 @@ class TasksBuilder {
   private current: Task | null = null;
   /** Owner of the previous line when it was a detail or checklist line: a paragraph continuation stays with it. */
   private lastOwner: Task | null = null;
+  /** Owner of the fenced block being read (all its lines go to the task its opening fence belongs to). */
+  private codeOwner: Task | null = null;
   private blanks: string[] = [];
   private openMeta: { owner: Task; meta: MetaLine; raws: string[] } | null = null;
   // Unnumbered files only.
@@ -53,6 +55,7 @@ class TasksBuilder {
       }
       this.closeMeta();
     }
+    if (line.kind !== "code") this.codeOwner = null;
     switch (line.kind) {
       case "comment":
         return;
@@ -61,14 +64,16 @@ class TasksBuilder {
         this.lastOwner = null;
         return;
       case "code":
-        if (this.current) this.addDetail(this.current, line.raw);
+        if (!this.current) return;
+        this.codeOwner ??= this.lastOwner ?? this.ownerFor(this.current, line.indent);
+        this.addDetail(this.codeOwner, line.raw);
         return;
       case "text":
         return this.takeText(line);
       case "heading":
         return this.takeHeading(line, section);
       case "tasklike":
-        if (this.current && line.indent > this.indentOf(this.current)) return this.addDetail(this.ownerFor(line.indent), line.raw);
+        if (this.current && line.indent > this.indentOf(this.current)) return this.addDetail(this.ownerFor(this.current, line.indent), line.raw);
         this.ignore(line, "looks like a task but has no checkbox");
         this.current = null;
         this.lastOwner = null;
@@ -93,8 +98,7 @@ class TasksBuilder {
   }
 
   /** The task a detail line at `indent` belongs to: the current task, or the ancestor it is indented under. */
-  private ownerFor(indent: number): Task {
-    const current = this.current as Task;
+  private ownerFor(current: Task, indent: number): Task {
     let task: Task | null = current;
     while (task && indent <= this.indentOf(task)) task = this.layout.get(task)?.up ?? null;
     return task ?? current;
@@ -109,7 +113,7 @@ class TasksBuilder {
   private takeText(line: Line<"text">): void {
     if (!this.current) return;
     const continued = this.lastOwner !== null && !/^[-*+][ \t]/.test(line.text);
-    const owner = continued && this.lastOwner ? this.lastOwner : this.ownerFor(line.indent);
+    const owner = continued && this.lastOwner ? this.lastOwner : this.ownerFor(this.current, line.indent);
     this.lastOwner = owner;
     const meta = matchMetaLine(line.text.trimStart());
     if (!meta) return this.addDetail(owner, line.raw);
@@ -154,7 +158,7 @@ class TasksBuilder {
       const where = this.tasks.length === 0 ? "before the first task" : "outside any task";
       return this.ignore(line, `checkbox item ${where}`);
     }
-    const owner = this.ownerFor(line.indent);
+    const owner = this.ownerFor(this.current, line.indent);
     owner.checklist.push({ text: line.text, done: line.mark === "x" || line.mark === "X", line: line.line });
     this.blanks = [];
     this.lastOwner = owner;

@@ -10,16 +10,18 @@ function topUnits(tree: TaskTree, includeOptional: boolean): DispatchUnit[] {
     const all = tree.descendants(root);
     const done = tree.isDone(root);
     const optional = isTask(root) ? root.optional : all.length > 0 && all.every((t) => tree.isSkippable(t));
-    const subtasks = done ? all : all.filter((t) => !tree.isDone(t) && (includeOptional || !tree.isSkippable(t)));
+    // An optional unit lists what it would run if optional tasks were included.
+    const keepOptional = includeOptional || optional;
+    const subtasks = done ? all : all.filter((t) => !tree.isDone(t) && (keepOptional || !tree.isSkippable(t)));
     const kind = !isTask(root) ? "group" : all.length > 0 ? "parent" : "standalone";
     return unit(root, kind, done, optional, subtasks);
   });
 }
 
-/** Leaf granularity: one unit per task without sub-tasks; done when it or an ancestor is ticked. */
+/** Leaf granularity: one unit per leaf task (TaskTree.isLeaf); done when it or an ancestor is ticked. */
 function leafUnits(tree: TaskTree): DispatchUnit[] {
   return tree.parsed.tasks
-    .filter((task) => tree.childTasks(task).length === 0)
+    .filter((task) => tree.isLeaf(task))
     .map((task) => {
       const done = tree.isDone(task) || tree.ancestors(task).some((a) => isTask(a) && a.ticked);
       return unit(task, "standalone", done, tree.isSkippable(task), []);

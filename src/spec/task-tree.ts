@@ -28,6 +28,7 @@ export class TaskTree {
     }
   }
 
+  /** The task or group with this key. */
   node(key: string): TreeNode | undefined {
     return this.byKey.get(key);
   }
@@ -74,6 +75,7 @@ export class TaskTree {
     return out;
   }
 
+  /** The enclosing task or group, if any. */
   parentOf(node: TreeNode): TreeNode | undefined {
     return node.parentKey === null ? undefined : this.byKey.get(node.parentKey);
   }
@@ -82,6 +84,14 @@ export class TaskTree {
   rootOf(node: TreeNode): TreeNode {
     const chain = this.ancestors(node);
     return chain[chain.length - 1] ?? node;
+  }
+
+  /**
+   * A leaf for leaf granularity: a task with no counted sub-task (none at all, or only optional ones while
+   * optional tasks are not included: such a parent is done only when ticked, so it needs its own run).
+   */
+  isLeaf(task: Task): boolean {
+    return this.childTasks(task).every((c) => c.optional && !this.includeOptional);
   }
 
   /** Optional, or below an optional task. */

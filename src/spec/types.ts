@@ -96,7 +96,7 @@ export interface DispatchUnit {
   task: Task | null;
   /**
    * Sub-tasks (all levels, file order) the unit carries: for a unit not done, the ones not done
-   * (optional ones only with includeOptional); for a done unit, all of them.
+   * (optional ones only with includeOptional, or when the unit itself is optional); for a done unit, all of them.
    */
   subtasks: Task[];
   /** Keys of units this unit waits for (resolved from its and its sub-tasks' dependencies). */

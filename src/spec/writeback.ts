@@ -1,9 +1,8 @@
 // Writes checkbox states back into tasks.md, changing only the checkbox character of the targeted task lines.
 // Rules: shared/reference/kiro-tasks-format.md, Part 2 ("Writing back", "Duplicates").
-import { randomUUID } from "node:crypto";
-import { open, readFile, rename, stat, unlink } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { readFile } from "node:fs/promises";
 import { SpecNotFoundError, WriteError } from "../errors.ts";
+import { writeFileAtomic } from "../store/atomic-write.ts";
 import { parseTasks } from "./parse.ts";
 import type { CheckboxMark, Task } from "./types.ts";
 
@@ -17,6 +16,8 @@ export interface MarkChange {
   to: CheckboxMark;
   /** Apply only when the current mark is one of these (for example `[" ", "~"]` so a `[x]` is never undone). */
   onlyIf?: CheckboxMark[];
+  /** 1-based line where the task was when the change was made; when that line still holds it, no re-parse is needed. */
+  line?: number;
 }
 
 /** What happened to each change, by key: applied, task not found, or skipped because of `onlyIf`. */
@@ -45,11 +46,43 @@ function locate(tasks: Task[], byKey: Map<string, Task>, change: MarkChange): Ta
   return sameTitle.length === 1 ? sameTitle[0] : undefined;
 }
 
+/** Start offsets of every line of `text` (index 0 is line 1). */
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
+  return starts;
+}
+
+/** The mark on `line` when that line is still the task line of `change` (same ID right after the box, same title). */
+function markAtRecordedLine(text: string, starts: number[], change: MarkChange): CheckboxMark | null {
+  if (!change.line) return null;
+  const start = starts[change.line - 1];
+  if (start === undefined) return null;
+  CHECKBOX_AT.lastIndex = start;
+  const match = CHECKBOX_AT.exec(text);
+  if (!match) return null;
+  const end = starts[change.line] ?? text.length;
+  const rest = text.slice(start + match[0].length, end);
+  const id = change.id.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  if (!new RegExp(`^\\\\?\\*?[ \\t]*(?:\\*\\*)?${id}(?:[.:\\s]|\\*\\*)`).test(rest) || !rest.includes(change.title)) return null;
+  return match[1] as CheckboxMark;
+}
+
 function planEdits(text: string, file: string, changes: MarkChange[]): { edits: Edit[]; result: MarkResult } {
-  const { tasks } = parseTasks(text, file);
-  const byKey = new Map(tasks.map((t) => [t.key, t]));
   const edits: Edit[] = [];
   const result: MarkResult = { applied: [], missing: [], skipped: [] };
+  // Fast path: every change's task is still on its recorded line (the usual case during a run).
+  const starts = lineStarts(text);
+  const marks = changes.map((c) => markAtRecordedLine(text, starts, c));
+  if (marks.every((m) => m !== null)) {
+    changes.forEach((change, i) => {
+      if (change.onlyIf && !change.onlyIf.includes(marks[i]!)) result.skipped.push(change.key);
+      else edits.push({ change, line: change.line! });
+    });
+    return { edits, result };
+  }
+  const { tasks } = parseTasks(text, file);
+  const byKey = new Map(tasks.map((t) => [t.key, t]));
   for (const change of changes) {
     const task = locate(tasks, byKey, change);
     if (!task) result.missing.push(change.key);
@@ -102,13 +135,20 @@ export function applyMarks(text: string, file: string, changes: MarkChange[]): {
   return { text: setMarks(text, edits, result), ...result };
 }
 
+/** What writeMarks did, plus the file's text before and after (UTF-8 decoded; equal when nothing changed). */
+export interface WriteMarksResult extends MarkResult {
+  before: string;
+  after: string;
+}
+
 /**
  * Re-reads tasks.md at `path` right before writing (the user may have edited it), applies `changes` as applyMarks
- * does, and replaces the file atomically (temporary file in the same folder, fsync, rename; mode kept). Bytes
- * outside the checkbox characters are untouched, even invalid UTF-8. Throws SpecNotFoundError when the file is
- * gone and WriteError when it cannot be replaced (the old file is then intact).
+ * does, and replaces the file atomically (temporary file in the same folder, rename; mode kept). Bytes outside the
+ * checkbox characters are untouched, even invalid UTF-8. `durable: false` skips the fsync (the state file, not
+ * tasks.md, is the record a resumed run trusts). Throws SpecNotFoundError when the file is gone and WriteError
+ * when it cannot be replaced (the old file is then intact).
  */
-export async function writeMarks(path: string, changes: MarkChange[]): Promise<MarkResult> {
+export async function writeMarks(path: string, changes: MarkChange[], options: { durable?: boolean } = {}): Promise<WriteMarksResult> {
   let bytes: Buffer;
   try {
     bytes = await readFile(path);
@@ -117,30 +157,13 @@ export async function writeMarks(path: string, changes: MarkChange[]): Promise<M
     if (code === "ENOENT") throw new SpecNotFoundError(path, "tasks.md not found");
     throw new WriteError(path, code ?? (error as Error).message);
   }
-  const { edits, result } = planEdits(new TextDecoder().decode(bytes), path, changes);
-  if (edits.length === 0) return result;
+  const text = new TextDecoder().decode(bytes);
+  const { edits, result } = planEdits(text, path, changes);
+  if (edits.length === 0) return { ...result, before: text, after: text };
   const before = bytes.toString("latin1");
   const after = setMarks(before, edits, result);
-  if (after !== before) await replaceFile(path, Buffer.from(after, "latin1"));
-  return result;
-}
-
-/** Temporary file beside `path`, fsync, same mode as the old file, rename over it. */
-async function replaceFile(path: string, data: Buffer): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`);
-  try {
-    const mode = (await stat(path)).mode & 0o7777;
-    const handle = await open(tmp, "wx", mode);
-    try {
-      await handle.writeFile(data);
-      await handle.chmod(mode);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, path);
-  } catch (error) {
-    await unlink(tmp).catch(() => undefined); // the temporary file may never have been created
-    throw new WriteError(path, (error as NodeJS.ErrnoException).code ?? (error as Error).message);
-  }
+  if (after === before) return { ...result, before: text, after: text };
+  const afterBytes = Buffer.from(after, "latin1");
+  writeFileAtomic(path, afterBytes, options);
+  return { ...result, before: text, after: new TextDecoder().decode(afterBytes) };
 }

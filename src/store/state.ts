@@ -2,38 +2,37 @@
 // Keeps the reference's fields (completed, halted, started_at, completed_at, halted_at, halted_task, assignments;
 // see ../shared/reference/reference-implementation.md §9) and adds what resuming needs.
 import { readFileSync } from "node:fs";
-import { z } from "zod";
+import { z } from "zod/mini";
 import { StateFileError } from "../errors.ts";
 import { writeFileAtomic } from "./atomic-write.ts";
 
 /** One attempt of one unit, as recorded. */
 export const AttemptRecordSchema = z.object({
-  n: z.number().int().positive(),
-  iteration: z.number().int().nonnegative(),
+  n: z.int().check(z.positive()),
+  iteration: z.int().check(z.nonnegative()),
   backend: z.string(),
   status: z.enum(["running", "done", "halt", "failed", "interrupted"]),
-  reason: z.string().nullable().default(null),
+  reason: z._default(z.nullable(z.string()), null),
   started_at: z.string(),
-  ended_at: z.string().nullable().default(null),
-  duration_ms: z.number().nonnegative().nullable().default(null),
-  exit_code: z.number().int().nullable().default(null),
+  ended_at: z._default(z.nullable(z.string()), null),
+  duration_ms: z._default(z.nullable(z.number().check(z.nonnegative())), null),
+  exit_code: z._default(z.nullable(z.int()), null),
   /** Counts towards --max-attempts (false once a human restarted the unit after a halt). */
-  counted: z.boolean().default(true),
+  counted: z._default(z.boolean(), true),
+  /** The agent's stdout; its stderr (`err.log`) and prompt (`prompt.md`) are in the same folder. */
   log: z.string(),
-  err_log: z.string(),
-  prompt_file: z.string(),
   runner: z.enum(["tmux", "direct"]),
-  window_id: z.string().nullable().default(null),
-  session_id: z.string().nullable().default(null),
-  pid: z.number().int().nullable().default(null),
+  window_id: z._default(z.nullable(z.string()), null),
+  session_id: z._default(z.nullable(z.string()), null),
+  pid: z._default(z.nullable(z.int()), null),
 });
 export type AttemptRecord = z.infer<typeof AttemptRecordSchema>;
 
 /** The assignment cached for a unit (backend plus the LLM's type and owner agent, when asked). */
 export const AssignmentRecordSchema = z.object({
   backend: z.string(),
-  type: z.string().optional(),
-  owner_agent: z.string().optional(),
+  type: z.optional(z.string()),
+  owner_agent: z.optional(z.string()),
   source: z.enum(["default", "llm", "cache", "fallback"]),
 });
 
@@ -44,16 +43,16 @@ export const StateSchema = z.object({
   /** Keys of units (and their sub-tasks) recorded done; never dispatched again. */
   completed: z.array(z.string()),
   halted: z.boolean(),
-  halted_task: z.string().nullable(),
-  halted_reason: z.string().nullable(),
-  halted_at: z.string().nullable(),
-  started_at: z.string().nullable(),
-  completed_at: z.string().nullable(),
-  updated_at: z.string().nullable(),
+  halted_task: z.nullable(z.string()),
+  halted_reason: z.nullable(z.string()),
+  halted_at: z.nullable(z.string()),
+  started_at: z.nullable(z.string()),
+  completed_at: z.nullable(z.string()),
+  updated_at: z.nullable(z.string()),
   /** Iterations (dispatches) over all runs; numbers the progress log. */
-  iteration: z.number().int().nonnegative(),
+  iteration: z.int().check(z.nonnegative()),
   /** The unit being worked on, or null between units. */
-  current: z.object({ unit: z.string(), attempt: z.number().int().positive(), started_at: z.string() }).nullable(),
+  current: z.nullable(z.object({ unit: z.string(), attempt: z.int().check(z.positive()), started_at: z.string() })),
   assignments: z.record(z.string(), AssignmentRecordSchema),
   attempts: z.record(z.string(), z.array(AttemptRecordSchema)),
 });
@@ -111,27 +110,47 @@ export function countedAttempts(state: State, unit: string): number {
   return (state.attempts[unit] ?? []).filter((a) => a.counted).length;
 }
 
+/**
+ * The file text: one top-level key per line, and one line per unit under `attempts` and `assignments`
+ * (readable with `cat`, and a fraction of the size of fully indented JSON).
+ */
+export function formatState(state: State): string {
+  const lines = Object.entries(state).map(([key, value]) => {
+    if ((key === "attempts" || key === "assignments") && value && typeof value === "object" && Object.keys(value).length > 0) {
+      const inner = Object.entries(value as Record<string, unknown>).map(([k, v]) => `    ${JSON.stringify(k)}: ${JSON.stringify(v)}`);
+      return `  ${JSON.stringify(key)}: {\n${inner.join(",\n")}\n  }`;
+    }
+    return `  ${JSON.stringify(key)}: ${JSON.stringify(value)}`;
+  });
+  return `{\n${lines.join(",\n")}\n}\n`;
+}
+
 /** The state file of one run: an in-memory copy that only changes after the file on disk did. */
 export interface StateStore {
   readonly path: string;
   /** The current state (do not mutate; use update). */
   get(): State;
-  /** Apply `change` to a copy, write it atomically, then make it current. Throws WriteError; memory stays as before. */
+  /** Apply `change`, write the result atomically. Throws WriteError; the state is then as it was before the call. */
   update(change: (draft: State) => void): State;
 }
 
 /** A store for `path` starting from `initial`. */
 export function createStateStore(path: string, initial: State): StateStore {
   let current = initial;
+  const pristine = JSON.stringify(initial);
   return {
     path,
     get: () => current,
     update(change) {
-      const draft = structuredClone(current);
-      change(draft);
-      draft.updated_at = new Date().toISOString();
-      writeFileAtomic(path, `${JSON.stringify(draft, null, 2)}\n`);
-      current = draft;
+      try {
+        change(current);
+        current.updated_at = new Date().toISOString();
+        writeFileAtomic(path, formatState(current));
+      } catch (error) {
+        // The file on disk still holds the last good state (atomic write): go back to it.
+        current = loadState(path) ?? (JSON.parse(pristine) as State);
+        throw error;
+      }
       return current;
     },
   };
