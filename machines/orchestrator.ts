@@ -36,6 +36,8 @@ export type AttemptOutcome =
   | { kind: "done"; message: string; exitCode: number | null }
   | { kind: "halt"; message: string; exitCode: number | null }
   | { kind: "failed"; reason: string; message: string; exitCode: number | null }
+  | { kind: "timeout"; reason: string; message: string }
+  | { kind: "rate-limited"; reason: string; message: string; /** Epoch ms when the limit resets, when the agent said. */ resetAt: number | null }
   | { kind: "interrupted"; reason: string };
 
 /** What the recorder reports back after writing state, progress and checkboxes. */
@@ -45,7 +47,7 @@ export interface RecordOutput {
 }
 
 /** Why a run halted (exit 2), or "error" for an actor failure (exit by error type). */
-export type HaltReason = "agent-halt" | "attempts-exhausted" | "blocked" | "error";
+export type HaltReason = "agent-halt" | "attempts-exhausted" | "blocked" | "rate-limit" | "error";
 
 /** Input of a run: limits, the delay (ms), and counters carried over from the state file. */
 export interface OrchestratorInput {
@@ -53,6 +55,12 @@ export interface OrchestratorInput {
   maxAttempts: number;
   /** Delay between units, ms. */
   delayMs: number;
+  /** Wall-clock limit of one attempt, ms (the agent's process tree is ended when it passes). */
+  taskTimeoutMs?: number;
+  /** Longest total wait for rate limits on one unit before the run halts (reason rate-limit), ms. */
+  maxWaitMs?: number;
+  /** First backoff when a rate limit gives no reset time, ms; doubles on each hit in a row. */
+  rateLimitBackoffMs?: number;
   /** Attempts already made per unit key (resumed from the state file). */
   attempts?: Record<string, number>;
 }
@@ -61,6 +69,16 @@ export interface OrchestratorContext {
   maxIterations: number;
   maxAttempts: number;
   delayMs: number;
+  taskTimeoutMs: number;
+  maxWaitMs: number;
+  rateLimitBackoffMs: number;
+  /** Why the running attempt is being ended (set on entering `ending`). */
+  endReason: "timeout" | "stopped" | null;
+  /** Rate-limit hits in a row on the current unit, and the total waited for them (ms). */
+  rateLimitHits: number;
+  rateLimitWaitedMs: number;
+  /** The wait chosen for the current rate limit, ms. */
+  rateLimitDelayMs: number;
   /** Dispatches made by this run (the iteration limit counts these). */
   iteration: number;
   attempts: Record<string, number>;
@@ -86,7 +104,6 @@ export interface AttemptInput {
   iteration: number;
 }
 
-/** Placeholder for an actor that src/actors provides; running without it is a programming error. */
 /** Input of the planner: attempts so far, so it can say which unit is next. */
 export interface PlannerInput {
   attempts: Record<string, number>;
@@ -95,9 +112,13 @@ export interface PlannerInput {
 /** Input of the session actor: the attempt to wait for, and whether a stop was asked for while it started. */
 export type SessionInput = AttemptInput & { dispatched: Dispatched; stopRequested: boolean };
 
+/** Input of the ender: the attempt whose process tree must be gone before the machine goes on. */
+export type EnderInput = { dispatched: Dispatched; reason: "timeout" | "stopped" };
+
 /** Input of the recorder: the attempt and how it ended. */
 export type RecordInput = AttemptInput & { outcome: AttemptOutcome };
 
+/** Placeholder for an actor that src/actors provides; running without it is a programming error. */
 const notProvided = <TOutput, TInput>(name: string) =>
   fromPromise<TOutput, TInput>(async () => {
     throw new Error(`actor ${name} was not provided`);
@@ -107,6 +128,16 @@ const notProvided = <TOutput, TInput>(name: string) =>
 const errorOf = ({ event }: { event: { error: unknown } }): unknown => event.error;
 
 const attemptsOf = (context: OrchestratorContext) => (context.unit ? (context.attempts[context.unit.key] ?? 0) : 0);
+
+/** The wait for a rate limit: until its reset time when known, else exponential backoff from rateLimitBackoffMs. */
+const rateLimitWaitOf = (context: OrchestratorContext, now: number): number => {
+  const outcome = context.outcome;
+  if (outcome?.kind === "rate-limited" && outcome.resetAt !== null) return Math.max(1_000, outcome.resetAt - now);
+  return context.rateLimitBackoffMs * 2 ** Math.min(context.rateLimitHits, 20);
+};
+
+/** Timers bounded by setTimeout's 32-bit limit (about 24.8 days). */
+const timerMs = (ms: number) => Math.min(Math.max(0, ms), 2_147_483_647);
 
 export const orchestratorMachine = setup({
   types: {
@@ -119,6 +150,7 @@ export const orchestratorMachine = setup({
     assigner: notProvided<Assignment, { unit: UnitRef }>("assigner"),
     dispatcher: notProvided<Dispatched, AttemptInput>("dispatcher"),
     session: notProvided<AttemptOutcome, SessionInput>("session"),
+    ender: notProvided<void, EnderInput>("ender"),
     recorder: notProvided<RecordOutput, RecordInput>("recorder"),
   },
   guards: {
@@ -129,14 +161,28 @@ export const orchestratorMachine = setup({
       output.kind === "next" && (context.attempts[output.unit.key] ?? 0) >= context.maxAttempts,
     outcomeIsHalt: ({ context }) => context.outcome?.kind === "halt",
     stopRequested: ({ context }) => context.stopRequested,
+    rateLimitWaitTooLong: ({ context }) =>
+      context.outcome?.kind === "rate-limited" && context.rateLimitWaitedMs + rateLimitWaitOf(context, Date.now()) > context.maxWaitMs,
+    outcomeIsRateLimited: ({ context }) => context.outcome?.kind === "rate-limited",
     attemptsUsedUp: ({ context }) =>
-      (context.outcome?.kind === "failed" || context.outcome?.kind === "interrupted") &&
+      (context.outcome?.kind === "failed" || context.outcome?.kind === "timeout" || context.outcome?.kind === "interrupted") &&
       attemptsOf(context) >= context.maxAttempts,
     nothingPending: (_, output: RecordOutput) => output.pending === 0,
   },
   actions: {
-    selectUnit: assign((_, output: PlannerOutput) =>
-      output.kind === "next" ? { unit: output.unit, pending: output.pending, outcome: null, dispatched: null, assignment: null } : {},
+    selectUnit: assign(({ context }, output: PlannerOutput) =>
+      output.kind === "next"
+        ? {
+            unit: output.unit,
+            pending: output.pending,
+            outcome: null,
+            dispatched: null,
+            assignment: null,
+            endReason: null,
+            rateLimitHits: output.unit.key === context.unit?.key ? context.rateLimitHits : 0,
+            rateLimitWaitedMs: output.unit.key === context.unit?.key ? context.rateLimitWaitedMs : 0,
+          }
+        : {},
     ),
     haltBlocked: assign((_, output: PlannerOutput) => ({
       haltReason: "blocked" as const,
@@ -156,6 +202,10 @@ export const orchestratorMachine = setup({
       haltReason: "agent-halt" as const,
       haltDetail: `the agent asked for a human on unit ${context.unit?.id}`,
     })),
+    haltRateLimit: assign(({ context }) => ({
+      haltReason: "rate-limit" as const,
+      haltDetail: `unit ${context.unit?.id} stayed rate-limited past --max-wait (${Math.round(context.maxWaitMs / 1000)} s)`,
+    })),
     haltError: assign((_, error: unknown) => ({
       haltReason: "error" as const,
       haltDetail: error instanceof Error ? error.message : String(error),
@@ -167,6 +217,19 @@ export const orchestratorMachine = setup({
       return {
         iteration: context.iteration + 1,
         attempts: { ...context.attempts, [key]: (context.attempts[key] ?? 0) + 1 },
+        outcome: null,
+        endReason: null,
+      };
+    }),
+    uncountRateLimited: assign(({ context }) => {
+      const key = context.unit?.key ?? "";
+      const delay = rateLimitWaitOf(context, Date.now());
+      return {
+        iteration: context.iteration - 1,
+        attempts: { ...context.attempts, [key]: Math.max(0, (context.attempts[key] ?? 1) - 1) },
+        rateLimitHits: context.rateLimitHits + 1,
+        rateLimitWaitedMs: context.rateLimitWaitedMs + delay,
+        rateLimitDelayMs: delay,
       };
     }),
     setDispatched: assign((_, dispatched: Dispatched) => ({ dispatched })),
@@ -187,11 +250,21 @@ export const orchestratorMachine = setup({
         exitCode: null,
       },
     })),
+    endForTimeout: assign({ endReason: "timeout" as const }),
+    endForStop: assign({ endReason: "stopped" as const, stopRequested: true }),
+    setEndedOutcome: assign(({ context }) => ({
+      outcome:
+        context.endReason === "timeout"
+          ? { kind: "timeout" as const, reason: `timed out after ${Math.round(context.taskTimeoutMs / 1000)} s (--task-timeout)`, message: "" }
+          : { kind: "interrupted" as const, reason: "stopped by the user" },
+    })),
     setPending: assign((_, output: RecordOutput) => ({ pending: output.pending })),
     requestStop: assign({ stopRequested: true }),
   },
   delays: {
     unitDelay: ({ context }) => context.delayMs,
+    taskTimeout: ({ context }) => timerMs(context.taskTimeoutMs),
+    rateLimitDelay: ({ context }) => timerMs(context.rateLimitDelayMs),
   },
 }).createMachine({
   id: "orchestrator",
@@ -199,6 +272,13 @@ export const orchestratorMachine = setup({
     maxIterations: input.maxIterations,
     maxAttempts: input.maxAttempts,
     delayMs: input.delayMs,
+    taskTimeoutMs: input.taskTimeoutMs ?? 7_200_000,
+    maxWaitMs: input.maxWaitMs ?? 6 * 3_600_000,
+    rateLimitBackoffMs: input.rateLimitBackoffMs ?? 60_000,
+    endReason: null,
+    rateLimitHits: 0,
+    rateLimitWaitedMs: 0,
+    rateLimitDelayMs: 0,
     iteration: 0,
     attempts: { ...(input.attempts ?? {}) },
     unit: null,
@@ -267,7 +347,8 @@ export const orchestratorMachine = setup({
     },
     waiting: {
       tags: ["busy", "agent"],
-      on: { STOP: { actions: "requestStop" } },
+      on: { STOP: { target: "ending", actions: "endForStop" } },
+      after: { taskTimeout: { target: "ending", actions: "endForTimeout" } },
       invoke: {
         id: "session",
         src: "session",
@@ -281,6 +362,17 @@ export const orchestratorMachine = setup({
         }),
         onDone: { target: "recording", actions: { type: "setOutcome", params: ({ event }) => event.output } },
         onError: { target: "recording", actions: { type: "failSession", params: errorOf } },
+      },
+    },
+    ending: {
+      tags: ["busy", "agent"],
+      on: { STOP: { actions: "requestStop" } },
+      invoke: {
+        id: "ender",
+        src: "ender",
+        input: ({ context }) => ({ dispatched: context.dispatched!, reason: context.endReason ?? "stopped" }),
+        onDone: { target: "recording", actions: "setEndedOutcome" },
+        onError: { target: "recording", actions: "setEndedOutcome" },
       },
     },
     recording: {
@@ -299,6 +391,8 @@ export const orchestratorMachine = setup({
         onDone: [
           { guard: "outcomeIsHalt", target: "halted", actions: "haltAgent" },
           { guard: "stopRequested", target: "stopped" },
+          { guard: "rateLimitWaitTooLong", target: "halted", actions: "haltRateLimit" },
+          { guard: "outcomeIsRateLimited", target: "rateLimited", actions: "uncountRateLimited" },
           { guard: "attemptsUsedUp", target: "halted", actions: "haltAttempts" },
           {
             guard: { type: "nothingPending", params: ({ event }) => event.output },
@@ -310,6 +404,11 @@ export const orchestratorMachine = setup({
         ],
         onError: { target: "failed", actions: { type: "haltError", params: errorOf } },
       },
+    },
+    rateLimited: {
+      tags: ["waiting-for-limit"],
+      on: { STOP: { target: "stopped", actions: "requestStop" } },
+      after: { rateLimitDelay: "dispatching" },
     },
     sleeping: {
       on: { STOP: { target: "stopped", actions: "requestStop" } },

@@ -7,6 +7,7 @@ import { orchestratorMachine, type FinalState, type HaltReason } from "../machin
 import { readPlan } from "./actors/plan-reader.ts";
 import { provideActors } from "./actors/provide.ts";
 import type { RunContext, RunEvent, RunPaths } from "./actors/run-context.ts";
+import { DEFAULT_RATE_LIMIT_PATTERNS } from "./agents/rate-limit.ts";
 import { adapterFor } from "./agents/registry.ts";
 import { SpecNotFoundError } from "./errors.ts";
 import type { RunOptions } from "./cli/run-options.ts";
@@ -64,6 +65,12 @@ async function pickRunner(options: RunOptions, specName: string, report: (e: Run
   return createDirectRunner();
 }
 
+/** First backoff for a rate limit without a reset time, ms (SEQORCH_RATE_LIMIT_BACKOFF_MS; tests shorten it). */
+function rateLimitBackoffMs(): number {
+  const n = Number(process.env.SEQORCH_RATE_LIMIT_BACKOFF_MS);
+  return Number.isFinite(n) && n > 0 ? n : 60_000;
+}
+
 const EXIT_OF: Record<FinalState, number> = { complete: 0, limitReached: 1, halted: 2, stopped: 130, failed: 70 };
 
 /**
@@ -104,11 +111,42 @@ export async function runSpec(options: RunOptions, report: (e: RunEvent) => void
       adapterFor: (name) => adapterFor(name, backendOptions),
       stopSignal,
       report,
+      idleTimeoutMs: options.idleTimeoutSeconds > 0 ? options.idleTimeoutSeconds * 1000 : Number.POSITIVE_INFINITY,
+      rateLimitPatterns: options.rateLimitPattern
+        ? [new RegExp(options.rateLimitPattern, "i"), ...DEFAULT_RATE_LIMIT_PATTERNS]
+        : undefined,
     };
     const attempts: Record<string, number> = {};
     for (const key of Object.keys(store.get().attempts)) attempts[key] = countedAttempts(store.get(), key);
     const actor = createActor(orchestratorMachine.provide({ actors: provideActors(context) }), {
-      input: { maxIterations: options.maxIterations, maxAttempts: options.maxAttempts, delayMs: options.delaySeconds * 1000, attempts },
+      input: {
+        maxIterations: options.maxIterations,
+        maxAttempts: options.maxAttempts,
+        delayMs: options.delaySeconds * 1000,
+        taskTimeoutMs: options.taskTimeoutSeconds * 1000,
+        maxWaitMs: options.maxWaitSeconds * 1000,
+        rateLimitBackoffMs: rateLimitBackoffMs(),
+        attempts,
+      },
+    });
+    let waitingFor: string | null = null;
+    actor.subscribe((snap) => {
+      const limited = snap.value === "rateLimited";
+      if (limited && waitingFor === null && snap.context.unit) {
+        const unit = snap.context.unit;
+        const until = Date.now() + snap.context.rateLimitDelayMs;
+        const reason = snap.context.outcome && "reason" in snap.context.outcome ? snap.context.outcome.reason : "rate limited";
+        waitingFor = unit.key;
+        report({ type: "rate-limited", unitId: unit.id, untilMs: until, reason });
+        store.update((state) => {
+          state.waiting = { unit: unit.key, until: new Date(until).toISOString(), reason };
+        });
+      } else if (!limited && waitingFor !== null) {
+        waitingFor = null;
+        store.update((state) => {
+          state.waiting = null;
+        });
+      }
     });
     const onStop = () => actor.send({ type: "STOP" });
     stopSignal.addEventListener("abort", onStop, { once: true });
@@ -122,6 +160,7 @@ export async function runSpec(options: RunOptions, report: (e: RunEvent) => void
     const endedAt = new Date().toISOString();
     store.update((state) => {
       state.current = null;
+      state.waiting = null;
       if (final === "complete") state.completed_at ??= endedAt;
       if (final === "halted") {
         state.halted = true;

@@ -5,6 +5,7 @@ import type {
   AttemptInput,
   AttemptOutcome,
   Dispatched,
+  EnderInput,
   PlannerInput,
   PlannerOutput,
   RecordInput,
@@ -12,6 +13,7 @@ import type {
   SessionInput,
   UnitRef,
 } from "../../machines/orchestrator.ts";
+import type { AttemptHandle } from "../runner/types.ts";
 import type { DispatchUnit } from "../spec/types.ts";
 import { dispatchAttempt } from "./dispatcher.ts";
 import { readPlan } from "./plan-reader.ts";
@@ -75,6 +77,9 @@ export function provideActors(context: RunContext) {
     }),
     dispatcher: fromPromise<Dispatched, AttemptInput>(({ input }) => dispatchAttempt(context, unitOf(input.unit), input)),
     session: fromPromise<AttemptOutcome, SessionInput>(({ input, signal }) => awaitAttempt(context, input, signal)),
+    ender: fromPromise<void, EnderInput>(async ({ input }) => {
+      await context.runner.kill(input.dispatched.handle as AttemptHandle);
+    }),
     recorder: fromPromise<RecordOutput, RecordInput>(async ({ input }) => {
       const output = await recordAttempt(context, unitOf(input.unit), input);
       collectGarbage();

@@ -7,7 +7,14 @@ import { writeUnitMarks } from "./dispatcher.ts";
 import { readPlan } from "./plan-reader.ts";
 import type { RunContext } from "./run-context.ts";
 
-const STATUS_WORD = { done: "Completed", halt: "Halted", failed: "Failed", interrupted: "Interrupted" } as const;
+const STATUS_WORD = {
+  done: "Completed",
+  halt: "Halted",
+  failed: "Failed",
+  timeout: "Timed out",
+  "rate-limited": "Rate limited",
+  interrupted: "Interrupted",
+} as const;
 
 /** Checkbox changes after an attempt: `[x]` for the unit and its sub-tasks when done, else `[-]` back to `[ ]`. */
 export function endMarks(unit: DispatchUnit, done: boolean): MarkChange[] {
@@ -30,7 +37,7 @@ export async function recordAttempt(context: RunContext, unit: DispatchUnit, inp
   const endedAt = new Date();
   let durationMs = 0;
   let log = "";
-  const reason = outcome.kind === "failed" || outcome.kind === "interrupted" ? outcome.reason : null;
+  const reason = "reason" in outcome ? outcome.reason : null;
   context.store.update((state) => {
     const record = state.attempts[unit.key]?.findLast((a) => a.status === "running");
     if (record) {
@@ -41,6 +48,8 @@ export async function recordAttempt(context: RunContext, unit: DispatchUnit, inp
       record.ended_at = endedAt.toISOString();
       record.duration_ms = durationMs;
       record.exit_code = "exitCode" in outcome ? outcome.exitCode : null;
+      // A rate-limited attempt is not the agent's failure: it does not count towards --max-attempts.
+      if (status === "rate-limited") record.counted = false;
     }
     state.current = null;
     if (status === "done") {

@@ -23,8 +23,9 @@ export interface RunPaths {
 export type RunEvent =
   | { type: "unit-next"; unitId: string; title: string; position: number; total: number }
   | { type: "unit-started"; unitId: string; attempt: number; maxAttempts: number; backend: string; where: string; log: string }
-  | { type: "attempt-finished"; unitId: string; attempt: number; status: "done" | "halt" | "failed" | "interrupted"; durationMs: number; reason: string; log: string }
+  | { type: "attempt-finished"; unitId: string; attempt: number; status: "done" | "halt" | "failed" | "timeout" | "rate-limited" | "interrupted"; durationMs: number; reason: string; log: string }
   | { type: "spec-changed"; detail: string }
+  | { type: "rate-limited"; unitId: string; untilMs: number; reason: string }
   | { type: "warning"; message: string };
 
 /** The shared dependencies of the actors of one run. */
@@ -40,6 +41,10 @@ export interface RunContext {
   backend: string;
   /** The adapter for a backend name; throws UsageError for an unknown one. */
   adapterFor(backend: string): AgentAdapter;
+  /** End an attempt that shows no output for this long, ms (Infinity: never). */
+  idleTimeoutMs: number;
+  /** Rate-limit text patterns (defaults plus --rate-limit-pattern); undefined: the defaults. */
+  rateLimitPatterns?: readonly RegExp[];
   /** Aborts when the user asked the run to stop (Ctrl-C, SIGTERM, SIGHUP). */
   stopSignal: AbortSignal;
   report(event: RunEvent): void;

@@ -1,41 +1,105 @@
 // The session actor's work: wait for a started attempt to end, then judge it from the agent's final message.
+import { statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { AttemptOutcome, SessionInput } from "../../machines/orchestrator.ts";
-import type { AttemptHandle } from "../runner/types.ts";
+import { readTail } from "../agents/log-tail.ts";
+import { detectRateLimit } from "../agents/rate-limit.ts";
+import type { AgentReply } from "../agents/types.ts";
+import type { AttemptExit, AttemptHandle } from "../runner/types.ts";
 import { detectSignal } from "../signals.ts";
 import type { RunContext } from "./run-context.ts";
 
+/** How often the agent's log sizes are compared for the idle timeout, ms. */
+const IDLE_CHECK_MS = 1_000;
+const ERROR_TAIL_BYTES = 16 * 1024;
+
+function sizeOf(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0; // not created yet
+  }
+}
+
 /**
- * Wait for the attempt in `input.dispatched`; `signal` (the actor being stopped) and the run's stop signal
- * end the agent's process tree. TASK_DONE in the final message completes the unit, HALT halts the run,
- * anything else is a failed attempt whatever the exit code.
+ * Watch the attempt's output files; call `onIdle` when neither has grown for `idleMs`. Returns a stop function.
+ * (The wall-clock limit is the machine's `taskTimeout` delay; this one needs to see output, so it lives here.)
+ */
+function watchIdle(outLog: string, errLog: string, idleMs: number, onIdle: () => void): () => void {
+  if (!Number.isFinite(idleMs) || idleMs <= 0) return () => {};
+  let last = sizeOf(outLog) + sizeOf(errLog);
+  let quietSince = Date.now();
+  const timer = setInterval(() => {
+    const size = sizeOf(outLog) + sizeOf(errLog);
+    if (size !== last) {
+      last = size;
+      quietSince = Date.now();
+    } else if (Date.now() - quietSince >= idleMs) {
+      clearInterval(timer);
+      onIdle();
+    }
+  }, Math.min(IDLE_CHECK_MS, idleMs));
+  return () => clearInterval(timer);
+}
+
+/** The last `n` non-empty lines: where an agent's own closing words are (not file contents it printed earlier). */
+function lastLines(text: string, n: number): string {
+  return text.split(/\r?\n/).filter((l) => l.trim() !== "").slice(-n).join("\n");
+}
+
+/** Judge a finished attempt: signal in the final message first, then a rate limit, else a failure. */
+export function judgeAttempt(exit: AttemptExit, reply: AgentReply, errText: string, patterns: readonly RegExp[] | undefined, now: number): AttemptOutcome {
+  const found = detectSignal(reply.finalMessage);
+  if (found === "halt") return { kind: "halt", message: reply.finalMessage, exitCode: exit.exitCode };
+  if (found === "done") return { kind: "done", message: reply.finalMessage, exitCode: exit.exitCode };
+  const limit = reply.rateLimit
+    ? { resetAt: reply.rateLimit.resetAt, line: reply.rateLimit.detail }
+    : detectRateLimit([...reply.errors, errText, lastLines(reply.finalMessage, 5)], now, patterns);
+  if (limit) {
+    return { kind: "rate-limited", reason: `rate limited: ${limit.line}`, message: reply.finalMessage, resetAt: limit.resetAt };
+  }
+  if (exit.reason === "lost") {
+    return { kind: "failed", reason: exit.detail ?? "the agent's window or tmux server went away", message: reply.finalMessage, exitCode: null };
+  }
+  const errors = reply.errors.length > 0 ? `: ${reply.errors.join("; ")}` : "";
+  return {
+    kind: "failed",
+    reason: `no completion marker in the agent's reply (exit code ${exit.exitCode ?? "none"})${errors}`,
+    message: reply.finalMessage,
+    exitCode: exit.exitCode,
+  };
+}
+
+/**
+ * Wait for the attempt in `input.dispatched`; `signal` (the actor being stopped: timeout or STOP) and the run's
+ * stop signal end the agent's process tree. TASK_DONE in the final message completes the unit, HALT halts the
+ * run, a rate limit waits and retries, anything else is a failed attempt whatever the exit code.
  */
 export async function awaitAttempt(context: RunContext, input: SessionInput, signal: AbortSignal): Promise<AttemptOutcome> {
   const controller = new AbortController();
   const abort = () => controller.abort();
+  let idle = false;
   signal.addEventListener("abort", abort, { once: true });
   context.stopSignal.addEventListener("abort", abort, { once: true });
   if (input.stopRequested || context.stopSignal.aborted) abort();
+  const outLog = input.dispatched.outLog;
+  const errLog = join(dirname(outLog), "err.log");
+  const stopWatching = watchIdle(outLog, errLog, context.idleTimeoutMs, () => {
+    idle = true;
+    abort();
+  });
   try {
     const handle = input.dispatched.handle as AttemptHandle;
     const exit = await context.runner.wait(handle, controller.signal);
+    if (idle) {
+      return { kind: "timeout", reason: `no output for ${Math.round(context.idleTimeoutMs / 1000)} s (--idle-timeout)`, message: readTail(outLog, 4096) };
+    }
     if (exit.reason === "aborted") return { kind: "interrupted", reason: exit.detail ?? "stopped by the user" };
     const adapter = context.adapterFor(input.assignment.backend);
-    const reply = await adapter.parseReply(input.dispatched.outLog, join(dirname(input.dispatched.outLog), "err.log"), exit);
-    if (exit.reason === "lost") {
-      return { kind: "failed", reason: exit.detail ?? "the agent's window or tmux server went away", message: reply.finalMessage, exitCode: null };
-    }
-    const found = detectSignal(reply.finalMessage);
-    if (found === "halt") return { kind: "halt", message: reply.finalMessage, exitCode: exit.exitCode };
-    if (found === "done") return { kind: "done", message: reply.finalMessage, exitCode: exit.exitCode };
-    const errors = reply.errors.length > 0 ? `: ${reply.errors.join("; ")}` : "";
-    return {
-      kind: "failed",
-      reason: `no completion marker in the agent's reply (exit code ${exit.exitCode ?? "none"})${errors}`,
-      message: reply.finalMessage,
-      exitCode: exit.exitCode,
-    };
+    const reply = await adapter.parseReply(outLog, errLog, exit);
+    return judgeAttempt(exit, reply, readTail(errLog, ERROR_TAIL_BYTES), context.rateLimitPatterns, Date.now());
   } finally {
+    stopWatching();
     signal.removeEventListener("abort", abort);
     context.stopSignal.removeEventListener("abort", abort);
   }

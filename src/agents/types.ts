@@ -27,6 +27,11 @@ export interface AgentReply {
   sessionId: string | null;
   /** Errors the agent or its CLI reported (API errors, stderr on failure). */
   errors: string[];
+  /**
+   * A rate or usage limit reported in the CLI's structured output (e.g. Claude's rate_limit_event), with its
+   * reset time (epoch ms) when given. Text patterns are only the fallback (src/agents/rate-limit.ts).
+   */
+  rateLimit?: { resetAt: number | null; detail: string } | null;
 }
 
 /** A backend: data plus pure builders; it spawns nothing. */

@@ -21,6 +21,10 @@ export const runArgs = {
   "state-file": { type: "string", description: "State file (default <spec>/SEQUENTIAL_STATE.json)", valueHint: "FILE" },
   "progress-file": { type: "string", description: "Progress log (default <spec>/SEQUENTIAL_PROGRESS.md)", valueHint: "FILE" },
   writeback: { type: "boolean", description: "Tick checkboxes in tasks.md (--no-writeback: leave tasks.md alone)", default: true },
+  "task-timeout": { type: "string", description: "Wall-clock limit of one attempt in seconds; the agent's process tree is ended (default 7200; also CODEX_TIMEOUT)", valueHint: "S" },
+  "idle-timeout": { type: "string", description: "End an attempt with no output for this many seconds (default 1800; 0: never)", valueHint: "S" },
+  "max-wait": { type: "string", description: "Longest total wait for rate limits on one unit before halting, seconds (default 21600)", valueHint: "S" },
+  "rate-limit-pattern": { type: "string", description: "Extra regular expression (matched at a line start of the agent's errors and last lines) that means a rate limit", valueHint: "RE" },
 } as const satisfies ArgsDef;
 
 /** A whole number of at least `min`, given as a flag string. */
@@ -28,6 +32,12 @@ const count = (flag: string, min: number) =>
   z.coerce.number({ error: `${flag} must be a number` }).check(
     z.refine((n) => Number.isInteger(n), `${flag} must be a whole number`),
     z.refine((n) => n >= min, `${flag} must be at least ${min}`),
+  );
+
+/** A number of seconds of at least `min`, given as a flag string. */
+const seconds = (flag: string, min: number) =>
+  z.coerce.number({ error: `${flag} must be a number of seconds` }).check(
+    z.refine((n) => Number.isFinite(n) && n >= min, `${flag} must be at least ${min} seconds`),
   );
 
 /** Validated options of a run. Units: delaySeconds in s. */
@@ -54,10 +64,39 @@ export const RunOptionsSchema = z.object({
   stateFile: z.optional(z.string().check(z.minLength(1))),
   progressFile: z.optional(z.string().check(z.minLength(1))),
   writeback: z._default(z.boolean(), true),
+  taskTimeoutSeconds: z._default(seconds("--task-timeout", 1), 7200),
+  idleTimeoutSeconds: z._default(seconds("--idle-timeout", 0), 1800),
+  maxWaitSeconds: z._default(seconds("--max-wait", 0), 21_600),
+  rateLimitPattern: z.optional(
+    z.string().check(
+      z.refine((re) => {
+        try {
+          new RegExp(re);
+          return true;
+        } catch {
+          return false;
+        }
+      }, "--rate-limit-pattern must be a valid regular expression"),
+    ),
+  ),
 });
 export type RunOptions = z.infer<typeof RunOptionsSchema>;
 
+/**
+ * The reference's CODEX_TIMEOUT in seconds: values above 10000 are milliseconds, others seconds, as its Go wrapper
+ * reads them (reference-implementation.md §1). Undefined when unset or not a number.
+ */
+export function codexTimeoutSeconds(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === "") return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) return undefined;
+  return n > 10_000 ? n / 1000 : n;
+}
+
 const FLAG_OF: Record<string, string> = {
+  taskTimeoutSeconds: "--task-timeout",
+  idleTimeoutSeconds: "--idle-timeout",
+  maxWaitSeconds: "--max-wait",
   delaySeconds: "--delay",
   maxIterations: "--max-iterations",
   maxAttempts: "--max-attempts",
@@ -103,6 +142,10 @@ export function parseRunOptions(args: Record<string, unknown>, env: NodeJS.Proce
     stateFile: get("state-file"),
     progressFile: get("progress-file"),
     writeback: get("writeback") !== false,
+    taskTimeoutSeconds: get("task-timeout") ?? codexTimeoutSeconds(env.CODEX_TIMEOUT),
+    idleTimeoutSeconds: get("idle-timeout"),
+    maxWaitSeconds: get("max-wait"),
+    rateLimitPattern: get("rate-limit-pattern"),
   });
   if (!result.success) {
     const issue = result.error.issues[0]!;

@@ -18,7 +18,10 @@ export function createLineReporter(): (event: RunEvent) => void {
       case "attempt-finished":
         if (event.status === "done") log.success(`  unit ${event.unitId} done in ${seconds(event.durationMs)}`);
         else if (event.status === "halt") log.warn(`  unit ${event.unitId}: the agent asked for a human (HALT)`);
-        else log.warn(`  unit ${event.unitId} attempt ${event.attempt} ${event.status}: ${event.reason}`);
+        else if (event.status !== "rate-limited") log.warn(`  unit ${event.unitId} attempt ${event.attempt} ${event.status}: ${event.reason}`);
+        break;
+      case "rate-limited":
+        log.warn(`  unit ${event.unitId}: ${event.reason}; waiting until ${new Date(event.untilMs).toISOString()} (not counted as an attempt)`);
         break;
       case "spec-changed":
         log.info(`tasks.md changed: ${event.detail}`);

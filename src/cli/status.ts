@@ -32,6 +32,7 @@ export const statusCommand = defineCommand({
       completed: state.completed,
       pending: view.pending.map((u) => u.key),
       current: state.current,
+      waiting: state.waiting,
       halted: state.halted,
       halted_task: state.halted_task,
       halted_reason: state.halted_reason,
@@ -52,6 +53,7 @@ export const statusCommand = defineCommand({
       `  started: ${state.started_at ?? "never"}${state.completed_at ? `, completed: ${state.completed_at}` : ""}`,
     ];
     if (state.current) lines.push(`  running: unit ${state.current.unit}, attempt ${state.current.attempt}, since ${state.current.started_at}`);
+    if (state.waiting) lines.push(`  waiting for a rate limit on unit ${state.waiting.unit} until ${state.waiting.until}: ${state.waiting.reason}`);
     if (state.halted) lines.push(`  HALTED (${state.halted_reason}) at unit ${state.halted_task} on ${state.halted_at}`);
     if (view.pending.length) lines.push(`  next: ${view.pending.slice(0, 5).map((u) => u.id).join(", ")}${view.pending.length > 5 ? ", …" : ""}`);
     for (const a of failed) lines.push(`  unit ${a.unit} attempt ${a.n} ${a.status}: ${a.reason ?? ""} (log ${a.log})`);

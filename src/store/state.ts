@@ -11,7 +11,7 @@ export const AttemptRecordSchema = z.object({
   n: z.int().check(z.positive()),
   iteration: z.int().check(z.nonnegative()),
   backend: z.string(),
-  status: z.enum(["running", "done", "halt", "failed", "interrupted"]),
+  status: z.enum(["running", "done", "halt", "failed", "timeout", "rate-limited", "interrupted"]),
   reason: z._default(z.nullable(z.string()), null),
   started_at: z.string(),
   ended_at: z._default(z.nullable(z.string()), null),
@@ -53,6 +53,8 @@ export const StateSchema = z.object({
   iteration: z.int().check(z.nonnegative()),
   /** The unit being worked on, or null between units. */
   current: z.nullable(z.object({ unit: z.string(), attempt: z.int().check(z.positive()), started_at: z.string() })),
+  /** Set while the run waits out a rate limit (visible in `seqorch status`). */
+  waiting: z._default(z.nullable(z.object({ unit: z.string(), until: z.string(), reason: z.string() })), null),
   assignments: z.record(z.string(), AssignmentRecordSchema),
   attempts: z.record(z.string(), z.array(AttemptRecordSchema)),
 });
@@ -73,6 +75,7 @@ export function emptyState(spec: string): State {
     updated_at: null,
     iteration: 0,
     current: null,
+    waiting: null,
     assignments: {},
     attempts: {},
   };
