@@ -78,9 +78,10 @@ export async function dispatchAttempt(context: RunContext, unit: DispatchUnit, i
     attempt: input.attempt,
     promptFile,
   });
+  const attemptId = `${process.pid}-${Date.now().toString(36)}-${safeName(unit.key)}.${seq}`;
   const spec: LaunchSpec = {
     argv: launch.argv,
-    env: launch.env,
+    env: { ...launch.env, SEQORCH_ATTEMPT_ID: attemptId },
     cwd: paths.workdir,
     stdinFile: launch.stdin === "prompt" ? promptFile : null,
     outLog: join(dir, "out.log"),
@@ -120,6 +121,7 @@ export async function dispatchAttempt(context: RunContext, unit: DispatchUnit, i
       window_id: handle?.windowId ?? null,
       session_id: handle?.sessionId ?? null,
       pid: handle?.pid ?? null,
+      attempt_id: attemptId,
     });
   });
   if (!handle) throw startError;

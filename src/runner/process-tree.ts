@@ -93,3 +93,16 @@ export async function killProcessGroup(pgid: number, options: KillOptions): Prom
   const killDeadline = Date.now() + AFTER_KILL_MS;
   while (isGroupAlive(pgid) && Date.now() < killDeadline) await Bun.sleep(POLL_MS);
 }
+
+/**
+ * True when process `pid` runs with `NAME=value` in its environment (read from /proc/<pid>/environ).
+ * Used to make sure a pid recorded by an earlier run still belongs to that run's agent before ending it;
+ * false when the process is gone, the entry differs, or /proc cannot tell (then nothing is killed).
+ */
+export function processHasEnv(pid: number, entry: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, "latin1").split("\0").includes(entry);
+  } catch {
+    return false; // gone, not ours to read, or no /proc on this system
+  }
+}

@@ -1,5 +1,6 @@
 // Makes a state file left by an earlier run consistent before a new run starts: attempts left running by a
 // killed orchestrator are ended and recorded as interrupted; a halt is cleared so a human's re-run can go on.
+import { killProcessGroup, processHasEnv } from "../runner/process-tree.ts";
 import type { AttemptHandle, SessionRunner } from "../runner/types.ts";
 import type { AttemptRecord, StateStore } from "./state.ts";
 
@@ -15,6 +16,19 @@ function handleOf(record: AttemptRecord): AttemptHandle {
 }
 
 /**
+ * End an agent left running by a killed orchestrator: its tmux window's processes (the window id identifies it),
+ * or a direct child's process group when /proc shows it still carries the attempt's SEQORCH_ATTEMPT_ID
+ * (a pid alone may have been reused after a reboot).
+ */
+async function endLeftover(record: AttemptRecord, runner: SessionRunner): Promise<void> {
+  if (record.runner === "tmux" && record.window_id && runner.kind === "tmux") {
+    await runner.kill(handleOf(record));
+  } else if (record.runner === "direct" && record.pid !== null && record.attempt_id) {
+    if (processHasEnv(record.pid, `SEQORCH_ATTEMPT_ID=${record.attempt_id}`)) await killProcessGroup(record.pid, { graceMs: 5_000 });
+  }
+}
+
+/**
  * Recover `store` for a new run. Returns one note per thing done, for the log and the progress file.
  * Attempts still marked running are ended (their tmux window's processes, when the runner can find them)
  * and counted as interrupted attempts; a halted state is cleared, and a unit that had used up its attempts
@@ -26,9 +40,7 @@ export async function recoverState(store: StateStore, runner: SessionRunner): Pr
   const running = Object.entries(state.attempts).flatMap(([unit, records]) =>
     records.filter((r) => r.status === "running").map((r) => ({ unit, record: r })),
   );
-  for (const { record } of running) {
-    if (record.runner === runner.kind && record.runner === "tmux" && record.window_id) await runner.kill(handleOf(record));
-  }
+  for (const { record } of running) await endLeftover(record, runner);
   if (running.length > 0 || state.current) {
     const now = new Date().toISOString();
     store.update((draft) => {

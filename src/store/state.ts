@@ -25,6 +25,8 @@ export const AttemptRecordSchema = z.object({
   window_id: z._default(z.nullable(z.string()), null),
   session_id: z._default(z.nullable(z.string()), null),
   pid: z._default(z.nullable(z.int()), null),
+  /** Unique id of the attempt, also in the agent's environment as SEQORCH_ATTEMPT_ID (to find it again safely). */
+  attempt_id: z._default(z.string(), ""),
 });
 export type AttemptRecord = z.infer<typeof AttemptRecordSchema>;
 
