@@ -29,11 +29,13 @@ export interface Dispatched {
   attempt: number;
   outLog: string;
   handle: unknown;
+  /** Evidence taken before the agent started, to judge a "done" afterwards (see src/actors/runaway.ts). */
+  before?: { workdir: string | null; doneTasks: string[] };
 }
 
 /** How an attempt ended, as judged from the agent's final message and exit. */
 export type AttemptOutcome =
-  | { kind: "done"; message: string; exitCode: number | null }
+  | { kind: "done"; message: string; exitCode: number | null; /** Doubts about a done (no change, boxes unticked). */ warnings?: string[] }
   | { kind: "halt"; message: string; exitCode: number | null }
   | { kind: "failed"; reason: string; message: string; exitCode: number | null }
   | { kind: "timeout"; reason: string; message: string }

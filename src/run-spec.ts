@@ -10,6 +10,7 @@ import type { RunContext, RunEvent, RunPaths } from "./actors/run-context.ts";
 import { DEFAULT_RATE_LIMIT_PATTERNS } from "./agents/rate-limit.ts";
 import { adapterFor } from "./agents/registry.ts";
 import { SpecNotFoundError } from "./errors.ts";
+import { runHook } from "./hooks.ts";
 import type { RunOptions } from "./cli/run-options.ts";
 import { createDirectRunner } from "./runner/direct.ts";
 import { createTmuxRunner, tmuxAvailable } from "./runner/tmux.ts";
@@ -111,6 +112,8 @@ export async function runSpec(options: RunOptions, report: (e: RunEvent) => void
       adapterFor: (name) => adapterFor(name, backendOptions),
       stopSignal,
       report,
+      maxLogBytes: options.maxLogBytes,
+      requireChanges: options.requireChanges,
       idleTimeoutMs: options.idleTimeoutSeconds > 0 ? options.idleTimeoutSeconds * 1000 : Number.POSITIVE_INFINITY,
       rateLimitPatterns: options.rateLimitPattern
         ? [new RegExp(options.rateLimitPattern, "i"), ...DEFAULT_RATE_LIMIT_PATTERNS]
@@ -174,6 +177,19 @@ export async function runSpec(options: RunOptions, report: (e: RunEvent) => void
       `Iterations this run: ${ctx.iteration}`,
       ...(detail ? [`Reason: ${detail}`] : []),
     ]);
+    const hook = final === "halted" ? options.onHalt : final === "complete" ? options.onComplete : undefined;
+    if (hook) {
+      const failure = runHook(hook, {
+        event: final === "halted" ? "halt" : "complete",
+        reason: final === "halted" ? (ctx.haltReason ?? "") : "complete",
+        summary: final === "halted" ? `seqorch halted on ${paths.specName}: ${detail ?? ""}` : `seqorch finished ${paths.specName}: every unit done`,
+        specDir: paths.specDir,
+        unit: final === "halted" ? (ctx.unit?.id ?? null) : null,
+        stateFile: paths.stateFile,
+        progressFile: paths.progressFile,
+      });
+      if (failure) report({ type: "warning", message: `the ${final === "halted" ? "--on-halt" : "--on-complete"} hook did not start: ${failure}` });
+    }
     return {
       final,
       exitCode: EXIT_OF[final],

@@ -7,6 +7,7 @@ import type { AttemptHandle, LaunchSpec } from "../runner/types.ts";
 import type { DispatchUnit } from "../spec/types.ts";
 import { writeMarks, type MarkChange } from "../spec/writeback.ts";
 import { noteMarksWritten } from "./plan-reader.ts";
+import { evidenceBefore } from "./runaway.ts";
 import type { RunContext } from "./run-context.ts";
 
 /** A unit key as a folder or window name: `13.4#2` → `13.4_2`. */
@@ -30,6 +31,22 @@ function ensureAttemptsDir(attemptsDir: string): void {
   prepared.add(attemptsDir);
 }
 
+/**
+ * Create the folder of a new attempt: numbered after the unit's recorded attempts, skipping folders that already
+ * exist (left by a run whose state was reset, or that died before recording the attempt).
+ */
+function newAttemptDir(context: RunContext, unitKey: string): { seq: number; dir: string } {
+  for (let seq = (context.store.get().attempts[unitKey]?.length ?? 0) + 1; ; seq++) {
+    const dir = attemptDirOf(context, unitKey, seq);
+    try {
+      mkdirSync(dir);
+      return { seq, dir };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+  }
+}
+
 /** The `[-]` marks for a unit that starts: its own line, or for a heading group its pending sub-tasks. */
 export function startMarks(unit: DispatchUnit): MarkChange[] {
   const tasks = unit.task ? [unit.task] : unit.subtasks;
@@ -46,10 +63,8 @@ function previousAttempts(context: RunContext, unitKey: string): string[] {
 /** Start one attempt of `unit`. Throws when the prompt cannot be written or the agent cannot start. */
 export async function dispatchAttempt(context: RunContext, unit: DispatchUnit, input: AttemptInput): Promise<Dispatched> {
   // Records are numbered over all runs (a halted unit that gets fresh attempts keeps its old logs).
-  const seq = (context.store.get().attempts[unit.key]?.length ?? 0) + 1;
-  const dir = attemptDirOf(context, unit.key, seq);
   ensureAttemptsDir(context.paths.attemptsDir);
-  mkdirSync(dir);
+  const { seq, dir } = newAttemptDir(context, unit.key);
   const promptFile = join(dir, "prompt.md");
   const { paths } = context;
   writeFileSync(
@@ -89,6 +104,7 @@ export async function dispatchAttempt(context: RunContext, unit: DispatchUnit, i
     attemptDir: dir,
     windowName: `task-${unit.key}`,
   };
+  const before = await evidenceBefore(context);
   if (context.writeback) await writeUnitMarks(context, startMarks(unit));
   const startedAt = new Date().toISOString();
   // One state write per dispatch, after the start, so it holds the process or window to end if this run dies.
@@ -134,7 +150,7 @@ export async function dispatchAttempt(context: RunContext, unit: DispatchUnit, i
     where: handle.windowId ? `tmux window ${handle.windowId} (${spec.windowName})` : `pid ${handle.pid}`,
     log: spec.outLog,
   });
-  return { attempt: input.attempt, outLog: spec.outLog, handle };
+  return { attempt: input.attempt, outLog: spec.outLog, handle, before };
 }
 
 /**

@@ -18,6 +18,8 @@ import type { DispatchUnit } from "../spec/types.ts";
 import { dispatchAttempt } from "./dispatcher.ts";
 import { readPlan } from "./plan-reader.ts";
 import { recordAttempt } from "./recorder.ts";
+import { appendProgressNote } from "../store/progress.ts";
+import { describeChanges, rememberPlan, type PlanMemory } from "./spec-changes.ts";
 import type { RunContext } from "./run-context.ts";
 import { awaitAttempt } from "./session.ts";
 
@@ -47,6 +49,7 @@ function collectGarbage(): void {
  */
 export function provideActors(context: RunContext) {
   const units = new Map<string, DispatchUnit>();
+  let memory: PlanMemory | null = null;
   const unitOf = (ref: UnitRef): DispatchUnit => {
     const unit = units.get(ref.key);
     if (!unit) throw new Error(`unit ${ref.key} is not in the current plan`);
@@ -55,6 +58,14 @@ export function provideActors(context: RunContext) {
   return {
     planner: fromPromise<PlannerOutput, PlannerInput>(async () => {
       const view = readPlan(context.paths.tasksFile, context.planOptions, context.store.get().completed);
+      if (memory) {
+        const changes = describeChanges(memory, view.plan, new Set(context.store.get().completed));
+        if (changes.length) {
+          context.report({ type: "spec-changed", detail: changes.join("; ") });
+          appendProgressNote(context.paths.progressFile, `tasks.md changed ${new Date().toISOString()}`, changes);
+        }
+      }
+      memory = rememberPlan(view.plan);
       units.clear();
       for (const unit of view.plan.units) units.set(unit.key, unit);
       if (view.pending.length === 0) return { kind: "complete" };

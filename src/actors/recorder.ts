@@ -82,7 +82,9 @@ export async function recordAttempt(context: RunContext, unit: DispatchUnit, inp
     durationMs,
     log,
     message,
+    warnings: outcome.kind === "done" ? outcome.warnings : undefined,
   });
+  if (outcome.kind === "done") for (const warning of outcome.warnings ?? []) context.report({ type: "warning", message: `unit ${unit.id}: ${warning}` });
   context.report({ type: "attempt-finished", unitId: unit.id, attempt: input.attempt, status, durationMs, reason: reason ?? "", log });
   const view = readPlan(context.paths.tasksFile, context.planOptions, context.store.get().completed);
   return { pending: view.pending.length };

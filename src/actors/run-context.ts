@@ -41,6 +41,10 @@ export interface RunContext {
   backend: string;
   /** The adapter for a backend name; throws UsageError for an unknown one. */
   adapterFor(backend: string): AgentAdapter;
+  /** A done without a change in the workdir (or with boxes unticked by the agent) is a failed attempt. */
+  requireChanges: boolean;
+  /** Each attempt log is kept under this size, bytes (the tail is kept). */
+  maxLogBytes: number;
   /** End an attempt that shows no output for this long, ms (Infinity: never). */
   idleTimeoutMs: number;
   /** Rate-limit text patterns (defaults plus --rate-limit-pattern); undefined: the defaults. */

@@ -6,8 +6,10 @@ import { readTail } from "../agents/log-tail.ts";
 import { detectRateLimit } from "../agents/rate-limit.ts";
 import type { AgentReply } from "../agents/types.ts";
 import type { AttemptExit, AttemptHandle } from "../runner/types.ts";
+import { capLog } from "../runner/log-cap.ts";
 import { detectSignal } from "../signals.ts";
 import type { RunContext } from "./run-context.ts";
+import { doubtDone } from "./runaway.ts";
 
 /** How often the agent's log sizes are compared for the idle timeout, ms. */
 const IDLE_CHECK_MS = 1_000;
@@ -22,15 +24,25 @@ function sizeOf(path: string): number {
 }
 
 /**
- * Watch the attempt's output files; call `onIdle` when neither has grown for `idleMs`. Returns a stop function.
+ * Watch the attempt's output files: cap them at `maxLogBytes` (tail kept), and call `onIdle` when neither has
+ * grown for `idleMs` (Infinity: never). Returns a stop function.
  * (The wall-clock limit is the machine's `taskTimeout` delay; this one needs to see output, so it lives here.)
  */
-function watchIdle(outLog: string, errLog: string, idleMs: number, onIdle: () => void): () => void {
-  if (!Number.isFinite(idleMs) || idleMs <= 0) return () => {};
+function watchOutput(outLog: string, errLog: string, idleMs: number, maxLogBytes: number, onIdle: () => void): () => void {
   let last = sizeOf(outLog) + sizeOf(errLog);
   let quietSince = Date.now();
   const timer = setInterval(() => {
+    const cut = capLog(outLog, maxLogBytes) + capLog(errLog, maxLogBytes);
     const size = sizeOf(outLog) + sizeOf(errLog);
+    if (cut > 0) {
+      last = size;
+      quietSince = Date.now();
+      return;
+    }
+    if (!Number.isFinite(idleMs)) {
+      last = size;
+      return;
+    }
     if (size !== last) {
       last = size;
       quietSince = Date.now();
@@ -38,7 +50,7 @@ function watchIdle(outLog: string, errLog: string, idleMs: number, onIdle: () =>
       clearInterval(timer);
       onIdle();
     }
-  }, Math.min(IDLE_CHECK_MS, idleMs));
+  }, Math.min(IDLE_CHECK_MS, idleMs > 0 ? idleMs : IDLE_CHECK_MS));
   return () => clearInterval(timer);
 }
 
@@ -84,20 +96,23 @@ export async function awaitAttempt(context: RunContext, input: SessionInput, sig
   if (input.stopRequested || context.stopSignal.aborted) abort();
   const outLog = input.dispatched.outLog;
   const errLog = join(dirname(outLog), "err.log");
-  const stopWatching = watchIdle(outLog, errLog, context.idleTimeoutMs, () => {
+  const stopWatching = watchOutput(outLog, errLog, context.idleTimeoutMs, context.maxLogBytes, () => {
     idle = true;
     abort();
   });
   try {
     const handle = input.dispatched.handle as AttemptHandle;
     const exit = await context.runner.wait(handle, controller.signal);
+    capLog(outLog, context.maxLogBytes);
+    capLog(errLog, context.maxLogBytes);
     if (idle) {
       return { kind: "timeout", reason: `no output for ${Math.round(context.idleTimeoutMs / 1000)} s (--idle-timeout)`, message: readTail(outLog, 4096) };
     }
     if (exit.reason === "aborted") return { kind: "interrupted", reason: exit.detail ?? "stopped by the user" };
     const adapter = context.adapterFor(input.assignment.backend);
     const reply = await adapter.parseReply(outLog, errLog, exit);
-    return judgeAttempt(exit, reply, readTail(errLog, ERROR_TAIL_BYTES), context.rateLimitPatterns, Date.now());
+    const outcome = judgeAttempt(exit, reply, readTail(errLog, ERROR_TAIL_BYTES), context.rateLimitPatterns, Date.now());
+    return await doubtDone(context, outcome, input.dispatched.before);
   } finally {
     stopWatching();
     signal.removeEventListener("abort", abort);

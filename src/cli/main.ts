@@ -3,6 +3,7 @@ import { defineCommand, type CommandDef } from "citty";
 import pkg from "../../package.json" with { type: "json" };
 import { demoAgentCommand, demoCommand } from "./demo.ts";
 import { planCommand } from "./plan.ts";
+import { resetCommand } from "./reset.ts";
 import { runCommand } from "./run.ts";
 import { statusCommand } from "./status.ts";
 
@@ -11,6 +12,7 @@ export const subCommands: Record<string, CommandDef<any>> = {
   run: runCommand,
   plan: planCommand,
   status: statusCommand,
+  reset: resetCommand,
   demo: demoCommand,
   "demo-agent": demoAgentCommand,
 };

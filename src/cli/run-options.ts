@@ -24,6 +24,10 @@ export const runArgs = {
   "task-timeout": { type: "string", description: "Wall-clock limit of one attempt in seconds; the agent's process tree is ended (default 7200; also CODEX_TIMEOUT)", valueHint: "S" },
   "idle-timeout": { type: "string", description: "End an attempt with no output for this many seconds (default 1800; 0: never)", valueHint: "S" },
   "max-wait": { type: "string", description: "Longest total wait for rate limits on one unit before halting, seconds (default 21600)", valueHint: "S" },
+  "max-log-bytes": { type: "string", description: "Keep each attempt's stdout and stderr logs under this many bytes, the tail kept (default 104857600)", valueHint: "N" },
+  "require-changes": { type: "boolean", description: "A TASK_DONE with no change in the workdir (git), or with done boxes unticked by the agent, is a failed attempt (default: only flagged)", default: false },
+  "on-halt": { type: "string", description: "Shell command run when the run halts (SEQORCH_EVENT, SEQORCH_REASON, SEQORCH_SUMMARY… in its environment)", valueHint: "CMD" },
+  "on-complete": { type: "string", description: "Shell command run when every unit is done (same variables)", valueHint: "CMD" },
   "rate-limit-pattern": { type: "string", description: "Extra regular expression (matched at a line start of the agent's errors and last lines) that means a rate limit", valueHint: "RE" },
 } as const satisfies ArgsDef;
 
@@ -67,6 +71,10 @@ export const RunOptionsSchema = z.object({
   taskTimeoutSeconds: z._default(seconds("--task-timeout", 1), 7200),
   idleTimeoutSeconds: z._default(seconds("--idle-timeout", 0), 1800),
   maxWaitSeconds: z._default(seconds("--max-wait", 0), 21_600),
+  maxLogBytes: z._default(count("--max-log-bytes", 4096), 104_857_600),
+  requireChanges: z._default(z.boolean(), false),
+  onHalt: z.optional(z.string()),
+  onComplete: z.optional(z.string()),
   rateLimitPattern: z.optional(
     z.string().check(
       z.refine((re) => {
@@ -94,6 +102,7 @@ export function codexTimeoutSeconds(value: string | undefined): number | undefin
 }
 
 const FLAG_OF: Record<string, string> = {
+  maxLogBytes: "--max-log-bytes",
   taskTimeoutSeconds: "--task-timeout",
   idleTimeoutSeconds: "--idle-timeout",
   maxWaitSeconds: "--max-wait",
@@ -146,6 +155,10 @@ export function parseRunOptions(args: Record<string, unknown>, env: NodeJS.Proce
     idleTimeoutSeconds: get("idle-timeout"),
     maxWaitSeconds: get("max-wait"),
     rateLimitPattern: get("rate-limit-pattern"),
+    maxLogBytes: get("max-log-bytes"),
+    requireChanges: get("require-changes") === true,
+    onHalt: get("on-halt"),
+    onComplete: get("on-complete"),
   });
   if (!result.success) {
     const issue = result.error.issues[0]!;

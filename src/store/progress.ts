@@ -18,6 +18,8 @@ export interface ProgressEntry {
   log: string;
   /** The agent's message or the failure reason; folded to one line and cut to 400 characters. */
   message: string;
+  /** Doubts about the result (e.g. a done with no change in the workdir). */
+  warnings?: string[];
 }
 
 /** Append `text` to `path` and fsync it. Throws WriteError; what was there before is kept. */
@@ -59,6 +61,7 @@ export function appendProgress(path: string, entry: ProgressEntry): void {
     `- Duration: ${(entry.durationMs / 1000).toFixed(2)} s`,
     `- Log: ${entry.log}`,
     `- Message: ${oneLine(entry.message) || "(none)"}`,
+    ...(entry.warnings ?? []).map((w) => `- Warning: ${oneLine(w)}`),
   ];
   appendDurably(path, `${lines.join("\n")}\n`);
 }

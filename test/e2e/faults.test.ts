@@ -1,6 +1,6 @@
 // End to end: faults injected into real runs of the compiled binary (timeouts, rate limits, signals, locks).
 import { describe, expect, test } from "bun:test";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { binary, makeSpec, privateTmux, scriptedAgent, seqorch, tempDir } from "./harness.ts";
 
@@ -200,4 +200,129 @@ describe("the orchestrator killed with SIGKILL", () => {
       writeFileSync(join(dir, "ok"), "");
     });
   }
+});
+
+describe("tmux trouble", () => {
+  test("the tmux server killed mid-attempt: the attempt fails cleanly, the session is recreated, the run goes on", async () => {
+    const dir = tempDir();
+    const { spec } = makeSpec(TWO);
+    const socket = privateTmux();
+    const flag = join(dir, "killed-once");
+    const agent = scriptedAgent(dir, `if [ ! -e '${flag}' ]; then touch '${flag}'; tmux -L '${socket}' kill-server; sleep 5; fi; ${DONE}`);
+    const r = await seqorch(["run", "--spec", spec, "--delay", "0", "--tmux-socket", socket, "--agent-command", agent.command]);
+    expect(r.code).toBe(0);
+    const s = state(spec);
+    expect(s.attempts["1"].map((a: { status: string }) => a.status)).toEqual(["failed", "done"]);
+    expect(s.completed).toEqual(["1", "2"]);
+  });
+
+  test("the unit's window closed by the user: the attempt fails cleanly and is retried", async () => {
+    const dir = tempDir();
+    const { spec } = makeSpec(TWO);
+    const socket = privateTmux();
+    const flag = join(dir, "closed-once");
+    const agent = scriptedAgent(dir, `if [ ! -e '${flag}' ]; then touch '${flag}'; tmux -L '${socket}' kill-window -t "$TMUX_PANE"; sleep 5; fi; ${DONE}`);
+    const r = await seqorch(["run", "--spec", spec, "--delay", "0", "--tmux-socket", socket, "--agent-command", agent.command]);
+    expect(r.code).toBe(0);
+    expect(state(spec).attempts["1"].map((a: { status: string }) => a.status)).toEqual(["failed", "done"]);
+  });
+});
+
+describe("the spec changes under the run", () => {
+  test("a unit added, a box ticked by hand and a unit removed are honoured and logged", async () => {
+    const dir = tempDir();
+    const { spec } = makeSpec("- [ ] 1. First\n- [ ] 2. Second\n- [ ] 3. Third\n- [ ] 4. Fourth\n");
+    const tasks = join(spec, "tasks.md");
+    // While unit 1 runs, "the user" ticks 2, removes 3 and adds 5.
+    const agent = scriptedAgent(
+      dir,
+      `if [ "$SEQORCH_TASK_ID" = 1 ]; then sed -i -e 's/- \\[ \\] 2\\./- [x] 2./' -e '/3\\. Third/d' '${tasks}'; echo '- [ ] 5. Fifth' >> '${tasks}'; fi; ${DONE}`,
+    );
+    const r = await seqorch(["run", "--spec", spec, "--no-tmux", "--delay", "0", "--agent-command", agent.command]);
+    expect(r.code).toBe(0);
+    expect(readFileSync(agent.dispatchLog, "utf8")).toBe("1 1\n4 1\n5 1\n");
+    const log = progress(spec);
+    expect(log).toContain("unit(s) added: 5");
+    expect(log).toContain("unit(s) removed: 3");
+    expect(log).toContain("ticked by hand (will not run): 2");
+    expect(readFileSync(tasks, "utf8")).toBe("- [x] 1. First\n- [x] 2. Second\n- [x] 4. Fourth\n- [x] 5. Fifth\n");
+  });
+});
+
+describe("runaways", () => {
+  const gitRepo = (root: string) => {
+    for (const args of [["init", "-q"], ["-c", "user.email=t@t", "-c", "user.name=t", "commit", "-q", "--allow-empty", "-m", "init"]]) {
+      expect(Bun.spawnSync(["git", ...args], { cwd: root }).exitCode).toBe(0);
+    }
+  };
+
+  test("a TASK_DONE with no change in the workdir is flagged; --require-changes makes it a failed attempt", async () => {
+    const dir = tempDir();
+    const { root, spec } = makeSpec("- [ ] 1. One\n");
+    writeFileSync(join(root, ".gitignore"), ".kiro/\n");
+    gitRepo(root);
+    Bun.spawnSync(["git", "add", ".gitignore"], { cwd: root });
+    Bun.spawnSync(["git", "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "ignore"], { cwd: root });
+    const agent = scriptedAgent(dir, DONE);
+    const flagged = await seqorch(["run", "--spec", spec, "--no-tmux", "--delay", "0", "--agent-command", agent.command]);
+    expect(flagged.code).toBe(0);
+    expect(progress(spec)).toContain("- Warning: the agent said TASK_DONE but nothing changed in the workdir (git)");
+    const strict = makeSpec("- [ ] 1. One\n");
+    writeFileSync(join(strict.root, ".gitignore"), ".kiro/\n");
+    gitRepo(strict.root);
+    const r = await seqorch(["run", "--spec", strict.spec, "--no-tmux", "--delay", "0", "--max-attempts", "1", "--require-changes", "--agent-command", agent.command]);
+    expect(r.code).toBe(2);
+    expect(state(strict.spec).attempts["1"][0].reason).toContain("runaway (--require-changes)");
+    const working = makeSpec("- [ ] 1. One\n");
+    writeFileSync(join(working.root, ".gitignore"), ".kiro/\n");
+    gitRepo(working.root);
+    const worker = scriptedAgent(tempDir(), `echo hi > made.txt; ${DONE}`);
+    const ok = await seqorch(["run", "--spec", working.spec, "--no-tmux", "--delay", "0", "--require-changes", "--agent-command", worker.command]);
+    expect(ok.code).toBe(0);
+    expect(progress(working.spec)).not.toContain("Warning");
+  });
+
+  test("a done unit whose agent unticked other done boxes is flagged", async () => {
+    const dir = tempDir();
+    const { spec } = makeSpec("- [x] 1. Done before\n- [ ] 2. Two\n");
+    const agent = scriptedAgent(dir, `sed -i 's/- \\[x\\] 1\\./- [ ] 1./' '${join(spec, "tasks.md")}'; ${DONE}`);
+    const r = await seqorch(["run", "--spec", spec, "--no-tmux", "--delay", "0", "--agent-command", agent.command]);
+    expect(progress(spec)).toContain("- Warning: the agent unticked done task(s) in tasks.md: 1");
+    expect(r.stdout + r.stderr).toContain("unit 2: the agent unticked done task(s)");
+  });
+});
+
+describe("hooks and reset", () => {
+  test("--on-complete and --on-halt run with the outcome in their environment and never block the run", async () => {
+    const dir = tempDir();
+    const out = join(dir, "hook.txt");
+    const hook = `printf '%s|%s|%s\\n' "$SEQORCH_EVENT" "$SEQORCH_REASON" "$SEQORCH_UNIT" >> '${out}'; sleep 30`;
+    const done = makeSpec("- [ ] 1. One\n");
+    const started = Date.now();
+    const r1 = await seqorch(["run", "--spec", done.spec, "--no-tmux", "--delay", "0", "--on-complete", hook, "--agent-command", DONE]);
+    expect(r1.code).toBe(0);
+    const halted = makeSpec("- [ ] 1. One\n");
+    const r2 = await seqorch(["run", "--spec", halted.spec, "--no-tmux", "--delay", "0", "--on-halt", hook, "--agent-command", "echo '<promise>HALT</promise>'"]);
+    expect(r2.code).toBe(2);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    await until(() => existsSync(out) && readFileSync(out, "utf8").split("\n").length >= 3);
+    expect(readFileSync(out, "utf8").split("\n").filter(Boolean).sort()).toEqual(["complete|complete|", "halt|agent-halt|1"]);
+    const broken = await seqorch(["run", "--spec", makeSpec("- [ ] 1. One\n").spec, "--no-tmux", "--on-complete", "exit 3", "--agent-command", DONE]);
+    expect(broken.code).toBe(0);
+  });
+
+  test("seqorch reset backs up the state file and the next run starts over", async () => {
+    const { spec } = makeSpec("- [ ] 1. One\n");
+    expect((await seqorch(["run", "--spec", spec, "--no-tmux", "--no-writeback", "--agent-command", DONE])).code).toBe(0);
+    const before = readFileSync(join(spec, "SEQUENTIAL_STATE.json"), "utf8");
+    const r = await seqorch(["reset", "--spec", spec]);
+    expect(r.code).toBe(0);
+    expect(existsSync(join(spec, "SEQUENTIAL_STATE.json"))).toBe(false);
+    const backups = readdirSync(spec).filter((f) => f.startsWith("SEQUENTIAL_STATE.json.bak-"));
+    expect(backups).toHaveLength(1);
+    expect(readFileSync(join(spec, backups[0]!), "utf8")).toBe(before);
+    const again = await seqorch(["run", "--spec", spec, "--no-tmux", "--no-writeback", "--agent-command", DONE]);
+    expect(again.code).toBe(0);
+    expect(state(spec).attempts["1"]).toHaveLength(1);
+  });
 });

@@ -1,0 +1,33 @@
+// Doubting a "done": an agent that says TASK_DONE but changed nothing in the workdir, or unticked boxes itself.
+import type { AttemptOutcome, Dispatched } from "../../machines/orchestrator.ts";
+import { readPlan } from "./plan-reader.ts";
+import type { RunContext } from "./run-context.ts";
+import { workdirFingerprint } from "./workdir-changes.ts";
+
+/** What is recorded before an attempt starts: the workdir's git fingerprint and the tasks done in tasks.md. */
+export async function evidenceBefore(context: RunContext): Promise<NonNullable<Dispatched["before"]>> {
+  const view = readPlan(context.paths.tasksFile, context.planOptions, context.store.get().completed);
+  return { workdir: await workdirFingerprint(context.paths.workdir), doneTasks: view.plan.done };
+}
+
+/**
+ * Check a done outcome against the evidence: no change at all in the workdir (git) and tasks ticked before
+ * but unticked now are warnings in the progress log; with --require-changes they make the attempt fail.
+ */
+export async function doubtDone(context: RunContext, outcome: AttemptOutcome, before: Dispatched["before"]): Promise<AttemptOutcome> {
+  if (outcome.kind !== "done" || !before) return outcome;
+  const warnings: string[] = [];
+  if (before.workdir !== null && (await workdirFingerprint(context.paths.workdir)) === before.workdir) {
+    warnings.push("the agent said TASK_DONE but nothing changed in the workdir (git)");
+  }
+  try {
+    const now = new Set(readPlan(context.paths.tasksFile, context.planOptions, context.store.get().completed).plan.done);
+    const unticked = before.doneTasks.filter((key) => !now.has(key));
+    if (unticked.length) warnings.push(`the agent unticked done task(s) in tasks.md: ${unticked.join(", ")}`);
+  } catch (error) {
+    warnings.push(`tasks.md no longer parses after the attempt: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (warnings.length === 0) return outcome;
+  if (context.requireChanges) return { kind: "failed", reason: `runaway (--require-changes): ${warnings.join("; ")}`, message: outcome.message, exitCode: outcome.exitCode };
+  return { ...outcome, warnings };
+}
