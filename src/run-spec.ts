@@ -6,10 +6,12 @@ import { createActor, toPromise } from "xstate";
 import { orchestratorMachine, type FinalState, type HaltReason } from "../machines/orchestrator.ts";
 import { readPlan } from "./actors/plan-reader.ts";
 import { provideActors } from "./actors/provide.ts";
+import { recoverRun } from "./actors/recover-run.ts";
 import type { RunContext, RunEvent, RunPaths } from "./actors/run-context.ts";
 import { DEFAULT_RATE_LIMIT_PATTERNS } from "./agents/rate-limit.ts";
 import { adapterFor } from "./agents/registry.ts";
 import { SpecNotFoundError } from "./errors.ts";
+import { crashPoint } from "./fault-injection.ts";
 import { runHook } from "./hooks.ts";
 import type { RunOptions } from "./cli/run-options.ts";
 import { createDirectRunner } from "./runner/direct.ts";
@@ -18,7 +20,6 @@ import type { SessionRunner } from "./runner/types.ts";
 import { defaultSessionName, defaultWorkdir, locateSpec, sanitizeSessionName } from "./spec/locate.ts";
 import { acquireLock } from "./store/lock.ts";
 import { appendProgressNote, startProgress } from "./store/progress.ts";
-import { recoverState } from "./store/recover.ts";
 import { countedAttempts, createStateStore, emptyState, loadState } from "./store/state.ts";
 
 /** How a run ended. `exitCode`: 0 complete, 1 iteration limit, 2 halted, 130/143 stopped by a signal. */
@@ -97,10 +98,6 @@ export async function runSpec(options: RunOptions, report: (e: RunEvent) => void
     const loaded = loadState(paths.stateFile);
     const store = createStateStore(paths.stateFile, loaded ?? emptyState(paths.specDir));
     runner = await pickRunner(options, paths.specName, report);
-    const notes = await recoverState(store, runner);
-    for (const message of notes) report({ type: "warning", message });
-    const startedAt = new Date().toISOString();
-    startProgress(paths.progressFile, paths.specDir, startedAt, `pid ${process.pid}, backend ${options.backend}, runner ${runner.kind}${notes.length ? `; ${notes.join("; ")}` : ""}`);
     const context: RunContext = {
       paths,
       planOptions,
@@ -119,6 +116,10 @@ export async function runSpec(options: RunOptions, report: (e: RunEvent) => void
         ? [new RegExp(options.rateLimitPattern, "i"), ...DEFAULT_RATE_LIMIT_PATTERNS]
         : undefined,
     };
+    const notes = await recoverRun(context);
+    for (const message of notes) report({ type: "warning", message });
+    const startedAt = new Date().toISOString();
+    startProgress(paths.progressFile, paths.specDir, startedAt, `pid ${process.pid}, backend ${options.backend}, runner ${runner.kind}${notes.length ? `; ${notes.join("; ")}` : ""}`);
     const attempts: Record<string, number> = {};
     for (const key of Object.keys(store.get().attempts)) attempts[key] = countedAttempts(store.get(), key);
     const actor = createActor(orchestratorMachine.provide({ actors: provideActors(context) }), {
@@ -134,6 +135,7 @@ export async function runSpec(options: RunOptions, report: (e: RunEvent) => void
     });
     let waitingFor: string | null = null;
     actor.subscribe((snap) => {
+      if (snap.value === "sleeping") crashPoint("sleep");
       const limited = snap.value === "rateLimited";
       if (limited && waitingFor === null && snap.context.unit) {
         const unit = snap.context.unit;

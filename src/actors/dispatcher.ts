@@ -6,6 +6,7 @@ import { buildUnitPrompt } from "../prompt/unit-prompt.ts";
 import type { AttemptHandle, LaunchSpec } from "../runner/types.ts";
 import type { DispatchUnit } from "../spec/types.ts";
 import { writeMarks, type MarkChange } from "../spec/writeback.ts";
+import { crashPoint } from "../fault-injection.ts";
 import { noteMarksWritten } from "./plan-reader.ts";
 import { evidenceBefore } from "./runaway.ts";
 import type { RunContext } from "./run-context.ts";
@@ -60,6 +61,12 @@ function previousAttempts(context: RunContext, unitKey: string): string[] {
     .map((a) => `attempt ${a.n}: ${a.reason ?? a.status} (log: ${a.log})`);
 }
 
+/** The agent session id of the unit's latest attempt on `backend` that recorded one (for --resume-session). */
+function previousSessionOf(context: RunContext, unitKey: string, backend: string): string | null {
+  const records = context.store.get().attempts[unitKey] ?? [];
+  return records.findLast((a) => a.backend === backend && a.agent_session_id)?.agent_session_id ?? null;
+}
+
 /** Start one attempt of `unit`. Throws when the prompt cannot be written or the agent cannot start. */
 export async function dispatchAttempt(context: RunContext, unit: DispatchUnit, input: AttemptInput): Promise<Dispatched> {
   // Records are numbered over all runs (a halted unit that gets fresh attempts keeps its old logs).
@@ -85,6 +92,7 @@ export async function dispatchAttempt(context: RunContext, unit: DispatchUnit, i
       previousAttempts: previousAttempts(context, unit.key),
     }),
   );
+  crashPoint("dispatch.prompt");
   const adapter = context.adapterFor(input.assignment.backend);
   const launch = adapter.buildLaunch({
     taskId: unit.key,
@@ -92,6 +100,7 @@ export async function dispatchAttempt(context: RunContext, unit: DispatchUnit, i
     workdir: paths.workdir,
     attempt: input.attempt,
     promptFile,
+    previousSessionId: previousSessionOf(context, unit.key, input.assignment.backend),
   });
   const attemptId = `${process.pid}-${Date.now().toString(36)}-${safeName(unit.key)}.${seq}`;
   const spec: LaunchSpec = {
@@ -106,6 +115,7 @@ export async function dispatchAttempt(context: RunContext, unit: DispatchUnit, i
   };
   const before = await evidenceBefore(context);
   if (context.writeback) await writeUnitMarks(context, startMarks(unit));
+  crashPoint("dispatch.marks");
   const startedAt = new Date().toISOString();
   // One state write per dispatch, after the start, so it holds the process or window to end if this run dies.
   // A start that fails is recorded too (the recorder closes the record as a failed attempt).
@@ -116,6 +126,7 @@ export async function dispatchAttempt(context: RunContext, unit: DispatchUnit, i
   } catch (error) {
     startError = error;
   }
+  crashPoint("dispatch.started");
   context.store.update((state) => {
     state.started_at ??= startedAt;
     state.halted = false;
@@ -138,9 +149,12 @@ export async function dispatchAttempt(context: RunContext, unit: DispatchUnit, i
       session_id: handle?.sessionId ?? null,
       pid: handle?.pid ?? null,
       attempt_id: attemptId,
+      agent_session_id: null,
+      agent_usage: null,
     });
   });
   if (!handle) throw startError;
+  crashPoint("dispatch.recorded");
   context.report({
     type: "unit-started",
     unitId: unit.id,

@@ -1,5 +1,6 @@
 // The recorder actor's work: write an attempt's result to the state file, tasks.md and the progress log.
 import type { RecordInput, RecordOutput } from "../../machines/orchestrator.ts";
+import { crashPoint } from "../fault-injection.ts";
 import type { DispatchUnit } from "../spec/types.ts";
 import type { MarkChange } from "../spec/writeback.ts";
 import { appendProgress } from "../store/progress.ts";
@@ -66,9 +67,11 @@ export async function recordAttempt(context: RunContext, unit: DispatchUnit, inp
       state.halted_at = endedAt.toISOString();
     }
   });
+  crashPoint("record.state");
   if (context.writeback) {
     await writeUnitMarks(context, endMarks(unit, status === "done"));
   }
+  crashPoint("record.marks");
   const message = outcome.kind === "interrupted" ? "" : outcome.message;
   appendProgress(context.paths.progressFile, {
     iteration: context.store.get().attempts[unit.key]?.at(-1)?.iteration ?? input.iteration,
@@ -85,6 +88,7 @@ export async function recordAttempt(context: RunContext, unit: DispatchUnit, inp
     warnings: outcome.kind === "done" ? outcome.warnings : undefined,
   });
   if (outcome.kind === "done") for (const warning of outcome.warnings ?? []) context.report({ type: "warning", message: `unit ${unit.id}: ${warning}` });
+  crashPoint("record.progress");
   context.report({ type: "attempt-finished", unitId: unit.id, attempt: input.attempt, status, durationMs, reason: reason ?? "", log });
   const view = readPlan(context.paths.tasksFile, context.planOptions, context.store.get().completed);
   return { pending: view.pending.length };

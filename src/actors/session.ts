@@ -6,6 +6,7 @@ import { readTail } from "../agents/log-tail.ts";
 import { detectRateLimit } from "../agents/rate-limit.ts";
 import type { AgentReply } from "../agents/types.ts";
 import type { AttemptExit, AttemptHandle } from "../runner/types.ts";
+import { crashPoint } from "../fault-injection.ts";
 import { capLog } from "../runner/log-cap.ts";
 import { detectSignal } from "../signals.ts";
 import type { RunContext } from "./run-context.ts";
@@ -82,6 +83,17 @@ export function judgeAttempt(exit: AttemptExit, reply: AgentReply, errText: stri
   };
 }
 
+/** Keep the agent CLI's session id and token usage on the running attempt's record (native backends only). */
+function recordAgentSession(context: RunContext, unitKey: string, reply: AgentReply): void {
+  if (!reply.sessionId && !reply.usage) return;
+  context.store.update((state) => {
+    const record = state.attempts[unitKey]?.findLast((a) => a.status === "running");
+    if (!record) return;
+    record.agent_session_id = reply.sessionId ?? null;
+    record.agent_usage = reply.usage ?? null;
+  });
+}
+
 /**
  * Wait for the attempt in `input.dispatched`; `signal` (the actor being stopped: timeout or STOP) and the run's
  * stop signal end the agent's process tree. TASK_DONE in the final message completes the unit, HALT halts the
@@ -102,7 +114,9 @@ export async function awaitAttempt(context: RunContext, input: SessionInput, sig
   });
   try {
     const handle = input.dispatched.handle as AttemptHandle;
-    const exit = await context.runner.wait(handle, controller.signal);
+    const waiting = context.runner.wait(handle, controller.signal);
+    crashPoint("wait");
+    const exit = await waiting;
     capLog(outLog, context.maxLogBytes);
     capLog(errLog, context.maxLogBytes);
     if (idle) {
@@ -111,6 +125,7 @@ export async function awaitAttempt(context: RunContext, input: SessionInput, sig
     if (exit.reason === "aborted") return { kind: "interrupted", reason: exit.detail ?? "stopped by the user" };
     const adapter = context.adapterFor(input.assignment.backend);
     const reply = await adapter.parseReply(outLog, errLog, exit);
+    recordAgentSession(context, input.unit.key, reply);
     const outcome = judgeAttempt(exit, reply, readTail(errLog, ERROR_TAIL_BYTES), context.rateLimitPatterns, Date.now());
     return await doubtDone(context, outcome, input.dispatched.before);
   } finally {

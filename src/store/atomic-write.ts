@@ -2,6 +2,7 @@
 import { closeSync, fchmodSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { WriteError } from "../errors.ts";
+import { crashPoint } from "../fault-injection.ts";
 
 let counter = 0;
 
@@ -29,6 +30,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, options
     if (options.durable !== false) fsyncSync(fd);
     closeSync(fd);
     fd = null;
+    crashPoint(`atomic.${basename(path)}`);
     renameSync(tmp, path);
   } catch (error) {
     if (fd !== null) closeSync(fd);

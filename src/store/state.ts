@@ -27,6 +27,10 @@ export const AttemptRecordSchema = z.object({
   pid: z._default(z.nullable(z.int()), null),
   /** Unique id of the attempt, also in the agent's environment as SEQORCH_ATTEMPT_ID (to find it again safely). */
   attempt_id: z._default(z.string(), ""),
+  /** The agent CLI's own session (thread) id, from its event stream; a retry may continue it (--resume-session). */
+  agent_session_id: z._default(z.nullable(z.string()), null),
+  /** Tokens the agent CLI reported for this attempt. */
+  agent_usage: z._default(z.nullable(z.object({ input: z.number(), output: z.number() })), null),
 });
 export type AttemptRecord = z.infer<typeof AttemptRecordSchema>;
 
@@ -36,6 +40,8 @@ export const AssignmentRecordSchema = z.object({
   type: z.optional(z.string()),
   owner_agent: z.optional(z.string()),
   source: z.enum(["default", "llm", "cache", "fallback"]),
+  /** Why the assignment fell back to --backend (a bad or missing reply), for source "fallback". */
+  reason: z.optional(z.string()),
 });
 
 /** The whole state file, version 1. */

@@ -1,0 +1,164 @@
+// Makes what an earlier, killed run left behind consistent before a new run starts:
+// attempts left "running" are ended, or adopted when the agent had finished; progress entries lost between the
+// state write and the progress write are restored; ticks lost between the state write and tasks.md are redone;
+// a halt is cleared so a human's re-run goes on.
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { readTail } from "../agents/log-tail.ts";
+import { killProcessGroup, processHasEnv } from "../runner/process-tree.ts";
+import type { AttemptHandle } from "../runner/types.ts";
+import { detectSignal } from "../signals.ts";
+import { appendProgress } from "../store/progress.ts";
+import type { AttemptRecord } from "../store/state.ts";
+import { writeUnitMarks } from "./dispatcher.ts";
+import { readPlan } from "./plan-reader.ts";
+import { endMarks } from "./recorder.ts";
+import type { RunContext } from "./run-context.ts";
+
+function handleOf(record: AttemptRecord): AttemptHandle {
+  return {
+    runner: record.runner,
+    pid: record.pid,
+    windowId: record.window_id,
+    sessionId: record.session_id,
+    startedAt: Date.parse(record.started_at),
+    attemptDir: dirname(record.log),
+  };
+}
+
+/** The exit code the tmux attempt script wrote, or null (direct attempts, or none written). */
+function recordedExitCode(record: AttemptRecord): number | null {
+  const file = join(dirname(record.log), "exit");
+  if (!existsSync(file)) return null;
+  const code = Number(readFileSync(file, "utf8").trim());
+  return Number.isInteger(code) ? code : null;
+}
+
+/**
+ * Is the attempt's agent still running? For tmux: no exit file yet and its window's pane alive (the runner
+ * checks by window id); for direct: a process carrying the attempt's SEQORCH_ATTEMPT_ID (a pid alone may have
+ * been reused after a reboot). Still-running agents are ended; returns true when one was.
+ */
+async function endIfRunning(context: RunContext, record: AttemptRecord): Promise<boolean> {
+  if (record.runner === "tmux") {
+    if (recordedExitCode(record) !== null || !record.window_id || record.pid === null) return false;
+    if (context.runner.kind === "tmux") await context.runner.kill(handleOf(record));
+    else if (record.attempt_id && processHasEnv(record.pid, `SEQORCH_ATTEMPT_ID=${record.attempt_id}`)) await killProcessGroup(record.pid, { graceMs: 5_000 });
+    return true;
+  }
+  if (record.pid !== null && record.attempt_id && processHasEnv(record.pid, `SEQORCH_ATTEMPT_ID=${record.attempt_id}`)) {
+    await killProcessGroup(record.pid, { graceMs: 5_000 });
+    return true;
+  }
+  return false;
+}
+
+/** Did a finished attempt's agent say TASK_DONE? Judged from its log by its backend's parser. */
+async function finishedWithDone(context: RunContext, record: AttemptRecord): Promise<boolean> {
+  try {
+    const exit = { exitCode: recordedExitCode(record), reason: "exited" as const, durationMs: 0 };
+    const reply = await context.adapterFor(record.backend).parseReply(record.log, join(dirname(record.log), "err.log"), exit);
+    return detectSignal(reply.finalMessage) === "done";
+  } catch {
+    return detectSignal(readTail(record.log, 64 * 1024)) === "done"; // the backend is not in this build: read the raw log
+  }
+}
+
+/** Iteration numbers that have an entry in the progress log. */
+function loggedIterations(progressFile: string): Set<number> {
+  if (!existsSync(progressFile)) return new Set();
+  return new Set([...readFileSync(progressFile, "utf8").matchAll(/^## Iteration (\d+)$/gm)].map((m) => Number(m[1])));
+}
+
+/** Recover the run's state; returns one note per thing done, for the log and the progress file. */
+export async function recoverRun(context: RunContext): Promise<string[]> {
+  const { store, paths } = context;
+  const notes: string[] = [];
+  const running = Object.entries(store.get().attempts).flatMap(([unit, records]) =>
+    records.filter((r) => r.status === "running").map((r) => ({ unit, record: r })),
+  );
+  const plan = running.length > 0 ? readPlan(paths.tasksFile, context.planOptions, store.get().completed).plan : null;
+  for (const { unit, record } of running) {
+    const wasRunning = await endIfRunning(context, record);
+    const done = !wasRunning && (await finishedWithDone(context, record));
+    const planUnit = plan?.units.find((u) => u.key === unit);
+    const now = new Date().toISOString();
+    store.update((draft) => {
+      const r = draft.attempts[unit]?.find((a) => a.n === record.n);
+      if (!r) return;
+      r.ended_at = now;
+      r.duration_ms = Math.max(0, Date.parse(now) - Date.parse(r.started_at));
+      r.exit_code = recordedExitCode(record);
+      if (done) {
+        r.status = "done";
+        r.reason = "finished while no seqorch was running; recorded on resume";
+        for (const key of [unit, ...(planUnit?.subtasks.map((t) => t.key) ?? [])]) if (!draft.completed.includes(key)) draft.completed.push(key);
+      } else {
+        r.status = "interrupted";
+        r.reason = wasRunning ? "the orchestrator stopped during this attempt; its agent was ended" : "the orchestrator stopped during this attempt";
+      }
+    });
+    notes.push(
+      done
+        ? `unit ${unit}: attempt ${record.n} finished with TASK_DONE after the earlier run stopped; recorded done`
+        : `unit ${unit}: attempt ${record.n} was left running by an earlier run; recorded as interrupted`,
+    );
+  }
+  if (store.get().current) store.update((draft) => void (draft.current = null));
+  restoreProgress(context, notes);
+  if (context.writeback) await retick(context, notes);
+  const state = store.get();
+  if (state.halted) {
+    const unit = state.halted_task;
+    const reason = state.halted_reason;
+    store.update((draft) => {
+      if (unit && reason === "attempts-exhausted") for (const r of draft.attempts[unit] ?? []) r.counted = false;
+      draft.halted = false;
+    });
+    notes.push(`resuming after a halt (${reason ?? "unknown reason"}${unit ? `, unit ${unit}` : ""})`);
+  }
+  return notes;
+}
+
+const STATUS_WORD: Record<string, string> = {
+  done: "Completed",
+  halt: "Halted",
+  failed: "Failed",
+  timeout: "Timed out",
+  "rate-limited": "Rate limited",
+  interrupted: "Interrupted",
+};
+
+/** Append the progress entries of ended attempts that the log lacks (the run died between the two writes). */
+function restoreProgress(context: RunContext, notes: string[]): void {
+  const logged = loggedIterations(context.paths.progressFile);
+  const missing = Object.entries(context.store.get().attempts)
+    .flatMap(([unit, records]) => records.map((record) => ({ unit, record })))
+    .filter(({ record }) => record.status !== "running" && !logged.has(record.iteration))
+    .sort((a, b) => a.record.iteration - b.record.iteration);
+  for (const { unit, record } of missing) {
+    appendProgress(context.paths.progressFile, {
+      iteration: record.iteration,
+      unitId: unit,
+      title: "(entry restored from the state file after a crash)",
+      status: record.reason ? `${STATUS_WORD[record.status] ?? record.status} (${record.reason})` : (STATUS_WORD[record.status] ?? record.status),
+      attempt: record.n,
+      maxAttempts: context.maxAttempts,
+      backend: record.backend,
+      time: record.ended_at ?? new Date().toISOString(),
+      durationMs: record.duration_ms ?? 0,
+      log: record.log,
+      message: "",
+    });
+  }
+  if (missing.length) notes.push(`restored ${missing.length} progress entr${missing.length === 1 ? "y" : "ies"} from the state file`);
+}
+
+/** Tick units the state file records done but tasks.md does not show done (the run died before writing them). */
+async function retick(context: RunContext, notes: string[]): Promise<void> {
+  const completed = new Set(context.store.get().completed);
+  const view = readPlan(context.paths.tasksFile, context.planOptions, []);
+  const stale = view.plan.units.filter((u) => !u.done && completed.has(u.key));
+  for (const unit of stale) await writeUnitMarks(context, endMarks(unit, true));
+  if (stale.length) notes.push(`ticked ${stale.map((u) => u.id).join(", ")} in tasks.md (recorded done before the earlier run stopped)`);
+}

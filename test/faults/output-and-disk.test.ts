@@ -1,0 +1,94 @@
+// Agents that print without end (memory stays flat, the log is capped with its tail kept), and a state file on a
+// full or read-only disk (a clear error, the previous state intact).
+import { afterAll, describe, expect, test } from "bun:test";
+import { cpSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { binary, makeSpec, privateTmux, scriptedAgent, seqorch, tempDir } from "../e2e/harness.ts";
+
+const GIB = 1024 ** 3;
+const CAP = 10 * 1024 * 1024;
+
+describe("an agent that prints without end", () => {
+  for (const [mode, bytes] of [["direct", GIB], ["tmux", 64 * 1024 * 1024]] as const) {
+    test(`${mode}: ${bytes / 1024 / 1024} MiB of output, peak memory under 100 MB, log capped with the tail kept`, async () => {
+      const dir = tempDir();
+      const { spec } = makeSpec("- [ ] 1. Chatty\n");
+      const agent = scriptedAgent(dir, `head -c ${bytes} /dev/zero | tr '\\0' 'x'; echo; echo 'THE END'; echo '<promise>TASK_DONE</promise>'`);
+      const modeArgs = mode === "tmux" ? ["--tmux-socket", privateTmux()] : ["--no-tmux"];
+      const proc = Bun.spawn([binary, "run", "--spec", spec, "--delay", "0", "--max-log-bytes", String(CAP), "--agent-command", agent.command, ...modeArgs], {
+        env: { ...process.env, CI: "true" },
+        stdout: "ignore",
+        stderr: "pipe",
+      });
+      const code = await proc.exited;
+      expect(code).toBe(0);
+      const peakMb = Number(proc.resourceUsage()?.maxRSS ?? 0) / 1024 / 1024;
+      expect(peakMb).toBeGreaterThan(0);
+      expect(peakMb).toBeLessThan(100);
+      const state = JSON.parse(readFileSync(join(spec, "SEQUENTIAL_STATE.json"), "utf8"));
+      const log = state.attempts["1"][0].log as string;
+      expect(statSync(log).size).toBeLessThanOrEqual(CAP + 200);
+      const text = readFileSync(log, "utf8");
+      expect(text.startsWith("[seqorch: ")).toBe(true);
+      expect(text).toContain("bytes of earlier output cut (--max-log-bytes");
+      expect(text.trimEnd().endsWith("THE END\n<promise>TASK_DONE</promise>")).toBe(true);
+    }, 180_000);
+  }
+});
+
+describe("the state file on a full or read-only disk", () => {
+  const mounts: string[] = [];
+  afterAll(() => {
+    for (const m of mounts) Bun.spawnSync(["umount", "-l", m]);
+  });
+  const smallDisk = (kib: number): string => {
+    const mount = join(tempDir(), "disk");
+    mkdirSync(mount);
+    const r = Bun.spawnSync(["mount", "-t", "tmpfs", "-o", `size=${kib}k`, "tmpfs", mount]);
+    if (r.exitCode !== 0) throw new Error(`cannot mount a tmpfs (root needed): ${r.stderr.toString()}`);
+    mounts.push(mount);
+    return mount;
+  };
+
+  test("a full disk mid-run: one line naming the file, exit 73, the previous state intact, and a later run resumes", async () => {
+    const disk = smallDisk(256);
+    const { spec: source } = makeSpec("- [ ] 1. One\n- [ ] 2. Two\n");
+    const spec = join(disk, ".kiro", "specs", "full");
+    mkdirSync(join(disk, ".kiro", "specs"), { recursive: true });
+    cpSync(source, spec, { recursive: true });
+    const dir = tempDir();
+    const flag = join(dir, "filled");
+    // Unit 2's agent fills the disk, so recording its result cannot write the state file.
+    const agent = scriptedAgent(
+      dir,
+      `if [ "$SEQORCH_TASK_ID" = 2 ] && [ ! -e '${flag}' ]; then touch '${flag}'; head -c 10000000 /dev/zero > '${join(disk, "filler")}' 2>/dev/null; fi; cat >/dev/null; echo '<promise>TASK_DONE</promise>'`,
+    );
+    const r = await seqorch(["run", "--spec", spec, "--no-tmux", "--delay", "0", "--agent-command", agent.command]);
+    expect(r.code).toBe(73);
+    expect(r.stderr.split("\n").filter((l) => l.startsWith("seqorch:"))).toHaveLength(1);
+    expect(r.stderr).toMatch(/SEQUENTIAL_(STATE\.json|PROGRESS\.md).*: cannot write: ENOSPC/);
+    const state = JSON.parse(readFileSync(join(spec, "SEQUENTIAL_STATE.json"), "utf8"));
+    expect(state.completed).toEqual(["1"]);
+    Bun.spawnSync(["rm", "-f", join(disk, "filler")]);
+    const again = await seqorch(["run", "--spec", spec, "--no-tmux", "--delay", "0", "--agent-command", agent.command]);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(spec, "SEQUENTIAL_STATE.json"), "utf8")).completed).toEqual(["1", "2"]);
+  });
+
+  test("a read-only disk: a clear error before anything runs, nothing changed", async () => {
+    const disk = smallDisk(256);
+    const spec = join(disk, ".kiro", "specs", "ro");
+    mkdirSync(spec, { recursive: true });
+    writeFileSync(join(spec, "tasks.md"), "- [ ] 1. One\n");
+    const stateText = '{\n  "version": 1\n}\n';
+    writeFileSync(join(spec, "SEQUENTIAL_STATE.json"), stateText);
+    expect(Bun.spawnSync(["mount", "-o", "remount,ro", disk]).exitCode).toBe(0);
+    const dir = tempDir();
+    const agent = scriptedAgent(dir, "echo '<promise>TASK_DONE</promise>'");
+    const r = await seqorch(["run", "--spec", spec, "--no-tmux", "--agent-command", agent.command]);
+    expect(r.code).toBe(73);
+    expect(r.stderr).toContain("SEQUENTIAL_STATE.json.lock: cannot write: EROFS");
+    expect(existsSync(agent.dispatchLog)).toBe(false);
+    expect(readFileSync(join(spec, "SEQUENTIAL_STATE.json"), "utf8")).toBe(stateText);
+  });
+});
