@@ -42,7 +42,7 @@ export const demoCommand = defineCommand({
       "tmux-session": "seqorch-demo",
       "tmux-socket": args["tmux-socket"],
       tmux: args.tmux,
-    });
+    }, process.env, []);
     if (options.tmux) log.info(`Watch the agents: tmux ${options.tmuxSocket ? `-L ${options.tmuxSocket} ` : ""}attach -t seqorch-demo`);
     const result = await runSpec(options, createLineReporter(), stopSignal());
     if (result.final === "failed") throw result.error;

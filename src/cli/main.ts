@@ -1,7 +1,9 @@
 // The root command: names every subcommand (for help and dispatch).
 import { defineCommand, type CommandDef } from "citty";
 import pkg from "../../package.json" with { type: "json" };
+import { configCommand } from "./config.ts";
 import { demoAgentCommand, demoCommand } from "./demo.ts";
+import { graphCommand } from "./graph.ts";
 import { planCommand } from "./plan.ts";
 import { resetCommand } from "./reset.ts";
 import { runCommand } from "./run.ts";
@@ -13,6 +15,8 @@ export const subCommands: Record<string, CommandDef<any>> = {
   plan: planCommand,
   status: statusCommand,
   reset: resetCommand,
+  config: configCommand,
+  graph: graphCommand,
   demo: demoCommand,
   "demo-agent": demoAgentCommand,
 };

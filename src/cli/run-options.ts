@@ -2,6 +2,7 @@
 import type { ArgsDef } from "citty";
 import { z } from "zod/mini";
 import { UsageError } from "../errors.ts";
+import { envValue, loadFileLayers, type FileLayer, type Sourced } from "./config-layers.ts";
 
 /** citty definitions; every value arrives as a string or boolean and is validated by RunOptionsSchema. */
 export const runArgs = {
@@ -9,26 +10,36 @@ export const runArgs = {
   delay: { type: "string", description: "Seconds to wait between units (default 5)", valueHint: "S" },
   "max-iterations": { type: "string", description: "Stop after this many dispatches; exit 1 (default 50)", valueHint: "N" },
   "max-attempts": { type: "string", description: "Attempts per unit before the run halts (default 3)", valueHint: "N" },
-  backend: { type: "string", description: "Backend that runs each unit (default: command)", valueHint: "NAME" },
+  backend: { type: "string", description: "Backend that runs every unit, unless --assign-backend routes it (command, codex, claude, gemini, opencode, codeagent-wrapper; default: command)", valueHint: "NAME" },
   "agent-command": { type: "string", description: "With --backend command: the shell command to run; the prompt arrives on stdin", valueHint: "CMD" },
-  "assign-backend": { type: "string", description: "Backend asked to assign units to agents; none: every unit uses --backend (default none)", valueHint: "NAME" },
+  "assign-backend": { type: "string", description: "Backend asked which owner agent each unit gets, routed by --assign-map; none: every unit uses --backend (default none)", valueHint: "NAME" },
+  "assign-map": { type: "string", description: "Owner agent → backend for assigned units, over the defaults codex=codex,gemini=gemini,codex-review=codex; other agents and failed assignments use --backend", valueHint: "A=B,…" },
   "assign-opencode-agent": { type: "string", description: "opencode agent used for assignment (default gawain)", valueHint: "NAME" },
+  model: { type: "string", description: "Model for the native backends: NAME for all, or codex=NAME,claude=NAME,… per backend (opencode also: CODEAGENT_OPENCODE_MODEL)", valueHint: "M" },
+  "agent-args": { type: "string", description: "Extra arguments for every native backend's CLI (split like a shell would, no expansion)", valueHint: "ARGS" },
+  "codex-args": { type: "string", description: "Extra arguments for codex only", valueHint: "ARGS" },
+  "claude-args": { type: "string", description: "Extra arguments for claude only", valueHint: "ARGS" },
+  "gemini-args": { type: "string", description: "Extra arguments for gemini only", valueHint: "ARGS" },
+  "opencode-args": { type: "string", description: "Extra arguments for opencode only (its agent: CODEAGENT_OPENCODE_AGENT)", valueHint: "ARGS" },
+  "dangerously-bypass-permissions": { type: "boolean", description: "Let agents run anything without approval or sandbox (codex also: CODEX_BYPASS_SANDBOX=1; the others: CODEAGENT_SKIP_PERMISSIONS=1). Default: edit the workdir without prompting" },
+  "resume-session": { type: "boolean", description: "A retry of a unit continues the previous attempt's agent session (native backends)" },
   "tmux-session": { type: "string", description: "tmux session name (default sequential-<spec name>)", valueHint: "NAME" },
   "tmux-socket": { type: "string", description: "tmux server socket name (tmux -L); default: your default server", valueHint: "NAME" },
   workdir: { type: "string", description: "Where agents run (default: the repository root above .kiro/specs/<name>)", valueHint: "DIR" },
-  tmux: { type: "boolean", description: "Run each attempt in a tmux window (--no-tmux: as a direct child process; also CODEAGENT_NO_TMUX=1)", default: true },
-  "include-optional": { type: "boolean", description: "Also run optional tasks (`- [ ]*`)", default: false },
+  tmux: { type: "boolean", description: "Run each attempt in a tmux window (--no-tmux: as a direct child process; also CODEAGENT_NO_TMUX=1)" },
+  "include-optional": { type: "boolean", description: "Also run optional tasks (`- [ ]*`) (default: off)" },
   "state-file": { type: "string", description: "State file (default <spec>/SEQUENTIAL_STATE.json)", valueHint: "FILE" },
   "progress-file": { type: "string", description: "Progress log (default <spec>/SEQUENTIAL_PROGRESS.md)", valueHint: "FILE" },
-  writeback: { type: "boolean", description: "Tick checkboxes in tasks.md (--no-writeback: leave tasks.md alone)", default: true },
+  writeback: { type: "boolean", description: "Tick checkboxes in tasks.md (--no-writeback: leave tasks.md alone)" },
   "task-timeout": { type: "string", description: "Wall-clock limit of one attempt in seconds; the agent's process tree is ended (default 7200; also CODEX_TIMEOUT)", valueHint: "S" },
   "idle-timeout": { type: "string", description: "End an attempt with no output for this many seconds (default 1800; 0: never)", valueHint: "S" },
   "max-wait": { type: "string", description: "Longest total wait for rate limits on one unit before halting, seconds (default 21600)", valueHint: "S" },
   "max-log-bytes": { type: "string", description: "Keep each attempt's stdout and stderr logs under this many bytes, the tail kept (default 104857600)", valueHint: "N" },
-  "require-changes": { type: "boolean", description: "A TASK_DONE with no change in the workdir (git), or with done boxes unticked by the agent, is a failed attempt (default: only flagged)", default: false },
+  "require-changes": { type: "boolean", description: "A TASK_DONE with no change in the workdir (git), or with done boxes unticked by the agent, is a failed attempt (default: only flagged)" },
   "on-halt": { type: "string", description: "Shell command run when the run halts (SEQORCH_EVENT, SEQORCH_REASON, SEQORCH_SUMMARY… in its environment)", valueHint: "CMD" },
   "on-complete": { type: "string", description: "Shell command run when every unit is done (same variables)", valueHint: "CMD" },
   "rate-limit-pattern": { type: "string", description: "Extra regular expression (matched at a line start of the agent's errors and last lines) that means a rate limit", valueHint: "RE" },
+  inspect: { type: "string", description: "Inspect the machine: --inspect (last, or --inspect=) for Stately Sky, --inspect=ws://HOST:PORT, --inspect=FILE.jsonl", valueHint: "TARGET" },
 } as const satisfies ArgsDef;
 
 /** A whole number of at least `min`, given as a flag string. */
@@ -60,6 +71,22 @@ export const RunOptionsSchema = z.object({
   agentCommand: z.optional(z.string()),
   assignBackend: z._default(z.string(), "none"),
   assignOpencodeAgent: z._default(z.string(), "gawain"),
+  assignMap: z.optional(z.string()),
+  model: z.optional(z.string()),
+  agentArgs: z.optional(z.string()),
+  codexArgs: z.optional(z.string()),
+  claudeArgs: z.optional(z.string()),
+  geminiArgs: z.optional(z.string()),
+  opencodeArgs: z.optional(z.string()),
+  bypassPermissions: z._default(z.boolean(), false),
+  resumeSession: z._default(z.boolean(), false),
+  /** CODEX_BYPASS_SANDBOX is truthy (the reference's full-bypass switch for codex). */
+  codexBypassSandbox: z._default(z.boolean(), false),
+  /** CODEAGENT_SKIP_PERMISSIONS is truthy (the reference's switch; here for claude, gemini, opencode). */
+  skipPermissions: z._default(z.boolean(), false),
+  /** CODEAGENT_OPENCODE_AGENT and CODEAGENT_OPENCODE_MODEL. */
+  opencodeAgent: z.optional(z.string()),
+  opencodeModel: z.optional(z.string()),
   tmuxSession: z.optional(z.string().check(z.minLength(1))),
   tmuxSocket: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_.-]+$/, "--tmux-socket may only hold letters, digits, _ . -"))),
   workdir: z.optional(z.string().check(z.minLength(1))),
@@ -87,31 +114,51 @@ export const RunOptionsSchema = z.object({
       }, "--rate-limit-pattern must be a valid regular expression"),
     ),
   ),
+  /** "" (a bare --inspect): Stately Sky; ws://…: a WebSocket inspector; anything else: a JSONL file. */
+  inspect: z.optional(z.string().check(z.refine((t) => !t.startsWith("-"), "takes its target after `=` (--inspect=FILE.jsonl); a bare --inspect goes last"))),
 });
 export type RunOptions = z.infer<typeof RunOptionsSchema>;
 
-/**
- * The reference's CODEX_TIMEOUT in seconds: values above 10000 are milliseconds, others seconds, as its Go wrapper
- * reads them (reference-implementation.md §1). Undefined when unset or not a number.
- */
-export function codexTimeoutSeconds(value: string | undefined): number | undefined {
-  if (value === undefined || value.trim() === "") return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) return undefined;
-  return n > 10_000 ? n / 1000 : n;
-}
 
-const FLAG_OF: Record<string, string> = {
-  maxLogBytes: "--max-log-bytes",
-  taskTimeoutSeconds: "--task-timeout",
-  idleTimeoutSeconds: "--idle-timeout",
-  maxWaitSeconds: "--max-wait",
-  delaySeconds: "--delay",
-  maxIterations: "--max-iterations",
-  maxAttempts: "--max-attempts",
-  tmuxSocket: "--tmux-socket",
-  spec: "--spec",
-};
+/** Which RunOptions field each flag sets. */
+export const OPTION_KEY = {
+  spec: "spec",
+  delay: "delaySeconds",
+  "max-iterations": "maxIterations",
+  "max-attempts": "maxAttempts",
+  backend: "backend",
+  "agent-command": "agentCommand",
+  "assign-backend": "assignBackend",
+  "assign-opencode-agent": "assignOpencodeAgent",
+  "assign-map": "assignMap",
+  model: "model",
+  "agent-args": "agentArgs",
+  "codex-args": "codexArgs",
+  "claude-args": "claudeArgs",
+  "gemini-args": "geminiArgs",
+  "opencode-args": "opencodeArgs",
+  "dangerously-bypass-permissions": "bypassPermissions",
+  "resume-session": "resumeSession",
+  "tmux-session": "tmuxSession",
+  "tmux-socket": "tmuxSocket",
+  workdir: "workdir",
+  tmux: "tmux",
+  "include-optional": "includeOptional",
+  "state-file": "stateFile",
+  "progress-file": "progressFile",
+  writeback: "writeback",
+  "task-timeout": "taskTimeoutSeconds",
+  "idle-timeout": "idleTimeoutSeconds",
+  "max-wait": "maxWaitSeconds",
+  "max-log-bytes": "maxLogBytes",
+  "require-changes": "requireChanges",
+  "on-halt": "onHalt",
+  "on-complete": "onComplete",
+  "rate-limit-pattern": "rateLimitPattern",
+  inspect: "inspect",
+} as const satisfies Record<keyof typeof runArgs, keyof RunOptions>;
+
+const FLAG_OF: Record<string, string> = Object.fromEntries(Object.entries(OPTION_KEY).map(([flag, key]) => [key, flag]));
 
 /** Reject flags citty accepted leniently: unknown names and stray positional words. Throws UsageError. */
 export function rejectUnknown(args: Record<string, unknown>, known: ArgsDef): void {
@@ -124,49 +171,69 @@ export function rejectUnknown(args: Record<string, unknown>, known: ArgsDef): vo
   if (extra.length > 0) throw new UsageError(String(extra[0]), "unexpected argument (see --help)");
 }
 
-/** Turn citty's parsed args into validated RunOptions. Throws UsageError naming the flag. */
-export function parseRunOptions(args: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): RunOptions {
+/** A set environment variable that does not say no ("", "0", "false", "no", "off"). */
+const truthyEnv = (value: string | undefined): boolean =>
+  value !== undefined && !["", "0", "false", "no", "off"].includes(value.trim().toLowerCase());
+
+/** Where each run setting came from (flag name → its value and source), for `seqorch config`. */
+export type RunSources = Record<string, Sourced>;
+
+/**
+ * Resolve a run's options from its flags, the environment and the project files (in that order of precedence;
+ * see config-layers.ts), validated by RunOptionsSchema. Throws UsageError naming the flag (and the source
+ * of a bad value when it is not a flag).
+ */
+export function resolveRunOptions(
+  args: Record<string, unknown>,
+  env: NodeJS.ProcessEnv = process.env,
+  layers?: FileLayer[],
+): { options: RunOptions; sources: RunSources } {
   rejectUnknown(args, runArgs);
-  const get = (name: string) => args[name];
-  const noTmuxEnv = env.CODEAGENT_NO_TMUX !== undefined && !["", "0", "false"].includes(env.CODEAGENT_NO_TMUX.toLowerCase());
   for (const [name, def] of Object.entries(runArgs)) {
-    const value = get(name);
-    if (def.type === "string" && value === "") throw new UsageError(`--${name}`, "needs a value");
-    if (def.type === "string" && typeof value === "boolean") throw new UsageError(`--${name}`, "needs a value");
+    const value = args[name];
+    if (def.type === "string" && ((value === "" && name !== "inspect") || typeof value === "boolean")) throw new UsageError(`--${name}`, "needs a value");
   }
-  const result = RunOptionsSchema.safeParse({
-    spec: get("spec"),
-    delaySeconds: get("delay"),
-    maxIterations: get("max-iterations"),
-    maxAttempts: get("max-attempts"),
-    backend: get("backend"),
-    agentCommand: get("agent-command"),
-    assignBackend: get("assign-backend"),
-    assignOpencodeAgent: get("assign-opencode-agent"),
-    tmuxSession: get("tmux-session"),
-    tmuxSocket: get("tmux-socket"),
-    workdir: get("workdir"),
-    tmux: get("tmux") !== false && !noTmuxEnv,
-    includeOptional: get("include-optional") === true,
-    stateFile: get("state-file"),
-    progressFile: get("progress-file"),
-    writeback: get("writeback") !== false,
-    taskTimeoutSeconds: get("task-timeout") ?? codexTimeoutSeconds(env.CODEX_TIMEOUT),
-    idleTimeoutSeconds: get("idle-timeout"),
-    maxWaitSeconds: get("max-wait"),
-    rateLimitPattern: get("rate-limit-pattern"),
-    maxLogBytes: get("max-log-bytes"),
-    requireChanges: get("require-changes") === true,
-    onHalt: get("on-halt"),
-    onComplete: get("on-complete"),
-  });
+  const fileLayers = layers ?? loadFileLayers(process.cwd(), new Set(Object.keys(runArgs)));
+  const sources: RunSources = {};
+  const get = (name: keyof typeof runArgs): string | boolean | undefined => {
+    const flag = args[name];
+    const found: Sourced | undefined =
+      flag !== undefined
+        ? { value: flag as string | boolean, source: `flag --${name}` }
+        : (envValue(name, runArgs[name].type, env) ??
+          fileLayers.flatMap((l) => (l.values[name] !== undefined ? [{ value: l.values[name]!, source: l.file }] : []))[0]);
+    if (found) sources[name] = found;
+    return found?.value;
+  };
+  const raw: Record<string, unknown> = {};
+  for (const [name, key] of Object.entries(OPTION_KEY) as [keyof typeof runArgs, keyof RunOptions][]) raw[key] = get(name);
+  // Booleans without a value take their defaults: tmux and writeback on, the others off.
+  raw.tmux = raw.tmux !== false;
+  raw.writeback = raw.writeback !== false;
+  raw.includeOptional = raw.includeOptional === true;
+  raw.requireChanges = raw.requireChanges === true;
+  raw.bypassPermissions = raw.bypassPermissions === true;
+  raw.resumeSession = raw.resumeSession === true;
+  // The reference's agent switches (reference-implementation.md §1), read as they are, not as flags.
+  raw.codexBypassSandbox = truthyEnv(env.CODEX_BYPASS_SANDBOX);
+  raw.skipPermissions = truthyEnv(env.CODEAGENT_SKIP_PERMISSIONS);
+  raw.opencodeAgent = env.CODEAGENT_OPENCODE_AGENT || undefined;
+  raw.opencodeModel = env.CODEAGENT_OPENCODE_MODEL || undefined;
+  const result = RunOptionsSchema.safeParse(raw);
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const key = String(issue.path[0] ?? "");
-    const flag = FLAG_OF[key] ?? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-    throw new UsageError(flag, `${issue.message.replace(/^--[a-z-]+ /, "")} (got ${JSON.stringify(args[flag.slice(2)] ?? null)})`);
+    const flag = `--${FLAG_OF[key] ?? key}`;
+    const given = sources[flag.slice(2)];
+    const from = given && !given.source.startsWith("flag") ? ` from ${given.source}` : "";
+    throw new UsageError(flag, `${issue.message.replace(/^--[a-z-]+ /, "")} (got ${JSON.stringify(given?.value ?? null)}${from})`);
   }
-  return result.data;
+  return { options: result.data, sources };
+}
+
+/** Turn citty's parsed args into validated RunOptions (flags, then environment, then project files). */
+export function parseRunOptions(args: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env, layers?: FileLayer[]): RunOptions {
+  return resolveRunOptions(args, env, layers).options;
 }
 
 /** `--spec` is required; citty's own check would exit 1, so commands check it here (UsageError, exit 64). */
