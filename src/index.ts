@@ -2,6 +2,7 @@
 import { runCommand as runCitty, showUsage } from "citty";
 import { ExitCode, exitCodeOf, formatError, UsageError } from "./errors.ts";
 import { mainCommand, subCommands, VERSION } from "./cli/main.ts";
+import { COMMIT } from "./build-info.ts";
 import { receivedSignal } from "./cli/stop-signal.ts";
 
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {
@@ -16,7 +17,7 @@ async function main(argv: string[]): Promise<number> {
     return name === undefined ? ExitCode.usage : 0;
   }
   if (name === "--version" || name === "-v") {
-    console.log(`seqorch ${VERSION}`);
+    console.log(`seqorch ${VERSION} (${COMMIT})`);
     return 0;
   }
   const command = subCommands[name];

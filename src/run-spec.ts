@@ -2,13 +2,16 @@
 // run the orchestrator machine with the real actors, and write the final state.
 import { existsSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { createActor, toPromise } from "xstate";
+import { createActor, toPromise, type InspectionEvent } from "xstate";
 import { orchestratorMachine, type FinalState, type HaltReason } from "../machines/orchestrator.ts";
 import { readPlan } from "./actors/plan-reader.ts";
 import { provideActors } from "./actors/provide.ts";
 import { recoverRun } from "./actors/recover-run.ts";
 import type { RunContext, RunEvent, RunPaths } from "./actors/run-context.ts";
 import { DEFAULT_RATE_LIMIT_PATTERNS } from "./agents/rate-limit.ts";
+import { assignConfigOf, describeMap } from "./actors/assignment.ts";
+import { backendOptionsOf, describePermissions } from "./agents/native-options.ts";
+import { preflight } from "./agents/preflight.ts";
 import { adapterFor } from "./agents/registry.ts";
 import { SpecNotFoundError } from "./errors.ts";
 import { crashPoint } from "./fault-injection.ts";
@@ -34,6 +37,8 @@ export interface RunResult {
   paths: RunPaths;
   runner: "tmux" | "direct";
   tmuxSession: string | null;
+  /** The log of the last attempt of the unit the run ended on (for "what to do next" after a halt). */
+  lastLog: string | null;
   /** The error behind a `failed` run (rethrown by the caller to get its exit code). */
   error: unknown;
 }
@@ -79,13 +84,30 @@ const EXIT_OF: Record<FinalState, number> = { complete: 0, limitReached: 1, halt
  * Run the spec described by `options` until it is complete, halted, out of iterations or stopped.
  * Throws SpecNotFoundError, SpecParseError, StateFileError, LockHeldError, UsageError before anything runs;
  * errors during the run end it in the `failed` state (returned, with `error`).
+ * `hooks.inspect` receives the machine's inspection events (--inspect).
  */
-export async function runSpec(options: RunOptions, report: (e: RunEvent) => void, stopSignal: AbortSignal): Promise<RunResult> {
+export async function runSpec(
+  options: RunOptions,
+  report: (e: RunEvent) => void,
+  stopSignal: AbortSignal,
+  hooks: { inspect?: (event: InspectionEvent) => void } = {},
+): Promise<RunResult> {
   const paths = resolveRunPaths(options);
   const planOptions = { includeOptional: options.includeOptional };
   readPlan(paths.tasksFile, planOptions, []);
-  const backendOptions = { agentCommand: options.agentCommand };
+  const backendOptions = backendOptionsOf(options, process.getuid?.() === 0);
   adapterFor(options.backend, backendOptions).buildLaunch({ taskId: "0", specDir: paths.specDir, workdir: paths.workdir, attempt: 1, promptFile: "" });
+  const assign = assignConfigOf(options, (name, overrides) => adapterFor(name, { ...backendOptions, ...overrides }, "--assign-backend"));
+  const assigning = assign.backend !== "none";
+  for (const target of assigning ? Object.values(assign.map) : []) adapterFor(target, backendOptions, "--assign-map");
+  // A missing CLI is an error before anything runs; a missing assignment target only reroutes its units.
+  const { missing } = preflight(assigning ? [options.backend, assign.backend] : [options.backend], assigning ? Object.values(assign.map) : []);
+  assign.missing = missing;
+  for (const backend of missing) report({ type: "warning", message: `${backend} is not installed: units assigned to it run on --backend ${options.backend}` });
+  const agentNotes = [
+    ...(assigning ? [`assignment by ${assign.backend}: ${describeMap(assign.map)}; other agents and failed assignments → ${options.backend}`] : []),
+    describePermissions([options.backend, ...(assigning ? [assign.backend, ...Object.values(assign.map)] : [])], backendOptions),
+  ].filter(Boolean);
   for (const [label, file] of [["requirements.md", paths.requirementsFile], ["design.md", paths.designFile]] as const) {
     if (!file) report({ type: "warning", message: `${paths.specDir} has no ${label}; the prompt says so` });
   }
@@ -98,6 +120,13 @@ export async function runSpec(options: RunOptions, report: (e: RunEvent) => void
     const loaded = loadState(paths.stateFile);
     const store = createStateStore(paths.stateFile, loaded ?? emptyState(paths.specDir));
     runner = await pickRunner(options, paths.specName, report);
+    const session = runner.kind === "tmux" ? (options.tmuxSession ? sanitizeSessionName(options.tmuxSession) : defaultSessionName(paths.specName)) : null;
+    report({
+      type: "run-started",
+      specName: paths.specName,
+      runner: runner.kind,
+      attach: session ? `tmux ${options.tmuxSocket ? `-L ${options.tmuxSocket} ` : ""}attach -t ${session}` : null,
+    });
     const context: RunContext = {
       paths,
       planOptions,
@@ -119,10 +148,10 @@ export async function runSpec(options: RunOptions, report: (e: RunEvent) => void
     const notes = await recoverRun(context);
     for (const message of notes) report({ type: "warning", message });
     const startedAt = new Date().toISOString();
-    startProgress(paths.progressFile, paths.specDir, startedAt, `pid ${process.pid}, backend ${options.backend}, runner ${runner.kind}${notes.length ? `; ${notes.join("; ")}` : ""}`);
+    startProgress(paths.progressFile, paths.specDir, startedAt, `pid ${process.pid}, backend ${options.backend}, runner ${runner.kind}${[...agentNotes, ...notes].map((n) => `; ${n}`).join("")}`);
     const attempts: Record<string, number> = {};
     for (const key of Object.keys(store.get().attempts)) attempts[key] = countedAttempts(store.get(), key);
-    const actor = createActor(orchestratorMachine.provide({ actors: provideActors(context) }), {
+    const actor = createActor(orchestratorMachine.provide({ actors: provideActors(context, assign) }), {
       input: {
         maxIterations: options.maxIterations,
         maxAttempts: options.maxAttempts,
@@ -132,10 +161,17 @@ export async function runSpec(options: RunOptions, report: (e: RunEvent) => void
         rateLimitBackoffMs: rateLimitBackoffMs(),
         attempts,
       },
+      inspect: hooks.inspect,
     });
     let waitingFor: string | null = null;
+    let lastValue: unknown = null;
     actor.subscribe((snap) => {
-      if (snap.value === "sleeping") crashPoint("sleep");
+      const entered = snap.value !== lastValue;
+      lastValue = snap.value;
+      if (entered && snap.value === "sleeping") {
+        crashPoint("sleep");
+        report({ type: "sleeping", untilMs: Date.now() + snap.context.delayMs });
+      }
       const limited = snap.value === "rateLimited";
       if (limited && waitingFor === null && snap.context.unit) {
         const unit = snap.context.unit;
@@ -203,6 +239,7 @@ export async function runSpec(options: RunOptions, report: (e: RunEvent) => void
       paths,
       runner: runner.kind,
       tmuxSession: runner.kind === "tmux" ? (options.tmuxSession ? sanitizeSessionName(options.tmuxSession) : defaultSessionName(paths.specName)) : null,
+      lastLog: ctx.unit ? (store.get().attempts[ctx.unit.key]?.at(-1)?.log ?? null) : null,
       error: ctx.error,
     };
   } finally {

@@ -163,6 +163,7 @@ export async function dispatchAttempt(context: RunContext, unit: DispatchUnit, i
     backend: input.assignment.backend,
     where: handle.windowId ? `tmux window ${handle.windowId} (${spec.windowName})` : `pid ${handle.pid}`,
     log: spec.outLog,
+    windowId: handle.windowId,
   });
   return { attempt: input.attempt, outLog: spec.outLog, handle, before };
 }

@@ -21,8 +21,10 @@ export interface RunPaths {
 
 /** Something worth showing while a run goes on. Times in epoch ms, durations in ms. */
 export type RunEvent =
-  | { type: "unit-next"; unitId: string; title: string; position: number; total: number }
-  | { type: "unit-started"; unitId: string; attempt: number; maxAttempts: number; backend: string; where: string; log: string }
+  | { type: "run-started"; specName: string; runner: "tmux" | "direct"; attach: string | null }
+  | { type: "unit-next"; unitId: string; title: string; position: number; total: number; nextId: string | null }
+  | { type: "unit-started"; unitId: string; attempt: number; maxAttempts: number; backend: string; where: string; log: string; windowId: string | null }
+  | { type: "sleeping"; untilMs: number }
   | { type: "attempt-finished"; unitId: string; attempt: number; status: "done" | "halt" | "failed" | "timeout" | "rate-limited" | "interrupted"; durationMs: number; reason: string; log: string }
   | { type: "spec-changed"; detail: string }
   | { type: "rate-limited"; unitId: string; untilMs: number; reason: string }

@@ -10,7 +10,7 @@ import requirements from "../demo/spec/requirements.md" with { type: "text" };
 import tasks from "../demo/spec/tasks.md" with { type: "text" };
 import { log } from "../log.ts";
 import { runSpec } from "../run-spec.ts";
-import { createLineReporter, printSummary } from "./run-reporter.ts";
+import { createRunDisplay, printSummary } from "./run-reporter.ts";
 import { parseRunOptions, rejectUnknown } from "./run-options.ts";
 import { stopSignal } from "./stop-signal.ts";
 
@@ -43,10 +43,13 @@ export const demoCommand = defineCommand({
       "tmux-socket": args["tmux-socket"],
       tmux: args.tmux,
     }, process.env, []);
-    if (options.tmux) log.info(`Watch the agents: tmux ${options.tmuxSocket ? `-L ${options.tmuxSocket} ` : ""}attach -t seqorch-demo`);
-    const result = await runSpec(options, createLineReporter(), stopSignal());
-    if (result.final === "failed") throw result.error;
-    printSummary(result, `seqorch run --spec ${specDir} --backend command --agent-command '<your agent>'`);
+    const display = createRunDisplay({});
+    const result = await runSpec(options, display.report, stopSignal());
+    if (result.final === "failed") {
+      display.close();
+      throw result.error;
+    }
+    printSummary(result, `seqorch run --spec ${specDir} --backend command --agent-command '<your agent>'`, display);
     log.info(`Look at ${join(specDir, "tasks.md")} (ticked), ${result.paths.progressFile}, and ${join(root, "demo-output")}.`);
     return result.exitCode;
   },

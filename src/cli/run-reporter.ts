@@ -1,40 +1,103 @@
-// Turns run events into lines on the terminal (consola), and prints the end-of-run summary.
+// How a run is shown: plain log lines (piped, CI), the live display (a terminal), or JSON events (--json);
+// and the end-of-run summary with, after a halt, what to do next.
 import type { RunEvent } from "../actors/run-context.ts";
-import { log } from "../log.ts";
+import { log, plainOutput } from "../log.ts";
 import type { RunResult } from "../run-spec.ts";
+import { createLiveDisplay } from "./live-display.ts";
+import { emptyView, foldEvent, formatDuration, type RunView } from "./run-view.ts";
 
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+/** A reporter plus the view it keeps, and a close() for the end of the run. */
+export interface RunDisplay {
+  report: (event: RunEvent) => void;
+  view: RunView;
+  close: () => void;
+  json: boolean;
+}
 
-/** A reporter that logs each event as one line. */
-export function createLineReporter(): (event: RunEvent) => void {
-  return (event) => {
-    switch (event.type) {
-      case "unit-next":
-        log.start(`Unit ${event.position} of ${event.total}: ${event.unitId} ${event.title}`);
-        break;
-      case "unit-started":
-        log.info(`  attempt ${event.attempt} of ${event.maxAttempts} on ${event.backend}, ${event.where}; log ${event.log}`);
-        break;
-      case "attempt-finished":
-        if (event.status === "done") log.success(`  unit ${event.unitId} done in ${seconds(event.durationMs)}`);
-        else if (event.status === "halt") log.warn(`  unit ${event.unitId}: the agent asked for a human (HALT)`);
-        else if (event.status !== "rate-limited") log.warn(`  unit ${event.unitId} attempt ${event.attempt} ${event.status}: ${event.reason}`);
-        break;
-      case "rate-limited":
-        log.warn(`  unit ${event.unitId}: ${event.reason}; waiting until ${new Date(event.untilMs).toISOString()} (not counted as an attempt)`);
-        break;
-      case "spec-changed":
-        log.info(`tasks.md changed: ${event.detail}`);
-        break;
-      case "warning":
-        log.warn(event.message);
-        break;
-    }
-  };
+/** Plain lines, one per event worth a line. */
+function lineFor(event: RunEvent): void {
+  switch (event.type) {
+    case "run-started":
+      if (event.attach) log.info(`Watch the agents: ${event.attach}`);
+      break;
+    case "unit-next":
+      log.start(`Unit ${event.position} of ${event.total}: ${event.unitId} ${event.title}${event.nextId ? ` (next: ${event.nextId})` : ""}`);
+      break;
+    case "unit-started":
+      log.info(`  attempt ${event.attempt} of ${event.maxAttempts} on ${event.backend}, ${event.where}; log ${event.log}`);
+      break;
+    case "attempt-finished":
+      if (event.status === "done") log.success(`  unit ${event.unitId} done in ${formatDuration(event.durationMs)}`);
+      else if (event.status === "halt") log.warn(`  unit ${event.unitId}: the agent asked for a human (HALT)`);
+      else if (event.status !== "rate-limited") log.warn(`  unit ${event.unitId} attempt ${event.attempt} ${event.status}: ${event.reason}`);
+      break;
+    case "sleeping":
+      log.info(`  next unit in ${Math.round((event.untilMs - Date.now()) / 1000)} s`);
+      break;
+    case "rate-limited":
+      log.warn(`  unit ${event.unitId}: ${event.reason}; waiting until ${new Date(event.untilMs).toISOString()} (not counted as an attempt)`);
+      break;
+    case "spec-changed":
+      log.info(`tasks.md changed: ${event.detail}`);
+      break;
+    case "warning":
+      log.warn(event.message);
+      break;
+  }
+}
+
+/**
+ * The display for a run: `--json` prints one JSON event per line on stdout; a terminal (not CI) gets the live
+ * status line; otherwise plain lines. `--quiet` keeps only warnings and the summary.
+ */
+export function createRunDisplay(flags: { json?: boolean; quiet?: boolean }): RunDisplay {
+  const view = emptyView(Date.now());
+  if (flags.json) {
+    return {
+      json: true,
+      view,
+      close: () => {},
+      report: (event) => {
+        foldEvent(view, event, Date.now());
+        process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`);
+      },
+    };
+  }
+  if (flags.quiet) {
+    return { json: false, view, close: () => {}, report: (event) => (foldEvent(view, event, Date.now()), event.type === "warning" && log.warn(event.message)) };
+  }
+  if (!plainOutput(process.stdout)) {
+    const live = createLiveDisplay(process.stdout);
+    return { json: false, view: live.view, close: live.close, report: live.report };
+  }
+  return { json: false, view, close: () => {}, report: (event) => (foldEvent(view, event, Date.now()), lineFor(event)) };
+}
+
+/** The summary table: one row per unit worked on in this run. */
+export function summaryTable(view: RunView): string[] {
+  if (view.rows.length === 0) return [];
+  const idWidth = Math.max(4, ...view.rows.map((r) => r.id.length));
+  const titleWidth = Math.min(48, Math.max(5, ...view.rows.map((r) => r.title.length)));
+  const cut = (t: string) => (t.length > titleWidth ? `${t.slice(0, titleWidth - 1)}…` : t.padEnd(titleWidth));
+  const lines = [`${"Unit".padEnd(idWidth)}  ${"Title".padEnd(titleWidth)}  Attempts  Failed  Result        Time`];
+  for (const r of view.rows) {
+    lines.push(`${r.id.padEnd(idWidth)}  ${cut(r.title)}  ${String(r.attempts).padStart(8)}  ${String(r.failed).padStart(6)}  ${r.result.padEnd(12)}  ${formatDuration(r.durationMs)}`);
+  }
+  const done = view.rows.filter((r) => r.result === "done").length;
+  const failed = view.rows.reduce((n, r) => n + r.failed, 0);
+  lines.push(`${done} unit(s) done, ${failed} failed attempt(s), ${formatDuration(Date.now() - view.startedAt)} in all`);
+  return lines;
 }
 
 /** Print what happened and, when the run did not complete, what to do next. */
-export function printSummary(result: RunResult, resumeCommand: string): void {
+export function printSummary(result: RunResult, resumeCommand: string, display?: RunDisplay): void {
+  if (display?.json) {
+    const { paths, error, ...rest } = result;
+    process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), type: "run-ended", ...rest, stateFile: paths.stateFile, progressFile: paths.progressFile })}\n`);
+    return;
+  }
+  display?.close();
+  for (const line of display ? summaryTable(display.view) : []) log.log(line);
   const where = result.tmuxSession ? ` (tmux session ${result.tmuxSession})` : "";
   switch (result.final) {
     case "complete":
@@ -43,10 +106,14 @@ export function printSummary(result: RunResult, resumeCommand: string): void {
     case "limitReached":
       log.warn(`Stopped at --max-iterations after ${result.iterations} iterations; ${result.pending} unit(s) left. Resume: ${resumeCommand}`);
       break;
-    case "halted":
+    case "halted": {
       log.error(`Halted (${result.haltReason}): ${result.detail ?? ""}`);
-      log.info(`Progress: ${result.paths.progressFile}. After fixing, resume with: ${resumeCommand}`);
+      const attempt = display?.view.rows.find((r) => r.id === result.unit);
+      log.info(`Unit: ${result.unit ?? "?"}${attempt ? ` (${attempt.attempts} attempt(s))` : ""}. Progress: ${result.paths.progressFile}`);
+      if (result.lastLog) log.info(`Last agent log: ${result.lastLog}`);
+      log.info(`After fixing, resume with: ${resumeCommand}`);
       break;
+    }
     case "stopped":
       log.warn(`Stopped. State and progress are saved; resume with: ${resumeCommand}`);
       break;

@@ -1,18 +1,36 @@
 // `seqorch run`: validate the flags, run the spec, print a summary, return the exit code.
 import { defineCommand } from "citty";
+import { createRunInspector } from "../inspect/run-inspector.ts";
+import { log } from "../log.ts";
 import { runSpec } from "../run-spec.ts";
-import { createLineReporter, printSummary } from "./run-reporter.ts";
+import { createRunDisplay, printSummary } from "./run-reporter.ts";
 import { parseRunOptions, runArgs } from "./run-options.ts";
 import { stopSignal } from "./stop-signal.ts";
 
 export const runCommand = defineCommand({
   meta: { name: "run", description: "Run a spec's tasks one dispatch unit at a time" },
-  args: runArgs,
+  args: {
+    ...runArgs,
+    json: { type: "boolean", description: "Print one JSON event per line (unit started, attempt finished, rate limited, run ended) instead of the display" },
+    quiet: { type: "boolean", description: "Print only warnings, errors and the summary" },
+  },
   async run({ args, rawArgs }) {
-    const options = parseRunOptions(args as Record<string, unknown>);
-    const result = await runSpec(options, createLineReporter(), stopSignal());
-    if (result.final === "failed") throw result.error;
-    printSummary(result, `seqorch ${["run", ...rawArgs].join(" ")}`);
+    const { json, quiet, ...flags } = args as Record<string, unknown>;
+    const options = parseRunOptions(flags);
+    const display = createRunDisplay({ json: json === true, quiet: quiet === true || Boolean(process.env.SEQORCH_QUIET) });
+    const inspector = options.inspect === undefined ? null : await createRunInspector(options.inspect, (m) => log.warn(m));
+    if (inspector) log.info(inspector.describe);
+    let result;
+    try {
+      result = await runSpec(options, display.report, stopSignal(), { inspect: inspector?.inspect });
+    } finally {
+      await inspector?.close().catch((error: Error) => log.warn(`inspector: ${error.message}`));
+    }
+    if (result.final === "failed") {
+      display.close();
+      throw result.error;
+    }
+    printSummary(result, `seqorch ${["run", ...rawArgs].join(" ")}`, display);
     return result.exitCode;
   },
 });

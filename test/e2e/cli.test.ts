@@ -1,8 +1,10 @@
 // End to end: the compiled binary's plan, status and demo commands, and its usage and input errors.
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { copyCorpusSpec, makeSpec, privateTmux, scriptedAgent, seqorch, tempDir, windowNames } from "./harness.ts";
+import { copyCorpusSpec, makeSpec, privateTmux, scriptedAgent, seqorch, tempDir, windowNames, cleanUp } from "./harness.ts";
+
+afterAll(cleanUp);
 
 describe("seqorch plan", () => {
   test("--json lists the units to run with their sub-tasks, the done and optional tasks, and warnings", async () => {

@@ -1,8 +1,10 @@
 // End to end: run settings from .kiro/seqorch.json, package.json, SEQORCH_* variables and flags, in that order.
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { makeSpec, seqorch } from "./harness.ts";
+import { makeSpec, seqorch, cleanUp } from "./harness.ts";
+
+afterAll(cleanUp);
 
 describe("configuration", () => {
   test("flags beat the environment, which beats the project files; seqorch config names each source", async () => {

@@ -1,8 +1,10 @@
 // End to end: faults injected into real runs of the compiled binary (timeouts, rate limits, signals, locks).
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { binary, makeSpec, privateTmux, scriptedAgent, seqorch, tempDir } from "./harness.ts";
+import { binary, makeSpec, privateTmux, scriptedAgent, seqorch, tempDir, cleanUp } from "./harness.ts";
+
+afterAll(cleanUp);
 
 const TWO = "- [ ] 1. First task\n- [ ] 2. Second task\n";
 const DONE = "cat >/dev/null; echo '<promise>TASK_DONE</promise>'";

@@ -1,5 +1,4 @@
 // Shared set-up of the end-to-end tests: the compiled binary, disposable spec copies, private tmux servers.
-import { afterAll } from "bun:test";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,9 +11,11 @@ if (!existsSync(binary)) throw new Error(`${binary} is missing: run \`npm run bu
 if (!existsSync(corpusDir)) throw new Error(`Kiro corpus not found at ${corpusDir} (shared/ must sit beside the repository)`);
 
 const cleanups: (() => void)[] = [];
-afterAll(() => {
+
+/** Remove this file's temporary folders and tmux servers. Each test file registers it: `afterAll(cleanUp)`. */
+export function cleanUp(): void {
   for (const cleanup of cleanups.splice(0)) cleanup();
-});
+}
 
 /** A new temporary folder, removed after the test file. */
 export function tempDir(prefix = "seqorch-e2e-"): string {

@@ -1,8 +1,10 @@
 // End to end: the compiled binary runs real corpus specs in real tmux (and without it) with scripted agents.
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { copyCorpusSpec, privateTmux, scriptedAgent, seqorch, tempDir, windowNames } from "./harness.ts";
+import { copyCorpusSpec, privateTmux, scriptedAgent, seqorch, tempDir, windowNames, cleanUp } from "./harness.ts";
+
+afterAll(cleanUp);
 
 const SPEC = "crawlins__kythira__alibaba-cloud-services";
 const DONE = `echo "working on $SEQORCH_TASK_ID"; cat >/dev/null; echo 'All good. <promise>TASK_DONE</promise>'`;
