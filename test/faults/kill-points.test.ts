@@ -1,9 +1,11 @@
 // The orchestrator killed (SIGKILL) at 20 exact points of a real run; after each, a new run must finish the spec
 // with every unit recorded done exactly once, a state file that always parses, and no lost progress entries.
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { makeSpec, privateTmux, scriptedAgent, seqorch, tempDir } from "../e2e/harness.ts";
+import { makeSpec, privateTmux, scriptedAgent, seqorch, tempDir, cleanUp } from "../e2e/harness.ts";
+
+afterAll(cleanUp);
 
 const TASKS = "- [ ] 1. One\n- [ ] 2. Two\n  - [ ] 2.1 Two a\n  - [ ] 2.2 Two b\n- [ ] 3. Three\n- [ ] 4. Four\n";
 const UNITS = ["1", "2", "3", "4"];

@@ -3,7 +3,9 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { cpSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { binary, makeSpec, privateTmux, scriptedAgent, seqorch, tempDir } from "../e2e/harness.ts";
+import { binary, makeSpec, privateTmux, scriptedAgent, seqorch, tempDir, cleanUp } from "../e2e/harness.ts";
+
+afterAll(cleanUp);
 
 const GIB = 1024 ** 3;
 const CAP = 10 * 1024 * 1024;
