@@ -3,7 +3,9 @@ import { defineCommand, type CommandDef } from "citty";
 import pkg from "../../package.json" with { type: "json" };
 import { configCommand } from "./config.ts";
 import { demoAgentCommand, demoCommand } from "./demo.ts";
+import { doctorCommand } from "./doctor.ts";
 import { graphCommand } from "./graph.ts";
+import { logsCommand } from "./logs.ts";
 import { planCommand } from "./plan.ts";
 import { resetCommand } from "./reset.ts";
 import { runCommand } from "./run.ts";
@@ -14,9 +16,11 @@ export const subCommands: Record<string, CommandDef<any>> = {
   run: runCommand,
   plan: planCommand,
   status: statusCommand,
+  logs: logsCommand,
   reset: resetCommand,
   config: configCommand,
   graph: graphCommand,
+  doctor: doctorCommand,
   demo: demoCommand,
   "demo-agent": demoAgentCommand,
 };

@@ -163,6 +163,7 @@ const FLAG_OF: Record<string, string> = Object.fromEntries(Object.entries(OPTION
 /** Reject flags citty accepted leniently: unknown names and stray positional words. Throws UsageError. */
 export function rejectUnknown(args: Record<string, unknown>, known: ArgsDef): void {
   const names = new Set(Object.keys(known).flatMap((k) => [k, k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())]));
+  for (const def of Object.values(known)) for (const alias of [(def as { alias?: string | string[] }).alias ?? []].flat()) names.add(alias);
   for (const key of Object.keys(args)) {
     if (key === "_" || names.has(key) || names.has(key.replace(/^no-?/, "").replace(/^([A-Z])/, (c) => c.toLowerCase()))) continue;
     throw new UsageError(`--${key}`, "unknown flag (see --help)");

@@ -19,7 +19,7 @@ export const runCommand = defineCommand({
     const options = parseRunOptions(flags);
     const display = createRunDisplay({ json: json === true, quiet: quiet === true || Boolean(process.env.SEQORCH_QUIET) });
     const inspector = options.inspect === undefined ? null : await createRunInspector(options.inspect, (m) => log.warn(m));
-    if (inspector) log.info(inspector.describe);
+    if (inspector && !display.json) log.info(inspector.describe); // --json keeps stdout to JSON events
     let result;
     try {
       result = await runSpec(options, display.report, stopSignal(), { inspect: inspector?.inspect });

@@ -1,0 +1,82 @@
+// `seqorch logs`: print or follow the agent output of an attempt (default: the latest one).
+import { defineCommand } from "citty";
+import { closeSync, openSync, readSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { UsageError } from "../errors.ts";
+import { locateSpec } from "../spec/locate.ts";
+import { loadState, type AttemptRecord } from "../store/state.ts";
+import { rejectUnknown, requireSpec } from "./run-options.ts";
+import { stopSignal } from "./stop-signal.ts";
+
+const logsArgs = {
+  spec: { type: "string", description: "Spec folder", valueHint: "DIR", required: false },
+  unit: { type: "string", description: "The unit's ID (default: the unit of the latest attempt)", valueHint: "ID" },
+  attempt: { type: "string", description: "Attempt number of that unit (default: its latest)", valueHint: "N" },
+  stderr: { type: "boolean", description: "Print the agent's stderr log instead of its stdout" },
+  follow: { type: "boolean", alias: "f", description: "Keep printing new output until the attempt ends (Ctrl-C to stop)" },
+  "state-file": { type: "string", description: "State file (default <spec>/SEQUENTIAL_STATE.json)", valueHint: "FILE" },
+} as const;
+
+/** The attempt asked for: by unit and number, or the latest one recorded. Throws UsageError when there is none. */
+function pickAttempt(attempts: Record<string, AttemptRecord[]>, unit: string | undefined, n: string | undefined): { unit: string; record: AttemptRecord } {
+  if (unit !== undefined) {
+    const records = attempts[unit];
+    if (!records?.length) throw new UsageError("--unit", `no attempt of unit ${unit} is recorded (units with attempts: ${Object.keys(attempts).join(", ") || "none"})`);
+    const record = n === undefined ? records.at(-1)! : records.find((r) => String(r.n) === n);
+    if (!record) throw new UsageError("--attempt", `unit ${unit} has attempts ${records.map((r) => r.n).join(", ")}`);
+    return { unit, record };
+  }
+  if (n !== undefined) throw new UsageError("--attempt", "needs --unit");
+  const all = Object.entries(attempts).flatMap(([u, records]) => records.map((record) => ({ unit: u, record })));
+  const latest = all.sort((a, b) => a.record.started_at.localeCompare(b.record.started_at)).at(-1);
+  if (!latest) throw new UsageError("--spec", "no attempt is recorded yet");
+  return latest;
+}
+
+/** Copy bytes of `path` from `offset` to stdout, streaming in 64 KiB pieces; returns the new offset. */
+function copyFrom(path: string, offset: number): number {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch {
+    return offset; // not written yet
+  }
+  try {
+    const size = statSync(path).size;
+    if (size < offset) offset = 0; // the log was capped (--max-log-bytes): start again from its kept tail
+    const buffer = Buffer.alloc(64 * 1024);
+    while (offset < size) {
+      const n = readSync(fd, buffer, 0, buffer.length, offset);
+      if (n === 0) break;
+      process.stdout.write(buffer.subarray(0, n));
+      offset += n;
+    }
+    return offset;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export const logsCommand = defineCommand({
+  meta: { name: "logs", description: "Print (or follow with -f) the agent output of an attempt" },
+  args: logsArgs,
+  async run({ args }) {
+    rejectUnknown(args as Record<string, unknown>, logsArgs);
+    const spec = locateSpec(requireSpec(args.spec));
+    const stateFile = args["state-file"] ?? join(spec.specDir, "SEQUENTIAL_STATE.json");
+    const attempts = () => loadState(stateFile)?.attempts ?? {};
+    const { unit, record } = pickAttempt(attempts(), args.unit, args.attempt);
+    const path = args.stderr ? join(record.log, "..", "err.log") : record.log;
+    let offset = copyFrom(path, 0);
+    if (!args.follow) return 0;
+    const stop = stopSignal();
+    while (!stop.aborted) {
+      const now = attempts()[unit]?.find((r) => r.n === record.n);
+      offset = copyFrom(path, offset);
+      if (!now || now.status !== "running") break;
+      await Promise.race([Bun.sleep(250), new Promise((resolve) => stop.addEventListener("abort", resolve, { once: true }))]);
+    }
+    copyFrom(path, offset);
+    return 0;
+  },
+});

@@ -1,0 +1,142 @@
+// Invariants checked after every step of every replayed path, and the consistency of what the recorder was
+// asked to write: one attempt at a time (each dispatch recorded before the next), the iteration limit kept,
+// attempts counted, done recorded once per unit, and a final state's exit reason matching how the run got there.
+// (No agent actor starting while another is alive, and nothing started after the end: see replay.ts.)
+import { expect } from "bun:test";
+import type { AnyMachineSnapshot, AnyStateMachine, EventObject } from "xstate";
+import type { FinalState, HaltReason, OrchestratorContext, RecordInput } from "../../machines/orchestrator.ts";
+import type { Scenario } from "./outputs.ts";
+import type { StepCheck, Trace } from "./replay.ts";
+
+/** The invoke ids whose start is a dispatch (an agent launched) and a recording (state and progress written). */
+const DISPATCH = "dispatcher";
+const RECORD = "recorder";
+/** States with this tag wait for a rate limit; entering one gives the attempt back (it is dispatched again). */
+const RATE_LIMIT_WAIT = "waiting-for-limit";
+
+interface Facts {
+  scenario: Scenario;
+  context: OrchestratorContext;
+  records: RecordInput[];
+  lastEvent: EventObject;
+}
+
+/** What a halt reason must be backed by. A new HaltReason does not compile until it is here. */
+const HALT_REASONS: Record<HaltReason, (f: Facts) => void> = {
+  "agent-halt": ({ records }) => expect(records.at(-1)?.outcome.kind).toBe("halt"),
+  "rate-limit": ({ records }) => expect(records.at(-1)?.outcome.kind).toBe("rate-limited"),
+  "attempts-exhausted": ({ scenario, context }) =>
+    expect(context.attempts[context.unit!.key] ?? 0).toBeGreaterThanOrEqual(scenario.input.maxAttempts),
+  blocked: ({ lastEvent }) => expect((lastEvent as { output?: { kind?: string } }).output?.kind).toBe("blocked"),
+  error: () => {
+    throw new Error("halted with reason error: an actor failure ends the run in failed");
+  },
+};
+
+/** What each final state must say about why the run ended. A new final state does not compile until it is here. */
+const EXIT_REASONS: Record<FinalState, (f: Facts) => void> = {
+  complete: ({ scenario, context, records }) => {
+    expect(context.haltReason).toBeNull();
+    expect(context.pending).toBe(0);
+    for (const unit of scenario.units) expect(records.filter((r) => r.unit.key === unit.key && r.outcome.kind === "done").length).toBe(1);
+  },
+  halted: (facts) => {
+    const reason = facts.context.haltReason;
+    if (reason === null) throw new Error("halted without a reason");
+    HALT_REASONS[reason](facts);
+    expect(facts.context.haltDetail).toBeString();
+  },
+  limitReached: ({ scenario, context }) => {
+    expect(context.haltReason).toBeNull();
+    expect(context.iteration).toBe(scenario.input.maxIterations);
+  },
+  stopped: ({ context }) => {
+    expect(context.haltReason).toBeNull();
+    expect(context.stopRequested).toBe(true);
+  },
+  failed: ({ context, lastEvent }) => {
+    expect(lastEvent.type).toStartWith("xstate.error.actor.");
+    expect(context.haltReason).toBe("error");
+    expect(context.error).toBe((lastEvent as { error?: unknown }).error);
+  },
+};
+
+/** Final state names of the machine that EXIT_REASONS does not know (the coverage test reports them). */
+export function finalsWithoutExitReason(machine: AnyStateMachine): string[] {
+  return Object.entries(machine.root.states)
+    .filter(([, node]) => node.type === "final")
+    .map(([name]) => name)
+    .filter((name) => !(name in EXIT_REASONS));
+}
+
+/** The checks run after each step of one path of `scenario` (stateful: make one per path). */
+export function checksFor(scenario: Scenario): StepCheck {
+  const records = recordKeeper(scenario);
+  return (trace: Trace, snapshot: AnyMachineSnapshot) => {
+    const context = snapshot.context as OrchestratorContext;
+    if (context.iteration > scenario.input.maxIterations) expect(context.iteration).toBeLessThanOrEqual(scenario.input.maxIterations);
+    const { recorded, unrecorded } = records(trace, context);
+    if (snapshot.status !== "done") return;
+    expect(unrecorded, "a dispatch without its recording at the end of the run").toBeNull();
+    const steps = trace.entries.filter((e) => e.kind === "step");
+    const lastEvent = steps.at(-1)!.event;
+    const check = EXIT_REASONS[snapshot.value as FinalState];
+    if (!check) throw new Error(`final state ${snapshot.value} has no exit-reason check: add it to EXIT_REASONS in test/model/invariants.ts`);
+    check({ scenario, context, records: recorded, lastEvent });
+  };
+}
+
+/**
+ * Follows the trace as it grows: every dispatch is recorded before the next one starts (same unit and attempt),
+ * attempt numbers count up per unit (a rate-limit wait gives one back), the context's counters agree, and no
+ * unit is recorded done twice. Returns the recorder's inputs and the dispatch still waiting for its recording.
+ */
+function recordKeeper(scenario: Scenario) {
+  const attempts: Record<string, number> = { ...(scenario.input.attempts ?? {}) };
+  const recorded: RecordInput[] = [];
+  const done = new Set<string>();
+  let open: { key: string; attempt: number } | null = null;
+  let dispatches = 0;
+  let givenBack = 0;
+  let waitingForLimit = false;
+  let seen = 0;
+  const fail = (message: string) => {
+    throw new Error(`records: ${message}`);
+  };
+  return (trace: Trace, context: OrchestratorContext) => {
+    for (const entry of trace.entries.slice(seen)) {
+      if (entry.kind === "step") {
+        const entered = entry.snapshot.hasTag(RATE_LIMIT_WAIT);
+        if (entered && !waitingForLimit) {
+          const key = (entry.snapshot.context as OrchestratorContext).unit!.key;
+          attempts[key] = Math.max(0, (attempts[key] ?? 1) - 1);
+          givenBack++;
+        }
+        waitingForLimit = entered;
+        continue;
+      }
+      const { id, input } = entry.actor;
+      const key: string = input?.unit?.key;
+      if (id === DISPATCH) {
+        if (open) fail(`unit ${key} dispatched before attempt ${open.attempt} of unit ${open.key} was recorded`);
+        attempts[key] = (attempts[key] ?? 0) + 1;
+        if (input.attempt !== attempts[key]) fail(`unit ${key} dispatched as attempt ${input.attempt}, expected ${attempts[key]}`);
+        open = { key, attempt: input.attempt };
+        dispatches++;
+      } else if (id === RECORD) {
+        if (!open) fail(`unit ${key} recorded without a dispatch`);
+        if (open!.key !== key || open!.attempt !== input.attempt) fail(`recorded ${key}#${input.attempt} after dispatching ${open!.key}#${open!.attempt}`);
+        open = null;
+        recorded.push(input as RecordInput);
+        if (input.outcome.kind === "done") {
+          if (done.has(key)) fail(`unit ${key} recorded done twice`);
+          done.add(key);
+        }
+      }
+    }
+    seen = trace.entries.length;
+    if (!Bun.deepEquals(context.attempts, attempts)) expect(context.attempts, "attempts in the context").toEqual(attempts);
+    if (context.iteration !== dispatches - givenBack) expect(context.iteration, "iteration in the context").toBe(dispatches - givenBack);
+    return { recorded, unrecorded: open };
+  };
+}

@@ -1,0 +1,114 @@
+// The model's world: a few units run in file order, realistic outputs per invoke id, and the inputs to explore.
+// Outputs are functions of the machine's context, so the planner and the recorder stay consistent with what
+// was recorded so far (a done unit is never planned again; `pending` counts the units not done).
+import type {
+  Assignment,
+  AttemptOutcome,
+  Dispatched,
+  OrchestratorContext,
+  OrchestratorInput,
+  PlannerOutput,
+  RecordOutput,
+  UnitRef,
+} from "../../machines/orchestrator.ts";
+import type { EventObject } from "xstate";
+import type { EventTable } from "./machine-model.ts";
+
+/** A frozen "now" for the suite: the machine reads Date.now() for rate-limit waits (see the report). */
+export const NOW = Date.UTC(2030, 0, 1);
+
+export const unitRef = (id: string): UnitRef => ({ key: id, id, title: `Task ${id}` });
+
+/** Units done so far, in a world where units run in order: those before the current one, and it if recorded done. */
+function doneCount(units: UnitRef[], context: OrchestratorContext): number {
+  if (!context.unit) return 0;
+  const index = units.findIndex((u) => u.key === context.unit!.key);
+  return index + (context.outcome?.kind === "done" ? 1 : 0);
+}
+
+/**
+ * Every way an attempt can end, as the session actor reports it (src/actors/session.ts judgeAttempt/awaitAttempt).
+ * Keyed by kind, so a new AttemptOutcome kind does not compile until it has an example here.
+ */
+const SESSION_OUTCOMES: { [K in AttemptOutcome["kind"]]: Extract<AttemptOutcome, { kind: K }>[] } = {
+  done: [{ kind: "done", message: "All good. <promise>TASK_DONE</promise>", exitCode: 0 }],
+  halt: [{ kind: "halt", message: "I need the cloud credentials. <promise>HALT</promise>", exitCode: 0 }],
+  failed: [{ kind: "failed", reason: "no completion marker in the agent's reply (exit code 1)", message: "", exitCode: 1 }],
+  timeout: [{ kind: "timeout", reason: "no output for 600 s (--idle-timeout)", message: "still thinking" }],
+  "rate-limited": [
+    { kind: "rate-limited", reason: "rate limited: 429 Too Many Requests", message: "", resetAt: null },
+    { kind: "rate-limited", reason: "rate limited: resets in 2 s", message: "", resetAt: NOW + 2_000 },
+  ],
+  interrupted: [{ kind: "interrupted", reason: "stopped by the user" }],
+};
+
+/** The outputs table for a world of `units`. Add an entry here when the machine invokes a new actor id. */
+export function outputsFor(units: UnitRef[]): EventTable {
+  const planner = (context: OrchestratorContext): PlannerOutput[] => {
+    const done = doneCount(units, context);
+    const next = units[done];
+    if (!next) return [{ kind: "complete" }];
+    const pending = units.length - done;
+    return [
+      { kind: "next", unit: next, pending },
+      { kind: "blocked", pending, reason: `no unit can run: ${next.id} waits for 9` },
+    ];
+  };
+  const dispatcher = (context: OrchestratorContext): Dispatched[] => {
+    const attempt = context.unit ? (context.attempts[context.unit.key] ?? 0) : 0;
+    return [{ attempt, outLog: `/tmp/seqorch-model/${context.unit?.key}/${attempt}/out.log`, handle: { kind: "direct", pid: 4242 } }];
+  };
+  const recorder = (context: OrchestratorContext): RecordOutput[] => [{ pending: units.length - doneCount(units, context) }];
+  return {
+    outputs: {
+      planner,
+      // One assignment: which backend runs a unit changes no transition, and every extra output multiplies paths.
+      assigner: (): Assignment[] => [{ backend: "command", source: "default" }],
+      dispatcher,
+      session: (): AttemptOutcome[] => Object.values(SESSION_OUTCOMES).flat(),
+      ender: (): undefined[] => [undefined],
+      recorder,
+    },
+  };
+}
+
+/** One exploration: a world and the input of the run. Small on purpose: paths grow fast with units and limits. */
+export interface Scenario {
+  name: string;
+  units: UnitRef[];
+  input: OrchestratorInput;
+  /**
+   * Also every simple path (getSimplePaths), over the events `keep` lets through. Simple paths grow with every
+   * branch, so they run on the smallest worlds; the shortest paths of every scenario keep every event.
+   */
+  simple?: { keep: (event: EventObject) => boolean; what: string };
+  /** Shortest paths to every state (default true), plus a path to each branch they miss. */
+  shortest?: boolean;
+}
+
+/**
+ * STOP and actor failures end a run at once, and the shortest paths try them in every state already;
+ * without them an attempt is not "interrupted" either (only a stop interrupts one).
+ */
+const runToTheEnd = {
+  keep: (event: EventObject) =>
+    event.type !== "STOP" && !event.type.startsWith("xstate.error.") && (event as { output?: { kind?: string } }).output?.kind !== "interrupted",
+  what: "every sequence of attempt outcomes, without STOP or actor failures",
+};
+
+const timing = { delayMs: 15_000, taskTimeoutMs: 60_000, rateLimitBackoffMs: 1_000, maxWaitMs: 2_500 };
+
+export const SCENARIOS: Scenario[] = [
+  { name: "3 units, fresh", units: ["1", "2", "3"].map(unitRef), input: { maxIterations: 3, maxAttempts: 2, ...timing } },
+  // Its shortest paths would repeat the 3-unit world's; its simple paths give every order of outcomes.
+  { name: "2 units, fresh", units: ["1", "2"].map(unitRef), input: { maxIterations: 2, maxAttempts: 2, ...timing }, simple: runToTheEnd, shortest: false },
+  {
+    name: "2 units, resumed with unit 1's attempts used up",
+    units: ["1", "2"].map(unitRef),
+    input: { maxIterations: 2, maxAttempts: 2, ...timing, attempts: { "1": 2 } },
+    simple: { keep: () => true, what: "every event" },
+  },
+  { name: "a spec with nothing left to do", units: [], input: { maxIterations: 2, maxAttempts: 2, ...timing } },
+  // The CLI rejects --max-iterations 0; the machine's planner-time limit check is only reachable this way.
+  { name: "an iteration limit of 0", units: ["1"].map(unitRef), input: { maxIterations: 0, maxAttempts: 2, ...timing } },
+];
