@@ -46,6 +46,8 @@ export type AttemptOutcome =
 export interface RecordOutput {
   /** Units still not done (and runnable or blocked) after this recording. */
   pending: number;
+  /** Epoch ms when the result was recorded: rate-limit waits are computed from it, so no guard reads the clock. */
+  now: number;
 }
 
 /** Why a run halted (exit 2), or "error" for an actor failure (exit by error type). */
@@ -163,8 +165,8 @@ export const orchestratorMachine = setup({
       output.kind === "next" && (context.attempts[output.unit.key] ?? 0) >= context.maxAttempts,
     outcomeIsHalt: ({ context }) => context.outcome?.kind === "halt",
     stopRequested: ({ context }) => context.stopRequested,
-    rateLimitWaitTooLong: ({ context }) =>
-      context.outcome?.kind === "rate-limited" && context.rateLimitWaitedMs + rateLimitWaitOf(context, Date.now()) > context.maxWaitMs,
+    rateLimitWaitTooLong: ({ context }, output: RecordOutput) =>
+      context.outcome?.kind === "rate-limited" && context.rateLimitWaitedMs + rateLimitWaitOf(context, output.now) > context.maxWaitMs,
     outcomeIsRateLimited: ({ context }) => context.outcome?.kind === "rate-limited",
     attemptsUsedUp: ({ context }) =>
       (context.outcome?.kind === "failed" || context.outcome?.kind === "timeout" || context.outcome?.kind === "interrupted") &&
@@ -223,9 +225,9 @@ export const orchestratorMachine = setup({
         endReason: null,
       };
     }),
-    uncountRateLimited: assign(({ context }) => {
+    uncountRateLimited: assign(({ context }, output: RecordOutput) => {
       const key = context.unit?.key ?? "";
-      const delay = rateLimitWaitOf(context, Date.now());
+      const delay = rateLimitWaitOf(context, output.now);
       return {
         iteration: context.iteration - 1,
         attempts: { ...context.attempts, [key]: Math.max(0, (context.attempts[key] ?? 1) - 1) },
@@ -349,6 +351,8 @@ export const orchestratorMachine = setup({
     },
     waiting: {
       tags: ["busy", "agent"],
+      // A stop asked for while the agent was starting ends it the same way as one that comes now.
+      always: { guard: "stopRequested", target: "ending", actions: "endForStop" },
       on: { STOP: { target: "ending", actions: "endForStop" } },
       after: { taskTimeout: { target: "ending", actions: "endForTimeout" } },
       invoke: {
@@ -374,7 +378,8 @@ export const orchestratorMachine = setup({
         src: "ender",
         input: ({ context }) => ({ dispatched: context.dispatched!, reason: context.endReason ?? "stopped" }),
         onDone: { target: "recording", actions: "setEndedOutcome" },
-        onError: { target: "recording", actions: "setEndedOutcome" },
+        // The old agent may still be running: never go on to another attempt beside it.
+        onError: { target: "failed", actions: { type: "haltError", params: errorOf } },
       },
     },
     recording: {
@@ -392,15 +397,19 @@ export const orchestratorMachine = setup({
         }),
         onDone: [
           { guard: "outcomeIsHalt", target: "halted", actions: "haltAgent" },
-          { guard: "stopRequested", target: "stopped" },
-          { guard: "rateLimitWaitTooLong", target: "halted", actions: "haltRateLimit" },
-          { guard: "outcomeIsRateLimited", target: "rateLimited", actions: "uncountRateLimited" },
-          { guard: "attemptsUsedUp", target: "halted", actions: "haltAttempts" },
           {
             guard: { type: "nothingPending", params: ({ event }) => event.output },
             target: "complete",
             actions: { type: "setPending", params: ({ event }) => event.output },
           },
+          { guard: "stopRequested", target: "stopped" },
+          { guard: { type: "rateLimitWaitTooLong", params: ({ event }) => event.output }, target: "halted", actions: "haltRateLimit" },
+          {
+            guard: "outcomeIsRateLimited",
+            target: "rateLimited",
+            actions: { type: "uncountRateLimited", params: ({ event }) => event.output },
+          },
+          { guard: "attemptsUsedUp", target: "halted", actions: "haltAttempts" },
           { guard: "iterationLimitReached", target: "limitReached", actions: { type: "setPending", params: ({ event }) => event.output } },
           { target: "sleeping", actions: { type: "setPending", params: ({ event }) => event.output } },
         ],

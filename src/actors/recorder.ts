@@ -91,5 +91,5 @@ export async function recordAttempt(context: RunContext, unit: DispatchUnit, inp
   crashPoint("record.progress");
   context.report({ type: "attempt-finished", unitId: unit.id, attempt: input.attempt, status, durationMs, reason: reason ?? "", log });
   const view = readPlan(context.paths.tasksFile, context.planOptions, context.store.get().completed);
-  return { pending: view.pending.length };
+  return { pending: view.pending.length, now: Date.now() };
 }

@@ -23,7 +23,15 @@ export interface EdgeShape {
 const nameOf = (node: AnyStateNode) => node.path.join("_");
 
 /** `xstate.done.actor.planner` → `done planner`; `xstate.after.unitDelay.orchestrator.sleeping` → `after unitDelay`. */
+/** A state node's transitions by event type, eventless (`always`) ones under the type "". */
+export function transitionsOfNode(node: AnyStateNode): [string, AnyStateNode["transitions"] extends Map<string, infer T> ? T : never][] {
+  const always = (node as { always?: unknown[] }).always ?? [];
+  return [...node.transitions, ...(always.length ? [["", always] as never] : [])];
+}
+
+/** A readable event label: `done planner`, `after unitDelay`, `always` for eventless transitions. */
 export function eventLabel(type: string): string {
+  if (type === "") return "always";
   const after = /^xstate\.after\.([^.]+)\./.exec(type);
   if (after) return `after ${after[1]}`;
   const actor = /^xstate\.(done|error)\.actor\.(.+)$/.exec(type);
@@ -55,7 +63,7 @@ function stateOf(node: AnyStateNode): StateShape {
 export function shapeOf(machine: AnyStateMachine): { id: string; initial: string | null; states: StateShape[]; edges: EdgeShape[] } {
   const edges: EdgeShape[] = [];
   const visit = (node: AnyStateNode) => {
-    for (const [event, definitions] of node.transitions) {
+    for (const [event, definitions] of transitionsOfNode(node)) {
       for (const definition of definitions) {
         const guard = guardName(definition.guard);
         const label = `${eventLabel(event)}${guard ? ` [${guard}]` : ""}`;

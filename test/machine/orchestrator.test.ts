@@ -34,7 +34,7 @@ function world(ids: string[], outcomes: (u: UnitRef, attempt: number) => Attempt
     recorder: fromPromise<RecordOutput, RecordInput>(async ({ input }) => {
       recorded.push(input);
       if (input.outcome.kind === "done") done.add(input.unit.key);
-      return { pending: ids.filter((id) => !done.has(id)).length };
+      return { pending: ids.filter((id) => !done.has(id)).length, now: Date.now() };
     }),
   };
   return { actors, recorded, dispatched };

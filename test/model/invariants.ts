@@ -77,7 +77,12 @@ export function checksFor(scenario: Scenario): StepCheck {
     if (context.iteration > scenario.input.maxIterations) expect(context.iteration).toBeLessThanOrEqual(scenario.input.maxIterations);
     const { recorded, unrecorded } = records(trace, context);
     if (snapshot.status !== "done") return;
-    expect(unrecorded, "a dispatch without its recording at the end of the run").toBeNull();
+    // An internal failure while ending an agent stops the run before recording (so nothing runs beside an agent
+    // that may still be alive); the next run's recovery records that attempt. Every other end records it.
+    const last = trace.entries.findLast((e) => e.kind === "step");
+    if (!(snapshot.value === "failed" && last?.kind === "step" && last.event.type === "xstate.error.actor.ender")) {
+      expect(unrecorded, "a dispatch without its recording at the end of the run").toBeNull();
+    }
     const steps = trace.entries.filter((e) => e.kind === "step");
     const lastEvent = steps.at(-1)!.event;
     const check = EXIT_REASONS[snapshot.value as FinalState];

@@ -2,7 +2,7 @@
 // delay of each `after` event, and the concrete events each snapshot accepts (outputs from a table per invoke id).
 import { getAdjacencyMap, getStateNodes, serializeSnapshot } from "@xstate/graph";
 import { __unsafe_getAllOwnEventDescriptors, type AnyMachineSnapshot, type AnyStateMachine, type AnyStateNode, type EventObject } from "xstate";
-import { eventLabel } from "../../src/graph/shape.ts";
+import { eventLabel, transitionsOfNode } from "../../src/graph/shape.ts";
 
 /** Realistic outputs of one invoke id, as a function of the machine's context when the actor settles. */
 export type OutputsOf = (context: any) => unknown[];
@@ -31,7 +31,7 @@ export function statesOf(machine: AnyStateMachine): string[] {
 export function transitionsOf(machine: AnyStateMachine): TransitionRef[] {
   const seen = new Map<string, TransitionRef>();
   for (const node of getStateNodes(machine.root)) {
-    for (const [event, definitions] of node.transitions) {
+    for (const [event, definitions] of transitionsOfNode(node)) {
       for (const definition of definitions) {
         for (const target of definition.target?.length ? definition.target : [node]) {
           const ref = { source: node.id, event, target: (target as AnyStateNode).id };
@@ -46,7 +46,7 @@ export function transitionsOf(machine: AnyStateMachine): TransitionRef[] {
 /** Every guarded branch of every transition: `source --event[i]--> target`, i its place among the event's branches. */
 export function branchesOf(machine: AnyStateMachine): string[] {
   return getStateNodes(machine.root).flatMap((node) =>
-    [...node.transitions].flatMap(([event, definitions]) => definitions.map((definition) => branchKey(node, event, definitions.indexOf(definition), definition.target))),
+    transitionsOfNode(node).flatMap(([event, definitions]) => definitions.map((definition) => branchKey(node, event, definitions.indexOf(definition), definition.target))),
   );
 }
 

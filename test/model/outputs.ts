@@ -58,7 +58,7 @@ export function outputsFor(units: UnitRef[]): EventTable {
     const attempt = context.unit ? (context.attempts[context.unit.key] ?? 0) : 0;
     return [{ attempt, outLog: `/tmp/seqorch-model/${context.unit?.key}/${attempt}/out.log`, handle: { kind: "direct", pid: 4242 } }];
   };
-  const recorder = (context: OrchestratorContext): RecordOutput[] => [{ pending: units.length - doneCount(units, context) }];
+  const recorder = (context: OrchestratorContext): RecordOutput[] => [{ pending: units.length - doneCount(units, context), now: NOW }];
   return {
     outputs: {
       planner,

@@ -119,8 +119,7 @@ export async function replay(machine: AnyStateMachine, input: unknown, path: Pat
     if (!isRoot) return;
     if (ev.type === "@xstate.microstep") {
       for (const t of ev._transitions) {
-        if (!t.eventType) continue;
-        const branches = t.source.transitions.get(t.eventType) ?? [];
+        const branches = (t.eventType ? t.source.transitions.get(t.eventType) : t.source.always) ?? [];
         const index = branches.indexOf(t);
         if (index < 0) continue;
         trace.branches.add(branchKey(t.source, t.eventType, index, t.target));
