@@ -70,6 +70,22 @@ describe("usage and input errors", () => {
     expect(existsSync(join(spec, "SEQUENTIAL_STATE.json"))).toBe(false);
   });
 
+  test("a dependency cycle is a data error naming file and line", async () => {
+    const { spec } = makeSpec("- [ ] 1. One\n  - _Depends on: 2_\n- [ ] 2. Two\n  - _Depends on: 1_\n");
+    const r = await seqorch(["run", "--spec", spec, "--no-tmux", "--agent-command", "true"]);
+    expect(r.code).toBe(65);
+    expect(r.stderr).toMatch(/tasks\.md:\d+: .*cycle/);
+  });
+
+  test("an unparsable state file is named and left untouched", async () => {
+    const { spec } = makeSpec("- [ ] 1. One\n");
+    writeFileSync(join(spec, "SEQUENTIAL_STATE.json"), "{ not json");
+    const r = await seqorch(["status", "--spec", spec]);
+    expect(r.code).toBe(65);
+    expect(r.stderr).toContain("SEQUENTIAL_STATE.json: not valid JSON");
+    expect(readFileSync(join(spec, "SEQUENTIAL_STATE.json"), "utf8")).toBe("{ not json");
+  });
+
   test("a corrupt state file is an error naming the file and field, and is left untouched", async () => {
     const { spec } = makeSpec("- [ ] 1. One\n");
     const bad = '{ "version": 1, "spec": "x", "completed": "oops" }';
@@ -120,6 +136,8 @@ describe("prompts carry task text as data", () => {
     const attempts = readdirSync(join(spec, ".seqorch", "attempts"));
     expect(readFileSync(join(spec, ".seqorch", "attempts", attempts[0]!, "prompt.md"), "utf8")).toBe(prompt);
     expect(windowNames(socket, "sequential-feature")).toContain("task-1");
+    expect(prompt).toContain("- Requirements: (missing: this spec has no requirements.md; work from the task and the design)");
+    expect(r.stderr).toContain("has no requirements.md; the prompt says so");
   });
 });
 
