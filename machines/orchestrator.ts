@@ -65,6 +65,8 @@ export interface OrchestratorInput {
   maxWaitMs?: number;
   /** First backoff when a rate limit gives no reset time, ms; doubles on each hit in a row. */
   rateLimitBackoffMs?: number;
+  /** On STOP, leave a running agent alone (in its tmux window) for the next run to adopt, instead of ending it. */
+  detachOnStop?: boolean;
   /** Attempts already made per unit key (resumed from the state file). */
   attempts?: Record<string, number>;
 }
@@ -76,6 +78,7 @@ export interface OrchestratorContext {
   taskTimeoutMs: number;
   maxWaitMs: number;
   rateLimitBackoffMs: number;
+  detachOnStop: boolean;
   /** Why the running attempt is being ended (set on entering `ending`). */
   endReason: "timeout" | "stopped" | null;
   /** Rate-limit hits in a row on the current unit, and the total waited for them (ms). */
@@ -165,6 +168,8 @@ export const orchestratorMachine = setup({
       output.kind === "next" && (context.attempts[output.unit.key] ?? 0) >= context.maxAttempts,
     outcomeIsHalt: ({ context }) => context.outcome?.kind === "halt",
     stopRequested: ({ context }) => context.stopRequested,
+    detachOnStop: ({ context }) => context.detachOnStop,
+    stopRequestedAndDetach: ({ context }) => context.stopRequested && context.detachOnStop,
     rateLimitWaitTooLong: ({ context }, output: RecordOutput) =>
       context.outcome?.kind === "rate-limited" && context.rateLimitWaitedMs + rateLimitWaitOf(context, output.now) > context.maxWaitMs,
     outcomeIsRateLimited: ({ context }) => context.outcome?.kind === "rate-limited",
@@ -279,6 +284,7 @@ export const orchestratorMachine = setup({
     taskTimeoutMs: input.taskTimeoutMs ?? 7_200_000,
     maxWaitMs: input.maxWaitMs ?? 6 * 3_600_000,
     rateLimitBackoffMs: input.rateLimitBackoffMs ?? 60_000,
+    detachOnStop: input.detachOnStop ?? false,
     endReason: null,
     rateLimitHits: 0,
     rateLimitWaitedMs: 0,
@@ -352,8 +358,16 @@ export const orchestratorMachine = setup({
     waiting: {
       tags: ["busy", "agent"],
       // A stop asked for while the agent was starting ends it the same way as one that comes now.
-      always: { guard: "stopRequested", target: "ending", actions: "endForStop" },
-      on: { STOP: { target: "ending", actions: "endForStop" } },
+      always: [
+        { guard: "stopRequestedAndDetach", target: "stopped" },
+        { guard: "stopRequested", target: "ending", actions: "endForStop" },
+      ],
+      on: {
+        STOP: [
+          { guard: "detachOnStop", target: "stopped", actions: "requestStop" },
+          { target: "ending", actions: "endForStop" },
+        ],
+      },
       after: { taskTimeout: { target: "ending", actions: "endForTimeout" } },
       invoke: {
         id: "session",

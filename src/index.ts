@@ -20,8 +20,9 @@ async function main(argv: string[]): Promise<number> {
     console.log(`seqorch ${VERSION} (${COMMIT})`);
     return 0;
   }
-  const command = subCommands[name];
-  if (!command) throw new UsageError(name, `unknown command (commands: ${Object.keys(subCommands).filter((n) => n !== "demo-agent").join(", ")})`);
+  const load = subCommands[name];
+  if (!load) throw new UsageError(name, `unknown command (commands: ${Object.keys(subCommands).filter((n) => n !== "demo-agent").join(", ")})`);
+  const command = await load();
   if (rest.includes("--help") || rest.includes("-h")) {
     await showUsage(command, mainCommand);
     return 0;

@@ -140,6 +140,8 @@ export async function runSpec(
       report,
       maxLogBytes: options.maxLogBytes,
       requireChanges: options.requireChanges,
+      detachOnStop: options.detachOnStop,
+      adoptable: new Map(),
       idleTimeoutMs: options.idleTimeoutSeconds > 0 ? options.idleTimeoutSeconds * 1000 : Number.POSITIVE_INFINITY,
       rateLimitPatterns: options.rateLimitPattern
         ? [new RegExp(options.rateLimitPattern, "i"), ...DEFAULT_RATE_LIMIT_PATTERNS]
@@ -150,7 +152,8 @@ export async function runSpec(
     const startedAt = new Date().toISOString();
     startProgress(paths.progressFile, paths.specDir, startedAt, `pid ${process.pid}, backend ${options.backend}, runner ${runner.kind}${[...agentNotes, ...notes].map((n) => `; ${n}`).join("")}`);
     const attempts: Record<string, number> = {};
-    for (const key of Object.keys(store.get().attempts)) attempts[key] = countedAttempts(store.get(), key);
+    // An adopted attempt is counted again when the machine dispatches (adopts) it.
+    for (const key of Object.keys(store.get().attempts)) attempts[key] = countedAttempts(store.get(), key) - (context.adoptable.has(key) ? 1 : 0);
     const actor = createActor(orchestratorMachine.provide({ actors: provideActors(context, assign) }), {
       input: {
         maxIterations: options.maxIterations,
@@ -160,6 +163,7 @@ export async function runSpec(
         maxWaitMs: options.maxWaitSeconds * 1000,
         rateLimitBackoffMs: rateLimitBackoffMs(),
         attempts,
+        detachOnStop: options.detachOnStop,
       },
       inspect: hooks.inspect,
     });
@@ -199,8 +203,12 @@ export async function runSpec(
     const final = snapshot.value as FinalState;
     const ctx = snapshot.context;
     const endedAt = new Date().toISOString();
+    const detached = final === "stopped" && options.detachOnStop && ctx.unit ? store.get().attempts[ctx.unit.key]?.findLast((a) => a.status === "running") : undefined;
     store.update((state) => {
-      state.current = null;
+      if (detached && ctx.unit) {
+        const record = state.attempts[ctx.unit.key]?.find((a) => a.n === detached.n);
+        if (record) record.detached = true;
+      } else state.current = null;
       state.waiting = null;
       if (final === "complete") state.completed_at ??= endedAt;
       if (final === "halted") {
@@ -213,6 +221,7 @@ export async function runSpec(
     const detail = ctx.haltDetail ?? (final === "limitReached" ? `reached --max-iterations ${options.maxIterations}` : null);
     appendProgressNote(paths.progressFile, `Run ended ${endedAt}: ${final}`, [
       `Iterations this run: ${ctx.iteration}`,
+      ...(detached ? [`The agent of unit ${ctx.unit?.id} keeps running (--detach-on-stop): ${detached.window_id ? `tmux window ${detached.window_id}` : `pid ${detached.pid}`}; the next run adopts it`] : []),
       ...(detail ? [`Reason: ${detail}`] : []),
     ]);
     const hook = final === "halted" ? options.onHalt : final === "complete" ? options.onComplete : undefined;

@@ -7,7 +7,9 @@ import type { AttemptHandle, LaunchSpec } from "../runner/types.ts";
 import type { DispatchUnit } from "../spec/types.ts";
 import { writeMarks, type MarkChange } from "../spec/writeback.ts";
 import { crashPoint } from "../fault-injection.ts";
+import type { AttemptRecord } from "../store/state.ts";
 import { noteMarksWritten } from "./plan-reader.ts";
+import { adoptedHandle } from "./recover-run.ts";
 import { evidenceBefore } from "./runaway.ts";
 import type { RunContext } from "./run-context.ts";
 
@@ -69,6 +71,8 @@ function previousSessionOf(context: RunContext, unitKey: string, backend: string
 
 /** Start one attempt of `unit`. Throws when the prompt cannot be written or the agent cannot start. */
 export async function dispatchAttempt(context: RunContext, unit: DispatchUnit, input: AttemptInput): Promise<Dispatched> {
+  const adopted = context.adoptable.get(unit.key);
+  if (adopted) return adoptAttempt(context, unit, input, adopted);
   // Records are numbered over all runs (a halted unit that gets fresh attempts keeps its old logs).
   ensureAttemptsDir(context.paths.attemptsDir);
   const { seq, dir } = newAttemptDir(context, unit.key);
@@ -148,6 +152,8 @@ export async function dispatchAttempt(context: RunContext, unit: DispatchUnit, i
       window_id: handle?.windowId ?? null,
       session_id: handle?.sessionId ?? null,
       pid: handle?.pid ?? null,
+      channel: handle?.channel ?? null,
+      detached: false,
       attempt_id: attemptId,
       agent_session_id: null,
       agent_usage: null,
@@ -166,6 +172,27 @@ export async function dispatchAttempt(context: RunContext, unit: DispatchUnit, i
     windowId: handle.windowId,
   });
   return { attempt: input.attempt, outLog: spec.outLog, handle, before };
+}
+
+/** Take over an attempt left running by a run stopped with --detach-on-stop, instead of starting a new one. */
+function adoptAttempt(context: RunContext, unit: DispatchUnit, input: AttemptInput, record: AttemptRecord): Dispatched {
+  context.adoptable.delete(unit.key);
+  context.store.update((state) => {
+    state.current = { unit: unit.key, attempt: input.attempt, started_at: record.started_at };
+    const r = state.attempts[unit.key]?.find((a) => a.n === record.n);
+    if (r) r.detached = false;
+  });
+  context.report({
+    type: "unit-started",
+    unitId: unit.id,
+    attempt: input.attempt,
+    maxAttempts: context.maxAttempts,
+    backend: input.assignment.backend,
+    where: `adopted ${record.window_id ? `tmux window ${record.window_id}` : `pid ${record.pid}`}`,
+    log: record.log,
+    windowId: record.window_id,
+  });
+  return { attempt: input.attempt, outLog: record.log, handle: adoptedHandle(record) };
 }
 
 /**

@@ -15,9 +15,11 @@ import type {
 } from "../../machines/orchestrator.ts";
 import type { AttemptHandle } from "../runner/types.ts";
 import type { DispatchUnit } from "../spec/types.ts";
+import { assignUnit, NO_ASSIGNMENT, type AssignConfig } from "./assignment.ts";
 import { dispatchAttempt } from "./dispatcher.ts";
 import { readPlan } from "./plan-reader.ts";
 import { recordAttempt } from "./recorder.ts";
+import { dropAdoptable } from "./recover-run.ts";
 import { appendProgressNote } from "../store/progress.ts";
 import { describeChanges, rememberPlan, type PlanMemory } from "./spec-changes.ts";
 import type { RunContext } from "./run-context.ts";
@@ -47,7 +49,7 @@ function collectGarbage(): void {
  * The actors of one run. The planner keeps the units of its latest plan so that the dispatcher and the
  * recorder work on exactly the unit it chose (with its sub-tasks as read at that moment).
  */
-export function provideActors(context: RunContext) {
+export function provideActors(context: RunContext, assign: AssignConfig = NO_ASSIGNMENT) {
   const units = new Map<string, DispatchUnit>();
   let memory: PlanMemory | null = null;
   const unitOf = (ref: UnitRef): DispatchUnit => {
@@ -68,24 +70,20 @@ export function provideActors(context: RunContext) {
       memory = rememberPlan(view.plan);
       units.clear();
       for (const unit of view.plan.units) units.set(unit.key, unit);
+      for (const key of [...context.adoptable.keys()]) if (!view.pending.some((u) => u.key === key)) await dropAdoptable(context, key);
       if (view.pending.length === 0) return { kind: "complete" };
       if (!view.next) {
         const doneKeys = new Set([...context.store.get().completed, ...view.plan.units.filter((u) => u.done).map((u) => u.key)]);
         return { kind: "blocked", pending: view.pending.length, reason: blockedReason(view.pending, doneKeys) };
       }
       const position = view.counted.length - view.pending.length + 1;
-      const next = view.next;
-      context.report({ type: "unit-next", unitId: next.id, title: next.title, position, total: view.counted.length });
+      // An attempt adopted from a run stopped with --detach-on-stop goes first: never a second agent beside it.
+      const next = view.pending.find((u) => context.adoptable.has(u.key)) ?? view.next;
+      const after = view.pending.find((u) => u.key !== next.key);
+      context.report({ type: "unit-next", unitId: next.id, title: next.title, position, total: view.counted.length, nextId: after?.id ?? null });
       return { kind: "next", unit: refOf(next), pending: view.pending.length };
     }),
-    assigner: fromPromise<Assignment, { unit: UnitRef }>(async ({ input }) => {
-      const cached = context.store.get().assignments[input.unit.key];
-      if (cached && cached.backend === context.backend) {
-        return { backend: cached.backend, type: cached.type, ownerAgent: cached.owner_agent, source: "cache" };
-      }
-      context.adapterFor(context.backend);
-      return { backend: context.backend, source: "default" };
-    }),
+    assigner: fromPromise<Assignment, { unit: UnitRef }>(({ input, signal }) => assignUnit(context, assign, input.unit, signal)),
     dispatcher: fromPromise<Dispatched, AttemptInput>(({ input }) => dispatchAttempt(context, unitOf(input.unit), input)),
     session: fromPromise<AttemptOutcome, SessionInput>(({ input, signal }) => awaitAttempt(context, input, signal)),
     ender: fromPromise<void, EnderInput>(async ({ input }) => {

@@ -3,19 +3,10 @@ import type { RecordInput, RecordOutput } from "../../machines/orchestrator.ts";
 import { crashPoint } from "../fault-injection.ts";
 import type { DispatchUnit } from "../spec/types.ts";
 import type { MarkChange } from "../spec/writeback.ts";
-import { appendProgress } from "../store/progress.ts";
+import { appendProgress, STATUS_WORD } from "../store/progress.ts";
 import { writeUnitMarks } from "./dispatcher.ts";
 import { readPlan } from "./plan-reader.ts";
 import type { RunContext } from "./run-context.ts";
-
-const STATUS_WORD = {
-  done: "Completed",
-  halt: "Halted",
-  failed: "Failed",
-  timeout: "Timed out",
-  "rate-limited": "Rate limited",
-  interrupted: "Interrupted",
-} as const;
 
 /** Checkbox changes after an attempt: `[x]` for the unit and its sub-tasks when done, else `[-]` back to `[ ]`. */
 export function endMarks(unit: DispatchUnit, done: boolean): MarkChange[] {

@@ -8,7 +8,7 @@ import { readTail } from "../agents/log-tail.ts";
 import { killProcessGroup, processHasEnv } from "../runner/process-tree.ts";
 import type { AttemptHandle } from "../runner/types.ts";
 import { detectSignal } from "../signals.ts";
-import { appendProgress } from "../store/progress.ts";
+import { appendProgress, STATUS_WORD } from "../store/progress.ts";
 import type { AttemptRecord } from "../store/state.ts";
 import { writeUnitMarks } from "./dispatcher.ts";
 import { readPlan } from "./plan-reader.ts";
@@ -64,10 +64,44 @@ async function finishedWithDone(context: RunContext, record: AttemptRecord): Pro
   }
 }
 
+/**
+ * Is a detached attempt's agent still running? tmux: no exit file yet, and the pane's shell (the recorded pid) still
+ * runs this attempt's script; direct: a process carrying the attempt's SEQORCH_ATTEMPT_ID.
+ */
+function stillRunning(record: AttemptRecord): boolean {
+  if (record.pid === null) return false;
+  if (record.runner === "tmux") {
+    if (recordedExitCode(record) !== null) return false;
+    try {
+      return readFileSync(`/proc/${record.pid}/cmdline`, "utf8").includes(join(dirname(record.log), "run.sh"));
+    } catch {
+      return false; // gone (or no /proc: not adopted, ended instead)
+    }
+  }
+  return Boolean(record.attempt_id) && processHasEnv(record.pid, `SEQORCH_ATTEMPT_ID=${record.attempt_id}`);
+}
+
 /** Iteration numbers that have an entry in the progress log. */
 function loggedIterations(progressFile: string): Set<number> {
   if (!existsSync(progressFile)) return new Set();
   return new Set([...readFileSync(progressFile, "utf8").matchAll(/^## Iteration (\d+)$/gm)].map((m) => Number(m[1])));
+}
+
+/** Start waiting for an adopted attempt again: the handle the runner needs, from the record. */
+export function adoptedHandle(record: AttemptRecord): AttemptHandle {
+  return { ...handleOf(record), ...(record.channel ? { channel: record.channel } : {}) };
+}
+
+/** End an adoptable attempt whose unit is no longer to run (ticked or removed by hand) and record it interrupted. */
+export async function dropAdoptable(context: RunContext, unit: string): Promise<void> {
+  const record = context.adoptable.get(unit);
+  context.adoptable.delete(unit);
+  if (!record) return;
+  await endIfRunning(context, record);
+  context.store.update((draft) => {
+    const r = draft.attempts[unit]?.find((a) => a.n === record.n);
+    if (r) Object.assign(r, { status: "interrupted", reason: "its unit is no longer to run; the adopted agent was ended", ended_at: new Date().toISOString(), detached: false });
+  });
 }
 
 /** Recover the run's state; returns one note per thing done, for the log and the progress file. */
@@ -79,6 +113,11 @@ export async function recoverRun(context: RunContext): Promise<string[]> {
   );
   const plan = running.length > 0 ? readPlan(paths.tasksFile, context.planOptions, store.get().completed).plan : null;
   for (const { unit, record } of running) {
+    if (record.detached && stillRunning(record)) {
+      context.adoptable.set(unit, record);
+      notes.push(`unit ${unit}: adopting attempt ${record.n}, left running by a run stopped with --detach-on-stop`);
+      continue;
+    }
     const wasRunning = await endIfRunning(context, record);
     const done = !wasRunning && (await finishedWithDone(context, record));
     const planUnit = plan?.units.find((u) => u.key === unit);
@@ -120,15 +159,6 @@ export async function recoverRun(context: RunContext): Promise<string[]> {
   return notes;
 }
 
-const STATUS_WORD: Record<string, string> = {
-  done: "Completed",
-  halt: "Halted",
-  failed: "Failed",
-  timeout: "Timed out",
-  "rate-limited": "Rate limited",
-  interrupted: "Interrupted",
-};
-
 /** Append the progress entries of ended attempts that the log lacks (the run died between the two writes). */
 function restoreProgress(context: RunContext, notes: string[]): void {
   const logged = loggedIterations(context.paths.progressFile);
@@ -141,7 +171,7 @@ function restoreProgress(context: RunContext, notes: string[]): void {
       iteration: record.iteration,
       unitId: unit,
       title: "(entry restored from the state file after a crash)",
-      status: record.reason ? `${STATUS_WORD[record.status] ?? record.status} (${record.reason})` : (STATUS_WORD[record.status] ?? record.status),
+      status: `${STATUS_WORD[record.status as keyof typeof STATUS_WORD] ?? record.status}${record.reason ? ` (${record.reason})` : ""}`,
       attempt: record.n,
       maxAttempts: context.maxAttempts,
       backend: record.backend,

@@ -3,7 +3,7 @@
 import type { AgentAdapter } from "../agents/types.ts";
 import type { SessionRunner } from "../runner/types.ts";
 import type { PlanOptions } from "../spec/types.ts";
-import type { StateStore } from "../store/state.ts";
+import type { AttemptRecord, StateStore } from "../store/state.ts";
 
 /** Files and folders of one run (absolute paths). */
 export interface RunPaths {
@@ -43,6 +43,10 @@ export interface RunContext {
   backend: string;
   /** The adapter for a backend name; throws UsageError for an unknown one. */
   adapterFor(backend: string): AgentAdapter;
+  /** On a user's stop, leave the running agent for the next run to adopt (--detach-on-stop). */
+  detachOnStop: boolean;
+  /** Attempts left running by a run stopped with --detach-on-stop, by unit key: the next dispatch adopts them. */
+  adoptable: Map<string, AttemptRecord>;
   /** A done without a change in the workdir (or with boxes unticked by the agent) is a failed attempt. */
   requireChanges: boolean;
   /** Each attempt log is kept under this size, bytes (the tail is kept). */

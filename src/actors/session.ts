@@ -101,8 +101,12 @@ function recordAgentSession(context: RunContext, unitKey: string, reply: AgentRe
  */
 export async function awaitAttempt(context: RunContext, input: SessionInput, signal: AbortSignal): Promise<AttemptOutcome> {
   const controller = new AbortController();
-  const abort = () => controller.abort();
   let idle = false;
+  // With --detach-on-stop a user's stop leaves the agent running for the next run to adopt; timeouts still end it.
+  const abort = () => {
+    if (context.detachOnStop && context.stopSignal.aborted && !idle) return;
+    controller.abort();
+  };
   signal.addEventListener("abort", abort, { once: true });
   context.stopSignal.addEventListener("abort", abort, { once: true });
   if (input.stopRequested || context.stopSignal.aborted) abort();

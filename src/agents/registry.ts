@@ -1,27 +1,37 @@
-// The backends seqorch knows, by name. Adding a backend means adding it here (the Record is exhaustive).
+// The backends seqorch knows, by name. Adding a backend means adding it here (the Records are exhaustive).
 import { UsageError } from "../errors.ts";
+import { CLAUDE_CLI, claudeAdapter } from "./claude.ts";
+import { WRAPPER_CLI, wrapperAdapter } from "./codeagent-wrapper.ts";
+import { CODEX_CLI, codexAdapter } from "./codex.ts";
 import { commandAdapter } from "./command.ts";
+import { GEMINI_CLI, geminiAdapter } from "./gemini.ts";
+import { nativeOptionsFor, type BackendOptions } from "./native-options.ts";
+import { OPENCODE_CLI, opencodeAdapter } from "./opencode.ts";
 import type { AgentAdapter } from "./types.ts";
 
-/** Backend names accepted by --backend. */
-export const BACKEND_NAMES = ["command"] as const;
+export type { BackendOptions } from "./native-options.ts";
+
+/** Backend names accepted by --backend and --assign-backend. */
+export const BACKEND_NAMES = ["command", "codex", "claude", "gemini", "opencode", "codeagent-wrapper"] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
-/** Options a backend may read (from flags). */
-export interface BackendOptions {
-  agentCommand?: string;
-}
+/** The agent CLI a backend runs (null: the user's own command) and how to install it. */
+export const BACKEND_CLI: Record<BackendName, { binary: string; install: string } | null> = {
+  command: null,
+  codex: CODEX_CLI,
+  claude: CLAUDE_CLI,
+  gemini: GEMINI_CLI,
+  opencode: OPENCODE_CLI,
+  "codeagent-wrapper": WRAPPER_CLI,
+};
 
 const FACTORIES: Record<BackendName, (options: BackendOptions) => AgentAdapter> = {
   command: (options) => commandAdapter(options.agentCommand),
-};
-
-/** Backends planned but not in this build, with what to use instead. */
-const PLANNED: Record<string, string> = {
-  codex: "native Codex support is not in this build yet",
-  claude: "native Claude Code support is not in this build yet",
-  gemini: "native Gemini CLI support is not in this build yet",
-  opencode: "native opencode support is not in this build yet",
+  codex: (options) => codexAdapter(nativeOptionsFor("codex", options, BACKEND_NAMES)),
+  claude: (options) => claudeAdapter(nativeOptionsFor("claude", options, BACKEND_NAMES)),
+  gemini: (options) => geminiAdapter(nativeOptionsFor("gemini", options, BACKEND_NAMES)),
+  opencode: (options) => opencodeAdapter(nativeOptionsFor("opencode", options, BACKEND_NAMES)),
+  "codeagent-wrapper": (options) => wrapperAdapter(nativeOptionsFor("codeagent-wrapper", options, BACKEND_NAMES)),
 };
 
 /** True when `name` is a backend of this build. */
@@ -29,10 +39,8 @@ export function isBackendName(name: string): name is BackendName {
   return (BACKEND_NAMES as readonly string[]).includes(name);
 }
 
-/** The adapter for `name`. Throws UsageError (naming `flag`) for an unknown backend. */
+/** The adapter for `name`. Throws UsageError (naming `flag`) for an unknown backend or a malformed option. */
 export function adapterFor(name: string, options: BackendOptions, flag = "--backend"): AgentAdapter {
   if (isBackendName(name)) return FACTORIES[name](options);
-  const planned = PLANNED[name];
-  const hint = `use --backend command --agent-command "<your agent CLI>"`;
-  throw new UsageError(flag, planned ? `${name}: ${planned}; ${hint}` : `unknown backend "${name}" (known: ${BACKEND_NAMES.join(", ")})`);
+  throw new UsageError(flag, `unknown backend "${name}" (known: ${BACKEND_NAMES.join(", ")})`);
 }

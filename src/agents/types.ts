@@ -10,6 +10,11 @@ export interface LaunchRequest {
   attempt: number;
   /** File holding the prompt, byte for byte. */
   promptFile: string;
+  /**
+   * The agent session of this unit's previous attempt on the same backend, when one was recorded.
+   * Adapters continue it only when resuming is on (`--resume-session`); otherwise they start afresh.
+   */
+  previousSessionId?: string | null;
 }
 
 /** How to start the agent: argv without a shell, added environment, and whether the prompt goes to stdin. */
@@ -32,6 +37,14 @@ export interface AgentReply {
    * reset time (epoch ms) when given. Text patterns are only the fallback (src/agents/rate-limit.ts).
    */
   rateLimit?: { resetAt: number | null; detail: string } | null;
+  /** Tokens used by the attempt, when the CLI reports them. */
+  usage?: TokenUsage | null;
+}
+
+/** Token counts an agent CLI reported for one attempt. */
+export interface TokenUsage {
+  input: number;
+  output: number;
 }
 
 /** A backend: data plus pure builders; it spawns nothing. */

@@ -6,7 +6,7 @@ import { UsageError } from "../errors.ts";
 import { locateSpec } from "../spec/locate.ts";
 import { loadState, type AttemptRecord } from "../store/state.ts";
 import { rejectUnknown, requireSpec } from "./run-options.ts";
-import { stopSignal } from "./stop-signal.ts";
+import { sleepUnlessStopped, stopSignal } from "./stop-signal.ts";
 
 const logsArgs = {
   spec: { type: "string", description: "Spec folder", valueHint: "DIR", required: false },
@@ -74,7 +74,7 @@ export const logsCommand = defineCommand({
       const now = attempts()[unit]?.find((r) => r.n === record.n);
       offset = copyFrom(path, offset);
       if (!now || now.status !== "running") break;
-      await Promise.race([Bun.sleep(250), new Promise((resolve) => stop.addEventListener("abort", resolve, { once: true }))]);
+      await sleepUnlessStopped(250);
     }
     copyFrom(path, offset);
     return 0;

@@ -1,28 +1,22 @@
 // The root command: names every subcommand (for help and dispatch).
 import { defineCommand, type CommandDef } from "citty";
 import pkg from "../../package.json" with { type: "json" };
-import { configCommand } from "./config.ts";
-import { demoAgentCommand, demoCommand } from "./demo.ts";
-import { doctorCommand } from "./doctor.ts";
-import { graphCommand } from "./graph.ts";
-import { logsCommand } from "./logs.ts";
-import { planCommand } from "./plan.ts";
-import { resetCommand } from "./reset.ts";
-import { runCommand } from "./run.ts";
-import { statusCommand } from "./status.ts";
 
-/** Subcommands by name. Each returns its exit code (a number) from run(). */
-export const subCommands: Record<string, CommandDef<any>> = {
-  run: runCommand,
-  plan: planCommand,
-  status: statusCommand,
-  logs: logsCommand,
-  reset: resetCommand,
-  config: configCommand,
-  graph: graphCommand,
-  doctor: doctorCommand,
-  demo: demoCommand,
-  "demo-agent": demoAgentCommand,
+/**
+ * Subcommands by name, loaded on demand so a command loads only its own modules (start-up time and memory are
+ * product figures). Each command's run() returns its exit code.
+ */
+export const subCommands: Record<string, () => Promise<CommandDef<any>>> = {
+  run: () => import("./run.ts").then((m) => m.runCommand),
+  plan: () => import("./plan.ts").then((m) => m.planCommand),
+  status: () => import("./status.ts").then((m) => m.statusCommand),
+  logs: () => import("./logs.ts").then((m) => m.logsCommand),
+  reset: () => import("./reset.ts").then((m) => m.resetCommand),
+  config: () => import("./config.ts").then((m) => m.configCommand),
+  graph: () => import("./graph.ts").then((m) => m.graphCommand),
+  doctor: () => import("./doctor.ts").then((m) => m.doctorCommand),
+  demo: () => import("./demo.ts").then((m) => m.demoCommand),
+  "demo-agent": () => import("./demo.ts").then((m) => m.demoAgentCommand),
 };
 
 export const VERSION: string = pkg.version;

@@ -36,6 +36,7 @@ export const runArgs = {
   "max-wait": { type: "string", description: "Longest total wait for rate limits on one unit before halting, seconds (default 21600)", valueHint: "S" },
   "max-log-bytes": { type: "string", description: "Keep each attempt's stdout and stderr logs under this many bytes, the tail kept (default 104857600)", valueHint: "N" },
   "require-changes": { type: "boolean", description: "A TASK_DONE with no change in the workdir (git), or with done boxes unticked by the agent, is a failed attempt (default: only flagged)" },
+  "detach-on-stop": { type: "boolean", description: "On Ctrl-C/SIGTERM/SIGHUP, leave the running agent in its tmux window; the next run adopts it (default: end it)" },
   "on-halt": { type: "string", description: "Shell command run when the run halts (SEQORCH_EVENT, SEQORCH_REASON, SEQORCH_SUMMARY… in its environment)", valueHint: "CMD" },
   "on-complete": { type: "string", description: "Shell command run when every unit is done (same variables)", valueHint: "CMD" },
   "rate-limit-pattern": { type: "string", description: "Extra regular expression (matched at a line start of the agent's errors and last lines) that means a rate limit", valueHint: "RE" },
@@ -100,6 +101,7 @@ export const RunOptionsSchema = z.object({
   maxWaitSeconds: z._default(seconds("--max-wait", 0), 21_600),
   maxLogBytes: z._default(count("--max-log-bytes", 4096), 104_857_600),
   requireChanges: z._default(z.boolean(), false),
+  detachOnStop: z._default(z.boolean(), false),
   onHalt: z.optional(z.string()),
   onComplete: z.optional(z.string()),
   rateLimitPattern: z.optional(
@@ -152,6 +154,7 @@ export const OPTION_KEY = {
   "max-wait": "maxWaitSeconds",
   "max-log-bytes": "maxLogBytes",
   "require-changes": "requireChanges",
+  "detach-on-stop": "detachOnStop",
   "on-halt": "onHalt",
   "on-complete": "onComplete",
   "rate-limit-pattern": "rateLimitPattern",
@@ -213,6 +216,7 @@ export function resolveRunOptions(
   raw.writeback = raw.writeback !== false;
   raw.includeOptional = raw.includeOptional === true;
   raw.requireChanges = raw.requireChanges === true;
+  raw.detachOnStop = raw.detachOnStop === true;
   raw.bypassPermissions = raw.bypassPermissions === true;
   raw.resumeSession = raw.resumeSession === true;
   // The reference's agent switches (reference-implementation.md §1), read as they are, not as flags.

@@ -7,7 +7,7 @@ import { readPlan } from "../actors/plan-reader.ts";
 import { locateSpec, type SpecLocation } from "../spec/locate.ts";
 import { emptyState, loadState } from "../store/state.ts";
 import { rejectUnknown, requireSpec } from "./run-options.ts";
-import { stopSignal } from "./stop-signal.ts";
+import { sleepUnlessStopped, stopSignal } from "./stop-signal.ts";
 
 const statusArgs = {
   spec: { type: "string", description: "Spec folder", valueHint: "DIR", required: false },
@@ -84,7 +84,7 @@ export const statusCommand = defineCommand({
         if (process.stdout.isTTY && !args.json) process.stdout.write("\x1b[H\x1b[2J");
         print();
       }
-      await Promise.race([Bun.sleep(1_000), new Promise((resolve) => stop.addEventListener("abort", resolve, { once: true }))]);
+      await sleepUnlessStopped(1_000);
     }
     return 0;
   },

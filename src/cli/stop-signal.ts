@@ -17,6 +17,21 @@ export function stopSignal(): AbortSignal {
   return ctl.signal;
 }
 
+/** Wait `ms`, or less when a stop is asked for meanwhile. */
+export function sleepUnlessStopped(ms: number): Promise<void> {
+  const signal = stopSignal();
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
 /** The signal that asked the run to stop, if any. */
 export function receivedSignal(): NodeJS.Signals | null {
   return received;

@@ -3,6 +3,16 @@
 import { closeSync, existsSync, fsyncSync, openSync, writeSync } from "node:fs";
 import { WriteError } from "../errors.ts";
 
+/** The progress log's word for each attempt status. */
+export const STATUS_WORD = {
+  done: "Completed",
+  halt: "Halted",
+  failed: "Failed",
+  timeout: "Timed out",
+  "rate-limited": "Rate limited",
+  interrupted: "Interrupted",
+} as const;
+
 /** One iteration's entry. Times are ISO strings; duration in ms. */
 export interface ProgressEntry {
   iteration: number;

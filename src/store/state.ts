@@ -25,6 +25,10 @@ export const AttemptRecordSchema = z.object({
   window_id: z._default(z.nullable(z.string()), null),
   session_id: z._default(z.nullable(z.string()), null),
   pid: z._default(z.nullable(z.int()), null),
+  /** tmux `wait-for` channel the attempt signals when it ends (to wait for an adopted attempt). */
+  channel: z._default(z.nullable(z.string()), null),
+  /** Left running on purpose by a run stopped with --detach-on-stop; the next run adopts it. */
+  detached: z._default(z.boolean(), false),
   /** Unique id of the attempt, also in the agent's environment as SEQORCH_ATTEMPT_ID (to find it again safely). */
   attempt_id: z._default(z.string(), ""),
   /** The agent CLI's own session (thread) id, from its event stream; a retry may continue it (--resume-session). */

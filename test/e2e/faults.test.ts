@@ -328,3 +328,37 @@ describe("hooks and reset", () => {
     expect(state(spec).attempts["1"]).toHaveLength(1);
   });
 });
+
+describe("--detach-on-stop", () => {
+  for (const mode of ["tmux", "direct"] as const) {
+    test(`(${mode}) a stop leaves the agent running; the next run adopts it and records its result once`, async () => {
+      const dir = tempDir();
+      const { spec } = makeSpec(TWO);
+      const pids = join(dir, "pids");
+      const release = join(dir, "release");
+      const modeArgs = mode === "tmux" ? ["--tmux-socket", privateTmux()] : ["--no-tmux"];
+      const agent = scriptedAgent(dir, `echo "$$" >> '${pids}'; while [ ! -e '${release}' ]; do sleep 0.1; done; ${DONE}`);
+      const args = ["run", "--spec", spec, "--delay", "0", "--detach-on-stop", "--agent-command", agent.command, ...modeArgs];
+      const first = Bun.spawn([binary, ...args], { env: { ...process.env, CI: "true" }, stdout: "ignore", stderr: "ignore" });
+      await until(() => pidsIn(pids).length === 1);
+      first.kill("SIGTERM");
+      expect(await first.exited).toBe(143);
+      const agentPid = pidsIn(pids)[0]!;
+      expect(alive(agentPid)).toBe(true);
+      const s = state(spec);
+      expect(s.attempts["1"][0]).toMatchObject({ status: "running", detached: true });
+      expect(progress(spec)).toContain("keeps running (--detach-on-stop)");
+      const second = Bun.spawn([binary, ...args], { env: { ...process.env, CI: "true" }, stdout: "pipe", stderr: "pipe" });
+      await Bun.sleep(500);
+      Bun.spawnSync(["touch", release]);
+      expect(await second.exited).toBe(0);
+      const out = await new Response(second.stdout).text();
+      expect(out).toMatch(/attempt 1 of 3 on command, adopted (tmux window @\d+|pid \d+)/);
+      expect(await new Response(second.stderr).text()).toContain("adopting attempt 1");
+      expect(readFileSync(agent.dispatchLog, "utf8")).toBe("1 1\n2 1\n");
+      const after = state(spec);
+      expect(after.attempts["1"].map((a: { status: string }) => a.status)).toEqual(["done"]);
+      expect(after.completed).toEqual(["1", "2"]);
+    });
+  }
+});

@@ -109,6 +109,8 @@ export const SCENARIOS: Scenario[] = [
     simple: { keep: () => true, what: "every event" },
   },
   { name: "a spec with nothing left to do", units: [], input: { maxIterations: 2, maxAttempts: 2, ...timing } },
+  // --detach-on-stop: a stop while an agent runs leaves it for the next run instead of ending it.
+  { name: "2 units, --detach-on-stop", units: ["1", "2"].map(unitRef), input: { maxIterations: 2, maxAttempts: 2, ...timing, detachOnStop: true } },
   // The CLI rejects --max-iterations 0; the machine's planner-time limit check is only reachable this way.
   { name: "an iteration limit of 0", units: ["1"].map(unitRef), input: { maxIterations: 0, maxAttempts: 2, ...timing } },
 ];
