@@ -131,6 +131,7 @@ export async function dispatchAttempt(context: RunContext, unit: DispatchUnit, i
     startError = error;
   }
   crashPoint("dispatch.started");
+  // Not fsynced: a power cut that loses this write ends the agent too, and the unit is simply retried.
   context.store.update((state) => {
     state.started_at ??= startedAt;
     state.halted = false;
@@ -158,7 +159,7 @@ export async function dispatchAttempt(context: RunContext, unit: DispatchUnit, i
       agent_session_id: null,
       agent_usage: null,
     });
-  });
+  }, { durable: false });
   if (!handle) throw startError;
   crashPoint("dispatch.recorded");
   context.report({
@@ -202,6 +203,7 @@ function adoptAttempt(context: RunContext, unit: DispatchUnit, input: AttemptInp
 export async function writeUnitMarks(context: RunContext, changes: MarkChange[]): Promise<void> {
   try {
     const result = await writeMarks(context.paths.tasksFile, changes, { durable: false });
+    crashPoint("marks.written");
     const applied = new Set(result.applied);
     noteMarksWritten(context.paths.tasksFile, result.before, result.after, new Map(changes.filter((c) => applied.has(c.key)).map((c) => [c.key, c.to])));
   } catch (error) {

@@ -16,12 +16,13 @@ export interface PlanView {
   next: DispatchUnit | null;
 }
 
-let cache: { file: string; text: string; options: PlanOptions; key: string; parsed: TasksFile; plan: Plan } | null = null;
+/** The last text read and its parse; `plan` is made when first asked for (null after seqorch's own tick). */
+let cache: { file: string; text: string; options: PlanOptions; key: string; parsed: TasksFile; plan: Plan | null } | null = null;
 
 /** Parse and plan `text`, reusing the last plan when the file's text and the options are unchanged. */
 function planOf(tasksFile: string, text: string, options: PlanOptions): Plan {
   const key = JSON.stringify(options);
-  if (cache && cache.file === tasksFile && cache.text === text && cache.key === key) return cache.plan;
+  if (cache && cache.file === tasksFile && cache.text === text && cache.key === key) return (cache.plan ??= planUnits(cache.parsed, cache.options));
   const parsed = parseTasks(text, tasksFile);
   const plan = planUnits(parsed, options);
   cache = { file: tasksFile, text, options, key, parsed, plan };
@@ -40,7 +41,7 @@ export function noteMarksWritten(tasksFile: string, before: string, after: strin
     return mark === undefined ? t : { ...t, mark, ticked: mark === "x" || mark === "X" };
   });
   const parsed = { ...cache.parsed, tasks };
-  cache = { ...cache, text: after, parsed, plan: planUnits(parsed, cache.options) };
+  cache = { ...cache, text: after, parsed, plan: null };
 }
 
 /**

@@ -1,8 +1,7 @@
 // Writes checkbox states back into tasks.md, changing only the checkbox character of the targeted task lines.
 // Rules: shared/reference/kiro-tasks-format.md, Part 2 ("Writing back", "Duplicates").
-import { readFile } from "node:fs/promises";
+import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from "node:fs";
 import { SpecNotFoundError, WriteError } from "../errors.ts";
-import { writeFileAtomic } from "../store/atomic-write.ts";
 import { parseTasks } from "./parse.ts";
 import type { CheckboxMark, Task } from "./types.ts";
 
@@ -96,7 +95,7 @@ function planEdits(text: string, file: string, changes: MarkChange[]): { edits: 
  * Sets the checkbox character on the edited lines of `text`; every other character stays as it was. Works on a
  * JS string or on bytes decoded as latin1 (one char per byte), since lines end at "\n" and the checkbox is ASCII.
  */
-function setMarks(text: string, edits: Edit[], result: MarkResult): string {
+function setMarks(text: string, edits: Edit[], result: MarkResult, offsets: number[] = []): string {
   const sorted = [...edits].sort((a, b) => a.line - b.line);
   const parts: string[] = [];
   let copied = 0;
@@ -118,6 +117,7 @@ function setMarks(text: string, edits: Edit[], result: MarkResult): string {
     if (at >= copied) {
       parts.push(text.slice(copied, at), edit.change.to);
       copied = at + 1;
+      offsets.push(at);
     }
     result.applied.push(edit.change.key);
   }
@@ -143,27 +143,39 @@ export interface WriteMarksResult extends MarkResult {
 
 /**
  * Re-reads tasks.md at `path` right before writing (the user may have edited it), applies `changes` as applyMarks
- * does, and replaces the file atomically (temporary file in the same folder, rename; mode kept). Bytes outside the
+ * does, and writes only the changed checkbox bytes, in place. Bytes outside the
  * checkbox characters are untouched, even invalid UTF-8. `durable: false` skips the fsync (the state file, not
  * tasks.md, is the record a resumed run trusts). Throws SpecNotFoundError when the file is gone and WriteError
  * when it cannot be replaced (the old file is then intact).
  */
 export async function writeMarks(path: string, changes: MarkChange[], options: { durable?: boolean } = {}): Promise<WriteMarksResult> {
-  let bytes: Buffer;
+  let fd: number;
   try {
-    bytes = await readFile(path);
+    fd = openSync(path, "r+");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT") throw new SpecNotFoundError(path, "tasks.md not found");
     throw new WriteError(path, code ?? (error as Error).message);
   }
-  const text = new TextDecoder().decode(bytes);
-  const { edits, result } = planEdits(text, path, changes);
-  if (edits.length === 0) return { ...result, before: text, after: text };
-  const before = bytes.toString("latin1");
-  const after = setMarks(before, edits, result);
-  if (after === before) return { ...result, before: text, after: text };
-  const afterBytes = Buffer.from(after, "latin1");
-  writeFileAtomic(path, afterBytes, options);
-  return { ...result, before: text, after: new TextDecoder().decode(afterBytes) };
+  try {
+    const bytes = readFileSync(fd);
+    const text = new TextDecoder().decode(bytes);
+    const { edits, result } = planEdits(text, path, changes);
+    if (edits.length === 0) return { ...result, before: text, after: text };
+    const before = bytes.toString("latin1");
+    const offsets: number[] = [];
+    const after = setMarks(before, edits, result, offsets);
+    if (after === before) return { ...result, before: text, after: text };
+    // Each change is one ASCII byte at a known offset: write those bytes in place (a one-byte write cannot tear,
+    // and the file keeps its inode, mode and links), instead of rewriting the whole file.
+    const afterBytes = Buffer.from(after, "latin1");
+    for (const at of offsets) writeSync(fd, afterBytes, at, 1, at);
+    if (options.durable !== false) fsyncSync(fd);
+    return { ...result, before: text, after: new TextDecoder().decode(afterBytes) };
+  } catch (error) {
+    if (error instanceof SpecNotFoundError) throw error;
+    throw new WriteError(path, (error as NodeJS.ErrnoException).code ?? (error as Error).message);
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -145,8 +145,11 @@ export interface StateStore {
   readonly path: string;
   /** The current state (do not mutate; use update). */
   get(): State;
-  /** Apply `change`, write the result atomically. Throws WriteError; the state is then as it was before the call. */
-  update(change: (draft: State) => void): State;
+  /**
+   * Apply `change`, write the result atomically (fsynced unless `durable: false`). Throws WriteError; the state
+   * is then as it was before the call.
+   */
+  update(change: (draft: State) => void, options?: { durable?: boolean }): State;
 }
 
 /** A store for `path` starting from `initial`. */
@@ -156,11 +159,11 @@ export function createStateStore(path: string, initial: State): StateStore {
   return {
     path,
     get: () => current,
-    update(change) {
+    update(change, options) {
       try {
         change(current);
         current.updated_at = new Date().toISOString();
-        writeFileAtomic(path, formatState(current));
+        writeFileAtomic(path, formatState(current), options);
       } catch (error) {
         // The file on disk still holds the last good state (atomic write): go back to it.
         current = loadState(path) ?? (JSON.parse(pristine) as State);

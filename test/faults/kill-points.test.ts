@@ -30,8 +30,8 @@ const POINTS = [
   "atomic.SEQUENTIAL_STATE.json#1",
   "atomic.SEQUENTIAL_STATE.json#3",
   "atomic.SEQUENTIAL_STATE.json#6",
-  "atomic.tasks.md#2",
-  "atomic.tasks.md#5",
+  "marks.written#2",
+  "marks.written#5",
 ];
 
 function parseState(spec: string) {
