@@ -224,6 +224,11 @@ export function resolveRunOptions(
   raw.skipPermissions = truthyEnv(env.CODEAGENT_SKIP_PERMISSIONS);
   raw.opencodeAgent = env.CODEAGENT_OPENCODE_AGENT || undefined;
   raw.opencodeModel = env.CODEAGENT_OPENCODE_MODEL || undefined;
+  // A repository's own files must not be able to switch off every agent approval for whoever runs seqorch in it.
+  const bypass = sources["dangerously-bypass-permissions"];
+  if (bypass && bypass.value !== false && !bypass.source.startsWith("flag") && !bypass.source.startsWith("env")) {
+    throw new UsageError(bypass.source, "dangerously-bypass-permissions can only be given as a flag or SEQORCH_DANGEROUSLY_BYPASS_PERMISSIONS, not in a project file");
+  }
   const result = RunOptionsSchema.safeParse(raw);
   if (!result.success) {
     const issue = result.error.issues[0]!;

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { MockScript } from "../mock-llm/script.ts";
-import { agentsDir, CLIS, type Cli, expectCode, isolated, MODEL_FLAG, privateTmux, progressOf, requireClis, runArgs, stateOf, survivorsAfter, tempDir, twoUnitSpec } from "./harness.ts";
+import { agentsDir, cleanUp, CLIS, type Cli, expectCode, isolated, MODEL_FLAG, privateTmux, progressOf, requireClis, runArgs, stateOf, survivorsAfter, tempDir, twoUnitSpec } from "./harness.ts";
 
 const ready = requireClis();
 const TIMEOUT = 120_000;
@@ -19,6 +19,7 @@ const TWO_FILES: MockScript = {
 
 /** Wall time of each CLI's two-unit run, printed at the end (the closing note of the issue). */
 const wallTimes: Record<string, { version: string; seconds: number }> = {};
+afterAll(cleanUp);
 afterAll(() => {
   if (Object.keys(wallTimes).length === 0) return;
   const lines = Object.entries(wallTimes).map(([cli, t]) => `  ${cli.padEnd(9)} ${t.version.padEnd(36)} ${t.seconds.toFixed(2)} s`);

@@ -5,9 +5,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFi
 import { join } from "node:path";
 import type { MockScript } from "../mock-llm/script.ts";
 import type { LoggedRequest } from "../mock-llm/server.ts";
-import { binary, makeSpec, privateTmux, repoRoot, tempDir } from "../e2e/harness.ts";
+import { binary, cleanUp, makeSpec, privateTmux, repoRoot, tempDir } from "../e2e/harness.ts";
 
-export { makeSpec, privateTmux, tempDir };
+export { cleanUp, makeSpec, privateTmux, tempDir };
 
 /** Where `npm run setup:agents` installs the pinned CLIs (SEQORCH_AGENTS_CLI_DIR overrides it, for a test of this check). */
 export const agentsDir = process.env.SEQORCH_AGENTS_CLI_DIR ?? join(repoRoot, ".agents-cli");

@@ -39,6 +39,15 @@ describe("configuration", () => {
     expect(bad.stderr).toMatch(/--delay: must be 0 or more seconds \(got "-4" from .*seqorch\.json\)/);
   });
 
+  test("a project file cannot switch on --dangerously-bypass-permissions", async () => {
+    const { root, spec } = makeSpec("- [ ] 1. One\n");
+    mkdirSync(join(root, ".kiro"), { recursive: true });
+    writeFileSync(join(root, ".kiro", "seqorch.json"), JSON.stringify({ dangerouslyBypassPermissions: true }));
+    const r = await seqorch(["run", "--spec", spec, "--agent-command", "true"], { cwd: root });
+    expect(r.code).toBe(64);
+    expect(r.stderr).toContain("can only be given as a flag");
+  });
+
   test("CODEAGENT_NO_TMUX=1 runs without tmux", async () => {
     const { spec } = makeSpec("- [ ] 1. One\n");
     const r = await seqorch(["run", "--spec", spec, "--agent-command", "cat >/dev/null; echo '<promise>TASK_DONE</promise>'"], { env: { CODEAGENT_NO_TMUX: "1" } });

@@ -205,6 +205,21 @@ describe("the orchestrator killed with SIGKILL", () => {
 });
 
 describe("tmux trouble", () => {
+  test("an already running tmux server started with another environment: the agent still gets seqorch's", async () => {
+    const dir = tempDir();
+    const { spec } = makeSpec(TWO);
+    const socket = privateTmux();
+    expect(Bun.spawnSync(["tmux", "-L", socket, "new-session", "-d", "-s", "mine"], { env: { PATH: process.env.PATH ?? "" } }).exitCode).toBe(0);
+    const seen = join(dir, "seen");
+    const agent = scriptedAgent(dir, `printf '%s|%s\\n' "$SEQORCH_SECRET_FOR_AGENT" "$SEQORCH_TASK_ID" >> '${seen}'; ${DONE}`);
+    const r = await seqorch(["run", "--spec", spec, "--delay", "0", "--tmux-socket", socket, "--agent-command", agent.command], {
+      env: { SEQORCH_SECRET_FOR_AGENT: "it's $(not) expanded" },
+    });
+    expect(r.code).toBe(0);
+    expect(readFileSync(seen, "utf8")).toBe("it's $(not) expanded|1\nit's $(not) expanded|2\n");
+    expect(readdirSync(join(spec, ".seqorch", "attempts", "1.1"))).not.toContain("env.sh");
+  });
+
   test("the tmux server killed mid-attempt: the attempt fails cleanly, the session is recreated, the run goes on", async () => {
     const dir = tempDir();
     const { spec } = makeSpec(TWO);

@@ -1,4 +1,5 @@
 // The tmux runner: argv built for an injected client, then real attempts on a private tmux server.
+import { agentEnvironment, envFileText } from "../../src/runner/agent-env.ts";
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -112,14 +113,16 @@ describe("tmux runner with an injected client", () => {
   });
 
   test("the attempt script, run outside tmux, splits the streams and records the exit code", () => {
-    const s = spec("echo out; echo err >&2; exit 5", { env: { SEQ_X: "x y" } });
+    const s = spec(`printf '%s\\n' "$SEQ_X"; echo out; echo err >&2; exit 5`, { env: { SEQ_X: "x y" } });
+    writeFileSync(join(s.attemptDir, "env.sh"), envFileText(agentEnvironment(s.env)), { mode: 0o600 });
     // `true` stands in for tmux, so set-option and wait-for -S do nothing.
     const proc = Bun.spawnSync(["/bin/sh", "-c", attemptScript(s, ["true"], "chan")]);
     expect(proc.exitCode).toBe(0);
     expect(proc.stdout.toString()).toContain("out\n");
-    expect(readFileSync(s.outLog, "utf8")).toBe("out\n");
+    expect(readFileSync(s.outLog, "utf8")).toBe("x y\nout\n");
     expect(readFileSync(s.errLog, "utf8")).toBe("err\n");
     expect(readFileSync(join(s.attemptDir, "exit"), "utf8")).toBe("5\n");
+    expect(existsSync(join(s.attemptDir, "env.sh"))).toBe(false);
     expect(existsSync(join(s.attemptDir, "exit.tmp"))).toBe(false);
   });
 

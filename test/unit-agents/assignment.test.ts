@@ -1,11 +1,13 @@
 // The LLM assignment: JSON extraction and validation, the owner-agent map, and (through the compiled binary,
 // with the `command` backend as the assigner) caching, routing and the visible fallback to --backend.
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { assignmentFromReply, describeMap, extractJsonObjects, parseAssignMap } from "../../src/actors/assignment.ts";
 import { buildAssignPrompt } from "../../src/prompt/assign-prompt.ts";
-import { makeSpec, scriptedAgent, seqorch, tempDir } from "../e2e/harness.ts";
+import { makeSpec, scriptedAgent, seqorch, tempDir, cleanUp } from "../e2e/harness.ts";
+
+afterAll(cleanUp);
 
 const unit = { key: "2", id: "2", title: "Build the settings page" };
 

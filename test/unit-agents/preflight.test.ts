@@ -1,10 +1,12 @@
 // A missing agent CLI is an error before the run starts; `seqorch doctor` reports what is installed and answers.
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { preflight } from "../../src/agents/preflight.ts";
 import { AgentMissingError } from "../../src/errors.ts";
-import { makeSpec, seqorch, tempDir } from "../e2e/harness.ts";
+import { makeSpec, seqorch, tempDir, cleanUp } from "../e2e/harness.ts";
+
+afterAll(cleanUp);
 
 /** A folder with fake CLIs: each prints `version` for --version (or fails when version is null). */
 function fakeBin(clis: Record<string, string | null>): string {

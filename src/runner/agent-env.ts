@@ -1,0 +1,25 @@
+// The environment an agent gets in a tmux window: seqorch's own (as a direct child would inherit it), not the
+// tmux server's, which may have been started long before with other variables (API keys, PATH).
+import { quoteShellArg as q } from "./shell-quote.ts";
+
+/** Names a POSIX shell can export. */
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Variables that describe seqorch's own terminal or shell, not the agent's: left to the pane. */
+const PANE_OWNED = new Set(["TMUX", "TMUX_PANE", "PWD", "OLDPWD", "SHLVL", "_", "COLUMNS", "LINES"]);
+
+/** seqorch's environment (exportable names only, pane-owned ones left out) with `extra` on top. */
+export function agentEnvironment(extra: Record<string, string>, base: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(base)) {
+    if (value !== undefined && ENV_NAME.test(name) && !PANE_OWNED.has(name)) env[name] = value;
+  }
+  return { ...env, ...extra };
+}
+
+/** A sourceable file of `export NAME='value'` lines, every value single-quoted (no expansion of any kind). */
+export function envFileText(env: Record<string, string>): string {
+  return Object.entries(env)
+    .map(([name, value]) => `export ${name}=${q(value)}\n`)
+    .join("");
+}
