@@ -80,7 +80,9 @@ export async function recordAttempt(context: RunContext, unit: DispatchUnit, inp
   });
   if (outcome.kind === "done") for (const warning of outcome.warnings ?? []) context.report({ type: "warning", message: `unit ${unit.id}: ${warning}` });
   crashPoint("record.progress");
-  context.report({ type: "attempt-finished", unitId: unit.id, attempt: input.attempt, status, durationMs, reason: reason ?? "", log });
+  const usage = context.store.get().attempts[unit.key]?.at(-1)?.agent_usage ?? null;
+  const tokens = usage ? usage.input + usage.output : null;
+  context.report({ type: "attempt-finished", unitId: unit.id, attempt: input.attempt, status, durationMs, reason: reason ?? "", log, tokens });
   const view = readPlan(context.paths.tasksFile, context.planOptions, context.store.get().completed);
   return { pending: view.pending.length, now: Date.now() };
 }

@@ -25,7 +25,17 @@ export type RunEvent =
   | { type: "unit-next"; unitId: string; title: string; position: number; total: number; nextId: string | null }
   | { type: "unit-started"; unitId: string; attempt: number; maxAttempts: number; backend: string; where: string; log: string; windowId: string | null }
   | { type: "sleeping"; untilMs: number }
-  | { type: "attempt-finished"; unitId: string; attempt: number; status: "done" | "halt" | "failed" | "timeout" | "rate-limited" | "interrupted"; durationMs: number; reason: string; log: string }
+  | {
+      type: "attempt-finished";
+      unitId: string;
+      attempt: number;
+      status: "done" | "halt" | "failed" | "timeout" | "rate-limited" | "interrupted";
+      durationMs: number;
+      reason: string;
+      log: string;
+      /** Tokens the backend reported for the attempt (input + output), or null. */
+      tokens: number | null;
+    }
   | { type: "spec-changed"; detail: string }
   | { type: "rate-limited"; unitId: string; untilMs: number; reason: string }
   | { type: "warning"; message: string };

@@ -79,13 +79,17 @@ export function summaryTable(view: RunView): string[] {
   const idWidth = Math.max(4, ...view.rows.map((r) => r.id.length));
   const titleWidth = Math.min(48, Math.max(5, ...view.rows.map((r) => r.title.length)));
   const cut = (t: string) => (t.length > titleWidth ? `${t.slice(0, titleWidth - 1)}…` : t.padEnd(titleWidth));
-  const lines = [`${"Unit".padEnd(idWidth)}  ${"Title".padEnd(titleWidth)}  Attempts  Failed  Result        Time`];
+  const withTokens = view.rows.some((r) => r.tokens !== null);
+  const tokenHead = withTokens ? "    Tokens" : "";
+  const lines = [`${"Unit".padEnd(idWidth)}  ${"Title".padEnd(titleWidth)}  Attempts  Failed  Result        Time${tokenHead}`];
   for (const r of view.rows) {
-    lines.push(`${r.id.padEnd(idWidth)}  ${cut(r.title)}  ${String(r.attempts).padStart(8)}  ${String(r.failed).padStart(6)}  ${r.result.padEnd(12)}  ${formatDuration(r.durationMs)}`);
+    const tokens = withTokens ? `  ${(r.tokens === null ? "-" : String(r.tokens)).padStart(8)}` : "";
+    lines.push(`${r.id.padEnd(idWidth)}  ${cut(r.title)}  ${String(r.attempts).padStart(8)}  ${String(r.failed).padStart(6)}  ${r.result.padEnd(12)}  ${formatDuration(r.durationMs).padEnd(8)}${tokens}`);
   }
   const done = view.rows.filter((r) => r.result === "done").length;
   const failed = view.rows.reduce((n, r) => n + r.failed, 0);
-  lines.push(`${done} unit(s) done, ${failed} failed attempt(s), ${formatDuration(Date.now() - view.startedAt)} in all`);
+  const total = view.rows.reduce((n, r) => n + (r.tokens ?? 0), 0);
+  lines.push(`${done} unit(s) done, ${failed} failed attempt(s), ${formatDuration(Date.now() - view.startedAt)} in all${withTokens ? `, ${total} tokens` : ""}`);
   return lines;
 }
 

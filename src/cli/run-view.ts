@@ -10,6 +10,8 @@ export interface UnitRow {
   failed: number;
   result: string;
   durationMs: number;
+  /** Tokens reported by the backend, summed over attempts; null when it reports none. */
+  tokens: number | null;
 }
 
 /** The folded view of a run so far. Times are epoch ms. */
@@ -32,7 +34,7 @@ export function emptyView(now: number): RunView {
 function rowOf(view: RunView, id: string): UnitRow {
   let row = view.rows.find((r) => r.id === id);
   if (!row) {
-    row = { id, title: view.unit?.id === id ? view.unit.title : "", attempts: 0, failed: 0, result: "", durationMs: 0 };
+    row = { id, title: view.unit?.id === id ? view.unit.title : "", attempts: 0, failed: 0, result: "", durationMs: 0, tokens: null };
     view.rows.push(row);
   }
   return row;
@@ -59,6 +61,7 @@ export function foldEvent(view: RunView, event: RunEvent, now: number): RunView 
       if (event.status !== "rate-limited") row.attempts += 1;
       if (event.status === "failed" || event.status === "timeout" || event.status === "interrupted") row.failed += 1;
       row.durationMs += event.durationMs;
+      if (event.tokens !== null) row.tokens = (row.tokens ?? 0) + event.tokens;
       row.result = event.status;
       view.attempt = null;
       break;
