@@ -1,5 +1,5 @@
 // Reads tasks.md afresh and answers what the planner and recorder ask: what is next, what is left.
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { SpecNotFoundError } from "../errors.ts";
 import { parseTasks } from "../spec/parse.ts";
 import { nextRunnable, planUnits } from "../spec/plan.ts";
@@ -16,32 +16,62 @@ export interface PlanView {
   next: DispatchUnit | null;
 }
 
-/** The last text read and its parse; `plan` is made when first asked for (null after seqorch's own tick). */
-let cache: { file: string; text: string; options: PlanOptions; key: string; parsed: TasksFile; plan: Plan | null } | null = null;
+/** Identity of a file version: when these are unchanged, the file was not written since. */
+interface FileStamp {
+  ino: number;
+  size: number;
+  mtimeMs: number;
+}
 
-/** Parse and plan `text`, reusing the last plan when the file's text and the options are unchanged. */
-function planOf(tasksFile: string, text: string, options: PlanOptions): Plan {
+const sameStamp = (a: FileStamp | null, b: FileStamp) => a !== null && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
+
+/**
+ * The last text read (or written by seqorch) with its stamp and parse; `plan` is made when first asked for
+ * (null after seqorch's own tick, which changes only marks).
+ */
+let cache: { file: string; stamp: FileStamp | null; text: string; options: PlanOptions; key: string; parsed: TasksFile; plan: Plan | null } | null = null;
+
+/** The text of tasks.md: from the cache when the file's stamp is the one last seen, else read. */
+function readTasks(tasksFile: string): { text: string; stamp: FileStamp } {
+  try {
+    const { ino, size, mtimeMs } = statSync(tasksFile);
+    const stamp = { ino, size, mtimeMs };
+    if (cache && cache.file === tasksFile && sameStamp(cache.stamp, stamp)) return { text: cache.text, stamp };
+    return { text: readFileSync(tasksFile, "utf8"), stamp };
+  } catch (error) {
+    throw new SpecNotFoundError(tasksFile, (error as NodeJS.ErrnoException).code === "ENOENT" ? "tasks.md not found" : String(error));
+  }
+}
+
+/** The parse of tasks.md as it is now (cached while the file is unchanged). */
+function parsedNow(tasksFile: string, options: PlanOptions): NonNullable<typeof cache> {
+  const { text, stamp } = readTasks(tasksFile);
   const key = JSON.stringify(options);
-  if (cache && cache.file === tasksFile && cache.text === text && cache.key === key) return (cache.plan ??= planUnits(cache.parsed, cache.options));
-  const parsed = parseTasks(text, tasksFile);
-  const plan = planUnits(parsed, options);
-  cache = { file: tasksFile, text, options, key, parsed, plan };
-  return plan;
+  if (cache && cache.file === tasksFile && cache.text === text && cache.key === key) {
+    cache.stamp = stamp;
+    return cache;
+  }
+  cache = { file: tasksFile, stamp, text, options, key, parsed: parseTasks(text, tasksFile), plan: null };
+  return cache;
 }
 
 /**
- * Tell the reader that seqorch itself changed checkboxes in `tasksFile` from `before` to `after`. When `before`
- * is the text last read, the cached parse is updated instead of parsing the whole file again (only marks
- * changed, so the structure is the same). Any other edit is found by the next read, which parses afresh.
+ * Tell the reader that seqorch itself changed checkboxes in `tasksFile` from `before` to `after` (the file now
+ * having `stamp`). When `before` is the text last read, the cached parse is updated instead of parsing the whole
+ * file again (only marks changed, so the structure is the same). Any other edit is found by the next read.
  */
-export function noteMarksWritten(tasksFile: string, before: string, after: string, marks: ReadonlyMap<string, CheckboxMark>): void {
+export function noteMarksWritten(tasksFile: string, before: string, after: string, marks: ReadonlyMap<string, CheckboxMark>, stamp: FileStamp): void {
   if (!cache || cache.file !== tasksFile || cache.text !== before || before === after) return;
   const tasks = cache.parsed.tasks.map((t) => {
     const mark = marks.get(t.key);
     return mark === undefined ? t : { ...t, mark, ticked: mark === "x" || mark === "X" };
   });
-  const parsed = { ...cache.parsed, tasks };
-  cache = { ...cache, text: after, parsed, plan: null };
+  cache = { ...cache, stamp, text: after, parsed: { ...cache.parsed, tasks }, plan: null };
+}
+
+/** Keys of the tasks ticked in tasks.md now (for noticing boxes an agent unticked). */
+export function tickedTasks(tasksFile: string, options: PlanOptions): Set<string> {
+  return new Set(parsedNow(tasksFile, options).parsed.tasks.filter((t) => t.ticked).map((t) => t.key));
 }
 
 /**
@@ -49,13 +79,8 @@ export function noteMarksWritten(tasksFile: string, before: string, after: strin
  * `completed` is the state file's list of keys recorded done.
  */
 export function readPlan(tasksFile: string, options: PlanOptions, completed: readonly string[]): PlanView {
-  let text: string;
-  try {
-    text = readFileSync(tasksFile, "utf8");
-  } catch (error) {
-    throw new SpecNotFoundError(tasksFile, (error as NodeJS.ErrnoException).code === "ENOENT" ? "tasks.md not found" : String(error));
-  }
-  const plan = planOf(tasksFile, text, options);
+  const current = parsedNow(tasksFile, options);
+  const plan = (current.plan ??= planUnits(current.parsed, options));
   const done = new Set(completed);
   const counted = plan.units.filter((u) => !u.optional || options.includeOptional);
   const pending = counted.filter((u) => !u.done && !done.has(u.key));

@@ -1,13 +1,12 @@
 // Doubting a "done": an agent that says TASK_DONE but changed nothing in the workdir, or unticked boxes itself.
 import type { AttemptOutcome, Dispatched } from "../../machines/orchestrator.ts";
-import { readPlan } from "./plan-reader.ts";
+import { tickedTasks } from "./plan-reader.ts";
 import type { RunContext } from "./run-context.ts";
 import { workdirFingerprint } from "./workdir-changes.ts";
 
 /** What is recorded before an attempt starts: the workdir's git fingerprint and the tasks done in tasks.md. */
 export async function evidenceBefore(context: RunContext): Promise<NonNullable<Dispatched["before"]>> {
-  const view = readPlan(context.paths.tasksFile, context.planOptions, context.store.get().completed);
-  return { workdir: await workdirFingerprint(context.paths.workdir), doneTasks: view.plan.done };
+  return { workdir: await workdirFingerprint(context.paths.workdir), doneTasks: [...tickedTasks(context.paths.tasksFile, context.planOptions)] };
 }
 
 /**
@@ -21,7 +20,7 @@ export async function doubtDone(context: RunContext, outcome: AttemptOutcome, be
     warnings.push("the agent said TASK_DONE but nothing changed in the workdir (git)");
   }
   try {
-    const now = new Set(readPlan(context.paths.tasksFile, context.planOptions, context.store.get().completed).plan.done);
+    const now = tickedTasks(context.paths.tasksFile, context.planOptions);
     const unticked = before.doneTasks.filter((key) => !now.has(key));
     if (unticked.length) warnings.push(`the agent unticked done task(s) in tasks.md: ${unticked.join(", ")}`);
   } catch (error) {

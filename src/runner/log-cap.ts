@@ -1,5 +1,5 @@
 // Keeping an attempt's log under a size limit while the agent still writes to it: the tail is kept.
-import { closeSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, ftruncateSync, openSync, readSync, statSync, writeSync } from "node:fs";
 
 /**
  * When `path` is larger than `maxBytes`, keep its last half (whole lines where possible) behind a one-line
@@ -9,6 +9,7 @@ import { closeSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } fr
 export function capLog(path: string, maxBytes: number): number {
   let fd: number;
   try {
+    if (statSync(path).size <= maxBytes) return 0; // the usual case: one stat, no open
     fd = openSync(path, "r+");
   } catch {
     return 0; // not created yet

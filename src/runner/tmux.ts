@@ -62,7 +62,6 @@ agent() (
   rm -f ${envFile}
   exec ${spec.argv.map(q).join(" ")}
 )
-tmux_ set-option -w -t "$TMUX_PANE" remain-on-exit on
 if ! cd ${q(spec.cwd)} 2>>${q(spec.errLog)}; then
   echo "seqorch: cannot cd to "${q(spec.cwd)} >&2
   echo 127 >${exitTmp}; finish; exit 127
@@ -140,9 +139,13 @@ export function createTmuxRunner(options: TmuxRunnerOptions): SessionRunner {
       throw new RunnerError("tmux", `tmux list-sessions: ${listed.stderr.trim()}`);
     }
     const line = listed.code === 0 ? listed.stdout.split("\n").find((l) => l.slice(l.indexOf(" ") + 1) === sessionName) : undefined;
-    if (line !== undefined) return line.slice(0, line.indexOf(" "));
-    const created = await client.run(["new-session", "-d", "-s", sessionName, "-n", "seqorch", "-x", "200", "-y", "50", "-P", "-F", "#{session_id}"]);
-    return created.trim();
+    const id = line !== undefined
+      ? line.slice(0, line.indexOf(" "))
+      : (await client.run(["new-session", "-d", "-s", sessionName, "-n", "seqorch", "-x", "200", "-y", "50", "-P", "-F", "#{session_id}"])).trim();
+    // Every window this session gets keeps its pane after the attempt ends, for inspection. Set by a hook of
+    // this session only (not the server's global option), before the window's command can exit.
+    await client.run(["set-hook", "-t", id, "after-new-window", "set-option -w remain-on-exit on"]);
+    return id;
   }
 
   /** One liveness check of the attempt's pane: alive, dead (script ended) or gone (window or server). */

@@ -1,6 +1,6 @@
 // Writes checkbox states back into tasks.md, changing only the checkbox character of the targeted task lines.
 // Rules: shared/reference/kiro-tasks-format.md, Part 2 ("Writing back", "Duplicates").
-import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, fsyncSync, openSync, readFileSync, writeSync } from "node:fs";
 import { SpecNotFoundError, WriteError } from "../errors.ts";
 import { parseTasks } from "./parse.ts";
 import type { CheckboxMark, Task } from "./types.ts";
@@ -139,6 +139,8 @@ export function applyMarks(text: string, file: string, changes: MarkChange[]): {
 export interface WriteMarksResult extends MarkResult {
   before: string;
   after: string;
+  /** The file's inode, size and mtime after the write (to know later whether anyone wrote it since). */
+  stamp: { ino: number; size: number; mtimeMs: number };
 }
 
 /**
@@ -161,17 +163,21 @@ export async function writeMarks(path: string, changes: MarkChange[], options: {
     const bytes = readFileSync(fd);
     const text = new TextDecoder().decode(bytes);
     const { edits, result } = planEdits(text, path, changes);
-    if (edits.length === 0) return { ...result, before: text, after: text };
+    const stampOf = () => {
+      const { ino, size, mtimeMs } = fstatSync(fd);
+      return { ino, size, mtimeMs };
+    };
+    if (edits.length === 0) return { ...result, before: text, after: text, stamp: stampOf() };
     const before = bytes.toString("latin1");
     const offsets: number[] = [];
     const after = setMarks(before, edits, result, offsets);
-    if (after === before) return { ...result, before: text, after: text };
+    if (after === before) return { ...result, before: text, after: text, stamp: stampOf() };
     // Each change is one ASCII byte at a known offset: write those bytes in place (a one-byte write cannot tear,
     // and the file keeps its inode, mode and links), instead of rewriting the whole file.
     const afterBytes = Buffer.from(after, "latin1");
     for (const at of offsets) writeSync(fd, afterBytes, at, 1, at);
     if (options.durable !== false) fsyncSync(fd);
-    return { ...result, before: text, after: new TextDecoder().decode(afterBytes) };
+    return { ...result, before: text, after: new TextDecoder().decode(afterBytes), stamp: stampOf() };
   } catch (error) {
     if (error instanceof SpecNotFoundError) throw error;
     throw new WriteError(path, (error as NodeJS.ErrnoException).code ?? (error as Error).message);
