@@ -159,7 +159,7 @@ export async function dispatchAttempt(context: RunContext, unit: DispatchUnit, i
       agent_session_id: null,
       agent_usage: null,
     });
-  }, { durable: false });
+  }, { durable: false, units: [unit.key] });
   if (!handle) throw startError;
   crashPoint("dispatch.recorded");
   context.report({
@@ -182,7 +182,7 @@ function adoptAttempt(context: RunContext, unit: DispatchUnit, input: AttemptInp
     state.current = { unit: unit.key, attempt: input.attempt, started_at: record.started_at };
     const r = state.attempts[unit.key]?.find((a) => a.n === record.n);
     if (r) r.detached = false;
-  });
+  }, { units: [unit.key] });
   context.report({
     type: "unit-started",
     unitId: unit.id,

@@ -57,7 +57,7 @@ export async function recordAttempt(context: RunContext, unit: DispatchUnit, inp
       state.halted_reason = "agent-halt";
       state.halted_at = endedAt.toISOString();
     }
-  });
+  }, { units: [unit.key] });
   crashPoint("record.state");
   if (context.writeback) {
     await writeUnitMarks(context, endMarks(unit, status === "done"));

@@ -91,7 +91,7 @@ function recordAgentSession(context: RunContext, unitKey: string, reply: AgentRe
     if (!record) return;
     record.agent_session_id = reply.sessionId ?? null;
     record.agent_usage = reply.usage ?? null;
-  });
+  }, { units: [unitKey] });
 }
 
 /**

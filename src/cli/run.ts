@@ -1,6 +1,5 @@
 // `seqorch run`: validate the flags, run the spec, print a summary, return the exit code.
 import { defineCommand } from "citty";
-import { createRunInspector } from "../inspect/run-inspector.ts";
 import { log } from "../log.ts";
 import { runSpec } from "../run-spec.ts";
 import { createRunDisplay, printSummary } from "./run-reporter.ts";
@@ -18,7 +17,11 @@ export const runCommand = defineCommand({
     const { json, quiet, ...flags } = args as Record<string, unknown>;
     const options = parseRunOptions(flags);
     const display = createRunDisplay({ json: json === true, quiet: quiet === true || Boolean(process.env.SEQORCH_QUIET) });
-    const inspector = options.inspect === undefined ? null : await createRunInspector(options.inspect, (m) => log.warn(m));
+    // Loaded only with --inspect: a plain run never pays for the inspector's modules.
+    const inspector =
+      options.inspect === undefined
+        ? null
+        : await (await import("../inspect/run-inspector.ts")).createRunInspector(options.inspect, (m) => log.warn(m));
     if (inspector && !display.json) log.info(inspector.describe); // --json keeps stdout to JSON events
     let result;
     try {

@@ -8,8 +8,11 @@ export interface TmuxResult {
   stderr: string;
 }
 
-/** Runs a full argv (`["tmux", "-L", …]`); a long-running call (`wait-for`) is ended when `signal` aborts. */
-export type TmuxExec = (argv: string[], signal?: AbortSignal) => Promise<TmuxResult>;
+/**
+ * Runs a full argv (`["tmux", "-L", …]`); a long-running call (`wait-for`) is ended when `signal` aborts.
+ * `quiet`: the output is not needed (it is not collected, and comes back empty).
+ */
+export type TmuxExec = (argv: string[], signal?: AbortSignal, quiet?: boolean) => Promise<TmuxResult>;
 
 /** Options of {@link createTmuxClient}. */
 export interface TmuxClientOptions {
@@ -31,10 +34,20 @@ export interface TmuxClient {
   run(args: string[]): Promise<string>;
   /** Run a tmux command and return its result whatever the exit code (for probes such as `has-session`). */
   probe(args: string[], signal?: AbortSignal): Promise<TmuxResult>;
+  /** Run a tmux command whose output is not needed (`wait-for`); resolves with its exit code. */
+  quiet(args: string[], signal?: AbortSignal): Promise<number>;
 }
 
 /** The default executor: spawn the argv, collect stdout and stderr, kill the client when `signal` aborts. */
-export const spawnTmux: TmuxExec = async (argv, signal) => {
+export const spawnTmux: TmuxExec = async (argv, signal, quiet) => {
+  if (quiet) {
+    try {
+      const proc = Bun.spawn(argv, { stdin: "ignore", stdout: "ignore", stderr: "ignore", ...(signal ? { signal } : {}) });
+      return { code: await proc.exited, stdout: "", stderr: "" };
+    } catch (error) {
+      throw new RunnerError("tmux", `cannot run ${argv[0]}: ${(error as Error).message}`);
+    }
+  }
   let proc: ReturnType<typeof Bun.spawn<"ignore", "pipe", "pipe">>;
   try {
     proc = Bun.spawn(argv, { stdin: "ignore", stdout: "pipe", stderr: "pipe", ...(signal ? { signal } : {}) });
@@ -66,6 +79,9 @@ export function createTmuxClient(options: TmuxClientOptions = {}): TmuxClient {
     },
     probe(args, signal) {
       return exec([...prefix, ...args], signal);
+    },
+    async quiet(args, signal) {
+      return (await exec([...prefix, ...args], signal, true)).code;
     },
   };
 }

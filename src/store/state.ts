@@ -129,15 +129,29 @@ export function countedAttempts(state: State, unit: string): number {
  * The file text: one top-level key per line, and one line per unit under `attempts` and `assignments`
  * (readable with `cat`, and a fraction of the size of fully indented JSON).
  */
-export function formatState(state: State): string {
+export function formatState(state: State, lineCache?: UnitLineCache): string {
   const lines = Object.entries(state).map(([key, value]) => {
     if ((key === "attempts" || key === "assignments") && value && typeof value === "object" && Object.keys(value).length > 0) {
-      const inner = Object.entries(value as Record<string, unknown>).map(([k, v]) => `    ${JSON.stringify(k)}: ${JSON.stringify(v)}`);
+      const line = (k: string, v: unknown) => `    ${JSON.stringify(k)}: ${JSON.stringify(v)}`;
+      const inner = Object.entries(value as Record<string, unknown>).map(([k, v]) => {
+        if (key !== "attempts" || !lineCache) return line(k, v);
+        const cached = lineCache.lines.get(k);
+        if (cached !== undefined && lineCache.dirty !== null && !lineCache.dirty.has(k)) return cached;
+        const fresh = line(k, v);
+        lineCache.lines.set(k, fresh);
+        return fresh;
+      });
       return `  ${JSON.stringify(key)}: {\n${inner.join(",\n")}\n  }`;
     }
     return `  ${JSON.stringify(key)}: ${JSON.stringify(value)}`;
   });
   return `{\n${lines.join(",\n")}\n}\n`;
+}
+
+/** Serialised `attempts` lines kept between writes; `dirty`: the units changed since (null: all of them). */
+export interface UnitLineCache {
+  lines: Map<string, string>;
+  dirty: Set<string> | null;
 }
 
 /** The state file of one run: an in-memory copy that only changes after the file on disk did. */
@@ -146,16 +160,18 @@ export interface StateStore {
   /** The current state (do not mutate; use update). */
   get(): State;
   /**
-   * Apply `change`, write the result atomically (fsynced unless `durable: false`). Throws WriteError; the state
-   * is then as it was before the call.
+   * Apply `change`, write the result atomically (fsynced unless `durable: false`). `units`: the only units whose
+   * attempts the change touches (their lines are serialised again, the others reused). Throws WriteError; the
+   * state is then as it was before the call.
    */
-  update(change: (draft: State) => void, options?: { durable?: boolean }): State;
+  update(change: (draft: State) => void, options?: { durable?: boolean; units?: string[] }): State;
 }
 
 /** A store for `path` starting from `initial`. */
 export function createStateStore(path: string, initial: State): StateStore {
   let current = initial;
   const pristine = JSON.stringify(initial);
+  const lineCache: UnitLineCache = { lines: new Map(), dirty: null };
   return {
     path,
     get: () => current,
@@ -163,8 +179,10 @@ export function createStateStore(path: string, initial: State): StateStore {
       try {
         change(current);
         current.updated_at = new Date().toISOString();
-        writeFileAtomic(path, formatState(current), options);
+        lineCache.dirty = options?.units ? new Set(options.units) : null;
+        writeFileAtomic(path, formatState(current, lineCache), options);
       } catch (error) {
+        lineCache.lines.clear();
         // The file on disk still holds the last good state (atomic write): go back to it.
         current = loadState(path) ?? (JSON.parse(pristine) as State);
         throw error;

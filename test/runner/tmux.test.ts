@@ -80,8 +80,10 @@ describe("tmux runner with an injected client", () => {
     const handle = await runner.start(spec("true", { windowName: "task-13.4#2 x" }));
     expect(handle).toMatchObject({ runner: "tmux", sessionId: "$7", windowId: "@3", pid: 1234 });
     expect(calls[1]).toEqual(["tmux", "-L", "fake", "new-session", "-d", "-s", "run_1", "-n", "seqorch", "-x", "200", "-y", "50", "-P", "-F", "#{session_id}"]);
-    expect(calls[2]!.slice(3, 10)).toEqual(["new-window", "-d", "-t", "$7:", "-n", "task-13.4_2_x", "-P"]);
-    expect(calls[2]!.slice(-3)).toEqual(["--", "/bin/sh", join(handle.attemptDir, "run.sh")]);
+    // The session's own hook keeps finished panes (remain-on-exit), not the server's global option.
+    expect(calls[2]).toEqual(["tmux", "-L", "fake", "set-hook", "-t", "$7", "after-new-window", "set-option -w remain-on-exit on"]);
+    expect(calls[3]!.slice(3, 10)).toEqual(["new-window", "-d", "-t", "$7:", "-n", "task-13.4_2_x", "-P"]);
+    expect(calls[3]!.slice(-3)).toEqual(["--", "/bin/sh", join(handle.attemptDir, "run.sh")]);
   });
 
   test("finds an existing session by exact name and recreates it when it went away", async () => {
@@ -99,7 +101,7 @@ describe("tmux runner with an injected client", () => {
     });
     expect((await runner.start(spec("true"))).sessionId).toBe("$2");
     expect((await runner.start(spec("true"))).sessionId).toBe("$0");
-    expect(calls.map((c) => c[3])).toEqual(["list-sessions", "new-window", "new-window", "list-sessions", "new-session", "new-window"]);
+    expect(calls.map((c) => c[3])).toEqual(["list-sessions", "set-hook", "new-window", "new-window", "list-sessions", "new-session", "set-hook", "new-window"]);
   });
 
   test("a failing new-window is a RunnerError carrying tmux's message", async () => {
@@ -122,7 +124,7 @@ describe("tmux runner with an injected client", () => {
     expect(readFileSync(s.outLog, "utf8")).toBe("x y\nout\n");
     expect(readFileSync(s.errLog, "utf8")).toBe("err\n");
     expect(readFileSync(join(s.attemptDir, "exit"), "utf8")).toBe("5\n");
-    expect(existsSync(join(s.attemptDir, "env.sh"))).toBe(false);
+    expect(readFileSync(join(s.attemptDir, "env.sh"), "utf8")).toBe(""); // emptied by the script as soon as it is read
     expect(existsSync(join(s.attemptDir, "exit.tmp"))).toBe(false);
   });
 
