@@ -34,7 +34,7 @@ function blockedReason(pending: DispatchUnit[], doneKeys: Set<string>): string {
 }
 
 let recordings = 0;
-const GC_EVERY = Number(process.env.SEQORCH_GC_EVERY ?? 6);
+const GC_EVERY = Number(process.env.SEQORCH_GC_EVERY ?? 4);
 
 /**
  * Every few units, a full garbage collection: each unit re-reads tasks.md and rewrites the state file, and the
