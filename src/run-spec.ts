@@ -20,7 +20,7 @@ import type { RunOptions } from "./cli/run-options.ts";
 import { createDirectRunner } from "./runner/direct.ts";
 import { createTmuxRunner, tmuxAvailable } from "./runner/tmux.ts";
 import type { SessionRunner } from "./runner/types.ts";
-import { defaultSessionName, defaultWorkdir, locateSpec, sanitizeSessionName } from "./spec/locate.ts";
+import { defaultSessionName, defaultStateFile, defaultWorkdir, locateSpec, sanitizeSessionName } from "./spec/locate.ts";
 import { acquireLock } from "./store/lock.ts";
 import { appendProgressNote, startProgress } from "./store/progress.ts";
 import { countedAttempts, createStateStore, emptyState, loadState } from "./store/state.ts";
@@ -48,7 +48,7 @@ export function resolveRunPaths(options: Pick<RunOptions, "spec" | "workdir" | "
   const spec = locateSpec(options.spec);
   const workdir = options.workdir ? resolve(options.workdir) : defaultWorkdir(spec.specDir);
   if (!existsSync(workdir) || !statSync(workdir).isDirectory()) throw new SpecNotFoundError(workdir, "workdir not found (--workdir)");
-  const stateFile = resolve(options.stateFile ?? join(spec.specDir, "SEQUENTIAL_STATE.json"));
+  const stateFile = resolve(options.stateFile ?? defaultStateFile(spec.specDir));
   return {
     specDir: spec.specDir,
     specName: spec.name,

@@ -162,17 +162,22 @@ export async function dispatchAttempt(context: RunContext, unit: DispatchUnit, i
   }, { durable: false, units: [unit.key] });
   if (!handle) throw startError;
   crashPoint("dispatch.recorded");
+  reportStarted(context, unit, input, handle.windowId ? `tmux window ${handle.windowId} (${spec.windowName})` : `pid ${handle.pid}`, spec.outLog, handle.windowId);
+  return { attempt: input.attempt, outLog: spec.outLog, handle, before };
+}
+
+/** Tell the display that an attempt of `unit` runs `where` (a tmux window or a pid), writing to `log`. */
+function reportStarted(context: RunContext, unit: DispatchUnit, input: AttemptInput, where: string, log: string, windowId: string | null): void {
   context.report({
     type: "unit-started",
     unitId: unit.id,
     attempt: input.attempt,
     maxAttempts: context.maxAttempts,
     backend: input.assignment.backend,
-    where: handle.windowId ? `tmux window ${handle.windowId} (${spec.windowName})` : `pid ${handle.pid}`,
-    log: spec.outLog,
-    windowId: handle.windowId,
+    where,
+    log,
+    windowId,
   });
-  return { attempt: input.attempt, outLog: spec.outLog, handle, before };
 }
 
 /** Take over an attempt left running by a run stopped with --detach-on-stop, instead of starting a new one. */
@@ -183,16 +188,7 @@ function adoptAttempt(context: RunContext, unit: DispatchUnit, input: AttemptInp
     const r = state.attempts[unit.key]?.find((a) => a.n === record.n);
     if (r) r.detached = false;
   }, { units: [unit.key] });
-  context.report({
-    type: "unit-started",
-    unitId: unit.id,
-    attempt: input.attempt,
-    maxAttempts: context.maxAttempts,
-    backend: input.assignment.backend,
-    where: `adopted ${record.window_id ? `tmux window ${record.window_id}` : `pid ${record.pid}`}`,
-    log: record.log,
-    windowId: record.window_id,
-  });
+  reportStarted(context, unit, input, `adopted ${record.window_id ? `tmux window ${record.window_id}` : `pid ${record.pid}`}`, record.log, record.window_id);
   return { attempt: input.attempt, outLog: record.log, handle: adoptedHandle(record) };
 }
 

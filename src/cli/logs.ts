@@ -3,9 +3,9 @@ import { defineCommand } from "citty";
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { UsageError } from "../errors.ts";
-import { locateSpec } from "../spec/locate.ts";
 import { loadState, type AttemptRecord } from "../store/state.ts";
-import { rejectUnknown, requireSpec } from "./run-options.ts";
+import { rejectUnknown } from "./run-options.ts";
+import { specFromArgs } from "./spec-args.ts";
 import { sleepUnlessStopped, stopSignal } from "./stop-signal.ts";
 
 const logsArgs = {
@@ -62,8 +62,7 @@ export const logsCommand = defineCommand({
   args: logsArgs,
   async run({ args }) {
     rejectUnknown(args as Record<string, unknown>, logsArgs);
-    const spec = locateSpec(requireSpec(args.spec));
-    const stateFile = args["state-file"] ?? join(spec.specDir, "SEQUENTIAL_STATE.json");
+    const { stateFile } = specFromArgs(args);
     const attempts = () => loadState(stateFile)?.attempts ?? {};
     const { unit, record } = pickAttempt(attempts(), args.unit, args.attempt);
     const path = args.stderr ? join(record.log, "..", "err.log") : record.log;

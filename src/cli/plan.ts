@@ -1,10 +1,9 @@
 // `seqorch plan`: what a run would do, without running anything.
 import { defineCommand } from "citty";
-import { join } from "node:path";
 import { readPlan } from "../actors/plan-reader.ts";
-import { locateSpec } from "../spec/locate.ts";
 import { loadState } from "../store/state.ts";
-import { rejectUnknown, requireSpec } from "./run-options.ts";
+import { rejectUnknown } from "./run-options.ts";
+import { specFromArgs } from "./spec-args.ts";
 
 const planArgs = {
   spec: { type: "string", description: "Spec folder (the one holding tasks.md)", valueHint: "DIR", required: false },
@@ -18,8 +17,8 @@ export const planCommand = defineCommand({
   args: planArgs,
   run({ args }) {
     rejectUnknown(args as Record<string, unknown>, planArgs);
-    const spec = locateSpec(requireSpec(args.spec));
-    const completed = loadState(args["state-file"] ?? join(spec.specDir, "SEQUENTIAL_STATE.json"))?.completed ?? [];
+    const { spec, stateFile } = specFromArgs(args);
+    const completed = loadState(stateFile)?.completed ?? [];
     const view = readPlan(spec.tasksFile, { includeOptional: args["include-optional"] }, completed);
     const { plan } = view;
     const units = view.pending.map((u) => ({

@@ -4,10 +4,10 @@ import { existsSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { WriteError } from "../errors.ts";
 import { log } from "../log.ts";
-import { locateSpec } from "../spec/locate.ts";
 import { acquireLock } from "../store/lock.ts";
 import { appendProgressNote } from "../store/progress.ts";
-import { rejectUnknown, requireSpec } from "./run-options.ts";
+import { rejectUnknown } from "./run-options.ts";
+import { specFromArgs } from "./spec-args.ts";
 
 const resetArgs = {
   spec: { type: "string", description: "Spec folder", valueHint: "DIR", required: false },
@@ -20,8 +20,7 @@ export const resetCommand = defineCommand({
   args: resetArgs,
   run({ args }) {
     rejectUnknown(args as Record<string, unknown>, resetArgs);
-    const spec = locateSpec(requireSpec(args.spec));
-    const stateFile = args["state-file"] ?? join(spec.specDir, "SEQUENTIAL_STATE.json");
+    const { spec, stateFile } = specFromArgs(args);
     const progressFile = args["progress-file"] ?? join(spec.specDir, "SEQUENTIAL_PROGRESS.md");
     const lock = acquireLock(`${stateFile}.lock`);
     try {

@@ -2,11 +2,11 @@
 // `--watch` follows a run from another terminal.
 import { defineCommand } from "citty";
 import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { readPlan } from "../actors/plan-reader.ts";
-import { locateSpec, type SpecLocation } from "../spec/locate.ts";
+import type { SpecLocation } from "../spec/locate.ts";
 import { emptyState, loadState } from "../store/state.ts";
-import { rejectUnknown, requireSpec } from "./run-options.ts";
+import { rejectUnknown } from "./run-options.ts";
+import { specFromArgs } from "./spec-args.ts";
 import { sleepUnlessStopped, stopSignal } from "./stop-signal.ts";
 
 const statusArgs = {
@@ -63,8 +63,7 @@ export const statusCommand = defineCommand({
   args: statusArgs,
   async run({ args }) {
     rejectUnknown(args as Record<string, unknown>, statusArgs);
-    const spec = locateSpec(requireSpec(args.spec));
-    const stateFile = args["state-file"] ?? join(spec.specDir, "SEQUENTIAL_STATE.json");
+    const { spec, stateFile } = specFromArgs(args);
     const print = () => {
       const summary = summaryOf(spec, stateFile);
       if (args.json) console.log(JSON.stringify(summary));

@@ -30,6 +30,11 @@ export function locateSpec(dir: string): SpecLocation {
   };
 }
 
+/** The default state file of a spec: `<spec>/SEQUENTIAL_STATE.json` (one per spec, unlike the reference's). */
+export function defaultStateFile(specDir: string): string {
+  return join(specDir, "SEQUENTIAL_STATE.json");
+}
+
 /**
  * The default workdir: the folder that holds `.kiro` above the spec (the repository root for
  * `.kiro/specs/<name>` and `.kiro/specs/_archived/<name>`), else the enclosing git repository, else `cwd`.
