@@ -148,6 +148,26 @@ describe("signals and locks", () => {
     });
   }
 
+  test("a second Ctrl-C exits at once, even while an agent that ignores SIGTERM is being ended", async () => {
+    const dir = tempDir();
+    const { spec } = makeSpec(TWO);
+    const pids = join(dir, "pids");
+    const agent = scriptedAgent(dir, `trap '' TERM; echo "$$" >> '${pids}'; while :; do sleep 0.1; done`);
+    const proc = Bun.spawn([binary, "run", "--spec", spec, "--no-tmux", "--delay", "0", "--agent-command", agent.command], {
+      env: { ...process.env, CI: "true" },
+      stdout: "ignore",
+      stderr: "ignore",
+    });
+    await until(() => pidsIn(pids).length === 1);
+    proc.kill("SIGINT");
+    await Bun.sleep(300);
+    const second = Date.now();
+    proc.kill("SIGINT");
+    expect(await proc.exited).toBe(130);
+    expect(Date.now() - second).toBeLessThan(2_000);
+    Bun.spawnSync(["kill", "-9", String(pidsIn(pids)[0])]);
+  });
+
   test("a second run on the same spec refuses at once with the first one's pid; a dead run's lock is taken over", async () => {
     const dir = tempDir();
     const { spec } = makeSpec(TWO);
