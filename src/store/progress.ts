@@ -1,6 +1,6 @@
-// The human-readable progress log (SEQUENTIAL_PROGRESS.md): one entry per iteration, appended and fsynced.
+// The human-readable progress log (SEQUENTIAL_PROGRESS.md): one entry per iteration, appended.
 // Entry shape follows the reference's prompt.md format (task, status, time) plus duration, attempt and log path.
-import { closeSync, existsSync, fsyncSync, openSync, writeSync } from "node:fs";
+import { closeSync, existsSync, openSync, writeSync } from "node:fs";
 import { WriteError } from "../errors.ts";
 
 /** The progress log's word for each attempt status. */
@@ -32,13 +32,15 @@ export interface ProgressEntry {
   warnings?: string[];
 }
 
-/** Append `text` to `path` and fsync it. Throws WriteError; what was there before is kept. */
-function appendDurably(path: string, text: string): void {
+/**
+ * Append `text` to `path`. Throws WriteError; what was there before is kept. Not fsynced: the state file is
+ * (it is written first), and a run that starts after a crash restores from it any iteration entry the log lacks.
+ */
+function append(path: string, text: string): void {
   let fd: number | null = null;
   try {
     fd = openSync(path, "a");
     writeSync(fd, text);
-    fsyncSync(fd);
   } catch (error) {
     throw new WriteError(path, (error as NodeJS.ErrnoException).code ?? (error as Error).message);
   } finally {
@@ -55,7 +57,7 @@ export function oneLine(text: string, max = 400): string {
 /** Write the header when the file does not exist yet, then a run-start line. */
 export function startProgress(path: string, spec: string, startedAt: string, note: string): void {
   const header = existsSync(path) ? "" : `# Sequential Execution Progress\n\nSpec: ${spec}\nStarted: ${startedAt}\n`;
-  appendDurably(path, `${header}\n## Run started ${startedAt}\n- ${note}\n`);
+  append(path, `${header}\n## Run started ${startedAt}\n- ${note}\n`);
 }
 
 /** Append one iteration's entry. */
@@ -73,10 +75,10 @@ export function appendProgress(path: string, entry: ProgressEntry): void {
     `- Message: ${oneLine(entry.message) || "(none)"}`,
     ...(entry.warnings ?? []).map((w) => `- Warning: ${oneLine(w)}`),
   ];
-  appendDurably(path, `${lines.join("\n")}\n`);
+  append(path, `${lines.join("\n")}\n`);
 }
 
 /** Append a note that is not an iteration (a warning, the end of a run). */
 export function appendProgressNote(path: string, heading: string, lines: string[]): void {
-  appendDurably(path, `\n## ${heading}\n${lines.map((l) => `- ${l}`).join("\n")}\n`);
+  append(path, `\n## ${heading}\n${lines.map((l) => `- ${l}`).join("\n")}\n`);
 }
