@@ -30,8 +30,8 @@ function handleOf(record: AttemptRecord): AttemptHandle {
 function recordedExitCode(record: AttemptRecord): number | null {
   const file = join(dirname(record.log), "exit");
   if (!existsSync(file)) return null;
-  const code = Number(readFileSync(file, "utf8").trim());
-  return Number.isInteger(code) ? code : null;
+  const text = readFileSync(file, "utf8").trim();
+  return /^\d+$/.test(text) ? Number(text) : null; // an empty file is one still being written
 }
 
 /**
