@@ -93,7 +93,7 @@ export async function runSpec(
   hooks: { inspect?: (event: InspectionEvent) => void } = {},
 ): Promise<RunResult> {
   const paths = resolveRunPaths(options);
-  const planOptions = { includeOptional: options.includeOptional };
+  const planOptions = { includeOptional: options.includeOptional, granularity: options.granularity };
   readPlan(paths.tasksFile, planOptions, []);
   const backendOptions = backendOptionsOf(options, process.getuid?.() === 0);
   adapterFor(options.backend, backendOptions).buildLaunch({ taskId: "0", specDir: paths.specDir, workdir: paths.workdir, attempt: 1, promptFile: "" });

@@ -8,7 +8,7 @@ import type { DispatchUnit } from "../spec/types.ts";
 import { writeMarks, type MarkChange } from "../spec/writeback.ts";
 import { crashPoint } from "../fault-injection.ts";
 import type { AttemptRecord } from "../store/state.ts";
-import { noteMarksWritten } from "./plan-reader.ts";
+import { ancestorsOf, noteMarksWritten } from "./plan-reader.ts";
 import { adoptedHandle } from "./recover-run.ts";
 import { evidenceBefore } from "./runaway.ts";
 import type { RunContext } from "./run-context.ts";
@@ -94,6 +94,7 @@ export async function dispatchAttempt(context: RunContext, unit: DispatchUnit, i
       attempt: input.attempt,
       maxAttempts: context.maxAttempts,
       previousAttempts: previousAttempts(context, unit.key),
+      parents: unit.task ? ancestorsOf(paths.tasksFile, context.planOptions, unit.task.key) : [],
     }),
   );
   crashPoint("dispatch.prompt");

@@ -3,7 +3,7 @@ import { readFileSync, statSync } from "node:fs";
 import { SpecNotFoundError } from "../errors.ts";
 import { parseTasks } from "../spec/parse.ts";
 import { nextRunnable, planUnits } from "../spec/plan.ts";
-import type { CheckboxMark, DispatchUnit, Plan, PlanOptions, TasksFile } from "../spec/types.ts";
+import type { CheckboxMark, DispatchUnit, Plan, PlanOptions, Task, TasksFile } from "../spec/types.ts";
 
 /** A fresh plan plus what the run's recorded completions make of it. */
 export interface PlanView {
@@ -85,4 +85,40 @@ export function readPlan(tasksFile: string, options: PlanOptions, completed: rea
   const counted = plan.units.filter((u) => !u.optional || options.includeOptional);
   const pending = counted.filter((u) => !u.done && !done.has(u.key));
   return { plan, pending, counted, next: pending.length > 0 ? nextRunnable(plan, done) : null };
+}
+
+/** A task's parents (tasks or heading groups), nearest first, from the current parse of tasks.md. */
+export function ancestorsOf(tasksFile: string, options: PlanOptions, key: string): { key: string; id: string; title: string; task: Task | null }[] {
+  const { parsed } = parsedNow(tasksFile, options);
+  const tasks = new Map(parsed.tasks.map((t) => [t.key, t]));
+  const groups = new Map(parsed.groups.map((g) => [g.key, g]));
+  const out: { key: string; id: string; title: string; task: Task | null }[] = [];
+  let parent = tasks.get(key)?.parentKey ?? null;
+  while (parent !== null && out.length < 16) {
+    const task = tasks.get(parent);
+    const group = groups.get(parent);
+    if (task) out.push({ key: task.key, id: task.id, title: task.title, task });
+    else if (group) out.push({ key: group.key, id: group.id, title: group.title, task: null });
+    else break;
+    parent = task?.parentKey ?? group?.parentKey ?? null;
+  }
+  return out;
+}
+
+/**
+ * Parent tasks of `key` that are now complete (every counted child ticked) but not ticked themselves, nearest
+ * first: in leaf granularity, ticking the last sub-task of a task ticks the task too, as Kiro does.
+ */
+export function parentsToTick(tasksFile: string, options: PlanOptions, key: string): Task[] {
+  const { parsed } = parsedNow(tasksFile, options);
+  const tasks = new Map(parsed.tasks.map((t) => [t.key, t]));
+  const out: Task[] = [];
+  for (const ancestor of ancestorsOf(tasksFile, options, key)) {
+    if (!ancestor.task || ancestor.task.ticked) break;
+    const counted = ancestor.task.childKeys.map((k) => tasks.get(k)).filter((t): t is Task => t !== undefined && (!t.optional || Boolean(options.includeOptional)));
+    const justTicked = new Set([key, ...out.map((t) => t.key)]);
+    if (counted.length === 0 || !counted.every((t) => t.ticked || justTicked.has(t.key))) break;
+    out.push(ancestor.task);
+  }
+  return out;
 }

@@ -1,11 +1,11 @@
 // The recorder actor's work: write an attempt's result to the state file, tasks.md and the progress log.
 import type { RecordInput, RecordOutput } from "../../machines/orchestrator.ts";
 import { crashPoint } from "../fault-injection.ts";
-import type { DispatchUnit } from "../spec/types.ts";
+import type { CheckboxMark, DispatchUnit } from "../spec/types.ts";
 import type { MarkChange } from "../spec/writeback.ts";
 import { appendProgress, STATUS_WORD } from "../store/progress.ts";
 import { writeUnitMarks } from "./dispatcher.ts";
-import { readPlan } from "./plan-reader.ts";
+import { parentsToTick, readPlan } from "./plan-reader.ts";
 import type { RunContext } from "./run-context.ts";
 
 /** Checkbox changes after an attempt: `[x]` for the unit and its sub-tasks when done, else `[-]` back to `[ ]`. */
@@ -61,6 +61,10 @@ export async function recordAttempt(context: RunContext, unit: DispatchUnit, inp
   crashPoint("record.state");
   if (context.writeback) {
     await writeUnitMarks(context, endMarks(unit, status === "done"));
+    if (status === "done" && unit.task && context.planOptions.granularity === "leaf") {
+      const parents = parentsToTick(context.paths.tasksFile, context.planOptions, unit.task.key);
+      if (parents.length) await writeUnitMarks(context, parents.map((t) => ({ key: t.key, id: t.id, title: t.title, line: t.line, to: "x" as const, onlyIf: [" ", "-", "~"] as CheckboxMark[] })));
+    }
   }
   crashPoint("record.marks");
   const message = outcome.kind === "interrupted" ? "" : outcome.message;

@@ -2,6 +2,7 @@
 import { defineCommand } from "citty";
 import { readPlan } from "../actors/plan-reader.ts";
 import { loadState } from "../store/state.ts";
+import { UsageError } from "../errors.ts";
 import { rejectUnknown } from "./run-options.ts";
 import { specFromArgs } from "./spec-args.ts";
 
@@ -9,6 +10,7 @@ const planArgs = {
   spec: { type: "string", description: "Spec folder (the one holding tasks.md)", valueHint: "DIR", required: false },
   json: { type: "boolean", description: "Print one JSON object", default: false },
   "include-optional": { type: "boolean", description: "Plan optional tasks too", default: false },
+  granularity: { type: "string", description: "unit (default) or leaf: one unit per leaf sub-task", valueHint: "unit|leaf" },
   "state-file": { type: "string", description: "State file whose completed units are left out (default <spec>/SEQUENTIAL_STATE.json)", valueHint: "FILE" },
 } as const;
 
@@ -19,7 +21,9 @@ export const planCommand = defineCommand({
     rejectUnknown(args as Record<string, unknown>, planArgs);
     const { spec, stateFile } = specFromArgs(args);
     const completed = loadState(stateFile)?.completed ?? [];
-    const view = readPlan(spec.tasksFile, { includeOptional: args["include-optional"] }, completed);
+    const granularity = args.granularity ?? "unit";
+    if (granularity !== "unit" && granularity !== "leaf") throw new UsageError("--granularity", `must be unit or leaf (got ${JSON.stringify(granularity)})`);
+    const view = readPlan(spec.tasksFile, { includeOptional: args["include-optional"], granularity }, completed);
     const { plan } = view;
     const units = view.pending.map((u) => ({
       id: u.id,

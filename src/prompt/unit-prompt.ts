@@ -22,6 +22,8 @@ export interface PromptInput {
   maxAttempts: number;
   /** One line per earlier failed attempt of this unit (reason and log path), oldest first. */
   previousAttempts: string[];
+  /** The unit task's parents, nearest first (leaf granularity runs a sub-task on its own). */
+  parents?: { id: string; title: string }[];
 }
 
 /** A path as the agent should see it: relative to the workdir when inside it, `@`-prefixed. */
@@ -54,10 +56,11 @@ function taskText(task: Task, indent: string): string {
   return out.join("\n");
 }
 
-function taskBlock(unit: DispatchUnit): string {
+function taskBlock(unit: DispatchUnit, parents: { id: string; title: string }[]): string {
   if (!unit.task) return `Task group ${unit.id}: ${unit.title} (a heading in tasks.md; its work is the sub-tasks below).`;
   const body = taskText(unit.task, "");
-  return body ? `${unit.id}. ${unit.title}\n${body}` : `${unit.id}. ${unit.title}`;
+  const within = parents.map((p) => `(It is part of task ${p.id}: ${p.title}; its other sub-tasks are run separately.)`);
+  return [`${unit.id}. ${unit.title}`, ...(body ? [body] : []), ...within].join("\n");
 }
 
 function subtaskList(unit: DispatchUnit): string {
@@ -80,7 +83,7 @@ export function buildUnitPrompt(input: PromptInput): string {
     TASK_TITLE: input.unit.title,
     SPEC_NAME: input.specName,
     SPEC_FILES: specFiles(input),
-    TASK_BLOCK: taskBlock(input.unit),
+    TASK_BLOCK: taskBlock(input.unit, input.parents ?? []),
     SUBTASKS: subtaskList(input.unit),
     PREVIOUS:
       input.previousAttempts.length > 0

@@ -2,7 +2,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { copyCorpusSpec, privateTmux, scriptedAgent, seqorch, tempDir, windowNames, cleanUp } from "./harness.ts";
+import { cleanUp, copyCorpusSpec, makeSpec, privateTmux, scriptedAgent, seqorch, tempDir, windowNames } from "./harness.ts";
 
 afterAll(cleanUp);
 
@@ -112,3 +112,19 @@ for (const mode of ["tmux", "direct"] as const) {
     });
   });
 }
+
+describe("--granularity leaf", () => {
+  test("one agent run per sub-task, the parent ticked with its last sub-task, the prompt naming the parent", async () => {
+    const dir = tempDir();
+    const { spec } = makeSpec("- [ ] 1. One\n  - [ ] 1.1 First part\n  - [ ] 1.2 Second part\n  - [ ]* 1.3 Optional part\n- [ ] 2. Two\n");
+    const prompts = join(dir, "prompts");
+    const agent = scriptedAgent(tempDir(), `cat "$SEQORCH_PROMPT_FILE" >> '${prompts}'; ${DONE}`);
+    const plan = await seqorch(["plan", "--spec", spec, "--json", "--granularity", "leaf"]);
+    expect(JSON.parse(plan.stdout).units.map((u: { id: string }) => u.id)).toEqual(["1.1", "1.2", "2"]);
+    const r = await seqorch(["run", "--spec", spec, "--no-tmux", "--delay", "0", "--granularity", "leaf", "--agent-command", agent.command]);
+    expect(r.code).toBe(0);
+    expect(dispatched(agent.dispatchLog)).toEqual(["1.1 1", "1.2 1", "2 1"]);
+    expect(readFileSync(join(spec, "tasks.md"), "utf8")).toBe("- [x] 1. One\n  - [x] 1.1 First part\n  - [x] 1.2 Second part\n  - [ ]* 1.3 Optional part\n- [x] 2. Two\n");
+    expect(readFileSync(prompts, "utf8")).toContain("1.1. First part\n(It is part of task 1: One; its other sub-tasks are run separately.)");
+  });
+});
