@@ -17,7 +17,7 @@ export function commandAdapter(command: string | undefined): AgentAdapter {
     name: "command",
     buildLaunch(request: LaunchRequest): AgentLaunch {
       if (!command || command.trim() === "") {
-        throw new UsageError("--agent-command", "required with --backend command");
+        throw new UsageError("--agent-command", "required with --backend command (or choose a native backend: --backend claude, codex, gemini or opencode)");
       }
       return {
         argv: ["/bin/sh", "-c", command],

@@ -5,6 +5,7 @@ import type { Subprocess } from "bun";
 import { RunnerError } from "../errors.ts";
 import { isAlive, killProcessGroup } from "./process-tree.ts";
 import type { AttemptExit, AttemptHandle, LaunchSpec, SessionRunner } from "./types.ts";
+import { withoutNestingMarkers } from "./agent-env.ts";
 
 /** Options of {@link createDirectRunner}. */
 export interface DirectRunnerOptions {
@@ -39,7 +40,7 @@ function spawnAttempt(spec: LaunchSpec): Subprocess {
     const stderr = open(spec.errLog, "a");
     return Bun.spawn(spec.argv, {
       cwd: spec.cwd,
-      env: { ...process.env, ...spec.env },
+      env: { ...withoutNestingMarkers(process.env), ...spec.env },
       stdio: [stdin, stdout, stderr],
       detached: true,
     });

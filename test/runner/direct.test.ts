@@ -133,3 +133,12 @@ describe("direct runner", () => {
     await expect(runner.start(spec("true", { cwd: join(root, "missing") }))).rejects.toBeInstanceOf(RunnerError);
   });
 });
+
+describe("the agent's environment", () => {
+  test("markers of an enclosing coding agent (CLAUDECODE…) are not passed on; everything else is", async () => {
+    const { agentEnvironment, withoutNestingMarkers } = await import("../../src/runner/agent-env.ts");
+    const base = { CLAUDECODE: "1", CLAUDE_CODE_ENTRYPOINT: "cli", HOME: "/h", TMUX: "/tmp/x", "BAD-NAME": "x", API_KEY: "k" };
+    expect(withoutNestingMarkers(base)).toEqual({ HOME: "/h", TMUX: "/tmp/x", "BAD-NAME": "x", API_KEY: "k" });
+    expect(agentEnvironment({ SEQORCH_TASK_ID: "1" }, base)).toEqual({ HOME: "/h", API_KEY: "k", SEQORCH_TASK_ID: "1" });
+  });
+});
