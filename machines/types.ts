@@ -1,0 +1,126 @@
+// The orchestrator machine's data: its context, input, events, and what its actors take and return.
+// The actors in src/actors implement these shapes; machines/orchestrator.ts declares the machine over them.
+/** The unit the machine is working on: enough to name it in events, logs and the state file. */
+export interface UnitRef {
+  key: string;
+  id: string;
+  title: string;
+}
+
+/** What the planner (re-reading tasks.md and the state) says comes next. */
+export type PlannerOutput =
+  | { kind: "next"; unit: UnitRef; pending: number }
+  | { kind: "complete" }
+  | { kind: "blocked"; pending: number; reason: string };
+
+/** Which backend runs a unit, and why (`default`: --backend; `llm`/`cache`: an assignment; `fallback`: a bad reply). */
+export interface Assignment {
+  backend: string;
+  type?: string;
+  ownerAgent?: string;
+  source: "default" | "llm" | "cache" | "fallback";
+}
+
+/** A started attempt, as the session actor needs it. `handle` is the runner's plain-data AttemptHandle. */
+export interface Dispatched {
+  attempt: number;
+  outLog: string;
+  handle: unknown;
+  /** Evidence taken before the agent started, to judge a "done" afterwards (see src/actors/runaway.ts). */
+  before?: { workdir: string | null; doneTasks: string[] };
+}
+
+/** How an attempt ended, as judged from the agent's final message and exit. */
+export type AttemptOutcome =
+  | { kind: "done"; message: string; exitCode: number | null; /** Doubts about a done (no change, boxes unticked). */ warnings?: string[] }
+  | { kind: "halt"; message: string; exitCode: number | null }
+  | { kind: "failed"; reason: string; message: string; exitCode: number | null }
+  | { kind: "timeout"; reason: string; message: string }
+  | { kind: "rate-limited"; reason: string; message: string; /** Epoch ms when the limit resets, when the agent said. */ resetAt: number | null }
+  | { kind: "interrupted"; reason: string };
+
+/** What the recorder reports back after writing state, progress and checkboxes. */
+export interface RecordOutput {
+  /** Units still not done (and runnable or blocked) after this recording. */
+  pending: number;
+  /** Epoch ms when the result was recorded: rate-limit waits are computed from it, so no guard reads the clock. */
+  now: number;
+}
+
+/** Why a run halted (exit 2), or "error" for an actor failure (exit by error type). */
+export type HaltReason = "agent-halt" | "attempts-exhausted" | "blocked" | "rate-limit" | "error";
+
+/** Input of a run: limits, the delay (ms), and counters carried over from the state file. */
+export interface OrchestratorInput {
+  maxIterations: number;
+  maxAttempts: number;
+  /** Delay between units, ms. */
+  delayMs: number;
+  /** Wall-clock limit of one attempt, ms (the agent's process tree is ended when it passes). */
+  taskTimeoutMs?: number;
+  /** Longest total wait for rate limits on one unit before the run halts (reason rate-limit), ms. */
+  maxWaitMs?: number;
+  /** First backoff when a rate limit gives no reset time, ms; doubles on each hit in a row. */
+  rateLimitBackoffMs?: number;
+  /** On STOP, leave a running agent alone (in its tmux window) for the next run to adopt, instead of ending it. */
+  detachOnStop?: boolean;
+  /** Attempts already made per unit key (resumed from the state file). */
+  attempts?: Record<string, number>;
+}
+
+export interface OrchestratorContext {
+  maxIterations: number;
+  maxAttempts: number;
+  delayMs: number;
+  taskTimeoutMs: number;
+  maxWaitMs: number;
+  rateLimitBackoffMs: number;
+  detachOnStop: boolean;
+  /** Why the running attempt is being ended (set on entering `ending`). */
+  endReason: "timeout" | "stopped" | null;
+  /** Rate-limit hits in a row on the current unit, and the total waited for them (ms). */
+  rateLimitHits: number;
+  rateLimitWaitedMs: number;
+  /** The wait chosen for the current rate limit, ms. */
+  rateLimitDelayMs: number;
+  /** Dispatches made by this run (the iteration limit counts these). */
+  iteration: number;
+  attempts: Record<string, number>;
+  unit: UnitRef | null;
+  assignment: Assignment | null;
+  dispatched: Dispatched | null;
+  outcome: AttemptOutcome | null;
+  pending: number;
+  haltReason: HaltReason | null;
+  haltDetail: string | null;
+  error: unknown;
+  stopRequested: boolean;
+}
+
+/** Events from outside: STOP asks for a clean stop (Ctrl-C, SIGTERM, SIGHUP). */
+export type OrchestratorEvent = { type: "STOP" };
+
+/** Input of the dispatcher and of the recorder. */
+export interface AttemptInput {
+  unit: UnitRef;
+  assignment: Assignment;
+  attempt: number;
+  iteration: number;
+}
+
+/** Input of the planner: attempts so far, so it can say which unit is next. */
+export interface PlannerInput {
+  attempts: Record<string, number>;
+}
+
+/** Input of the session actor: the attempt to wait for, and whether a stop was asked for while it started. */
+export type SessionInput = AttemptInput & { dispatched: Dispatched; stopRequested: boolean };
+
+/** Input of the ender: the attempt whose process tree must be gone before the machine goes on. */
+export type EnderInput = { dispatched: Dispatched; reason: "timeout" | "stopped" };
+
+/** Input of the recorder: the attempt and how it ended. */
+export type RecordInput = AttemptInput & { outcome: AttemptOutcome };
+
+/** Final state names and the run outcome each stands for. */
+export type FinalState = "complete" | "halted" | "limitReached" | "stopped" | "failed";
