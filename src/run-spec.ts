@@ -18,9 +18,9 @@ import { crashPoint } from "./fault-injection.ts";
 import { runHook } from "./hooks.ts";
 import type { RunOptions } from "./cli/run-options.ts";
 import { createDirectRunner } from "./runner/direct.ts";
-import { createTmuxRunner, tmuxAvailable } from "./runner/tmux.ts";
+import { createTmuxRunner, safeSessionName, tmuxAvailable } from "./runner/tmux.ts";
 import type { SessionRunner } from "./runner/types.ts";
-import { defaultSessionName, defaultStateFile, defaultWorkdir, locateSpec, sanitizeSessionName } from "./spec/locate.ts";
+import { defaultStateFile, defaultWorkdir, locateSpec } from "./spec/locate.ts";
 import { acquireLock } from "./store/lock.ts";
 import { appendProgressNote, startProgress } from "./store/progress.ts";
 import { countedAttempts, createStateStore, emptyState, loadState } from "./store/state.ts";
@@ -62,12 +62,14 @@ export function resolveRunPaths(options: Pick<RunOptions, "spec" | "workdir" | "
   };
 }
 
-async function pickRunner(options: RunOptions, specName: string, report: (e: RunEvent) => void): Promise<SessionRunner> {
+/** The run's tmux session: --tmux-session, or `sequential-<spec name>` as the reference names it, made safe for tmux. */
+function sessionNameOf(options: RunOptions, specName: string): string {
+  return safeSessionName(options.tmuxSession ?? `sequential-${specName}`);
+}
+
+async function pickRunner(options: RunOptions, sessionName: string, report: (e: RunEvent) => void): Promise<SessionRunner> {
   if (!options.tmux) return createDirectRunner();
-  if (await tmuxAvailable(options.tmuxSocket)) {
-    const sessionName = options.tmuxSession ? sanitizeSessionName(options.tmuxSession) : defaultSessionName(specName);
-    return createTmuxRunner({ sessionName, socket: options.tmuxSocket });
-  }
+  if (await tmuxAvailable(options.tmuxSocket)) return createTmuxRunner({ sessionName, socket: options.tmuxSocket });
   report({ type: "warning", message: "tmux is not available: running agents as direct child processes (--no-tmux)" });
   return createDirectRunner();
 }
@@ -96,6 +98,7 @@ export async function runSpec(
   const planOptions = { includeOptional: options.includeOptional, granularity: options.granularity };
   readPlan(paths.tasksFile, planOptions, []);
   const backendOptions = backendOptionsOf(options, process.getuid?.() === 0);
+  // Building a launch once up front checks the backend's own options (e.g. --agent-command) before anything runs.
   adapterFor(options.backend, backendOptions).buildLaunch({ taskId: "0", specDir: paths.specDir, workdir: paths.workdir, attempt: 1, promptFile: "" });
   const assign = assignConfigOf(options, (name, overrides) => adapterFor(name, { ...backendOptions, ...overrides }, "--assign-backend"));
   const assigning = assign.backend !== "none";
@@ -119,8 +122,8 @@ export async function runSpec(
     }
     const loaded = loadState(paths.stateFile);
     const store = createStateStore(paths.stateFile, loaded ?? emptyState(paths.specDir));
-    runner = await pickRunner(options, paths.specName, report);
-    const session = runner.kind === "tmux" ? (options.tmuxSession ? sanitizeSessionName(options.tmuxSession) : defaultSessionName(paths.specName)) : null;
+    runner = await pickRunner(options, sessionNameOf(options, paths.specName), report);
+    const session = runner.kind === "tmux" ? sessionNameOf(options, paths.specName) : null;
     report({
       type: "run-started",
       specName: paths.specName,
@@ -247,7 +250,7 @@ export async function runSpec(
       pending: ctx.pending,
       paths,
       runner: runner.kind,
-      tmuxSession: runner.kind === "tmux" ? (options.tmuxSession ? sanitizeSessionName(options.tmuxSession) : defaultSessionName(paths.specName)) : null,
+      tmuxSession: session,
       lastLog: ctx.unit ? (store.get().attempts[ctx.unit.key]?.at(-1)?.log ?? null) : null,
       error: ctx.error,
     };

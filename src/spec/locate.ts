@@ -52,13 +52,3 @@ export function defaultWorkdir(specDir: string, cwd: string = process.cwd()): st
   }
   return resolve(cwd);
 }
-
-/** The default tmux session: `sequential-<spec name>`, with characters tmux treats specially replaced by `-`. */
-export function defaultSessionName(specName: string): string {
-  return sanitizeSessionName(`sequential-${specName}`);
-}
-
-/** Make a tmux session name safe: only `[A-Za-z0-9_-]` (`.` and `:` are target separators, `#` starts a format). */
-export function sanitizeSessionName(name: string): string {
-  return name.replace(/[^A-Za-z0-9_-]/g, "-");
-}

@@ -2,6 +2,7 @@
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { LockHeldError, WriteError } from "../errors.ts";
+import { isAlive } from "../runner/process-tree.ts";
 
 /** Contents of a lock file. */
 export interface LockInfo {
@@ -16,15 +17,6 @@ export interface Lock {
   /** Set when a stale lock of a dead process was taken over. */
   tookOverFrom: LockInfo | null;
   release(): void;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 function readLock(path: string): LockInfo | null {
@@ -63,7 +55,7 @@ export function acquireLock(path: string): Lock {
         throw new WriteError(path, (error as NodeJS.ErrnoException).code ?? String(error));
       }
       const holder = readLock(path);
-      if (holder && (holder.host !== me.host || alive(holder.pid)) && holder.pid !== me.pid) {
+      if (holder && (holder.host !== me.host || isAlive(holder.pid)) && holder.pid !== me.pid) {
         throw new LockHeldError(path, holder.pid, holder.since, holder.host);
       }
       tookOverFrom = holder ?? { pid: 0, host: "?", since: "?" };
