@@ -106,7 +106,7 @@ describe("plain and machine-readable output", () => {
     expect(events[5]).toMatchObject({ type: "attempt-finished", unitId: "1", status: "done" });
   });
 
-  test("--quiet prints only the summary; NO_COLOR is honoured", async () => {
+  test("--quiet prints only the summary", async () => {
     const { spec } = makeSpec(TWO);
     const r = await seqorch(["run", "--spec", spec, "--no-tmux", "--delay", "0", "--quiet", "--agent-command", "cat >/dev/null; echo '<promise>TASK_DONE</promise>'"]);
     expect(r.code).toBe(0);
