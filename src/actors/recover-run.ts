@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { readTail } from "../agents/log-tail.ts";
 import { killProcessGroup, processHasEnv } from "../runner/process-tree.ts";
+import { readExitCode } from "../runner/tmux.ts";
 import type { AttemptHandle } from "../runner/types.ts";
 import { detectSignal } from "../signals.ts";
 import { appendProgress, STATUS_WORD } from "../store/progress.ts";
@@ -26,14 +27,6 @@ function handleOf(record: AttemptRecord): AttemptHandle {
   };
 }
 
-/** The exit code the tmux attempt script wrote, or null (direct attempts, or none written). */
-function recordedExitCode(record: AttemptRecord): number | null {
-  const file = join(dirname(record.log), "exit");
-  if (!existsSync(file)) return null;
-  const text = readFileSync(file, "utf8").trim();
-  return /^\d+$/.test(text) ? Number(text) : null; // an empty file is one still being written
-}
-
 /**
  * Is the attempt's agent still running? For tmux: no exit file yet and its window's pane alive (the runner
  * checks by window id); for direct: a process carrying the attempt's SEQORCH_ATTEMPT_ID (a pid alone may have
@@ -41,7 +34,7 @@ function recordedExitCode(record: AttemptRecord): number | null {
  */
 async function endIfRunning(context: RunContext, record: AttemptRecord): Promise<boolean> {
   if (record.runner === "tmux") {
-    if (recordedExitCode(record) !== null || !record.window_id || record.pid === null) return false;
+    if (readExitCode(dirname(record.log)) !== null || !record.window_id || record.pid === null) return false;
     if (context.runner.kind === "tmux") await context.runner.kill(handleOf(record));
     else if (record.attempt_id && processHasEnv(record.pid, `SEQORCH_ATTEMPT_ID=${record.attempt_id}`)) await killProcessGroup(record.pid, { graceMs: 5_000 });
     return true;
@@ -56,7 +49,7 @@ async function endIfRunning(context: RunContext, record: AttemptRecord): Promise
 /** Did a finished attempt's agent say TASK_DONE? Judged from its log by its backend's parser. */
 async function finishedWithDone(context: RunContext, record: AttemptRecord): Promise<boolean> {
   try {
-    const exit = { exitCode: recordedExitCode(record), reason: "exited" as const, durationMs: 0 };
+    const exit = { exitCode: readExitCode(dirname(record.log)), reason: "exited" as const, durationMs: 0 };
     const reply = await context.adapterFor(record.backend).parseReply(record.log, join(dirname(record.log), "err.log"), exit);
     return detectSignal(reply.finalMessage) === "done";
   } catch {
@@ -71,7 +64,7 @@ async function finishedWithDone(context: RunContext, record: AttemptRecord): Pro
 function stillRunning(record: AttemptRecord): boolean {
   if (record.pid === null) return false;
   if (record.runner === "tmux") {
-    if (recordedExitCode(record) !== null) return false;
+    if (readExitCode(dirname(record.log)) !== null) return false;
     try {
       return readFileSync(`/proc/${record.pid}/cmdline`, "utf8").includes(join(dirname(record.log), "run.sh"));
     } catch {
@@ -127,7 +120,7 @@ export async function recoverRun(context: RunContext): Promise<string[]> {
       if (!r) return;
       r.ended_at = now;
       r.duration_ms = Math.max(0, Date.parse(now) - Date.parse(r.started_at));
-      r.exit_code = recordedExitCode(record);
+      r.exit_code = readExitCode(dirname(record.log));
       if (done) {
         r.status = "done";
         r.reason = "finished while no seqorch was running; recorded on resume";

@@ -81,8 +81,8 @@ function checkPaths(spec: LaunchSpec): void {
   }
 }
 
-/** The exit code recorded by the attempt script, or null when the file is missing or unreadable. */
-function readExitCode(attemptDir: string): number | null {
+/** The exit code the attempt script wrote in `attemptDir`, or null when there is none (yet). */
+export function readExitCode(attemptDir: string): number | null {
   let text: string;
   try {
     text = readFileSync(join(attemptDir, EXIT), "utf8");
@@ -91,8 +91,8 @@ function readExitCode(attemptDir: string): number | null {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
     throw error;
   }
-  const code = Number.parseInt(text.trim(), 10);
-  return Number.isNaN(code) ? null : code;
+  const trimmed = text.trim();
+  return /^\d+$/.test(trimmed) ? Number(trimmed) : null; // empty: still being written
 }
 
 /** What ended one round of waiting. */
