@@ -60,14 +60,14 @@ function lastLines(text: string, n: number): string {
   return text.split(/\r?\n/).filter((l) => l.trim() !== "").slice(-n).join("\n");
 }
 
-/** Judge a finished attempt: signal in the final message first, then a rate limit, else a failure. */
-export function judgeAttempt(exit: AttemptExit, reply: AgentReply, errText: string, patterns: readonly RegExp[] | undefined, now: number): AttemptOutcome {
+/** Judge a finished attempt: signal in the final message first, then a rate limit, else a failure. `errText` (the stderr tail) is read only when no signal was found. */
+export function judgeAttempt(exit: AttemptExit, reply: AgentReply, errText: () => string, patterns: readonly RegExp[] | undefined, now: number): AttemptOutcome {
   const found = detectSignal(reply.finalMessage);
   if (found === "halt") return { kind: "halt", message: reply.finalMessage, exitCode: exit.exitCode };
   if (found === "done") return { kind: "done", message: reply.finalMessage, exitCode: exit.exitCode };
   const limit = reply.rateLimit
     ? { resetAt: reply.rateLimit.resetAt, line: reply.rateLimit.detail }
-    : detectRateLimit([...reply.errors, errText, lastLines(reply.finalMessage, 5)], now, patterns);
+    : detectRateLimit([...reply.errors, errText(), lastLines(reply.finalMessage, 5)], now, patterns);
   if (limit) {
     return { kind: "rate-limited", reason: `rate limited: ${limit.line}`, message: reply.finalMessage, resetAt: limit.resetAt };
   }
@@ -130,7 +130,7 @@ export async function awaitAttempt(context: RunContext, input: SessionInput, sig
     const adapter = context.adapterFor(input.assignment.backend);
     const reply = await adapter.parseReply(outLog, errLog, exit);
     recordAgentSession(context, input.unit.key, reply);
-    const outcome = judgeAttempt(exit, reply, readTail(errLog, ERROR_TAIL_BYTES), context.rateLimitPatterns, Date.now());
+    const outcome = judgeAttempt(exit, reply, () => readTail(errLog, ERROR_TAIL_BYTES), context.rateLimitPatterns, Date.now());
     return await doubtDone(context, outcome, input.dispatched.before);
   } finally {
     stopWatching();
