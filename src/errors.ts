@@ -30,11 +30,19 @@ export class UsageError extends SeqorchError {
   }
 }
 
-/** tasks.md cannot be turned into a plan: `file:line: reason`. */
+/** tasks.md cannot be turned into a plan: `file:line: reason` (line 0: the whole file, `file: reason`). */
 export class SpecParseError extends SeqorchError {
   readonly exitCode = ExitCode.dataError;
   constructor(readonly file: string, readonly line: number, readonly reason: string) {
-    super(`${file}:${line}: ${reason}`);
+    super(line > 0 ? `${file}:${line}: ${reason}` : `${file}: ${reason}`);
+  }
+}
+
+/** tasks.md is empty (or white space only): there is nothing to run. Not a success: exit 66 (EX_NOINPUT). */
+export class EmptySpecError extends SeqorchError {
+  readonly exitCode = ExitCode.noInput;
+  constructor(readonly file: string) {
+    super(`${file}: the file is empty: nothing to run (a task is a line like "- [ ] 1. Title")`);
   }
 }
 

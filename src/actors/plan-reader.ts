@@ -1,8 +1,9 @@
 // Reads tasks.md afresh and answers what the planner and recorder ask: what is next, what is left.
 import { readFileSync, statSync } from "node:fs";
-import { SpecNotFoundError } from "../errors.ts";
+import { SpecNotFoundError, SpecParseError } from "../errors.ts";
 import { parseTasks } from "../spec/parse.ts";
 import { nextRunnable, planUnits } from "../spec/plan.ts";
+import { decodeTasks, requireTasks } from "../spec/read.ts";
 import type { CheckboxMark, DispatchUnit, Plan, PlanOptions, Task, TasksFile } from "../spec/types.ts";
 
 /** A fresh plan plus what the run's recorded completions make of it. */
@@ -37,8 +38,9 @@ function readTasks(tasksFile: string): { text: string; stamp: FileStamp } {
     const { ino, size, mtimeMs } = statSync(tasksFile);
     const stamp = { ino, size, mtimeMs };
     if (cache && cache.file === tasksFile && sameStamp(cache.stamp, stamp)) return { text: cache.text, stamp };
-    return { text: readFileSync(tasksFile, "utf8"), stamp };
+    return { text: decodeTasks(readFileSync(tasksFile), tasksFile), stamp };
   } catch (error) {
+    if (error instanceof SpecParseError) throw error;
     throw new SpecNotFoundError(tasksFile, (error as NodeJS.ErrnoException).code === "ENOENT" ? "tasks.md not found" : String(error));
   }
 }
@@ -51,7 +53,9 @@ function parsedNow(tasksFile: string, options: PlanOptions): NonNullable<typeof 
     cache.stamp = stamp;
     return cache;
   }
-  cache = { file: tasksFile, stamp, text, options, key, parsed: parseTasks(text, tasksFile), plan: null };
+  const parsed = parseTasks(text, tasksFile);
+  requireTasks(parsed, text);
+  cache = { file: tasksFile, stamp, text, options, key, parsed, plan: null };
   return cache;
 }
 
@@ -75,7 +79,8 @@ export function tickedTasks(tasksFile: string, options: PlanOptions): Set<string
 }
 
 /**
- * Read and plan `tasksFile`. Throws SpecNotFoundError when it is gone, SpecParseError when it no longer parses.
+ * Read and plan `tasksFile`. Throws SpecNotFoundError when it is gone, SpecParseError when it no longer parses
+ * (not UTF-8, no task in it), EmptySpecError when it is empty.
  * `completed` is the state file's list of keys recorded done.
  */
 export function readPlan(tasksFile: string, options: PlanOptions, completed: readonly string[]): PlanView {

@@ -54,8 +54,9 @@ export const planCommand = defineCommand({
     const out: string[] = [`Spec ${spec.specDir}: ${units.length} unit(s) to run, ${view.counted.length - units.length} done`];
     units.forEach((u, i) => {
       const deps = u.dependsOn.length ? `  (after ${u.dependsOn.join(", ")})` : "";
-      out.push(`  ${String(i + 1).padStart(3)}. ${u.id} ${u.title}${deps}`);
-      for (const t of u.subtasks) out.push(`         ${t.id} ${t.title}`);
+      // The key (`6#2` for a second task numbered 6), as in --json and the state file, so each line names one unit.
+      out.push(`  ${String(i + 1).padStart(3)}. ${u.key} ${u.title}${deps}`);
+      for (const t of u.subtasks) out.push(`         ${t.key} ${t.title}`);
     });
     if (done.length) out.push(`Done: ${done.join(", ")}`);
     if (plan.optional.length) out.push(`Optional, skipped (--include-optional to run them): ${plan.optional.join(", ")}`);

@@ -2,10 +2,14 @@
 // Lexical only (one pass, no look-back beyond fence and comment state). Rules: shared/reference/kiro-tasks-format.md, Part 2.
 import type { CheckboxMark } from "./types.ts";
 
-/** A task ID as written: `0`, `3`, `2.1`, `5.2.1`, `38a` (a letter suffix only before `.`, `:` or `**`, so `2.5x faster` is no ID). */
-const ID = String.raw`\d+(?:\.\d+)*(?:[a-z](?=\*\*|[.:]))?`;
-/** What may end an ID: `.`/`:` (not followed by a digit), `**`, white space, or the end of the line. */
-const ID_END = String.raw`(\*\*[.:]?|[.:](?!\d)(?:\*\*)?|(?=[ \t])|$)`;
+/**
+ * A task ID as written: `0`, `3`, `2.1`, `5.2.1`, `38a`, `14a.1`, `2.1b`: dot-separated numbers, each of which
+ * may carry one lower-case letter. An ID ending in a letter followed by white space (`2.1b Title`) is only a
+ * candidate (see `CheckboxShape.candidate`): `2.5x faster` reads the same way and is prose.
+ */
+const ID = String.raw`\d+[a-z]?(?:\.\d+[a-z]?)*`;
+/** What may end an ID: `.`/`:`/`：` (not followed by a digit), `**`, white space, or the end of the line. */
+const ID_END = String.raw`(\*\*[.:：]?|[.:：](?!\d)(?:\*\*)?|(?=[ \t])|$)`;
 /** One or more list markers (`- `, `* `, `+ `; `- - [x]` happens), then the checkbox. */
 const CHECKBOX = String.raw`(?:[-*+][ \t]+)+\[([ xX~-])\](\\?\*)?[ \t]*`;
 
@@ -14,12 +18,17 @@ const CHECKBOX_RE = new RegExp(String.raw`^${CHECKBOX}(.*)$`);
 const LETTERED_RE = /^[a-zA-Z][.)][ \t]+\[([ xX~-])\](\\?\*)?[ \t]*(.*)$/;
 /** A list item that reads like a task but has no real checkbox: `- 26. …`, `- [⏭️] 6. …`, `- 1.2 …`. */
 const TASKLIKE_RE = new RegExp(
-  String.raw`^[-*+][ \t]+(?:\[[^\]]*\][ \t]*)?(?:\*\*)?(?:${ID}(?:\*\*)?[.:](?!\d)|\d+(?:\.\d+)+[ \t])[ \t]*[\p{L}\p{N}*_\x60\[]`,
+  String.raw`^[-*+][ \t]+(?:\[[^\]]*\][ \t]*)?(?:\*\*)?(?:${ID}(?:\*\*)?[.:：](?!\d)|\d+(?:\.\d+)+[ \t])[ \t]*[\p{L}\p{N}*_\x60\[]`,
   "u",
 );
 const HEADING_RE = /^(#{1,6})(?:[ \t]+(.*?))?[ \t]*$/;
-/** `1. Title`, `1.1 Title`, `Task 2: Title`, `**3.** Title` (the text of a heading). */
-const NUMBERED_HEADING_RE = new RegExp(String.raw`^(?:task[ \t]+)?(\*\*)?(${ID})${ID_END}[ \t]*(.*)$`, "i");
+/**
+ * The word for "task" before a heading's number, in the languages specs are written in: `Task 2: Title`,
+ * `任务 1：X`, `タスク 1:`, `작업 3.`, `Tarea 4:`, `Aufgabe 5:`, `Tâche 6 :`, `Задача 7.`.
+ */
+const TASK_WORD = String.raw`tasks?|任务|任務|タスク|작업|태스크|tareas?|aufgabe|tâche|tache|tarefa|задача|zadanie|taak|görev|tapşırıq`;
+/** `1. Title`, `1.1 Title`, `Task 2: Title`, `**3.** Title` (the text of a heading). Letter-final IDs need `.`/`:`/`**`. */
+const NUMBERED_HEADING_RE = new RegExp(String.raw`^(?:(?:${TASK_WORD})[ \t]*)?(\*\*)?(${ID})${ID_END}[ \t]*(.*)$`, "iu");
 const FENCE_RE = /^(`{3,}|~{3,})/;
 
 interface Base {
@@ -37,13 +46,27 @@ export interface NumberedHeading {
   title: string;
 }
 
+/**
+ * An unnumbered checkbox item. `candidate`: the item starts like a task whose ID ends in a letter followed by
+ * white space (`- [ ] 2.1b Title`); the parser makes it that task when the file has another ID of its family
+ * (`2.1`, `2.1a`), else it stays a checkbox item (`- [ ] 2.5x faster`).
+ */
+export interface CheckboxShape {
+  kind: "checkbox";
+  mark: CheckboxMark;
+  optional: boolean;
+  text: string;
+  lettered: boolean;
+  candidate?: NumberedHeading;
+}
+
 /** What a line looks like, without its position. */
 type LineShape =
   | { kind: "blank" | "code" | "comment" }
   | { kind: "text"; text: string }
   | { kind: "heading"; level: number; text: string; numbered: NumberedHeading | null }
   | { kind: "task"; mark: CheckboxMark; optional: boolean; id: string; title: string }
-  | { kind: "checkbox"; mark: CheckboxMark; optional: boolean; text: string; lettered: boolean }
+  | CheckboxShape
   | { kind: "tasklike"; text: string };
 
 /** One line of tasks.md and what it looks like. `code` lines are inside (or delimit) a fenced block. */
@@ -96,6 +119,12 @@ function isMark(ch: string | undefined): ch is CheckboxMark {
   return ch === " " || ch === "x" || ch === "X" || ch === "-" || ch === "~";
 }
 
+/** True when an ID ends in a digit (so white space after it ends it for certain). */
+function endsInDigit(id: string): boolean {
+  const code = id.charCodeAt(id.length - 1);
+  return code >= 48 && code <= 57;
+}
+
 /** Classifies one visible (comment-free) line with its leading white space removed. */
 function classifyBody(body: string, indent: number): LineShape {
   if (body === "") return { kind: "blank" };
@@ -103,13 +132,18 @@ function classifyBody(body: string, indent: number): LineShape {
   if (heading) {
     const text = (heading[2] ?? "").replace(/[ \t]+#+$/, "");
     const n = NUMBERED_HEADING_RE.exec(text);
-    const numbered = n ? { id: n[2] ?? "", title: restoreBold(n[1], n[3] ?? "", n[4] ?? "") } : null;
+    const id = n?.[2] ?? "";
+    const strict = n !== null && (n[3] !== "" || endsInDigit(id));
+    const numbered = n && strict ? { id, title: restoreBold(n[1], n[3] ?? "", n[4] ?? "") } : null;
     return { kind: "heading", level: heading[1]?.length ?? 1, text, numbered };
   }
   const task = TASK_RE.exec(body);
   if (task && isMark(task[1])) {
+    const id = task[4] ?? "";
     const title = restoreBold(task[3], task[5] ?? "", (task[6] ?? "").trim());
-    return { kind: "task", mark: task[1], optional: task[2] !== undefined, id: task[4] ?? "", title };
+    if (task[5] !== "" || endsInDigit(id)) return { kind: "task", mark: task[1], optional: task[2] !== undefined, id, title };
+    const box = CHECKBOX_RE.exec(body);
+    if (box) return { kind: "checkbox", mark: task[1], optional: task[2] !== undefined, text: (box[3] ?? "").trim(), lettered: false, candidate: { id, title } };
   }
   const box = CHECKBOX_RE.exec(body) ?? LETTERED_RE.exec(body);
   if (box && isMark(box[1])) {

@@ -78,17 +78,24 @@ export function splitFiles(value: string): string[] {
   return splitRequirements(value);
 }
 
-const DEP_ID = /^\d+(?:\.\d+)*[a-z]?$/;
+/** A task ID in a dependency list (the task-line ID grammar of lines.ts: `2`, `2.1`, `14a.1`, `2.1b`). */
+const DEP_ID = /^\d+[a-z]?(?:\.\d+[a-z]?)*$/;
+/** A token that names something with a number in it (`T2.1`, `#3`, `2.x`) but is no task ID: worth a warning. */
+const HAS_DIGIT = /\d/;
 
 /**
  * Task IDs named by a dependency value: `1, 2`, `[1.1]`, `task-3`, `Task 2.1 and 2.2`. Only tokens that look
- * like task IDs count, so `none` and prose such as `the SDK` yield nothing.
+ * like task IDs count, so `none` and prose such as `the SDK` yield nothing; tokens with a digit that are no ID
+ * (`T2.1`, `#3`) are returned in `unreadable`, as written, for a warning.
  */
-export function splitDependencies(value: string): string[] {
+export function splitDependencies(value: string): { ids: string[]; unreadable: string[] } {
   const ids: string[] = [];
+  const unreadable: string[] = [];
   for (const token of value.split(/[\s,;，、[\]()`]+/)) {
     const id = token.replace(/^task[-_]?/i, "").replace(/[.:]$/, "");
-    if (DEP_ID.test(id) && !ids.includes(id)) ids.push(id);
+    if (DEP_ID.test(id)) {
+      if (!ids.includes(id)) ids.push(id);
+    } else if (HAS_DIGIT.test(id) && !unreadable.includes(token)) unreadable.push(token);
   }
-  return ids;
+  return { ids, unreadable };
 }

@@ -1,6 +1,7 @@
 // Parses a Kiro tasks.md into tasks, heading groups, ignored lines and waves. Pure: text in, data out.
 // Rules: shared/reference/kiro-tasks-format.md, Part 2.
 import { ancestorIds, claimKey, linkByIds, type HeadingCandidate } from "./hierarchy.ts";
+import { promoteCandidates } from "./candidates.ts";
 import { classifyLines, type ClassifiedLine } from "./lines.ts";
 import { continueMetaLine, matchMetaLine, splitDependencies, splitFiles, splitRequirements, type MetaLine } from "./metadata.ts";
 import { nonTaskSections } from "./sections.ts";
@@ -34,7 +35,7 @@ class TasksBuilder {
   /** Owner of the fenced block being read (all its lines go to the task its opening fence belongs to). */
   private codeOwner: Task | null = null;
   private blanks: string[] = [];
-  private openMeta: { owner: Task; meta: MetaLine; raws: string[] } | null = null;
+  private openMeta: { owner: Task; meta: MetaLine; raws: string[]; line: number } | null = null;
   // Unnumbered files only.
   private scope: Scope = { heading: null, group: null, count: 0 };
   private top = 0;
@@ -117,7 +118,7 @@ class TasksBuilder {
     this.lastOwner = owner;
     const meta = matchMetaLine(line.text.trimStart());
     if (!meta) return this.addDetail(owner, line.raw);
-    this.openMeta = { owner, meta, raws: [line.raw] };
+    this.openMeta = { owner, meta, raws: [line.raw], line: line.line };
     if (meta.closed) this.closeMeta();
   }
 
@@ -126,14 +127,17 @@ class TasksBuilder {
     const open = this.openMeta;
     if (!open) return;
     this.openMeta = null;
-    const { owner, meta, raws } = open;
+    const { owner, meta, raws, line } = open;
     let keep = meta.trailing !== "";
     if (meta.kind === "requirements") owner.requirements.push(...splitRequirements(meta.value));
     else if (meta.kind === "writes") owner.writes.push(...splitFiles(meta.value));
     else if (meta.kind === "reads") owner.reads.push(...splitFiles(meta.value));
     else {
-      const ids = splitDependencies(meta.value);
+      const { ids, unreadable } = splitDependencies(meta.value);
       owner.dependencies.push(...ids.filter((id) => !owner.dependencies.includes(id)));
+      for (const token of unreadable) {
+        this.warnings.push(`${this.file}:${line}: dependency "${token}" of task ${owner.key} is not a task ID seqorch can read (like 2, 2.1 or 14a.1); it is not waited for`);
+      }
       keep ||= ids.length === 0;
     }
     if (keep) for (const raw of raws) this.addDetail(owner, raw);
@@ -235,6 +239,7 @@ class TasksBuilder {
  */
 export function parseTasks(text: string, file: string): TasksFile {
   const { lines, codeBlocks, eol } = classifyLines(text);
+  promoteCandidates(lines);
   const sections = nonTaskSections(lines);
   const numbered = lines.some((line, i) => line.kind === "task" && sections[i] === null);
   const builder = new TasksBuilder(file, numbered);

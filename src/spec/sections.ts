@@ -3,12 +3,30 @@
 import type { ClassifiedLine } from "./lines.ts";
 
 /**
- * Heading names that open a non-task section: the whole heading (after emoji, numbering and a parenthesised
- * remark are removed) is one of these, optionally after one qualifying word ("Implementation Notes").
+ * Names of sections whose checkbox items are not tasks, by language (matched case-insensitively against the
+ * heading reduced to words: punctuation, hyphens and apostrophes become spaces, so `Post-MVP` is `post mvp`).
  * Deliberately narrow: "Phase 11: Integration Testing and Acceptance" holds tasks.
  */
-const NON_TASK_HEADING =
-  /^(?:[\p{L}\p{N}]+\s+)?(?:success\s+criteria|acceptance\s+criteria|exit\s+criteria|completion\s+criteria|done\s+criteria|criteria|notes?|acceptance|definition\s+of\s+done|checklist|quality\s+gates)$/iu;
+const NON_TASK_NAMES: Record<string, string[]> = {
+  en: [
+    "success criteria", "acceptance criteria", "exit criteria", "completion criteria", "done criteria", "criteria", "notes?", "acceptance",
+    "definition of done", "check ?list", "quality gates", "future (?:work|enhancements?|improvements?|ideas)", "post mvp(?: (?:features|enhancements|work|ideas))?",
+  ],
+  zh: ["验收标准", "驗收標準", "验收条件", "驗收條件", "成功标准", "成功標準", "完成标准", "完成標準", "检查清单", "檢查清單", "检查表", "完成的?定义", "完成的?定義", "未来工作", "未來工作", "后续工作", "後續工作", "备注", "備註", "注意事项", "mvp ?(?:之后|之後|后|後)"],
+  ja: ["受け入れ基準", "受入基準", "受け入れ条件", "成功基準", "成功条件", "完了条件", "完了基準", "完了の定義", "チェックリスト", "今後の作業", "将来の作業", "今後の課題", "備考", "注意事項", "mvp ?後"],
+  ko: ["수락 ?기준", "인수 ?기준", "승인 ?기준", "성공 ?기준", "완료 ?기준", "완료 ?조건", "체크 ?리스트", "완료의 ?정의", "완료 ?정의", "향후 ?작업", "향후 ?과제", "참고 ?사항", "비고", "mvp ?이후"],
+  es: ["criterios de (?:aceptación|aceptacion|éxito|exito|finalización|finalizacion)", "lista de (?:verificación|verificacion|comprobación|comprobacion)", "definición de (?:hecho|terminado|listo)", "trabajos? futuros?", "notas", "post mvp"],
+  de: ["akzeptanzkriterien", "abnahmekriterien", "erfolgskriterien", "checkliste", "definition von fertig", "(?:zukünftige|künftige) arbeiten?", "ausblick", "hinweise", "anmerkungen", "nach (?:dem )?mvp"],
+  fr: ["critères d ?(?:acceptation|acceptance)", "critères de (?:succès|réussite)", "liste de (?:contrôle|vérification)", "définition de (?:terminé|fini)", "travaux futurs", "travail futur", "remarques", "après (?:le )?mvp"],
+  pt: ["critérios de (?:aceitação|aceite|sucesso)", "lista de verificação", "definição de (?:pronto|concluído)", "trabalhos? futuros?", "observações", "pós mvp"],
+  ru: ["критерии (?:приёмки|приемки|успеха|готовности)", "чек ?лист", "контрольный список", "определение готовности", "(?:будущая|дальнейшая) работа", "будущие работы", "примечания", "заметки", "после mvp"],
+};
+
+/** The whole heading is one name, optionally after one qualifying word ("Implementation Notes", "最终 验收标准"); CJK names may follow a qualifier without a space. */
+const NON_TASK_HEADING = new RegExp(
+  String.raw`^(?:[\p{L}\p{N}]+\s+)?(?:${Object.values(NON_TASK_NAMES).flat().join("|")})$|^[\p{L}\p{N}]{0,8}(?:${[...NON_TASK_NAMES.zh!, ...NON_TASK_NAMES.ja!].join("|")})$`,
+  "iu",
+);
 
 /** The heading text reduced to words: `## 🎯 Success Criteria (v1)` → `Success Criteria`. */
 function headingWords(text: string): string {

@@ -2,38 +2,24 @@
 // expectations written by hand (test/spec/corpus-expectations.ts).
 // Read-only: parsing and planning never write, so the corpus files are read in place.
 
-import { describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { expect, test } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseTasks } from "../../src/spec/parse.ts";
 import { planUnits } from "../../src/spec/plan.ts";
 import type { Plan } from "../../src/spec/types.ts";
+import { corpusFolders, describeCorpus } from "../corpus.ts";
 import { corpusExpectations } from "./corpus-expectations.ts";
 
-// <repo>/test/spec -> <repo>/../shared/kiro-corpus (shared/ lives beside the repo, also in CI).
-const CORPUS = join(import.meta.dir, "..", "..", "..", "shared", "kiro-corpus");
-
-function requireCorpus(): void {
-  if (!existsSync(CORPUS) || !statSync(CORPUS).isDirectory()) {
-    throw new Error(
-      `Kiro corpus not found at ${CORPUS}: clone or copy shared/ beside the repository (expected <parent>/shared/kiro-corpus/).`,
-    );
-  }
-}
-
-describe("kiro corpus", () => {
-  test("corpus folder exists and every spec folder has an expectation", () => {
-    requireCorpus();
-    const folders = readdirSync(CORPUS)
-      .filter((name) => existsSync(join(CORPUS, name, "tasks.md")))
-      .sort();
+// Run when the corpus is found (test/corpus.ts: SEQORCH_CORPUS or ../shared/kiro-corpus); CI=true requires it.
+describeCorpus("kiro corpus", (CORPUS) => {
+  test("every spec folder has an expectation", () => {
     const expected = corpusExpectations.map((e) => e.folder).sort();
-    expect(folders).toEqual(expected);
+    expect(corpusFolders()).toEqual(expected);
   });
 
   for (const exp of corpusExpectations) {
     test(`${exp.folder}: ${exp.units} units, ${exp.pending} pending`, () => {
-      requireCorpus();
       const file = join(CORPUS, exp.folder, "tasks.md");
       if (!existsSync(file)) throw new Error(`missing corpus file ${file}`);
       const text = readFileSync(file, "utf8");

@@ -383,10 +383,11 @@ describe("Part 1: around the tasks (variations 39-47)", () => {
     expect(parsed.ignored.map((i) => [i.line, i.reason])).toEqual([[10, 'under the heading "Notes"']]);
   });
 
-  test("47. nested spec folders change nothing in the file itself (the _archived corpus spec parses)", async () => {
-    const path = "../../../shared/kiro-corpus/RockyBoyRC__SpaceWeirdos___archived--v1.6-merge-import-export/tasks.md";
-    const parsed = parse(await Bun.file(new URL(path, import.meta.url)).text());
-    expect(parsed.tasks.filter((t) => t.mark === "X").map((t) => t.key)).toEqual(["10", "10.1", "10.2", "10.3"]);
+  test("47. upper-case [X] ticks, as written in an archived spec (the folder's nesting changes nothing in the file)", () => {
+    const parsed = parse(md("- [x] 9. Before", "- [X] 10. Final verification", "- [X] 10.1 Verify completeness", "  - detail", "- [X] 10.2 Performance", "- [ ] 11. After"));
+    expect(parsed.tasks.filter((t) => t.mark === "X").map((t) => t.key)).toEqual(["10", "10.1", "10.2"]);
+    expect(parsed.tasks.filter((t) => t.ticked).map((t) => t.key)).toEqual(["9", "10", "10.1", "10.2"]);
+    expect(task(parsed, "10.2").parentKey).toBe("10");
   });
 });
 

@@ -1,11 +1,12 @@
 // planUnits / nextRunnable: dispatch units, done rule, optional tasks, dependencies and errors (kiro-tasks-format.md Part 2).
 import { describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { SpecParseError } from "../../src/errors.ts";
 import { parseTasks } from "../../src/spec/parse.ts";
 import { isUnitSkipped, nextRunnable, planUnits } from "../../src/spec/plan.ts";
 import type { DispatchUnit, Plan, PlanOptions } from "../../src/spec/types.ts";
+import { corpusFolders, describeCorpus } from "../corpus.ts";
 
 const md = (...lines: string[]): string => `${lines.join("\n")}\n`;
 const plan = (text: string, options?: PlanOptions): Plan => planUnits(parseTasks(text, "tasks.md"), options);
@@ -222,9 +223,8 @@ describe("nextRunnable", () => {
   });
 });
 
-describe("corpus (read-only)", () => {
-  const corpus = join(import.meta.dir, "..", "..", "..", "shared", "kiro-corpus");
-  const folders = existsSync(corpus) ? readdirSync(corpus).filter((f) => existsSync(join(corpus, f, "tasks.md"))) : [];
+describeCorpus("corpus (read-only)", (corpus) => {
+  const folders = corpusFolders();
 
   test("the corpus is there", () => {
     expect(folders.length).toBeGreaterThanOrEqual(31);
