@@ -134,7 +134,8 @@ function classifyBody(body: string, indent: number): LineShape {
     const n = NUMBERED_HEADING_RE.exec(text);
     const id = n?.[2] ?? "";
     const strict = n !== null && (n[3] !== "" || endsInDigit(id));
-    const numbered = n && strict ? { id, title: restoreBold(n[1], n[3] ?? "", n[4] ?? "") } : null;
+    // `## タスク 3:` has no title after the ID: the heading's own text names the group.
+    const numbered = n && strict ? { id, title: restoreBold(n[1], n[3] ?? "", n[4] ?? "") || text } : null;
     return { kind: "heading", level: heading[1]?.length ?? 1, text, numbered };
   }
   const task = TASK_RE.exec(body);

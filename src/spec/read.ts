@@ -3,7 +3,7 @@
 import { EmptySpecError, SpecParseError } from "../errors.ts";
 import type { TasksFile } from "./types.ts";
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** 1-based line of byte `offset` (LF count before it, plus one). */
 function lineAt(bytes: Uint8Array, offset: number): number {
