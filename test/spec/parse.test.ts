@@ -1,7 +1,8 @@
 // parseTasks: every variation of shared/reference/kiro-tasks-format.md Part 1 (numbered 1-47) and the parsing rules of Part 2.
 import { describe, expect, test } from "bun:test";
 import { parseTasks } from "../../src/spec/parse.ts";
-import type { CheckboxMark, Task, TasksFile } from "../../src/spec/types.ts";
+import { planUnits } from "../../src/spec/plan.ts";
+import type { CheckboxMark, PlanOptions, Task, TasksFile } from "../../src/spec/types.ts";
 
 const md = (...lines: string[]): string => `${lines.join("\n")}\n`;
 const parse = (text: string): TasksFile => parseTasks(text, "tasks.md");
@@ -544,5 +545,76 @@ describe("performance", () => {
     const elapsed = performance.now() - started;
     expect(parsed.tasks).toHaveLength(200);
     expect(elapsed).toBeLessThan(50);
+  });
+});
+
+describe("real specs no test had seen (minimal inputs)", () => {
+  const units = (text: string, options: PlanOptions = {}) => planUnits(parse(text), options).units.map((u) => `${u.key}[${u.subtasks.map((t) => t.key).join(",")}]`);
+
+  test.each([
+    ["验收标准"], ["成功标准"], ["受け入れ基準"], ["チェックリスト"], ["수락 기준"], ["체크리스트"], ["Criterios de aceptación"], ["Criterios de éxito"],
+    ["Akzeptanzkriterien"], ["Definition of Done"], ["Critères d'acceptation"], ["Critères de succès"], ["Critérios de aceitação"], ["Definição de pronto"],
+    ["Критерии приёмки"], ["Чек-лист"], ["Future work"], ["Trabajo futuro"], ["Zukünftige Arbeiten"], ["Travaux futurs"], ["Post-MVP"], ["今後の作業"], ["향후 작업"],
+  ])("a checklist under `## %s` is never a unit, in a numbered file or not", (heading) => {
+    const numbered = parse(md("- [ ] 1. Build", `## ${heading}`, "- [ ] crit 1", "- [ ] crit 2"));
+    expect(numbered.tasks.map((t) => t.key)).toEqual(["1"]);
+    expect(numbered.ignored.map((i) => i.reason)).toEqual([`under the heading "${heading}"`, `under the heading "${heading}"`]);
+    const unnumbered = parse(md("# Tasks", "- [ ] Build", `## ${heading}`, "- [ ] crit 1"));
+    expect(unnumbered.tasks.map((t) => t.title)).toEqual(["Build"]);
+  });
+
+  test("`## Tasks` and other headings in those languages still hold tasks", () => {
+    for (const heading of ["任务", "タスク", "작업 목록", "Tareas", "Aufgaben", "Implementation Plan", "Acceptance Testing"]) {
+      expect(parse(md(`## ${heading}`, "- [ ] 1. Build")).tasks.map((t) => t.key)).toEqual(["1"]);
+    }
+  });
+
+  test("14a.1 and 14a.2 are sub-tasks of 14a (plan and leaf plan)", () => {
+    const text = md("- [ ] 14a. X", "  - [x] 14a.1 a", "  - [ ] 14a.2 b");
+    expect(outline(parse(text))).toEqual(["14a ^- [ ] X", "14a.1 ^14a [x] a", "14a.2 ^14a [ ] b"]);
+    expect(units(text)).toEqual(["14a[14a.2]"]);
+    expect(units(text, { granularity: "leaf" })).toEqual(["14a.1[]", "14a.2[]"]);
+  });
+
+  test("2.1b (letter at the end, then white space) is a sub-task when 2.1 or 2.1a is there too", () => {
+    const text = md("- [ ] 2. X", "  - [ ] 2.1 a", "  - [ ] 2.1b b", "  - [ ] 2.1b.1 c");
+    expect(outline(parse(text))).toEqual(["2 ^- [ ] X", "2.1 ^2 [ ] a", "2.1b ^2 [ ] b", "2.1b.1 ^2.1b [ ] c"]);
+    expect(units(text, { granularity: "leaf" })).toEqual(["2.1[]", "2.1b.1[]"]);
+    expect(outline(parse(md("- [ ] 2. X", "  - [ ] 2.1a a", "  - [ ] 2.1b b")))).toEqual(["2 ^- [ ] X", "2.1a ^2 [ ] a", "2.1b ^2 [ ] b"]);
+    expect(outline(parse(md("- [ ] 2a.1b. X", "- [ ] 3a: Y")))).toEqual(["2a.1b ^- [ ] X", "3a ^- [ ] Y"]);
+  });
+
+  test("a lone `2.5x faster` stays a checklist item; `## 3D Rendering` is no numbered heading", () => {
+    const parsed = parse(md("- [ ] 2. Speed", "  - [ ] 2.5x faster rendering", "## 3D Rendering", "- [ ] 3. Scene"));
+    expect(parsed.tasks.map((t) => t.key)).toEqual(["2", "3"]);
+    expect(task(parsed, "2").checklist.map((c) => c.text)).toEqual(["2.5x faster rendering"]);
+    expect(parsed.groups).toEqual([]);
+  });
+
+  test("group headings in other languages and with a full-width colon make one unit of their items", () => {
+    expect(units(md("## 任务 1：X", "- [ ] 1.1 a", "- [ ] 1.2 b"))).toEqual(["1[1.1,1.2]"]);
+    expect(units(md("## Task 3：Z", "- [ ] 3.1 a", "- [ ] 3.2 b"))).toEqual(["3[3.1,3.2]"]);
+    expect(units(md("## タスク 1:", "- [ ] 1.1 a", "- [ ] 1.2 b"))).toEqual(["1[1.1,1.2]"]);
+    expect(units(md("## 任務2：Y", "- [ ] 2.1 a", "## Tarea 4: W", "- [ ] 4.1 a", "## Задача 5. V", "- [ ] 5.1 a"))).toEqual(["2[2.1]", "4[4.1]", "5[5.1]"]);
+    const group = parse(md("## 任务 1：X", "- [ ] 1.1 a")).groups[0];
+    expect([group?.id, group?.title, group?.line]).toEqual(["1", "X", 1]);
+    expect(parse(md("## タスク 1:", "- [ ] 1.1 a")).groups[0]?.title).toBe("タスク 1:");
+  });
+
+  test("a full-width colon ends a task line's ID too", () => {
+    expect(outline(parse(md("- [ ] 1：建立项目", "  - [ ] 1.1：脚手架")))).toEqual(["1 ^- [ ] 建立项目", "1.1 ^1 [ ] 脚手架"]);
+  });
+
+  test("a dependency on an ID seqorch cannot read is a warning naming file and line, and is not waited for", () => {
+    const parsed = parse(md("- [ ] 1. One", "- [ ] 2. Two", "  - detail", "  - _Depends on: T2.1, 1_", "- [ ] 3. Three", "  - _Depends on: #2 and step 1.x_"));
+    expect(parsed.warnings).toEqual([
+      'tasks.md:4: dependency "T2.1" of task 2 is not a task ID seqorch can read (like 2, 2.1 or 14a.1); it is not waited for',
+      'tasks.md:6: dependency "#2" of task 3 is not a task ID seqorch can read (like 2, 2.1 or 14a.1); it is not waited for',
+      'tasks.md:6: dependency "1.x" of task 3 is not a task ID seqorch can read (like 2, 2.1 or 14a.1); it is not waited for',
+    ]);
+    expect(task(parsed, "2").dependencies).toEqual(["1"]);
+    expect(task(parsed, "3").dependencies).toEqual([]);
+    expect(parse(md("- [ ] 1. One", "  - _Depends on: none_", "  - _Depends on: the SDK, Task 1_")).warnings).toEqual([]);
+    expect(task(parse(md("- [ ] 14a. One", "- [ ] 2. Two", "  - _Depends on: task-14a, 14a.1_")), "2").dependencies).toEqual(["14a", "14a.1"]);
   });
 });
