@@ -2,26 +2,30 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { copyCorpusSpec, makeSpec, privateTmux, scriptedAgent, seqorch, tempDir, windowNames, cleanUp } from "./harness.ts";
+import { copyFixtureSpec, makeSpec, privateTmux, scriptedAgent, seqorch, tempDir, windowNames, cleanUp } from "./harness.ts";
 
 afterAll(cleanUp);
 
 describe("seqorch plan", () => {
   test("--json lists the units to run with their sub-tasks, the done and optional tasks, and warnings", async () => {
-    const { spec } = copyCorpusSpec("Essimbi__test_gateway_payment__multi-gateway-payment-support");
+    const { spec } = copyFixtureSpec("duplicates-optional");
     const r = await seqorch(["plan", "--spec", spec, "--json"]);
     expect(r.code).toBe(0);
     const plan = JSON.parse(r.stdout);
-    expect(plan.units.map((u: { id: string }) => u.id)).toEqual(["20", "21", "22"]);
-    expect(plan.units[0].subtasks).toEqual([]);
-    expect(plan.done).toContain("13.4#2");
-    expect(plan.optional).toContain("13.4");
-    expect(plan.warnings.some((w: string) => w.includes('"13.4#2"'))).toBe(true);
-    const other = copyCorpusSpec("FouadABT__kiroween-dashtact__customer-account-management");
+    expect(plan.units.map((u: { id: string }) => u.id)).toEqual(["2", "3", "3"]);
+    expect(plan.units.map((u: { key: string }) => u.key)).toEqual(["2", "3", "3#2"]);
+    expect(plan.units[0].subtasks.map((s: { id: string; title: string }) => [s.id, s.title])).toEqual([
+      ["2.1", "Routes"],
+      ["2.4", "Error bodies"],
+    ]);
+    expect(plan.done).toContain("2.4#2");
+    expect(plan.optional).toEqual(expect.arrayContaining(["2.2", "2.3", "4", "4.1"]));
+    expect(plan.warnings.some((w: string) => w.includes('"2.4#2"'))).toBe(true);
+    const other = copyFixtureSpec("groups-and-headings");
     const plan2 = JSON.parse((await seqorch(["plan", "--spec", other.spec, "--json"])).stdout);
-    expect(plan2.units.map((u: { id: string }) => u.id)).toEqual(["3", "4"]);
-    expect(plan2.units[0].subtasks.map((s: { id: string; title: string }) => s.id)).toEqual(["3.3", "3.4", "3.7"]);
-    expect(plan2.units[0].subtasks[0].title).toBe("Create AddressList and AddressForm components");
+    expect(plan2.units.map((u: { id: string; kind: string }) => `${u.id} ${u.kind}`)).toEqual(["1 group", "2 group", "3 group", "4 group", "5 group", "6 group"]);
+    expect(plan2.units[3].subtasks.map((s: { id: string }) => s.id)).toEqual(["4.1.1", "4.1.2", "4.2"]);
+    expect(plan2.units[1].title).toBe("存储");
   });
 
   test("the text form names units, sub-tasks, skipped optional tasks and ignored lines", async () => {

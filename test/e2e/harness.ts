@@ -5,10 +5,10 @@ import { join } from "node:path";
 
 export const repoRoot = join(import.meta.dir, "..", "..");
 export const binary = join(repoRoot, "dist", "seqorch");
-export const corpusDir = join(repoRoot, "..", "shared", "kiro-corpus");
+/** Hand-made specs (test/fixtures/specs): what the end-to-end tests run, so they need nothing beside the clone. */
+export const fixtureSpecs = join(repoRoot, "test", "fixtures", "specs");
 
 if (!existsSync(binary)) throw new Error(`${binary} is missing: run \`npm run build\` first (npm test does)`);
-if (!existsSync(corpusDir)) throw new Error(`Kiro corpus not found at ${corpusDir} (shared/ must sit beside the repository)`);
 
 const cleanups: (() => void)[] = [];
 
@@ -24,13 +24,13 @@ export function tempDir(prefix = "seqorch-e2e-"): string {
   return dir;
 }
 
-/** Copy a corpus spec into `<tmp>/repo/.kiro/specs/<name>/`; returns the spec folder and the repo root. */
-export function copyCorpusSpec(folder: string, name = "feature"): { root: string; spec: string } {
+/** Copy a fixture spec (test/fixtures/specs/<folder>) into `<tmp>/repo/.kiro/specs/<name>/`; returns the spec folder and the repo root. */
+export function copyFixtureSpec(folder: string, name = "feature"): { root: string; spec: string } {
   const root = join(tempDir(), "repo");
   const spec = join(root, ".kiro", "specs", name);
   mkdirSync(spec, { recursive: true });
-  for (const file of readdirSync(join(corpusDir, folder))) {
-    if (file.endsWith(".md")) cpSync(join(corpusDir, folder, file), join(spec, file));
+  for (const file of readdirSync(join(fixtureSpecs, folder))) {
+    if (file.endsWith(".md")) cpSync(join(fixtureSpecs, folder, file), join(spec, file));
   }
   return { root, spec };
 }

@@ -1,12 +1,13 @@
-// End to end: the compiled binary runs real corpus specs in real tmux (and without it) with scripted agents.
+// End to end: the compiled binary runs whole specs (hand-made fixtures) in real tmux (and without it) with scripted agents.
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { cleanUp, copyCorpusSpec, makeSpec, privateTmux, scriptedAgent, seqorch, tempDir, windowNames } from "./harness.ts";
+import { cleanUp, copyFixtureSpec, makeSpec, privateTmux, scriptedAgent, seqorch, tempDir, windowNames } from "./harness.ts";
 
 afterAll(cleanUp);
 
-const SPEC = "crawlins__kythira__alibaba-cloud-services";
+/** test/fixtures/specs/spike-first: task 0 first, ticked and optional units, sub-tasks, dependencies, a waves block. */
+const SPEC = "spike-first";
 const DONE = `echo "working on $SEQORCH_TASK_ID"; cat >/dev/null; echo 'All good. <promise>TASK_DONE</promise>'`;
 
 interface PlanJson {
@@ -34,8 +35,8 @@ for (const mode of ["tmux", "direct"] as const) {
   describe(`seqorch run (${mode})`, () => {
     const modeArgs = (socket: string) => (mode === "tmux" ? ["--tmux-socket", socket, "--tmux-session", "e2e"] : ["--no-tmux"]);
 
-    test("a whole corpus spec runs to exit 0, every unit once in file order, checkboxes ticked", async () => {
-      const { spec } = copyCorpusSpec(SPEC);
+    test("a whole spec runs to exit 0, every unit once in file order, checkboxes ticked", async () => {
+      const { spec } = copyFixtureSpec(SPEC);
       const socket = privateTmux();
       const before = await planOf(spec);
       expect(before.units.length).toBeGreaterThan(2);
@@ -69,7 +70,7 @@ for (const mode of ["tmux", "direct"] as const) {
     });
 
     test("a HALT reply gives exit 2 and a state that says why", async () => {
-      const { spec } = copyCorpusSpec(SPEC);
+      const { spec } = copyFixtureSpec(SPEC);
       const socket = privateTmux();
       const agent = scriptedAgent(tempDir(), `echo 'I need the cloud credentials.'; echo '<promise>HALT</promise>'`);
       const r = await seqorch(["run", "--spec", spec, "--delay", "0", "--agent-command", agent.command, ...modeArgs(socket)]);
@@ -83,7 +84,7 @@ for (const mode of ["tmux", "direct"] as const) {
     });
 
     test("an agent that never says TASK_DONE uses up its attempts and halts naming the unit", async () => {
-      const { spec } = copyCorpusSpec(SPEC);
+      const { spec } = copyFixtureSpec(SPEC);
       const socket = privateTmux();
       const agent = scriptedAgent(tempDir(), `echo 'I did some things but forgot the marker'; exit 0`);
       const r = await seqorch(["run", "--spec", spec, "--delay", "0", "--max-attempts", "2", "--agent-command", agent.command, ...modeArgs(socket)]);
@@ -98,7 +99,7 @@ for (const mode of ["tmux", "direct"] as const) {
     });
 
     test("--max-iterations stops with exit 1 and the next run resumes", async () => {
-      const { spec } = copyCorpusSpec(SPEC);
+      const { spec } = copyFixtureSpec(SPEC);
       const socket = privateTmux();
       const agent = scriptedAgent(tempDir(), DONE);
       const r = await seqorch(["run", "--spec", spec, "--delay", "0", "--max-iterations", "2", "--agent-command", agent.command, ...modeArgs(socket)]);
