@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // The `seqorch` command of the npm package (npm runs it with node). It starts the real CLI and steps aside:
-//   1. Bun on PATH (or this launcher itself run by Bun): `bun dist/seqorch.mjs`, the bundled CLI, with .env and
-//      bunfig.toml autoloading off as in the compiled binary;
-//   2. otherwise the prebuilt executable from the platform package npm installed for this machine
-//      (seqorch-<os>-<arch>, an optional dependency of seqorch);
+//   1. `bun dist/seqorch.mjs`, the bundled CLI, with .env and bunfig.toml autoloading off as in the compiled
+//      binary, run by: this launcher's own Bun when Bun runs it (bunx); else the Bun of the `bun` npm package
+//      seqorch depends on (its platform binary comes through that package's optional dependencies, so
+//      `npm i -g seqorch` needs nothing else installed); else a Bun on PATH;
+//   2. otherwise the prebuilt executable from a platform package (seqorch-<os>-<arch>) when one is installed;
 //   3. otherwise it says what to install and exits 69 (EX_UNAVAILABLE).
 // On POSIX with process.execve (Node >= 22.15, Bun) the launcher is replaced by the CLI: same pid, signals and
 // exit status. Elsewhere it runs the CLI as a child and passes its exit status (or signal) on.
@@ -30,8 +31,49 @@ function isExecutable(path) {
   }
 }
 
+/** Names of the `@oven/bun-*` packages that may hold this machine's Bun, most likely first. */
+function ovenPackages() {
+  const os = windows ? "windows" : process.platform;
+  const arch = process.arch === "arm64" ? "aarch64" : process.arch;
+  const base = `bun-${os}-${arch}`;
+  return [base, `${base}-baseline`, `${base}-musl`, `${base}-musl-baseline`];
+}
+
+/** A real Bun binary, not the small placeholder the `bun` package ships until its postinstall has run. */
+function isBunBinary(path) {
+  return isExecutable(path) && statSync(path).size > 1_000_000;
+}
+
+/**
+ * The Bun of the `bun` dependency: its bin/bun.exe once its postinstall has put the binary there, else the
+ * binary inside the platform package it depends on (`npm i --ignore-scripts` leaves it there).
+ */
+function dependencyBun() {
+  let bunPackage;
+  try {
+    bunPackage = createRequire(import.meta.url).resolve("bun/package.json");
+  } catch (error) {
+    if (error?.code === "MODULE_NOT_FOUND") return null; // not installed (--omit=optional, or a checkout without npm ci)
+    throw error;
+  }
+  const linked = join(dirname(bunPackage), "bin", "bun.exe");
+  if (isBunBinary(linked)) return linked;
+  const require = createRequire(bunPackage);
+  for (const name of ovenPackages()) {
+    try {
+      const exe = join(dirname(require.resolve(`@oven/${name}/package.json`)), "bin", windows ? "bun.exe" : "bun");
+      if (isBunBinary(exe)) return exe;
+    } catch (error) {
+      if (error?.code !== "MODULE_NOT_FOUND") throw error; // else that platform package is not installed: try the next
+    }
+  }
+  return null;
+}
+
 function findBun() {
   if (process.versions.bun) return process.execPath;
+  const own = dependencyBun();
+  if (own) return own;
   const name = windows ? "bun.exe" : "bun";
   for (const dir of (process.env.PATH ?? "").split(delimiter)) {
     if (dir && isExecutable(join(dir, name))) return join(dir, name);
@@ -60,9 +102,10 @@ function command() {
 
 function unavailable() {
   const { version } = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
-  const lines = [`seqorch: cannot run on this machine (${target}): Bun is not on PATH and no prebuilt seqorch binary is installed.`];
+  const lines = [`seqorch: cannot run on this machine (${target}): the bun package seqorch depends on has no binary here, Bun is not on PATH and no prebuilt seqorch binary is installed.`];
   if (TARGETS.includes(target)) {
     lines.push(
+      `  - reinstall without --omit=optional (npm i -g seqorch), or`,
       `  - install Bun (https://bun.sh), or`,
       `  - install the binary package: npm i -g seqorch-${target}@${version} (npm installs it with seqorch unless optional dependencies are omitted), or`,
       `  - install the standalone binary: curl -fsSL https://github.com/seqorch/seqorch/releases/latest/download/install.sh | sh`,
