@@ -1,11 +1,13 @@
-// The release binaries `npm run build:all` cross-compiles (skipped for those not built: CI's `npm test` builds only
-// the host one). What can be checked here without running them: the executable format and CPU each one is for,
-// a code signature on the macOS ones (Apple silicon refuses unsigned code), and SHA256SUMS matching the files.
+// The release binaries: what can be checked without running them on their own machines: the executable format and
+// CPU each one is for, a code signature on the macOS ones (Apple silicon refuses unsigned code), and SHA256SUMS
+// matching the files. `npm test` builds only this machine's binary (dist/seqorch: cross targets need their Bun
+// runtimes downloaded), so that one is always checked, and the cross-compiled ones (`npm run build:all`) are
+// checked too when they are in dist/.
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, openSync, readFileSync, readSync, closeSync } from "node:fs";
+import { copyFileSync, existsSync, openSync, readFileSync, readSync, closeSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { assetName, sha256, TARGETS, targetOf, type TargetName } from "../../scripts/build.ts";
-import { cleanUp, repoRoot, run, VERSION_LINE } from "./helpers.ts";
+import { assetName, sha256, sha256sums, TARGETS, targetOf, type TargetName } from "../../scripts/build.ts";
+import { cleanUp, hostBinary, repoRoot, run, tempDir, VERSION_LINE } from "./helpers.ts";
 
 afterAll(cleanUp);
 
@@ -49,25 +51,60 @@ function checkFormat(target: TargetName, file: string): void {
   }
 }
 
+const host = targetOf(process.platform, process.arch);
+
+/** Release binaries present: this machine's (dist/seqorch, as its release asset name) and any cross-compiled ones. */
+function releaseBinaries(): { target: TargetName; file: string }[] {
+  const found = (Object.keys(TARGETS) as TargetName[]).map((target) => ({ target, file: join(dist, assetName(target)) })).filter((b) => existsSync(b.file));
+  if (host && !found.some((b) => b.target === host)) found.push({ target: host, file: hostBinary });
+  return found;
+}
+
+/** `sha256sum -c SHA256SUMS` (or `shasum -a 256 -c`) in `dir`, as install.sh and a user check a download. */
+async function checkSums(dir: string): Promise<{ code: number | null; out: string }> {
+  const argv = Bun.which("sha256sum") ? ["sha256sum", "-c", "SHA256SUMS"] : ["shasum", "-a", "256", "-c", "SHA256SUMS"];
+  const r = await run(argv, { cwd: dir });
+  return { code: r.code, out: r.stdout + r.stderr };
+}
+
 describe("release binaries", () => {
-  for (const target of Object.keys(TARGETS) as TargetName[]) {
-    const file = join(dist, assetName(target));
-    test.skipIf(!existsSync(file))(`${assetName(target)}: executable format and CPU`, async () => {
+  test("this machine has a release target, and npm test built its binary", () => {
+    expect(host).not.toBeNull();
+    expect(existsSync(hostBinary)).toBe(true);
+  });
+
+  test("every release binary in dist/ has its target's executable format and CPU; this machine's runs", async () => {
+    const binaries = releaseBinaries();
+    expect(binaries.map((b) => b.target)).toContain(host!);
+    for (const { target, file } of binaries) {
       checkFormat(target, file);
-      if (target === targetOf(process.platform, process.arch)) {
+      if (target === host) {
         const r = await run([file, "--version"], { env: { PATH: "/usr/bin:/bin" } });
         expect(r.stdout).toMatch(VERSION_LINE);
       }
-    });
-  }
-
-  test.skipIf(!existsSync(join(dist, "SHA256SUMS")))("SHA256SUMS matches the binaries beside it", async () => {
-    const lines = readFileSync(join(dist, "SHA256SUMS"), "utf8").trim().split("\n");
-    expect(lines.length).toBeGreaterThan(0);
-    for (const line of lines) {
+    }
+    // build:all also writes dist/SHA256SUMS for the cross-compiled binaries: it must match them.
+    const sums = join(dist, "SHA256SUMS");
+    for (const line of existsSync(sums) ? readFileSync(sums, "utf8").trim().split("\n") : []) {
       const [hash, name] = line.split(/ [ *]/) as [string, string];
       expect(name).toMatch(/^seqorch-[a-z]+-[a-z0-9]+(\.exe)?$/);
       expect(await sha256(join(dist, name))).toBe(hash);
     }
+  });
+
+  test("SHA256SUMS as build.ts writes it is what sha256sum -c accepts, and catches a changed byte", async () => {
+    const dir = tempDir();
+    const names = releaseBinaries().map(({ target, file }) => {
+      copyFileSync(file, join(dir, assetName(target)));
+      return join(dir, assetName(target));
+    });
+    writeFileSync(join(dir, "SHA256SUMS"), await sha256sums(names));
+    const ok = await checkSums(dir);
+    expect(ok.out).toContain(`${assetName(host!)}: OK`);
+    expect(ok.code).toBe(0);
+    const bytes = readFileSync(names[0]!);
+    bytes.writeUInt8(bytes.readUInt8(bytes.length - 1) ^ 1, bytes.length - 1);
+    writeFileSync(names[0]!, bytes);
+    expect((await checkSums(dir)).code).not.toBe(0);
   });
 });
