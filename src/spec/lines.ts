@@ -18,7 +18,7 @@ const CHECKBOX_RE = new RegExp(String.raw`^${CHECKBOX}(.*)$`);
 const LETTERED_RE = /^[a-zA-Z][.)][ \t]+\[([ xX~-])\](\\?\*)?[ \t]*(.*)$/;
 /** A list item that reads like a task but has no real checkbox: `- 26. …`, `- [⏭️] 6. …`, `- 1.2 …`. */
 const TASKLIKE_RE = new RegExp(
-  String.raw`^[-*+][ \t]+(?:\[[^\]]*\][ \t]*)?(?:\*\*)?(?:${ID}(?:\*\*)?[.:：](?!\d)|\d+(?:\.\d+)+[ \t])[ \t]*[\p{L}\p{N}*_\x60\[]`,
+  String.raw`^[-*+][ \t]+(?:\[[^\]]*\][ \t]*)?(?:\*\*)?(?:${ID}(?:\*\*)?[.:：](?!\d)|\d+[a-z]?(?:\.\d+[a-z]?)+[ \t])[ \t]*[\p{L}\p{N}*_\x60\[]`,
   "u",
 );
 const HEADING_RE = /^(#{1,6})(?:[ \t]+(.*?))?[ \t]*$/;

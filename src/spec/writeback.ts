@@ -63,7 +63,7 @@ function markAtRecordedLine(text: string, starts: number[], change: MarkChange):
   const end = starts[change.line] ?? text.length;
   const rest = text.slice(start + match[0].length, end);
   const id = change.id.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  if (!new RegExp(`^\\\\?\\*?[ \\t]*(?:\\*\\*)?${id}(?:[.:\\s]|\\*\\*)`).test(rest) || !rest.includes(change.title)) return null;
+  if (!new RegExp(`^\\\\?\\*?[ \\t]*(?:\\*\\*)?${id}(?:[.:：\\s]|\\*\\*)`).test(rest) || !rest.includes(change.title)) return null;
   return match[1] as CheckboxMark;
 }
 

@@ -601,6 +601,10 @@ describe("real specs no test had seen (minimal inputs)", () => {
     expect(parse(md("## タスク 1:", "- [ ] 1.1 a")).groups[0]?.title).toBe("タスク 1:");
   });
 
+  test("`- 14a.1 Title` without a checkbox is listed as ignored, like `- 2.1 Title`", () => {
+    expect(parse(md("- [ ] 1. One", "- 14a.1 No box")).ignored.map((i) => [i.line, i.reason])).toEqual([[2, "looks like a task but has no checkbox"]]);
+  });
+
   test("a full-width colon ends a task line's ID too", () => {
     expect(outline(parse(md("- [ ] 1：建立项目", "  - [ ] 1.1：脚手架")))).toEqual(["1 ^- [ ] 建立项目", "1.1 ^1 [ ] 脚手架"]);
   });

@@ -32,6 +32,15 @@ describe("applyMarks", () => {
     expect(diffOffsets(before, Buffer.from(out.text))).toEqual([before.indexOf("\t- [ ] 1.1") + 4]);
   });
 
+  test("letter IDs (14a.1, 2.1b) and a full-width colon after the ID: the box of that line, found on its recorded line too", () => {
+    const text = "- [ ] 14a. X\n  - [ ] 14a.1 a\n  - [ ] 2.1 b\n  - [ ] 2.1b c\n- [ ] 3：建立项目\n";
+    const out = applyMarks(text, "tasks.md", [change("14a.1", "a", "x"), change("2.1b", "c", "x"), change("3", "建立项目", "x")]);
+    expect(out.applied).toEqual(["14a.1", "2.1b", "3"]);
+    expect(out.text).toBe("- [ ] 14a. X\n  - [x] 14a.1 a\n  - [ ] 2.1 b\n  - [x] 2.1b c\n- [x] 3：建立项目\n");
+    const atLine = applyMarks(text, "tasks.md", [{ ...change("3", "建立项目", "-"), line: 5 }]);
+    expect(atLine.text.split("\n")[4]).toBe("- [-] 3：建立项目");
+  });
+
   const cases: { name: string; text: string; changes: MarkChange[]; lines: string[]; applied: string[]; missing: string[]; skipped: string[] }[] = [
     {
       name: "by key",
