@@ -125,15 +125,17 @@ function run(argv) {
       // fall through to a child process
     }
   }
-  const child = spawn(argv[0], argv.slice(1), { stdio: "inherit" });
   // Ctrl-C and a closing terminal signal the whole foreground process group, the CLI included, and a second
   // SIGINT/SIGHUP makes it exit at once: so the launcher only outlives them. SIGTERM is usually sent to one pid
-  // (kill, a supervisor): pass it on.
+  // (kill, a supervisor): pass it on. The handlers are in place before the child exists, so a SIGTERM that comes
+  // while it is being started is passed on too (handlers run after this function), never leaving it orphaned.
+  let child = null;
   const ignore = () => {};
-  const forward = (signal) => child.kill(signal);
+  const forward = (signal) => child?.kill(signal);
   process.on("SIGINT", ignore);
   if (!windows) process.on("SIGHUP", ignore);
   process.on("SIGTERM", forward);
+  child = spawn(argv[0], argv.slice(1), { stdio: "inherit" });
   child.on("error", (error) => {
     process.stderr.write(`seqorch: cannot start ${argv[0]}: ${error.message}\n`);
     process.exit(69);

@@ -4,8 +4,8 @@
 // with a Bun on PATH too; with a prebuilt platform binary when the bun package has none; and says what to
 // install when it has nothing.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync, renameSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readdirSync, readFileSync, readlinkSync, renameSync, statSync } from "node:fs";
+import { basename, join } from "node:path";
 import { targetOf, writePlatformPackage } from "../../scripts/build.ts";
 import { cleanEnv, cleanUp, commandsDir, hostBinary, nodePath, onCleanup, pkg, repoRoot, run, tempDir, VERSION_LINE } from "./helpers.ts";
 
@@ -43,13 +43,15 @@ async function pack(dir: string, destination?: string): Promise<PackResult> {
 async function expectSigtermStops(cli: string, env: Record<string, string | undefined>): Promise<void> {
   const proc = Bun.spawn([cli, "demo-agent"], { cwd: tempDir(), env: { ...env, SEQORCH_DEMO_PAUSE_MS: "60000" }, stdin: "ignore", stdout: "ignore", stderr: "ignore" });
   onCleanup(() => proc.kill("SIGKILL"));
+  // The CLI is the process running Bun or the seqorch binary: the launcher itself after an execve, else its child
+  // (not `env` or `node` still starting: their executable tells them apart).
+  const isCli = (pid: number) => /^(bun|bun\.exe|seqorch)$/.test(basename(readlinkSync(`/proc/${pid}/exe`)));
   let child = 0;
   for (let i = 0; i < 100 && !child; i++) {
     await Bun.sleep(50);
-    const comm = readFileSync(`/proc/${proc.pid}/comm`, "utf8").trim();
     const children = readFileSync(`/proc/${proc.pid}/task/${proc.pid}/children`, "utf8").trim();
-    if (comm === "seqorch" || comm === "bun") child = proc.pid;
-    else if (children) child = Number(children.split(" ")[0]);
+    if (isCli(proc.pid)) child = proc.pid;
+    else if (children && isCli(Number(children.split(" ")[0]))) child = Number(children.split(" ")[0]);
   }
   expect(child).toBeGreaterThan(0);
   onCleanup(() => {
@@ -181,6 +183,33 @@ describe("npm i -g <tarball>", () => {
   test.skipIf(process.platform !== "linux")("without Bun on PATH: SIGTERM to the seqorch command stops the CLI (bun, a child of node)", async () => {
     await expectSigtermStops(seqorch, at(nodeOnly));
   });
+
+  test.skipIf(process.platform !== "linux")("SIGTERM the moment the launcher has started the CLI (10 times): the CLI never outlives it", async () => {
+    const orphans: number[] = [];
+    for (let round = 0; round < 10; round++) {
+      const proc = Bun.spawn([seqorch, "demo-agent"], { cwd: tempDir(), env: { ...at(nodeOnly), SEQORCH_DEMO_PAUSE_MS: "60000" }, stdin: "ignore", stdout: "ignore", stderr: "ignore" });
+      onCleanup(() => proc.kill("SIGKILL"));
+      let child = 0;
+      for (let i = 0; i < 5000 && !child && proc.exitCode === null; i++) {
+        const children = readFileSync(`/proc/${proc.pid}/task/${proc.pid}/children`, "utf8").trim();
+        if (children) child = Number(children.split(" ")[0]);
+        else await Bun.sleep(1);
+      }
+      proc.kill("SIGTERM"); // as soon as the child exists: the launcher may not have returned from spawn() yet
+      await proc.exited;
+      if (!child) continue;
+      onCleanup(() => {
+        if (existsSync(`/proc/${child}`)) process.kill(child, "SIGKILL");
+      });
+      let gone = false;
+      for (let i = 0; i < 60 && !gone; i++) {
+        gone = !existsSync(`/proc/${child}`) || /^State:\s+Z/m.test(readFileSync(`/proc/${child}/status`, "utf8"));
+        if (!gone) await Bun.sleep(50);
+      }
+      if (!gone) orphans.push(child);
+    }
+    expect(orphans).toEqual([]);
+  }, 60_000);
 
   describe("when the bun package has no binary for this machine (no @oven/bun-* package, no postinstall)", () => {
     beforeAll(() => {
