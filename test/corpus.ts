@@ -1,6 +1,7 @@
 // Where the Kiro corpus is (real specs from public repositories, CI test input only) and how its tests are gated.
 // The corpus is `SEQORCH_CORPUS` when set, else `<repo>/../shared/kiro-corpus`. A plain clone has neither: the corpus
-// tests are then not run and one line says so; under CI=true a missing corpus fails the suite instead.
+// tests are then not run and one line says so; under CI=true (or with SEQORCH_CORPUS naming a missing folder) the
+// missing corpus fails the suite instead.
 import { describe, test } from "bun:test";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -12,8 +13,8 @@ const candidate = configured ? resolve(configured) : join(repoRoot, "..", "share
 /** The corpus folder, or null when it is not there. */
 export const corpusDir: string | null = existsSync(candidate) && statSync(candidate).isDirectory() ? candidate : null;
 
-/** True when a missing corpus must fail (CI=true). */
-const required = process.env.CI === "true";
+/** True when a missing corpus must fail: under CI=true, and when SEQORCH_CORPUS names a folder that is not there. */
+const required = process.env.CI === "true" || Boolean(configured);
 
 if (!corpusDir && !required) {
   // One line per `bun test` run (this module is loaded once), whichever test files use the corpus.
@@ -38,8 +39,8 @@ export function describeCorpus(name: string, body: (dir: string) => void): void 
     const dir = corpusDir;
     describe(name, () => body(dir));
   } else if (required) {
-    test(`${name}: the corpus is present (CI=true)`, () => {
-      throw new Error(`kiro corpus not found at ${candidate}: CI=true needs it (set SEQORCH_CORPUS or put shared/ beside the repository)`);
+    test(`${name}: the corpus is present (${configured ? "SEQORCH_CORPUS" : "CI=true"})`, () => {
+      throw new Error(`kiro corpus not found at ${candidate}: ${configured ? "SEQORCH_CORPUS names it" : "CI=true needs it (set SEQORCH_CORPUS or put shared/ beside the repository)"}`);
     });
   }
 }

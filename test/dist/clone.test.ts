@@ -69,5 +69,9 @@ describe("a fresh clone with nothing beside it", () => {
     expect(r.stdout + r.stderr).not.toContain("corpus tests not run");
     expect(r.stdout + r.stderr).toContain("every spec folder has an expectation");
     expect(r.code).not.toBe(0);
+    // A SEQORCH_CORPUS that names no folder is a mistake to report, not a reason to skip.
+    const missing = await testInClone(["./test/spec/corpus.test.ts"], { SEQORCH_CORPUS: join(corpus, "missing") });
+    expect(missing.stdout + missing.stderr).toContain("kiro corpus: the corpus is present (SEQORCH_CORPUS)");
+    expect(missing.code).not.toBe(0);
   }, 60_000);
 });
