@@ -27,8 +27,11 @@ const HEADING_RE = /^(#{1,6})(?:[ \t]+(.*?))?[ \t]*$/;
  * `任务 1：X`, `タスク 1:`, `작업 3.`, `Tarea 4:`, `Aufgabe 5:`, `Tâche 6 :`, `Задача 7.`.
  */
 const TASK_WORD = String.raw`tasks?|任务|任務|タスク|작업|태스크|tareas?|aufgabe|tâche|tache|tarefa|задача|zadanie|taak|görev|tapşırıq`;
-/** `1. Title`, `1.1 Title`, `Task 2: Title`, `**3.** Title` (the text of a heading). Letter-final IDs need `.`/`:`/`**`. */
-const NUMBERED_HEADING_RE = new RegExp(String.raw`^(?:(?:${TASK_WORD})[ \t]*)?(\*\*)?(${ID})${ID_END}[ \t]*(.*)$`, "iu");
+/**
+ * `1. Title`, `1.1 Title`, `Task 2: Title`, `Tâche 6 : Titre` (a colon after a space), `**3.** Title` (the text of a
+ * heading). Letter-final IDs need `.`/`:`/`**`.
+ */
+const NUMBERED_HEADING_RE = new RegExp(String.raw`^(?:(?:${TASK_WORD})[ \t]*)?(\*\*)?(${ID})${ID_END}(?:[ \t]+[:：](?=[ \t]|$))?[ \t]*(.*)$`, "iu");
 const FENCE_RE = /^(`{3,}|~{3,})/;
 
 interface Base {

@@ -599,6 +599,10 @@ describe("real specs no test had seen (minimal inputs)", () => {
     const group = parse(md("## 任务 1：X", "- [ ] 1.1 a")).groups[0];
     expect([group?.id, group?.title, group?.line]).toEqual(["1", "X", 1]);
     expect(parse(md("## タスク 1:", "- [ ] 1.1 a")).groups[0]?.title).toBe("タスク 1:");
+    expect(parse(md("## Tâche 6 : Déploiement", "- [ ] 6.1 a", "## Task 7 ： X", "- [ ] 7.1 a")).groups.map((g) => [g.id, g.title])).toEqual([
+      ["6", "Déploiement"],
+      ["7", "X"],
+    ]);
   });
 
   test("`- 14a.1 Title` without a checkbox is listed as ignored, like `- 2.1 Title`", () => {
