@@ -13,7 +13,10 @@ const ID_END = String.raw`(\*\*[.:：]?|[.:：](?!\d)(?:\*\*)?|(?=[ \t])|$)`;
 /** One or more list markers (`- `, `* `, `+ `; `- - [x]` happens), then the checkbox. */
 const CHECKBOX = String.raw`(?:[-*+][ \t]+)+\[([ xX~-])\](\\?\*)?[ \t]*`;
 
-const TASK_RE = new RegExp(String.raw`^${CHECKBOX}(\*\*)?(${ID})${ID_END}[ \t]*(.*)$`);
+/** A colon after a space ends an ID too (French typography: `6 : Titre`); it is not part of the title. */
+const SPACED_COLON = String.raw`(?:[ \t]+[:：](?=[ \t]|$))?`;
+
+const TASK_RE = new RegExp(String.raw`^${CHECKBOX}(\*\*)?(${ID})${ID_END}${SPACED_COLON}[ \t]*(.*)$`);
 const CHECKBOX_RE = new RegExp(String.raw`^${CHECKBOX}(.*)$`);
 const LETTERED_RE = /^[a-zA-Z][.)][ \t]+\[([ xX~-])\](\\?\*)?[ \t]*(.*)$/;
 /** A list item that reads like a task but has no real checkbox: `- 26. …`, `- [⏭️] 6. …`, `- 1.2 …`. */
@@ -28,10 +31,10 @@ const HEADING_RE = /^(#{1,6})(?:[ \t]+(.*?))?[ \t]*$/;
  */
 const TASK_WORD = String.raw`tasks?|任务|任務|タスク|작업|태스크|tareas?|aufgabe|tâche|tache|tarefa|задача|zadanie|taak|görev|tapşırıq`;
 /**
- * `1. Title`, `1.1 Title`, `Task 2: Title`, `Tâche 6 : Titre` (a colon after a space), `**3.** Title` (the text of a
+ * `1. Title`, `1.1 Title`, `Task 2: Title`, `Tâche 6 : Titre`, `**3.** Title` (the text of a
  * heading). Letter-final IDs need `.`/`:`/`**`.
  */
-const NUMBERED_HEADING_RE = new RegExp(String.raw`^(?:(?:${TASK_WORD})[ \t]*)?(\*\*)?(${ID})${ID_END}(?:[ \t]+[:：](?=[ \t]|$))?[ \t]*(.*)$`, "iu");
+const NUMBERED_HEADING_RE = new RegExp(String.raw`^(?:(?:${TASK_WORD})[ \t]*)?(\*\*)?(${ID})${ID_END}${SPACED_COLON}[ \t]*(.*)$`, "iu");
 const FENCE_RE = /^(`{3,}|~{3,})/;
 
 interface Base {

@@ -611,6 +611,7 @@ describe("real specs no test had seen (minimal inputs)", () => {
 
   test("a full-width colon ends a task line's ID too", () => {
     expect(outline(parse(md("- [ ] 1：建立项目", "  - [ ] 1.1：脚手架")))).toEqual(["1 ^- [ ] 建立项目", "1.1 ^1 [ ] 脚手架"]);
+    expect(outline(parse(md("- [ ] 6 : Déployer", "  - [ ] 6.1 ： Script")))).toEqual(["6 ^- [ ] Déployer", "6.1 ^6 [ ] Script"]);
   });
 
   test("a dependency on an ID seqorch cannot read is a warning naming file and line, and is not waited for", () => {
