@@ -3,6 +3,7 @@
 import type { RunEvent } from "../actors/run-context.ts";
 import { log, plainOutput } from "../log.ts";
 import type { RunResult } from "../run-spec.ts";
+import { cutToWidth, displayWidth, padToWidth } from "./display-width.ts";
 import { createLiveDisplay } from "./live-display.ts";
 import { emptyView, foldEvent, formatDuration, type RunView } from "./run-view.ts";
 
@@ -73,24 +74,31 @@ export function createRunDisplay(flags: { json?: boolean; quiet?: boolean }): Ru
   return { json: false, view, close: () => {}, report: (event) => (foldEvent(view, event, Date.now()), lineFor(event)) };
 }
 
-/** The summary table: one row per unit worked on in this run. */
-export function summaryTable(view: RunView): string[] {
+/**
+ * The summary table: one row per unit worked on in this run, fitted to `columns` terminal columns when given
+ * (the title is cut; widths are display widths, so CJK titles and emoji keep the columns in line). No line
+ * ends in padding.
+ */
+export function summaryTable(view: RunView, columns?: number): string[] {
   if (view.rows.length === 0) return [];
-  const idWidth = Math.max(4, ...view.rows.map((r) => r.id.length));
-  const titleWidth = Math.min(48, Math.max(5, ...view.rows.map((r) => r.title.length)));
-  const cut = (t: string) => (t.length > titleWidth ? `${t.slice(0, titleWidth - 1)}…` : t.padEnd(titleWidth));
+  const idWidth = Math.max(4, ...view.rows.map((r) => displayWidth(r.id)));
   const withTokens = view.rows.some((r) => r.tokens !== null);
-  const tokenHead = withTokens ? "    Tokens" : "";
-  const lines = [`${"Unit".padEnd(idWidth)}  ${"Title".padEnd(titleWidth)}  Attempts  Failed  Result        Time${tokenHead}`];
+  const tokenHead = withTokens ? `    ${"Tokens".padStart(10)}` : "";
+  // Unit, two spaces, Title, then "  Attempts  Failed  Result        Time" (Time up to 8: "59m 59s", "12h 05m").
+  const fixed = idWidth + 2 + 2 + 8 + 2 + 6 + 2 + 12 + 2 + 8 + (withTokens ? 10 : 0);
+  const longest = Math.max(5, ...view.rows.map((r) => displayWidth(r.title)));
+  const titleWidth = Math.max(5, Math.min(48, longest, columns === undefined ? 48 : columns - 1 - fixed));
+  const title = (t: string) => padToWidth(cutToWidth(t, titleWidth), titleWidth);
+  const lines = [`${padToWidth("Unit", idWidth)}  ${padToWidth("Title", titleWidth)}  Attempts  Failed  Result        Time${tokenHead}`];
   for (const r of view.rows) {
-    const tokens = withTokens ? `  ${(r.tokens === null ? "-" : String(r.tokens)).padStart(8)}` : "";
-    lines.push(`${r.id.padEnd(idWidth)}  ${cut(r.title)}  ${String(r.attempts).padStart(8)}  ${String(r.failed).padStart(6)}  ${r.result.padEnd(12)}  ${formatDuration(r.durationMs).padEnd(8)}${tokens}`);
+    const tokens = withTokens ? `  ${padToWidth(formatDuration(r.durationMs), 8)}${(r.tokens === null ? "-" : String(r.tokens)).padStart(10)}` : `  ${formatDuration(r.durationMs)}`;
+    lines.push(`${padToWidth(r.id, idWidth)}  ${title(r.title)}  ${String(r.attempts).padStart(8)}  ${String(r.failed).padStart(6)}  ${r.result.padEnd(12)}${tokens}`);
   }
   const done = view.rows.filter((r) => r.result === "done").length;
   const failed = view.rows.reduce((n, r) => n + r.failed, 0);
   const total = view.rows.reduce((n, r) => n + (r.tokens ?? 0), 0);
   lines.push(`${done} unit(s) done, ${failed} failed attempt(s), ${formatDuration(Date.now() - view.startedAt)} in all${withTokens ? `, ${total} tokens` : ""}`);
-  return lines;
+  return lines.map((l) => l.trimEnd());
 }
 
 /** Print what happened and, when the run did not complete, what to do next. */
@@ -101,7 +109,7 @@ export function printSummary(result: RunResult, resumeCommand: string, display?:
     return;
   }
   display?.close();
-  for (const line of display ? summaryTable(display.view) : []) log.log(line);
+  for (const line of display ? summaryTable(display.view, process.stdout.isTTY ? process.stdout.columns : undefined) : []) log.log(line);
   const where = result.tmuxSession ? ` (tmux session ${result.tmuxSession})` : "";
   switch (result.final) {
     case "complete":
