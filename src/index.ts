@@ -1,7 +1,8 @@
 // Entry point: dispatches to a subcommand, and is the one place that maps outcomes and errors to exit codes.
-import { runCommand as runCitty, showUsage } from "citty";
+import { runCommand as runCitty } from "citty";
 import { ExitCode, exitCodeOf, formatError, UsageError } from "./errors.ts";
 import { mainCommand, subCommands, VERSION } from "./cli/main.ts";
+import { printUsage } from "./cli/help.ts";
 import { COMMIT } from "./build-info.ts";
 import { receivedSignal } from "./cli/stop-signal.ts";
 
@@ -13,7 +14,7 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-    await showUsage(mainCommand);
+    await printUsage(mainCommand);
     return name === undefined ? ExitCode.usage : 0;
   }
   if (name === "--version" || name === "-v") {
@@ -24,7 +25,7 @@ async function main(argv: string[]): Promise<number> {
   if (!load) throw new UsageError(name, `unknown command (commands: ${Object.keys(subCommands).filter((n) => n !== "demo-agent").join(", ")})`);
   const command = await load();
   if (rest.includes("--help") || rest.includes("-h")) {
-    await showUsage(command, mainCommand);
+    await printUsage(command, mainCommand);
     return 0;
   }
   const { result } = await runCitty(command, { rawArgs: rest });

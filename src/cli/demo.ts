@@ -10,6 +10,7 @@ import requirements from "../demo/spec/requirements.md" with { type: "text" };
 import tasks from "../demo/spec/tasks.md" with { type: "text" };
 import { log } from "../log.ts";
 import { runSpec } from "../run-spec.ts";
+import { seqorchCommandLine } from "./resume-command.ts";
 import { createRunDisplay, printSummary } from "./run-reporter.ts";
 import { parseRunOptions, rejectUnknown } from "./run-options.ts";
 import { stopSignal } from "./stop-signal.ts";
@@ -49,7 +50,7 @@ export const demoCommand = defineCommand({
       display.close();
       throw result.error;
     }
-    printSummary(result, `seqorch run --spec ${specDir} --backend command --agent-command '<your agent>'`, display);
+    printSummary(result, seqorchCommandLine(["run", "--spec", specDir, "--backend", "command", "--agent-command", "<your agent>"]), display);
     log.info(`Look at ${join(specDir, "tasks.md")} (ticked), ${result.paths.progressFile}, and ${join(root, "demo-output")}.`);
     return result.exitCode;
   },

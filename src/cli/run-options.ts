@@ -3,6 +3,7 @@ import type { ArgsDef } from "citty";
 import { z } from "zod/mini";
 import { UsageError } from "../errors.ts";
 import { envValue, loadFileLayers, type FileLayer, type Sourced } from "./config-layers.ts";
+import { closest } from "./suggest.ts";
 
 /** citty definitions; every value arrives as a string or boolean and is validated by RunOptionsSchema. */
 export const runArgs = {
@@ -172,7 +173,9 @@ export function rejectUnknown(args: Record<string, unknown>, known: ArgsDef): vo
   for (const def of Object.values(known)) for (const alias of [(def as { alias?: string | string[] }).alias ?? []].flat()) names.add(alias);
   for (const key of Object.keys(args)) {
     if (key === "_" || names.has(key) || names.has(key.replace(/^no-?/, "").replace(/^([A-Z])/, (c) => c.toLowerCase()))) continue;
-    throw new UsageError(`--${key}`, "unknown flag (see --help)");
+    const flag = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    const near = closest(flag, Object.keys(known));
+    throw new UsageError(`--${key}`, `unknown flag${near ? `; did you mean --${near}?` : " (see --help)"}`);
   }
   const extra = (args._ as string[] | undefined) ?? [];
   if (extra.length > 0) throw new UsageError(String(extra[0]), "unexpected argument (see --help)");
@@ -239,7 +242,8 @@ export function resolveRunOptions(
     const flag = `--${FLAG_OF[key] ?? key}`;
     const given = sources[flag.slice(2)];
     const from = given && !given.source.startsWith("flag") ? ` from ${given.source}` : "";
-    throw new UsageError(flag, `${issue.message.replace(/^--[a-z-]+ /, "")} (got ${JSON.stringify(given?.value ?? null)}${from})`);
+    const got = given === undefined ? "" : ` (got ${JSON.stringify(given.value)}${from})`;
+    throw new UsageError(flag, `${issue.message.replace(/^--[a-z-]+ /, "")}${got}`);
   }
   return { options: result.data, sources };
 }

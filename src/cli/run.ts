@@ -2,9 +2,11 @@
 import { defineCommand } from "citty";
 import { log } from "../log.ts";
 import { runSpec } from "../run-spec.ts";
+import { seqorchCommandLine } from "./resume-command.ts";
 import { createRunDisplay, printSummary } from "./run-reporter.ts";
 import { parseRunOptions, runArgs } from "./run-options.ts";
 import { stopSignal } from "./stop-signal.ts";
+import { locateSpecWithHint } from "./suggest.ts";
 
 export const runCommand = defineCommand({
   meta: { name: "run", description: "Run a spec's tasks one dispatch unit at a time" },
@@ -16,6 +18,7 @@ export const runCommand = defineCommand({
   async run({ args, rawArgs }) {
     const { json, quiet, ...flags } = args as Record<string, unknown>;
     const options = parseRunOptions(flags);
+    locateSpecWithHint(options.spec); // a spec given by its bare name or as .kiro/specs gets a hint before anything starts
     const display = createRunDisplay({ json: json === true, quiet: quiet === true || Boolean(process.env.SEQORCH_QUIET) });
     // Loaded only with --inspect: a plain run never pays for the inspector's modules.
     const inspector =
@@ -33,7 +36,7 @@ export const runCommand = defineCommand({
       display.close();
       throw result.error;
     }
-    printSummary(result, `seqorch ${["run", ...rawArgs].join(" ")}`, display);
+    printSummary(result, seqorchCommandLine(["run", ...rawArgs]), display);
     return result.exitCode;
   },
 });
