@@ -8,6 +8,8 @@ export const ExitCode = {
   usage: 64,
   dataError: 65,
   noInput: 66,
+  /** `seqorch doctor`: a backend's CLI is missing or does not answer (EX_UNAVAILABLE). */
+  unavailable: 69,
   software: 70,
   cantCreate: 73,
   ioError: 74,

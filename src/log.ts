@@ -30,9 +30,9 @@ function text(entry: LogObject): string {
 
 function boxed(message: string): string {
   const lines = message.split("\n");
-  const width = Math.max(...lines.map((l) => l.length));
+  const width = Math.max(...lines.map((l) => Bun.stringWidth(l)));
   const bar = "─".repeat(width + 2);
-  return [`╭${bar}╮`, ...lines.map((l) => `│ ${l.padEnd(width)} │`), `╰${bar}╯`].join("\n");
+  return [`╭${bar}╮`, ...lines.map((l) => `│ ${l}${" ".repeat(width - Bun.stringWidth(l))} │`), `╰${bar}╯`].join("\n");
 }
 
 const reporter: ConsolaReporter = {

@@ -1,8 +1,9 @@
 // `seqorch demo`: runs a small bundled spec in a temporary folder with the built-in demo agent.
 import { defineCommand } from "citty";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { UsageError } from "../errors.ts";
 import { runDemoAgent } from "../demo/demo-agent.ts";
 import { selfCommand } from "../demo/self-command.ts";
 import design from "../demo/spec/design.md" with { type: "text" };
@@ -22,28 +23,54 @@ const demoArgs = {
   dir: { type: "string", description: "Folder to create the demo project in (default: a new temporary folder)", valueHint: "DIR" },
 } as const;
 
+/** The file that marks a folder as a demo project seqorch made (so `--dir` may start it over). */
+const DEMO_MARKER = ".seqorch-demo";
+
+/**
+ * The demo project's folder: a new temporary one, or `dir` when it is new, empty, or an earlier demo (then its
+ * earlier run's files are removed so the demo starts over). Throws UsageError for any other existing folder.
+ */
+function demoRoot(dir: string | undefined): string {
+  if (dir === undefined) return mkdtempSync(join(tmpdir(), "seqorch-demo-"));
+  const root = resolve(dir);
+  if (!existsSync(root)) return root;
+  if (!statSync(root).isDirectory()) throw new UsageError("--dir", `${root} is a file, not a folder`);
+  if (existsSync(join(root, DEMO_MARKER))) {
+    const specDir = join(root, ".kiro", "specs", "hello-cli");
+    for (const old of [join(specDir, "SEQUENTIAL_STATE.json"), join(specDir, "SEQUENTIAL_PROGRESS.md"), join(specDir, ".seqorch"), join(root, "demo-output")]) {
+      rmSync(old, { recursive: true, force: true });
+    }
+    return root;
+  }
+  if (readdirSync(root).length > 0) throw new UsageError("--dir", `${root} is not empty and holds no earlier seqorch demo: give a new or empty folder`);
+  return root;
+}
+
 export const demoCommand = defineCommand({
   meta: { name: "demo", description: "Run a bundled example spec with a built-in demo agent (no agent CLI or API key needed)" },
   args: demoArgs,
   async run({ args }) {
     rejectUnknown(args as Record<string, unknown>, demoArgs);
-    const root = args.dir ?? mkdtempSync(join(tmpdir(), "seqorch-demo-"));
-    const specDir = join(root, ".kiro", "specs", "hello-cli");
-    mkdirSync(specDir, { recursive: true });
-    writeFileSync(join(specDir, "requirements.md"), requirements);
-    writeFileSync(join(specDir, "design.md"), design);
-    writeFileSync(join(specDir, "tasks.md"), tasks);
-    log.box(`seqorch demo\nProject: ${root}\nSpec: ${specDir}`);
-    const options = parseRunOptions({
+    const flags = (spec: string) => ({
       _: [],
-      spec: specDir,
+      spec,
       delay: args.delay ?? "1",
       backend: "command",
       "agent-command": selfCommand(["demo-agent"]),
       "tmux-session": "seqorch-demo",
       "tmux-socket": args["tmux-socket"],
       tmux: args.tmux,
-    }, process.env, []);
+    });
+    parseRunOptions(flags("-"), process.env, []); // every flag checked before any banner or folder
+    const root = demoRoot(args.dir);
+    const specDir = join(root, ".kiro", "specs", "hello-cli");
+    mkdirSync(specDir, { recursive: true });
+    writeFileSync(join(root, DEMO_MARKER), "A seqorch demo project (seqorch demo --dir writes here again).\n");
+    writeFileSync(join(specDir, "requirements.md"), requirements);
+    writeFileSync(join(specDir, "design.md"), design);
+    writeFileSync(join(specDir, "tasks.md"), tasks);
+    log.box(`seqorch demo\nProject: ${root}\nSpec: ${specDir}`);
+    const options = parseRunOptions(flags(specDir), process.env, []);
     const display = createRunDisplay({});
     const result = await runSpec(options, display.report, stopSignal());
     if (result.final === "failed") {

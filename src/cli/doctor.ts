@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { backendOptionsOf } from "../agents/native-options.ts";
 import { findAgentBinary } from "../agents/preflight.ts";
 import { adapterFor, BACKEND_CLI, isBackendName, type BackendName } from "../agents/registry.ts";
-import { UsageError } from "../errors.ts";
+import { ExitCode, UsageError } from "../errors.ts";
 import { createDirectRunner } from "../runner/direct.ts";
 import { detectSignal, TASK_DONE } from "../signals.ts";
 import { rejectUnknown } from "./run-options.ts";
@@ -81,32 +81,45 @@ async function check(backend: BackendName, live: boolean, model: string | undefi
   return { ...result, version, live: liveResult, ok: liveResult?.ok ?? true, problem: liveResult && !liveResult.ok ? liveResult.detail : null };
 }
 
-/** The backends to check: the named ones, or every backend with a CLI of its own. */
-function selected(names: string | undefined): { backends: BackendName[]; explicit: boolean } {
-  if (!names) return { backends: ["codex", "claude", "gemini", "opencode", "codeagent-wrapper"], explicit: false };
-  const backends = names.split(",").map((n) => n.trim()).filter(Boolean);
-  for (const name of backends) {
-    if (!isBackendName(name) || BACKEND_CLI[name] === null) throw new UsageError("--backend", `"${name}" is not a backend with an agent CLI`);
+/** The backends to check: the named ones, or every backend with a CLI of its own; `command` needs no check. */
+function selected(names: string | undefined): { backends: BackendName[]; explicit: boolean; command: boolean } {
+  if (!names) return { backends: ["codex", "claude", "gemini", "opencode", "codeagent-wrapper"], explicit: false, command: false };
+  const all = names.split(",").map((n) => n.trim()).filter(Boolean);
+  for (const name of all) {
+    if (!isBackendName(name)) throw new UsageError("--backend", `"${name}" is not a backend (backends: ${Object.keys(BACKEND_CLI).join(", ")})`);
   }
-  return { backends: backends as BackendName[], explicit: true };
+  const backends = all.filter((n) => BACKEND_CLI[n as BackendName] !== null) as BackendName[];
+  return { backends, explicit: true, command: backends.length < all.length };
 }
+
+/** tmux: its version, or null when it is not installed (then agents run as direct child processes). */
+function tmuxVersion(): { path: string | null; version: string | null } {
+  const path = Bun.which("tmux");
+  if (!path) return { path: null, version: null };
+  const proc = Bun.spawnSync([path, "-V"], { stdin: "ignore", stdout: "pipe", stderr: "pipe", timeout: 5_000 });
+  return { path, version: proc.exitCode === 0 ? proc.stdout.toString().trim() : null };
+}
+
+const COMMAND_NOTE = "needs nothing: runs your --agent-command with /bin/sh";
 
 export const doctorCommand = defineCommand({
   meta: { name: "doctor", description: "Check that each agent CLI is installed and answers (--live: a real prompt)" },
   args: doctorArgs,
   async run({ args }) {
     rejectUnknown(args as Record<string, unknown>, doctorArgs);
-    const { backends, explicit } = selected(args.backend);
+    const { backends, explicit, command } = selected(args.backend);
     const live = args.live === true;
     const seconds = args.timeout === undefined ? (live ? 120 : 20) : Number(args.timeout);
     if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError("--timeout", `must be a positive number of seconds (got ${JSON.stringify(args.timeout)})`);
     const checks = await Promise.all(backends.map((b) => check(b, live, args.model, seconds * 1000)));
+    const tmux = tmuxVersion();
     // Asked for by name: each must work. Otherwise: what is installed must work, and at least one must be.
     const failed = checks.filter((c) => !c.ok && (explicit || c.path !== null));
-    const ok = failed.length === 0 && checks.some((c) => c.ok);
+    const ok = failed.length === 0 && (command || checks.some((c) => c.ok));
+    const code = ok ? 0 : ExitCode.unavailable;
     if (args.json) {
-      console.log(JSON.stringify({ ok, checks }));
-      return ok ? 0 : 1;
+      console.log(JSON.stringify({ ok, checks, tmux, command: COMMAND_NOTE }));
+      return code;
     }
     for (const c of checks) {
       const state = c.ok ? "ok" : c.path ? "FAILED" : "missing";
@@ -117,6 +130,13 @@ export const doctorCommand = defineCommand({
           : `install: ${c.install}`;
       console.log(`${c.backend.padEnd(18)}${state.padEnd(8)}${detail}`);
     }
-    return ok ? 0 : 1;
+    console.log(`${"command".padEnd(18)}${"ok".padEnd(8)}${COMMAND_NOTE}`);
+    console.log(
+      tmux.version
+        ? `${"tmux".padEnd(18)}${"ok".padEnd(8)}${tmux.version}  ${tmux.path}`
+        : `${"tmux".padEnd(18)}${"missing".padEnd(8)}agents run as direct child processes (install: apt-get install tmux, brew install tmux)`,
+    );
+    if (!ok) console.log(`No agent CLI answers${explicit ? " among those named" : ""}: exit ${code}. --backend command needs none.`);
+    return code;
   },
 });

@@ -17,8 +17,11 @@ const logsArgs = {
   "state-file": { type: "string", description: "State file (default <spec>/SEQUENTIAL_STATE.json)", valueHint: "FILE" },
 } as const;
 
-/** The attempt asked for: by unit and number, or the latest one recorded. Throws UsageError when there is none. */
-function pickAttempt(attempts: Record<string, AttemptRecord[]>, unit: string | undefined, n: string | undefined): { unit: string; record: AttemptRecord } {
+/**
+ * The attempt asked for: by unit and number, or the latest one recorded; null when nothing is recorded at all.
+ * Throws UsageError for a unit or attempt number that is not recorded.
+ */
+function pickAttempt(attempts: Record<string, AttemptRecord[]>, unit: string | undefined, n: string | undefined): { unit: string; record: AttemptRecord } | null {
   if (unit !== undefined) {
     const records = attempts[unit];
     if (!records?.length) throw new UsageError("--unit", `no attempt of unit ${unit} is recorded (units with attempts: ${Object.keys(attempts).join(", ") || "none"})`);
@@ -29,8 +32,7 @@ function pickAttempt(attempts: Record<string, AttemptRecord[]>, unit: string | u
   if (n !== undefined) throw new UsageError("--attempt", "needs --unit");
   const all = Object.entries(attempts).flatMap(([u, records]) => records.map((record) => ({ unit: u, record })));
   const latest = all.sort((a, b) => a.record.started_at.localeCompare(b.record.started_at)).at(-1);
-  if (!latest) throw new UsageError("--spec", "no attempt is recorded yet");
-  return latest;
+  return latest ?? null;
 }
 
 /** Copy bytes of `path` from `offset` to stdout, streaming in 64 KiB pieces; returns the new offset. */
@@ -64,7 +66,13 @@ export const logsCommand = defineCommand({
     rejectUnknown(args as Record<string, unknown>, logsArgs);
     const { stateFile } = specFromArgs(args);
     const attempts = () => loadState(stateFile)?.attempts ?? {};
-    const { unit, record } = pickAttempt(attempts(), args.unit, args.attempt);
+    const picked = pickAttempt(attempts(), args.unit, args.attempt);
+    if (!picked) {
+      // Nothing has run yet: not a usage error. Said on stderr so stdout stays the log's bytes only.
+      process.stderr.write(`seqorch: no attempt is recorded yet in ${stateFile} (nothing to show)\n`);
+      return 0;
+    }
+    const { unit, record } = picked;
     const path = args.stderr ? join(record.log, "..", "err.log") : record.log;
     let offset = copyFrom(path, 0);
     if (!args.follow) return 0;

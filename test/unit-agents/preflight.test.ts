@@ -65,10 +65,10 @@ describe("seqorch doctor", () => {
     expect(r.stdout).toMatch(/^gemini\s+missing\s+install: npm install -g @google\/gemini-cli$/m);
   });
 
-  test("a named backend must work: a CLI that fails --version is FAILED, exit 1; --json for scripts", async () => {
+  test("a named backend must work: a CLI that fails --version is FAILED, exit 69 (its own code); --json for scripts", async () => {
     const bin = fakeBin({ opencode: null });
     const r = await seqorch(["doctor", "--backend", "opencode"], { env: { PATH: bin } });
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(69);
     expect(r.stdout).toMatch(/^opencode\s+FAILED\s+--version exited 3: broken install/m);
     const json = await seqorch(["doctor", "--backend", "opencode,gemini", "--json"], { env: { PATH: bin } });
     const parsed = JSON.parse(json.stdout);
@@ -76,10 +76,17 @@ describe("seqorch doctor", () => {
     expect(parsed.checks.map((c: { backend: string; ok: boolean }) => [c.backend, c.ok])).toEqual([["opencode", false], ["gemini", false]]);
   });
 
-  test("nothing installed is a failure; an unknown backend is a usage error", async () => {
-    expect((await seqorch(["doctor"], { env: { PATH: fakeBin({}) } })).code).toBe(1);
-    const bad = await seqorch(["doctor", "--backend", "command"]);
+  test("nothing installed is exit 69 and says --backend command needs nothing; tmux is checked; an unknown backend is a usage error", async () => {
+    const none = await seqorch(["doctor"], { env: { PATH: fakeBin({}) } });
+    expect(none.code).toBe(69);
+    expect(none.stdout).toMatch(/^command\s+ok\s+needs nothing/m);
+    expect(none.stdout).toMatch(/^tmux\s+missing\s+agents run as direct child processes/m);
+    expect(none.stdout).toContain("--backend command needs none");
+    const command = await seqorch(["doctor", "--backend", "command"], { env: { PATH: `${fakeBin({})}:/usr/bin:/bin` } });
+    expect(command.code).toBe(0);
+    expect(command.stdout).toMatch(/^tmux\s+ok\s+tmux \d/m);
+    const bad = await seqorch(["doctor", "--backend", "bogus"]);
     expect(bad.code).toBe(64);
-    expect(bad.stderr).toContain('"command" is not a backend with an agent CLI');
+    expect(bad.stderr).toContain('"bogus" is not a backend');
   });
 });
