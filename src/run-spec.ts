@@ -69,7 +69,7 @@ function sessionNameOf(options: RunOptions, specName: string): string {
 
 async function pickRunner(options: RunOptions, sessionName: string, report: (e: RunEvent) => void): Promise<SessionRunner> {
   if (!options.tmux) return createDirectRunner();
-  if (await tmuxAvailable(options.tmuxSocket)) return createTmuxRunner({ sessionName, socket: options.tmuxSocket });
+  if (await tmuxAvailable(options.tmuxSocket)) return createTmuxRunner({ sessionName, socket: options.tmuxSocket, keepWindows: options.keepWindows });
   report({ type: "warning", message: "tmux is not available: running agents as direct child processes (--no-tmux)" });
   return createDirectRunner();
 }

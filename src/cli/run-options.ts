@@ -26,6 +26,7 @@ export const runArgs = {
   "resume-session": { type: "boolean", description: "A retry of a unit continues the previous attempt's agent session (native backends)" },
   "tmux-session": { type: "string", description: "tmux session name (default sequential-<spec name>)", valueHint: "NAME" },
   "tmux-socket": { type: "string", description: "tmux server socket name (tmux -L); default: your default server", valueHint: "NAME" },
+  "keep-windows": { type: "boolean", description: "Keep the tmux windows of earlier runs' finished attempts (default: closed when the next run of the spec starts)" },
   workdir: { type: "string", description: "Where agents run (default: the repository root above .kiro/specs/<name>)", valueHint: "DIR" },
   tmux: { type: "boolean", description: "Run each attempt in a tmux window (--no-tmux: as a direct child process; also CODEAGENT_NO_TMUX=1)" },
   granularity: { type: "string", description: "unit: a task with all its sub-tasks per agent run (default); leaf: one run per leaf sub-task, so each gets its own commit", valueHint: "unit|leaf" },
@@ -92,6 +93,7 @@ export const RunOptionsSchema = z.object({
   opencodeModel: z.optional(z.string()),
   tmuxSession: z.optional(z.string().check(z.minLength(1))),
   tmuxSocket: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_.-]+$/, "--tmux-socket may only hold letters, digits, _ . -"))),
+  keepWindows: z._default(z.boolean(), false),
   workdir: z.optional(z.string().check(z.minLength(1))),
   tmux: z._default(z.boolean(), true),
   includeOptional: z._default(z.boolean(), false),
@@ -146,6 +148,7 @@ export const OPTION_KEY = {
   "resume-session": "resumeSession",
   "tmux-session": "tmuxSession",
   "tmux-socket": "tmuxSocket",
+  "keep-windows": "keepWindows",
   workdir: "workdir",
   tmux: "tmux",
   "include-optional": "includeOptional",
@@ -225,6 +228,7 @@ export function resolveRunOptions(
   raw.detachOnStop = raw.detachOnStop === true;
   raw.bypassPermissions = raw.bypassPermissions === true;
   raw.resumeSession = raw.resumeSession === true;
+  raw.keepWindows = raw.keepWindows === true;
   // The reference's agent switches (reference-implementation.md §1), read as they are, not as flags.
   raw.codexBypassSandbox = truthyEnv(env.CODEX_BYPASS_SANDBOX);
   raw.skipPermissions = truthyEnv(env.CODEAGENT_SKIP_PERMISSIONS);

@@ -7,6 +7,7 @@ import { agentEnvironment, ENV_NAME, envFileText } from "./agent-env.ts";
 import { quoteShellArg as q } from "./shell-quote.ts";
 import { createTmuxClient, isServerGone, spawnTmux, type TmuxClient } from "./tmux-client.ts";
 import type { AttemptExit, AttemptHandle, LaunchSpec, SessionRunner } from "./types.ts";
+import { closeFinishedWindows } from "./window-cleanup.ts";
 
 /** Options of {@link createTmuxRunner}. */
 export interface TmuxRunnerOptions {
@@ -20,6 +21,8 @@ export interface TmuxRunnerOptions {
   client?: TmuxClient;
   /** How often a running attempt's window is checked for having been closed, in ms. Default 1000. */
   livenessMs?: number;
+  /** Keep the windows of earlier runs' finished attempts (--keep-windows); default: closed when the session is found. */
+  keepWindows?: boolean;
 }
 
 /** The name of the attempt's script and exit-code file inside `attemptDir`. */
@@ -141,6 +144,7 @@ export function createTmuxRunner(options: TmuxRunnerOptions): SessionRunner {
     const id = line !== undefined
       ? line.slice(0, line.indexOf(" "))
       : (await client.run(["new-session", "-d", "-s", sessionName, "-n", "seqorch", "-x", "200", "-y", "50", "-P", "-F", "#{session_id}"])).trim();
+    if (line !== undefined && !options.keepWindows) await closeFinishedWindows(client, id);
     // Every window this session gets keeps its pane after the attempt ends, for inspection. Set by a hook of
     // this session only (not the server's global option), before the window's command can exit.
     await client.run(["set-hook", "-t", id, "after-new-window", "set-option -w remain-on-exit on"]);
