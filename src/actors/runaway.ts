@@ -4,9 +4,18 @@ import { tickedTasks } from "./plan-reader.ts";
 import type { RunContext } from "./run-context.ts";
 import { workdirFingerprint } from "./workdir-changes.ts";
 
+/**
+ * seqorch's own files, left out of the workdir fingerprint: seqorch writes them around every attempt (the first
+ * unit of a fresh run creates the state and progress files), so they would always look like the agent's change.
+ */
+function ownFiles(context: RunContext): string[] {
+  const { tasksFile, stateFile, progressFile } = context.paths;
+  return [tasksFile, stateFile, `${stateFile}.lock`, progressFile];
+}
+
 /** What is recorded before an attempt starts: the workdir's git fingerprint and the tasks done in tasks.md. */
 export async function evidenceBefore(context: RunContext): Promise<NonNullable<Dispatched["before"]>> {
-  return { workdir: await workdirFingerprint(context.paths.workdir), doneTasks: [...tickedTasks(context.paths.tasksFile, context.planOptions)] };
+  return { workdir: await workdirFingerprint(context.paths.workdir, ownFiles(context)), doneTasks: [...tickedTasks(context.paths.tasksFile, context.planOptions)] };
 }
 
 /**
@@ -16,9 +25,10 @@ export async function evidenceBefore(context: RunContext): Promise<NonNullable<D
 export async function doubtDone(context: RunContext, outcome: AttemptOutcome, before: Dispatched["before"]): Promise<AttemptOutcome> {
   if (outcome.kind !== "done" || !before) return outcome;
   const warnings: string[] = [];
-  if (before.workdir !== null && (await workdirFingerprint(context.paths.workdir)) === before.workdir) {
+  if (before.workdir !== null && (await workdirFingerprint(context.paths.workdir, ownFiles(context))) === before.workdir) {
     warnings.push("the agent said TASK_DONE but nothing changed in the workdir (git)");
   }
+  const cannotCheck = before.workdir === null && context.requireChanges;
   try {
     const now = tickedTasks(context.paths.tasksFile, context.planOptions);
     const unticked = before.doneTasks.filter((key) => !now.has(key));
@@ -26,7 +36,9 @@ export async function doubtDone(context: RunContext, outcome: AttemptOutcome, be
   } catch (error) {
     warnings.push(`tasks.md no longer parses after the attempt: ${error instanceof Error ? error.message : String(error)}`);
   }
-  if (warnings.length === 0) return outcome;
+  if (warnings.length === 0) {
+    return cannotCheck ? { ...outcome, warnings: [`--require-changes cannot check for changes: ${context.paths.workdir} is not in a git repository (only unticked boxes are checked)`] } : outcome;
+  }
   if (context.requireChanges) return { kind: "failed", reason: `runaway (--require-changes): ${warnings.join("; ")}`, message: outcome.message, exitCode: outcome.exitCode };
   return { ...outcome, warnings };
 }

@@ -7,8 +7,10 @@ const notGit = new Set<string>();
 /**
  * A fingerprint of the workdir's git state (HEAD plus `git status --porcelain`), or null when the workdir is
  * not in a git repository (or git is missing). Two equal fingerprints mean the attempt changed nothing git sees.
+ * `exclude`: absolute paths left out of the status (seqorch's own files: tasks.md, state, progress), given as
+ * git pathspecs; paths outside the workdir are ignored (git would refuse a pathspec outside the repository).
  */
-export async function workdirFingerprint(workdir: string): Promise<string | null> {
+export async function workdirFingerprint(workdir: string, exclude: readonly string[] = []): Promise<string | null> {
   if (notGit.has(workdir)) return null;
   const run = async (args: string[]) => {
     const proc = Bun.spawn(["git", ...args], { cwd: workdir, stdin: "ignore", stdout: "pipe", stderr: "ignore" });
@@ -17,7 +19,9 @@ export async function workdirFingerprint(workdir: string): Promise<string | null
   };
   try {
     const head = await run(["rev-parse", "--verify", "-q", "HEAD"]);
-    const status = await run(["status", "--porcelain=v1", "--untracked-files=all"]);
+    const inside = exclude.filter((p) => p.startsWith(`${workdir}/`));
+    const pathspecs = inside.length ? ["--", ":/", ...inside.map((p) => `:(exclude)${p}`)] : [];
+    const status = await run(["status", "--porcelain=v1", "--untracked-files=all", ...pathspecs]);
     if (status === null) {
       notGit.add(workdir);
       return null;
