@@ -8,7 +8,7 @@ import type { AgentReply } from "../agents/types.ts";
 import type { AttemptExit, AttemptHandle } from "../runner/types.ts";
 import { crashPoint } from "../fault-injection.ts";
 import { capLog } from "../runner/log-cap.ts";
-import { detectSignal } from "../signals.ts";
+import { detectSignal, TASK_DONE } from "../signals.ts";
 import type { RunContext } from "./run-context.ts";
 import { doubtDone } from "./runaway.ts";
 
@@ -77,7 +77,7 @@ export function judgeAttempt(exit: AttemptExit, reply: AgentReply, errText: () =
   const errors = reply.errors.length > 0 ? `: ${reply.errors.join("; ")}` : "";
   return {
     kind: "failed",
-    reason: `no completion marker in the agent's reply (exit code ${exit.exitCode ?? "none"})${errors}`,
+    reason: `no completion marker in the agent's reply (its last lines must hold ${TASK_DONE}; exit code ${exit.exitCode ?? "none"})${errors}`,
     message: reply.finalMessage,
     exitCode: exit.exitCode,
   };
