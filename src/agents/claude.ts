@@ -7,9 +7,13 @@ import type { AgentAdapter, AgentLaunch, AgentReply, LaunchRequest } from "./typ
 /** The CLI this backend runs, and how to install it. */
 export const CLAUDE_CLI = { binary: "claude", install: "npm install -g @anthropic-ai/claude-code" } as const;
 
-/** Permission flags: acceptEdits lets Claude edit files in the workdir without asking. */
+/**
+ * Permission flags. acceptEdits lets Claude edit files without asking, and `--allowedTools=Bash` lets it run
+ * commands (headless, acceptEdits alone denies every command that is not a file edit, so no tests or build).
+ * Other tools that ask (web fetch, MCP) stay denied; only full bypass approves everything.
+ */
 const PERMISSION_ARGS = {
-  workdir: ["--permission-mode", "acceptEdits"],
+  workdir: ["--permission-mode", "acceptEdits", "--allowedTools=Bash"],
   bypass: ["--dangerously-skip-permissions"],
 } as const;
 

@@ -9,12 +9,14 @@ import type { AgentAdapter, AgentLaunch, AgentReply, LaunchRequest } from "./typ
 export const GEMINI_CLI = { binary: "gemini", install: "npm install -g @google/gemini-cli" } as const;
 
 /**
- * Permission flags. auto_edit approves edit tools only (Gemini then offers no shell tool headless); yolo
- * approves everything. `--skip-trust` trusts the workdir for this session: seqorch was told to work there, and
- * Gemini otherwise refuses to run headless in a folder it has not been told to trust.
+ * Permission flags. auto_edit approves the edit tools; alone it leaves Gemini without a shell tool headless (it
+ * drops the tools that would ask), so `--allowed-tools=run_shell_command` approves the shell too: the narrowest
+ * setting that lets the agent run tests and builds (web fetch and MCP tools still ask, so they are left out).
+ * yolo approves everything. `--skip-trust` trusts the workdir for this session: seqorch was told to work there,
+ * and Gemini otherwise refuses to run headless in a folder it has not been told to trust.
  */
 const PERMISSION_ARGS = {
-  workdir: ["--approval-mode", "auto_edit"],
+  workdir: ["--approval-mode", "auto_edit", "--allowed-tools=run_shell_command"],
   bypass: ["--approval-mode", "yolo"],
 } as const;
 

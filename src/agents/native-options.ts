@@ -2,8 +2,10 @@
 import { UsageError } from "../errors.ts";
 
 /**
- * How much an agent may do without asking. "workdir": edit files in the workdir without prompting (each CLI's
- * own edit-approval mode); "bypass": no approvals and no sandbox at all (the CLI's dangerous flag).
+ * How much an agent may do without asking. "workdir": edit files and run commands in the workdir without
+ * prompting, with the narrowest setting each CLI offers for that (codex: its workspace-write sandbox; claude:
+ * acceptEdits plus Bash; gemini: auto_edit plus its shell tool; opencode: its defaults); "bypass": no approvals
+ * and no sandbox at all (the CLI's dangerous flag). README "Backends" gives the risk of each.
  */
 export type Permission = "workdir" | "bypass";
 
@@ -91,7 +93,7 @@ export function describePermissions(backends: readonly string[], options: Backen
   const native = [...new Set(backends)].filter((b) => b !== "command");
   if (native.length === 0) return "";
   const bypass = native.filter((b) => permissionFor(b, options) === "bypass");
-  if (bypass.length === 0) return "permissions: edit the workdir without prompting";
+  if (bypass.length === 0) return "permissions: edit files and run commands in the workdir without prompting";
   const sandbox = bypass.includes("claude") && options.isRoot ? " (as root: IS_SANDBOX=1 set for claude)" : "";
   return `permissions: FULL BYPASS for ${bypass.join(", ")}${sandbox}`;
 }

@@ -22,7 +22,7 @@ export const runArgs = {
   "claude-args": { type: "string", description: "Extra arguments for claude only", valueHint: "ARGS" },
   "gemini-args": { type: "string", description: "Extra arguments for gemini only", valueHint: "ARGS" },
   "opencode-args": { type: "string", description: "Extra arguments for opencode only (its agent: CODEAGENT_OPENCODE_AGENT)", valueHint: "ARGS" },
-  "dangerously-bypass-permissions": { type: "boolean", description: "Let agents run anything without approval or sandbox (codex also: CODEX_BYPASS_SANDBOX=1; the others: CODEAGENT_SKIP_PERMISSIONS=1). Default: edit the workdir without prompting" },
+  "dangerously-bypass-permissions": { type: "boolean", description: "Let agents run anything without approval or sandbox (codex also: CODEX_BYPASS_SANDBOX=1; the others: CODEAGENT_SKIP_PERMISSIONS=1). Default: edit files and run commands in the workdir without prompting, the narrowest way each CLI allows" },
   "resume-session": { type: "boolean", description: "A retry of a unit continues the previous attempt's agent session (native backends)" },
   "tmux-session": { type: "string", description: "tmux session name (default sequential-<spec name>)", valueHint: "NAME" },
   "tmux-socket": { type: "string", description: "tmux server socket name (tmux -L); default: your default server", valueHint: "NAME" },

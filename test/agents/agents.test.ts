@@ -1,7 +1,7 @@
 // The native backends proven against the real agent CLIs (pinned, from .agents-cli): each runs through the
 // compiled seqorch, in real tmux, against the mock LLM, inside a network namespace with loopback only.
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { MockScript } from "../mock-llm/script.ts";
 import { agentsDir, cleanUp, CLIS, type Cli, expectCode, isolated, MODEL_FLAG, privateTmux, progressOf, requireClis, runArgs, stateOf, survivorsAfter, tempDir, twoUnitSpec } from "./harness.ts";
@@ -65,23 +65,24 @@ for (const cli of CLIS) {
     );
 
     test(
-      "default permissions: the agent edits the workdir without prompting (no bypass flag)",
+      "default permissions: the agent edits files and runs commands in the workdir without prompting (no bypass flag)",
       async () => {
         const { root, spec } = twoUnitSpec();
+        // A command that is not a file edit (a build script, then git): what a unit's tests and build need.
+        writeFileSync(join(root, "build.sh"), "printf built > built_by_script.txt\n");
+        const script: MockScript = {
+          rules: [
+            { match: "# Task 1:", reply: { command: "sh ./build.sh && git --version > git_version.txt", text: "Built it.\n<promise>TASK_DONE</promise>" } },
+            { match: "# Task 2:", reply: { command: "printf beta > second_by_agent.txt", text: "Created the beta file.\n<promise>TASK_DONE</promise>" } },
+          ],
+        };
         const socket = privateTmux();
-        const run = await isolated(runArgs(spec, socket, ["--backend", cli]), TWO_FILES);
-        const requests = run.requests().filter((r) => r.api !== null);
-        if (cli === "gemini") {
-          // Gemini offers no shell tool headless unless everything is approved (yolo): the edit tools are there.
-          expectCode(run, 0);
-          const tools = JSON.stringify(requests[0]?.body?.tools ?? []);
-          expect(tools).toContain('"write_file"');
-          expect(tools).not.toContain('"run_shell_command"');
-          return;
-        }
+        const run = await isolated(runArgs(spec, socket, ["--backend", cli]), script);
         expectCode(run, 0);
-        expect(readFileSync(join(root, "created_by_agent.txt"), "utf8")).toBe("alpha");
+        expect(readFileSync(join(root, "built_by_script.txt"), "utf8")).toBe("built");
+        expect(readFileSync(join(root, "git_version.txt"), "utf8")).toStartWith("git version");
         expect(readFileSync(join(root, "second_by_agent.txt"), "utf8")).toBe("beta");
+        expect(progressOf(spec)).toContain("permissions: edit files and run commands in the workdir without prompting");
       },
       TIMEOUT,
     );

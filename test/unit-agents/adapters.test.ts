@@ -31,11 +31,11 @@ describe("codex", () => {
 
 describe("claude", () => {
   test.each([
-    ["default: acceptEdits", base, ["claude", "-p", "--output-format", "stream-json", "--verbose", "--permission-mode", "acceptEdits"], {}],
+    ["default: acceptEdits plus Bash (commands run without prompting)", base, ["claude", "-p", "--output-format", "stream-json", "--verbose", "--permission-mode", "acceptEdits", "--allowedTools=Bash"], {}],
     ["bypass as a normal user", opts({ permission: "bypass" }), ["claude", "-p", "--output-format", "stream-json", "--verbose", "--dangerously-skip-permissions"], {}],
     ["bypass as root sets IS_SANDBOX=1", opts({ permission: "bypass", isRoot: true }), ["claude", "-p", "--output-format", "stream-json", "--verbose", "--dangerously-skip-permissions"], { IS_SANDBOX: "1" }],
-    ["root without bypass: no IS_SANDBOX", opts({ isRoot: true }), ["claude", "-p", "--output-format", "stream-json", "--verbose", "--permission-mode", "acceptEdits"], {}],
-    ["model, resume, extra", opts({ model: "opus", resume: true, extraArgs: ["--max-turns", "5"] }), ["claude", "-p", "--output-format", "stream-json", "--verbose", "--permission-mode", "acceptEdits", "--model", "opus", "--resume", "sess-1", "--max-turns", "5"], {}],
+    ["root without bypass: no IS_SANDBOX", opts({ isRoot: true }), ["claude", "-p", "--output-format", "stream-json", "--verbose", "--permission-mode", "acceptEdits", "--allowedTools=Bash"], {}],
+    ["model, resume, extra", opts({ model: "opus", resume: true, extraArgs: ["--max-turns", "5"] }), ["claude", "-p", "--output-format", "stream-json", "--verbose", "--permission-mode", "acceptEdits", "--allowedTools=Bash", "--model", "opus", "--resume", "sess-1", "--max-turns", "5"], {}],
   ] as const)("%s", (_, options, argv, env) => {
     const launch = claudeLaunch(request, options);
     expect(launch.argv).toEqual([...argv]);
@@ -46,9 +46,9 @@ describe("claude", () => {
 
 describe("gemini", () => {
   test.each([
-    ["default: auto_edit, trusted workdir, prompt from stdin (no -p)", base, ["gemini", "--output-format", "stream-json", "--skip-trust", "--approval-mode", "auto_edit"]],
+    ["default: auto_edit plus the shell tool, trusted workdir, prompt from stdin (no -p)", base, ["gemini", "--output-format", "stream-json", "--skip-trust", "--approval-mode", "auto_edit", "--allowed-tools=run_shell_command"]],
     ["bypass: yolo", opts({ permission: "bypass" }), ["gemini", "--output-format", "stream-json", "--skip-trust", "--approval-mode", "yolo"]],
-    ["model and resume", opts({ model: "gemini-2.5-flash", resume: true }), ["gemini", "--output-format", "stream-json", "--skip-trust", "--approval-mode", "auto_edit", "-m", "gemini-2.5-flash", "--resume", "sess-1"]],
+    ["model and resume", opts({ model: "gemini-2.5-flash", resume: true }), ["gemini", "--output-format", "stream-json", "--skip-trust", "--approval-mode", "auto_edit", "--allowed-tools=run_shell_command", "-m", "gemini-2.5-flash", "--resume", "sess-1"]],
   ] as const)("%s", (_, options, argv) => {
     expect(geminiArgv(request, options)).toEqual([...argv]);
   });
@@ -94,7 +94,7 @@ describe("registry", () => {
       opencodeModel: "mock/m",
     };
     expect(adapterFor("codex", options).buildLaunch(request).argv).toEqual(["codex", "exec", "--json", "--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox", "-m", "gpt-5.5", "--common", "two words", "-"]);
-    expect(adapterFor("claude", options).buildLaunch(request).argv.slice(5)).toEqual(["--permission-mode", "acceptEdits", "--model", "all-model", "--common", "two words", "--max-turns", "3"]);
+    expect(adapterFor("claude", options).buildLaunch(request).argv.slice(5)).toEqual(["--permission-mode", "acceptEdits", "--allowedTools=Bash", "--model", "all-model", "--common", "two words", "--max-turns", "3"]);
     expect(adapterFor("opencode", options).buildLaunch(request).argv.slice(6)).toEqual(["--model", "mock/m", "--agent", "gawain", "--common", "two words"]);
     expect(adapterFor("gemini", { skipPermissions: true }).buildLaunch(request).argv).toContain("yolo");
   });

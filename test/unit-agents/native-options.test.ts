@@ -46,7 +46,7 @@ describe("permissions", () => {
   test("the run log line says who bypasses, and IS_SANDBOX for claude as root", () => {
     const options = backendOptionsOf({ bypassPermissions: true }, true);
     expect(describePermissions(["claude", "codex"], options)).toBe("permissions: FULL BYPASS for claude, codex (as root: IS_SANDBOX=1 set for claude)");
-    expect(describePermissions(["codex"], backendOptionsOf({}, false))).toBe("permissions: edit the workdir without prompting");
+    expect(describePermissions(["codex"], backendOptionsOf({}, false))).toBe("permissions: edit files and run commands in the workdir without prompting");
     expect(describePermissions(["command"], options)).toBe("");
   });
 });
