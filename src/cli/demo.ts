@@ -20,7 +20,7 @@ const demoArgs = {
   tmux: { type: "boolean", description: "Show each unit in a tmux window when tmux is there (--no-tmux: never)", default: true },
   "tmux-socket": { type: "string", description: "tmux server socket name (tmux -L)", valueHint: "NAME" },
   delay: { type: "string", description: "Seconds between units (default 1)", valueHint: "S" },
-  dir: { type: "string", description: "Folder to create the demo project in (default: a new temporary folder)", valueHint: "DIR" },
+  dir: { type: "string", description: "Folder for the demo project: new, empty, or an earlier demo's (started over); default: a new temporary folder", valueHint: "DIR" },
 } as const;
 
 /** The file that marks a folder as a demo project seqorch made (so `--dir` may start it over). */
