@@ -1,7 +1,7 @@
 // "Did you mean": the closest flag to a mistyped one, and the spec folder meant by a `--spec` that is not one
 // (a bare spec name, or the `.kiro/specs` folder itself).
 import { existsSync, readdirSync, statSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import { SpecNotFoundError } from "../errors.ts";
 import { locateSpec, type SpecLocation } from "../spec/locate.ts";
 
@@ -60,7 +60,10 @@ export function specHint(given: string, cwd: string = process.cwd()): string {
   const isDir = existsSync(path) && statSync(path).isDirectory();
   if (!isDir) {
     const named = namedSpec(given, cwd);
-    return named ? `; did you mean --spec ${named}?` : "";
+    if (named) return `; did you mean --spec ${named}?`;
+    // A typo in the last part (`.kiro/specs/user-auht`): the closest spec beside it.
+    const near = closest(basename(path), specsUnder(dirname(path)));
+    return near ? `; did you mean --spec ${join(dirname(given), near)}?` : "";
   }
   const specs = specsUnder(path);
   const nested = specs.length === 0 ? specsUnder(join(path, "specs")) : [];

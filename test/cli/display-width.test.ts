@@ -70,9 +70,23 @@ describe("display width", () => {
         expect(row.endsWith("12m 34s")).toBe(true);
       }
       for (const line of table) {
+        expect(line).not.toContain("\n");
         expect(displayWidth(line)).toBeLessThan(columns);
         expect(line).toBe(line.trimEnd());
       }
     }
+  });
+
+  test("with tokens, the Tokens column lines up under its heading", () => {
+    const view = emptyView(Date.now());
+    for (const [i, title] of ["한국어 제목", "plain"].entries()) {
+      foldEvent(view, { type: "unit-next", unitId: String(i + 1), title, position: i + 1, total: 2, nextId: null }, Date.now());
+      foldEvent(view, { type: "attempt-finished", unitId: String(i + 1), attempt: 1, status: "done", durationMs: 1_000, reason: "", log: "/x", tokens: i === 0 ? 12345 : null }, Date.now());
+    }
+    const [head, first, second] = summaryTable(view, 100);
+    expect(displayWidth(head!)).toBe(displayWidth(first!));
+    expect(displayWidth(head!)).toBe(displayWidth(second!));
+    expect(first).toEndWith("12345");
+    expect(second).toEndWith("-");
   });
 });

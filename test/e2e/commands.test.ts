@@ -196,6 +196,8 @@ describe("messages and exit codes", () => {
     const folder = await seqorch(["plan", "--spec", ".kiro/specs"], { cwd: root });
     expect(folder.code).toBe(66);
     expect(folder.stderr).toContain("it holds specs: .kiro/specs/billing, .kiro/specs/user-auth");
+    const typo = await seqorch(["plan", "--spec", ".kiro/specs/user-auht"], { cwd: root });
+    expect(typo.stderr).toContain("did you mean --spec .kiro/specs/user-auth?");
     const kiro = await seqorch(["status", "--spec", ".kiro"], { cwd: root });
     expect(kiro.stderr).toContain("it holds specs: .kiro/specs/billing, .kiro/specs/user-auth");
   });
