@@ -33,3 +33,11 @@ export function padToWidth(text: string, width: number, side: "end" | "start" = 
   const fill = " ".repeat(Math.max(0, width - displayWidth(text)));
   return side === "end" ? text + fill : fill + text;
 }
+
+/**
+ * `text` safe to draw: control characters (C0, DEL, C1: tabs, escape sequences a task title or an agent's
+ * reason may hold) become U+FFFD, so they can neither move the cursor nor throw the width off.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, "\uFFFD");
+}

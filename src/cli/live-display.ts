@@ -1,7 +1,7 @@
 // The live display on a terminal: one status line redrawn in place (unit, attempt, backend, times, estimate,
 // next unit, where to attach; the countdown between units), with finished units scrolling above it.
 import type { RunEvent } from "../actors/run-context.ts";
-import { cutToWidth, displayWidth } from "./display-width.ts";
+import { cutToWidth, displayWidth, printable } from "./display-width.ts";
 import { emptyView, estimateLeftMs, foldEvent, formatDuration, type RunView } from "./run-view.ts";
 
 const colour = (code: number, text: string) => (process.env.NO_COLOR ? text : `\x1b[${code}m${text}\x1b[39m`);
@@ -31,7 +31,7 @@ function segmentsOf(view: RunView, now: number): { head: string; title: string; 
   const left = estimateLeftMs(view);
   if (left !== null) rest.push({ text: `~${formatDuration(left)} left`, rank: 2 });
   if (u.nextId) rest.push({ text: `next: ${u.nextId}`, rank: 3 });
-  return { head: `◐ unit ${u.position}/${u.total}: ${u.id}`, title: u.title, rest: attachSegment(view, rest) };
+  return { head: `◐ unit ${u.position}/${u.total}: ${printable(u.id)}`, title: printable(u.title), rest: attachSegment(view, rest) };
 }
 
 function attachSegment(view: RunView, rest: Segment[]): Segment[] {
@@ -54,10 +54,10 @@ export function statusLine(view: RunView, now: number, width: number): string {
   const join = (kept: Segment[], titleText: string) => [titleText ? `${head} ${titleText}` : head, ...kept.map((s) => s.text)].join(SEPARATOR);
   let kept = rest.filter((s) => s.rank === 0);
   const titleFloor = Math.min(titleWidth, TITLE_MIN);
-  // Room the title needs at its floor: its columns plus the space after the head (and the "…" of a cut).
+  // Room the title needs at its floor: its columns plus the space after the head.
   const floorCost = titleFloor > 0 ? titleFloor + 1 : 0;
   for (const rank of [1, 2, 3, 4]) {
-    const tried = rest.filter((s) => s.rank <= rank && (s.rank === rank || kept.includes(s)));
+    const tried = rest.filter((s) => kept.includes(s) || s.rank === rank);
     if (displayWidth(join(tried, "")) + floorCost <= width) kept = tried;
   }
   const room = width - displayWidth(join(kept, "")) - 1;
@@ -78,11 +78,11 @@ export function createLiveDisplay(stream: NodeJS.WriteStream = process.stdout): 
     if (event.type === "attempt-finished") {
       const title = view.rows.find((r) => r.id === event.unitId)?.title || (view.unit?.id === event.unitId ? view.unit.title : "");
       const what = event.status === "done" ? "" : ` ${event.status}${event.reason ? `: ${event.reason}` : ""}`;
-      above(`${colour(COLOUR[event.status], ICON[event.status])} ${event.unitId} ${title}${what} (${formatDuration(event.durationMs)}, attempt ${event.attempt})`);
+      above(`${colour(COLOUR[event.status], ICON[event.status])} ${printable(`${event.unitId} ${title}${what}`)} (${formatDuration(event.durationMs)}, attempt ${event.attempt})`);
     } else if (event.type === "warning") {
-      above(`${colour(33, "⚠")} ${event.message}`);
+      above(`${colour(33, "⚠")} ${printable(event.message)}`);
     } else if (event.type === "spec-changed") {
-      above(`${colour(36, "ℹ")} tasks.md changed: ${event.detail}`);
+      above(`${colour(36, "ℹ")} tasks.md changed: ${printable(event.detail)}`);
     } else if (event.type === "run-started" && event.attach) {
       above(`${colour(36, "ℹ")} watch the agents: ${event.attach}`);
     }

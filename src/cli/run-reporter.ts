@@ -3,7 +3,7 @@
 import type { RunEvent } from "../actors/run-context.ts";
 import { log, plainOutput } from "../log.ts";
 import type { RunResult } from "../run-spec.ts";
-import { cutToWidth, displayWidth, padToWidth } from "./display-width.ts";
+import { cutToWidth, displayWidth, padToWidth, printable } from "./display-width.ts";
 import { createLiveDisplay } from "./live-display.ts";
 import { emptyView, foldEvent, formatDuration, type RunView } from "./run-view.ts";
 
@@ -86,9 +86,9 @@ export function summaryTable(view: RunView, columns?: number): string[] {
   const tokenHead = withTokens ? `    ${"Tokens".padStart(10)}` : "";
   // Unit, two spaces, Title, then "  Attempts  Failed  Result        Time" (Time up to 8: "59m 59s", "12h 05m").
   const fixed = idWidth + 2 + 2 + 8 + 2 + 6 + 2 + 12 + 2 + 8 + (withTokens ? 10 : 0);
-  const longest = Math.max(5, ...view.rows.map((r) => displayWidth(r.title)));
+  const longest = Math.max(5, ...view.rows.map((r) => displayWidth(printable(r.title))));
   const titleWidth = Math.max(5, Math.min(48, longest, columns === undefined ? 48 : columns - 1 - fixed));
-  const title = (t: string) => padToWidth(cutToWidth(t, titleWidth), titleWidth);
+  const title = (t: string) => padToWidth(cutToWidth(printable(t), titleWidth), titleWidth);
   const lines = [`${padToWidth("Unit", idWidth)}  ${padToWidth("Title", titleWidth)}  Attempts  Failed  Result        Time${tokenHead}`];
   for (const r of view.rows) {
     const tokens = withTokens ? `  ${padToWidth(formatDuration(r.durationMs), 8)}${(r.tokens === null ? "-" : String(r.tokens)).padStart(10)}` : `  ${formatDuration(r.durationMs)}`;

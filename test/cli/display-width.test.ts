@@ -46,6 +46,13 @@ describe("display width", () => {
     }
   }
 
+  test("control characters in a title (an escape sequence, a tab) are drawn as U+FFFD, never sent", () => {
+    const now = Date.now();
+    const line = statusLine(viewRunning("Evil \x1b[2J\x1b]0;pwned\x07\ttitle", now), now, 139);
+    expect(line).not.toMatch(/[\x00-\x1f]/);
+    expect(line).toContain("Evil \uFFFD[2J\uFFFD]0;pwned\uFFFD\uFFFDtitle");
+  });
+
   test("at 80 columns the title is cut before the attempt or the timer; at 200 everything shows", () => {
     const now = Date.now();
     const narrow = statusLine(viewRunning(TITLES.cjk, now), now, 79);
