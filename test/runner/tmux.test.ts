@@ -101,7 +101,8 @@ describe("tmux runner with an injected client", () => {
     });
     expect((await runner.start(spec("true"))).sessionId).toBe("$2");
     expect((await runner.start(spec("true"))).sessionId).toBe("$0");
-    expect(calls.map((c) => c[3])).toEqual(["list-sessions", "set-hook", "new-window", "new-window", "list-sessions", "new-session", "set-hook", "new-window"]);
+    // An existing session has its finished windows closed first (window-cleanup.ts): one list-windows.
+    expect(calls.map((c) => c[3])).toEqual(["list-sessions", "list-windows", "set-hook", "new-window", "new-window", "list-sessions", "new-session", "set-hook", "new-window"]);
   });
 
   test("a failing new-window is a RunnerError carrying tmux's message", async () => {
