@@ -3,6 +3,7 @@ import { runCommand as runCitty } from "citty";
 import { ExitCode, exitCodeOf, formatError, UsageError } from "./errors.ts";
 import { mainCommand, subCommands, VERSION } from "./cli/main.ts";
 import { printUsage } from "./cli/help.ts";
+import { closest } from "./cli/suggest.ts";
 import { COMMIT } from "./build-info.ts";
 import { receivedSignal } from "./cli/stop-signal.ts";
 
@@ -22,7 +23,11 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const load = subCommands[name];
-  if (!load) throw new UsageError(name, `unknown command (commands: ${Object.keys(subCommands).filter((n) => n !== "demo-agent").join(", ")})`);
+  if (!load) {
+    const commands = Object.keys(subCommands).filter((n) => n !== "demo-agent");
+    const near = closest(name, commands);
+    throw new UsageError(name, `unknown command${near ? `; did you mean ${near}?` : ""} (commands: ${commands.join(", ")})`);
+  }
   const command = await load();
   if (rest.includes("--help") || rest.includes("-h")) {
     await printUsage(command, mainCommand);

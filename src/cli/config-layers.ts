@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { UsageError } from "../errors.ts";
+import { closest } from "./suggest.ts";
 
 /** A value and where it came from: `flag --delay`, `env SEQORCH_DELAY`, `/repo/.kiro/seqorch.json`, `default`. */
 export interface Sourced {
@@ -26,7 +27,10 @@ function layerFrom(file: string, data: unknown, known: ReadonlySet<string>): Fil
   const values: Record<string, string | boolean> = {};
   for (const [key, value] of Object.entries(data)) {
     const name = toKebab(key);
-    if (!known.has(name)) throw new UsageError(`${file}: "${key}"`, "unknown setting (see seqorch run --help)");
+    if (!known.has(name)) {
+      const near = closest(name, known);
+      throw new UsageError(`${file}: "${key}"`, `unknown setting${near ? `; did you mean "${near}"?` : " (see seqorch run --help)"}`);
+    }
     if (typeof value === "boolean") values[name] = value;
     else if (typeof value === "string" || typeof value === "number") values[name] = String(value);
     else throw new UsageError(`${file}: "${key}"`, "must be a string, a number or a boolean");
