@@ -3,7 +3,6 @@ import { runCommand as runCitty } from "citty";
 import { ExitCode, exitCodeOf, formatError, UsageError } from "./errors.ts";
 import { mainCommand, subCommands, VERSION } from "./cli/main.ts";
 import { printUsage } from "./cli/help.ts";
-import { closest } from "./cli/suggest.ts";
 import { COMMIT } from "./build-info.ts";
 import { receivedSignal } from "./cli/stop-signal.ts";
 
@@ -25,7 +24,7 @@ async function main(argv: string[]): Promise<number> {
   const load = subCommands[name];
   if (!load) {
     const commands = Object.keys(subCommands).filter((n) => n !== "demo-agent");
-    const near = closest(name, commands);
+    const near = (await import("./cli/suggest.ts")).closest(name, commands); // loaded only for a mistyped command
     throw new UsageError(name, `unknown command${near ? `; did you mean ${near}?` : ""} (commands: ${commands.join(", ")})`);
   }
   const command = await load();
