@@ -10,7 +10,7 @@ export const CLAUDE_CLI = { binary: "claude", install: "npm install -g @anthropi
 /**
  * Permission flags. acceptEdits lets Claude edit files without asking, and `--allowedTools=Bash` lets it run
  * commands (headless, acceptEdits alone denies every command that is not a file edit, so no tests or build).
- * Other tools that ask (web fetch, MCP) stay denied; only full bypass approves everything.
+ * Only full bypass approves every tool.
  */
 const PERMISSION_ARGS = {
   workdir: ["--permission-mode", "acceptEdits", "--allowedTools=Bash"],

@@ -11,7 +11,7 @@ export const GEMINI_CLI = { binary: "gemini", install: "npm install -g @google/g
 /**
  * Permission flags. auto_edit approves the edit tools; alone it leaves Gemini without a shell tool headless (it
  * drops the tools that would ask), so `--allowed-tools=run_shell_command` approves the shell too: the narrowest
- * setting that lets the agent run tests and builds (web fetch and MCP tools still ask, so they are left out).
+ * setting that lets the agent run tests and builds.
  * yolo approves everything. `--skip-trust` trusts the workdir for this session: seqorch was told to work there,
  * and Gemini otherwise refuses to run headless in a folder it has not been told to trust.
  */
