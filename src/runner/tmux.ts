@@ -125,6 +125,8 @@ export function createTmuxRunner(options: TmuxRunnerOptions): SessionRunner {
   const active = new Set<AbortController>();
   /** The run's session id once looked up; reset when the session or server went away. */
   let session: Promise<string> | null = null;
+  /** Earlier runs' finished windows are closed (or kept with keepWindows): done at the first lookup. */
+  let windowsCleaned = options.keepWindows === true;
 
   /** The run's session id, found by exact name or created (once, even for concurrent callers). */
   function ensureSession(): Promise<string> {
@@ -144,7 +146,9 @@ export function createTmuxRunner(options: TmuxRunnerOptions): SessionRunner {
     const id = line !== undefined
       ? line.slice(0, line.indexOf(" "))
       : (await client.run(["new-session", "-d", "-s", sessionName, "-n", "seqorch", "-x", "200", "-y", "50", "-P", "-F", "#{session_id}"])).trim();
-    if (line !== undefined && !options.keepWindows) await closeFinishedWindows(client, id);
+    // Once per run, when the session is found from an earlier run (not when it is found again mid-run).
+    if (line !== undefined && !windowsCleaned) await closeFinishedWindows(client, id);
+    windowsCleaned = true;
     // Every window this session gets keeps its pane after the attempt ends, for inspection. Set by a hook of
     // this session only (not the server's global option), before the window's command can exit.
     await client.run(["set-hook", "-t", id, "after-new-window", "set-option -w remain-on-exit on"]);

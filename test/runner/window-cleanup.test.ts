@@ -60,4 +60,30 @@ describe("closeFinishedWindows", () => {
       expect(calls.some((c) => c[0] === "list-windows")).toBe(!keepWindows);
     }
   });
+
+  test("only at the first lookup: a session found again later in the run keeps this run's windows", async () => {
+    const { calls, client } = fake({
+      "list-sessions": [
+        { code: 0, stdout: "$3 run_1\n", stderr: "" },
+        { code: 0, stdout: "$3 run_1\n", stderr: "" },
+      ],
+      "list-windows": [{ code: 0, stdout: WINDOWS, stderr: "" }],
+      "new-window": [
+        { code: 0, stdout: "@5 %5 55\n", stderr: "" },
+        { code: 1, stdout: "", stderr: "can't find session: $3\n" },
+        { code: 0, stdout: "@6 %6 66\n", stderr: "" },
+      ],
+    });
+    const runner = createTmuxRunner({ sessionName: "run.1", client });
+    const dir = mkdtempSync(join(tmpdir(), "seqorch-wc-"));
+    try {
+      for (const name of ["task-1", "task-2"]) {
+        await runner.start({ argv: ["true"], env: {}, cwd: dir, stdinFile: null, outLog: join(dir, "out.log"), errLog: join(dir, "err.log"), attemptDir: dir, windowName: name });
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(calls.filter((c) => c[0] === "list-sessions")).toHaveLength(2);
+    expect(calls.filter((c) => c[0] === "list-windows")).toHaveLength(1);
+  });
 });
