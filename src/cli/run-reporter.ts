@@ -91,8 +91,8 @@ export function summaryTable(view: RunView, columns?: number): string[] {
   const title = (t: string) => padToWidth(cutToWidth(printable(t), titleWidth), titleWidth);
   const lines = [`${padToWidth("Unit", idWidth)}  ${padToWidth("Title", titleWidth)}  Attempts  Failed  Result        Time${tokenHead}`];
   for (const r of view.rows) {
-    const tokens = withTokens ? `  ${padToWidth(formatDuration(r.durationMs), 8)}${(r.tokens === null ? "-" : String(r.tokens)).padStart(10)}` : `  ${formatDuration(r.durationMs)}`;
-    lines.push(`${padToWidth(r.id, idWidth)}  ${title(r.title)}  ${String(r.attempts).padStart(8)}  ${String(r.failed).padStart(6)}  ${r.result.padEnd(12)}${tokens}`);
+    const timeAndTokens = withTokens ? `  ${padToWidth(formatDuration(r.durationMs), 8)}${(r.tokens === null ? "-" : String(r.tokens)).padStart(10)}` : `  ${formatDuration(r.durationMs)}`;
+    lines.push(`${padToWidth(r.id, idWidth)}  ${title(r.title)}  ${String(r.attempts).padStart(8)}  ${String(r.failed).padStart(6)}  ${r.result.padEnd(12)}${timeAndTokens}`);
   }
   const done = view.rows.filter((r) => r.result === "done").length;
   const failed = view.rows.reduce((n, r) => n + r.failed, 0);
