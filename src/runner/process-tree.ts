@@ -24,8 +24,8 @@ function signalTarget(target: number, signal: NodeJS.Signals | 0): boolean {
   }
 }
 
-/** State letter and process group of `pid` from /proc; null when /proc has no such entry (or no /proc). */
-function procStat(pid: string | number): { state: string; pgid: number } | null {
+/** Fields of /proc/<pid>/stat that seqorch uses; null when /proc has no such entry (or no /proc). */
+function procStat(pid: string | number): { state: string; ppid: number; pgid: number; start: number } | null {
   let stat: string;
   try {
     stat = readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -36,7 +36,24 @@ function procStat(pid: string | number): { state: string; pgid: number } | null 
   }
   // Fields after the parenthesised command name (which may itself contain spaces or parentheses).
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return { state: fields[0] ?? "", pgid: Number(fields[2]) };
+  // fields[0] is field 3 of stat(5): state, ppid (4), pgrp (5) … starttime (22).
+  return { state: fields[0] ?? "", ppid: Number(fields[1]), pgid: Number(fields[2]), start: Number(fields[19]) };
+}
+
+/** When process `pid` started, in clock ticks after boot (/proc/<pid>/stat field 22); null when gone or no /proc. */
+export function processStartTicks(pid: number): number | null {
+  if (!Number.isInteger(pid) || pid <= 0) return null;
+  return procStat(pid)?.start ?? null;
+}
+
+/** This boot's id (/proc/sys/kernel/random/boot_id); null where there is none. */
+export function bootId(): string | null {
+  try {
+    return readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+  } catch (error) {
+    if (errnoOf(error) === "ENOENT" || errnoOf(error) === "EACCES") return null;
+    throw error;
+  }
 }
 
 const hasProc = (() => {
