@@ -18,6 +18,8 @@ import { crashPoint } from "./fault-injection.ts";
 import { runHook } from "./hooks.ts";
 import type { RunOptions } from "./cli/run-options.ts";
 import { createDirectRunner } from "./runner/direct.ts";
+import { killGraceMs } from "./runner/process-tree.ts";
+import { hurrySignal } from "./cli/stop-signal.ts";
 import { createTmuxRunner, safeSessionName, tmuxAvailable } from "./runner/tmux.ts";
 import type { SessionRunner } from "./runner/types.ts";
 import { defaultStateFile, defaultWorkdir, locateSpec } from "./spec/locate.ts";
@@ -68,10 +70,12 @@ function sessionNameOf(options: RunOptions, specName: string): string {
 }
 
 async function pickRunner(options: RunOptions, sessionName: string, report: (e: RunEvent) => void): Promise<SessionRunner> {
-  if (!options.tmux) return createDirectRunner();
-  if (await tmuxAvailable(options.tmuxSocket)) return createTmuxRunner({ sessionName, socket: options.tmuxSocket, keepWindows: options.keepWindows });
+  // A second Ctrl-C (hurrySignal) makes the runners SIGKILL every agent's tree before the process exits.
+  const ending = { graceMs: killGraceMs(5_000), hurry: hurrySignal() };
+  if (!options.tmux) return createDirectRunner(ending);
+  if (await tmuxAvailable(options.tmuxSocket)) return createTmuxRunner({ sessionName, socket: options.tmuxSocket, keepWindows: options.keepWindows, ...ending });
   report({ type: "warning", message: "tmux is not available: running agents as direct child processes (--no-tmux)" });
-  return createDirectRunner();
+  return createDirectRunner(ending);
 }
 
 /** First backoff for a rate limit without a reset time, ms (SEQORCH_RATE_LIMIT_BACKOFF_MS; tests shorten it). */

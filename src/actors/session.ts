@@ -9,6 +9,7 @@ import type { AttemptExit, AttemptHandle } from "../runner/types.ts";
 import { crashPoint } from "../fault-injection.ts";
 import { capLog } from "../runner/log-cap.ts";
 import { detectSignal, TASK_DONE } from "../signals.ts";
+import { appendProgressNote } from "../store/progress.ts";
 import type { RunContext } from "./run-context.ts";
 import { doubtDone } from "./runaway.ts";
 
@@ -83,6 +84,13 @@ export function judgeAttempt(exit: AttemptExit, reply: AgentReply, errText: () =
   };
 }
 
+/** Name in the progress log (and on the display) what the agent left running that the runner had to end. */
+function noteLeftovers(context: RunContext, input: SessionInput, leftovers: string[]): void {
+  const message = `unit ${input.unit.id}, attempt ${input.attempt}: ended what the agent left running: ${leftovers.join(", ")}`;
+  context.report({ type: "warning", message });
+  appendProgressNote(context.paths.progressFile, `Processes left behind ${new Date().toISOString()}`, [message]);
+}
+
 /** Keep the agent CLI's session id and token usage on the running attempt's record (native backends only). */
 function recordAgentSession(context: RunContext, unitKey: string, reply: AgentReply): void {
   if (!reply.sessionId && !reply.usage) return;
@@ -121,6 +129,7 @@ export async function awaitAttempt(context: RunContext, input: SessionInput, sig
     const waiting = context.runner.wait(handle, controller.signal);
     crashPoint("wait");
     const exit = await waiting;
+    if (exit.leftovers?.length) noteLeftovers(context, input, exit.leftovers);
     capLog(outLog, context.maxLogBytes);
     capLog(errLog, context.maxLogBytes);
     if (idle) {

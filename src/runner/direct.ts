@@ -3,7 +3,7 @@ import { closeSync, openSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import type { Subprocess } from "bun";
 import { RunnerError } from "../errors.ts";
-import { isAlive, killProcessGroup } from "./process-tree.ts";
+import { describeProcesses, endAttemptTree, isAlive, killAttemptTreeNow, type AttemptTree } from "./process-tree.ts";
 import type { AttemptExit, AttemptHandle, LaunchSpec, SessionRunner } from "./types.ts";
 import { withoutNestingMarkers } from "./agent-env.ts";
 
@@ -11,6 +11,13 @@ import { withoutNestingMarkers } from "./agent-env.ts";
 export interface DirectRunnerOptions {
   /** Time in ms between SIGTERM and SIGKILL when an attempt is ended. Default 5000. */
   graceMs?: number;
+  /** Aborted by a second Ctrl-C: every attempt's tree gets SIGKILL at once (synchronously, before the exit). */
+  hurry?: AbortSignal;
+}
+
+/** The processes of an attempt: its group (the agent is its leader), the tree under it, and its attempt id. */
+function treeOf(handle: AttemptHandle): AttemptTree {
+  return { pgid: handle.pid, rootPid: handle.pid, attemptId: handle.attemptId ?? null };
 }
 
 /** How often an attempt not started by this runner (adopted from a state file) is checked, in ms. */
@@ -68,16 +75,42 @@ function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
 /** Create the direct runner: no tmux, each attempt a detached child of this process. */
 export function createDirectRunner(options: DirectRunnerOptions = {}): SessionRunner {
   const graceMs = options.graceMs ?? 5000;
+  const hurry = options.hurry;
   const children = new Map<number, Subprocess>();
+  /** Attempts whose tree may still have processes, by leader pid; endings under way, by leader pid. */
+  const live = new Map<number, AttemptTree>();
+  const endings = new Map<number, Promise<string[]>>();
+  hurry?.addEventListener("abort", () => {
+    for (const tree of live.values()) killAttemptTreeNow(tree);
+  }, { once: true });
+
+  /** End the attempt's tree (once, however many callers); resolves with what was found, described. */
+  function endTree(handle: AttemptHandle): Promise<string[]> {
+    const pid = handle.pid!;
+    let ending = endings.get(pid);
+    if (ending === undefined) {
+      const tree = treeOf(handle);
+      ending = endAttemptTree(tree, { graceMs, ...(hurry ? { hurry } : {}) })
+        .then((found) => (found.length ? [describeProcesses(found)] : []))
+        .finally(() => {
+          endings.delete(pid);
+          live.delete(pid);
+        });
+      endings.set(pid, ending);
+    }
+    return ending;
+  }
 
   async function waitAdopted(handle: AttemptHandle, pid: number, signal: AbortSignal): Promise<AttemptExit> {
+    live.set(pid, treeOf(handle));
     while (isAlive(pid) && !signal.aborted) await sleepUnlessAborted(ADOPTED_POLL_MS, signal);
     const durationMs = Date.now() - handle.startedAt;
     if (signal.aborted) {
-      await killProcessGroup(pid, { graceMs });
+      await endTree(handle);
       return { exitCode: null, reason: "aborted", durationMs, detail: "ended by seqorch" };
     }
-    return { exitCode: null, reason: "lost", durationMs, detail: `process ${pid} was not started by this run; its exit code is unknown` };
+    const leftovers = await endTree(handle);
+    return { exitCode: null, reason: "lost", durationMs, detail: `process ${pid} was not started by this run; its exit code is unknown`, ...(leftovers.length ? { leftovers } : {}) };
   }
 
   return {
@@ -88,7 +121,10 @@ export function createDirectRunner(options: DirectRunnerOptions = {}): SessionRu
       const startedAt = Date.now();
       const proc = spawnAttempt(spec);
       children.set(proc.pid, proc);
-      return { runner: "direct", pid: proc.pid, windowId: null, sessionId: null, startedAt, attemptDir: spec.attemptDir };
+      const attemptId = spec.env.SEQORCH_ATTEMPT_ID;
+      const handle: AttemptHandle = { runner: "direct", pid: proc.pid, windowId: null, sessionId: null, startedAt, attemptDir: spec.attemptDir, ...(attemptId ? { attemptId } : {}) };
+      live.set(proc.pid, treeOf(handle));
+      return handle;
     },
 
     async wait(handle, signal) {
@@ -96,9 +132,9 @@ export function createDirectRunner(options: DirectRunnerOptions = {}): SessionRu
       if (pid === null) throw new RunnerError("direct", "attempt handle has no pid");
       const proc = children.get(pid);
       if (proc === undefined) return waitAdopted(handle, pid, signal);
-      let ending: Promise<void> | null = null;
+      let ending: Promise<string[]> | null = null;
       const onAbort = () => {
-        ending ??= killProcessGroup(pid, { graceMs });
+        ending ??= endTree(handle);
       };
       if (signal.aborted) onAbort();
       else signal.addEventListener("abort", onAbort, { once: true });
@@ -114,15 +150,19 @@ export function createDirectRunner(options: DirectRunnerOptions = {}): SessionRu
         await ending;
         return { exitCode: null, reason: "aborted", durationMs, detail: "ended by seqorch" };
       }
+      // What the agent left behind (a background child, a daemon in its own session) is ended now, and named.
+      const leftovers = await endTree(handle);
       const { code, detail } = shellExitCode(proc);
-      return { exitCode: code, reason: "exited", durationMs, ...(detail === undefined ? {} : { detail }) };
+      return { exitCode: code, reason: "exited", durationMs, ...(detail === undefined ? {} : { detail }), ...(leftovers.length ? { leftovers } : {}) };
     },
 
     async kill(handle) {
-      if (handle.pid !== null && isAlive(handle.pid)) await killProcessGroup(handle.pid, { graceMs });
+      if (handle.pid !== null) await endTree(handle);
     },
 
     async close() {
+      // Endings under way finish before the run exits (an attempt left by --detach-on-stop is not ended).
+      await Promise.all([...endings.values()]);
       children.clear();
     },
   };

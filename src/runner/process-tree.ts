@@ -111,6 +111,134 @@ export async function killProcessGroup(pgid: number, options: KillOptions): Prom
   while (isGroupAlive(pgid) && Date.now() < killDeadline) await Bun.sleep(POLL_MS);
 }
 
+/** Where to find an attempt's processes: its group, its first process (the tree under it) and its attempt id. */
+export interface AttemptTree {
+  /** Process group of the attempt (its leader's pid); null when unknown. */
+  pgid: number | null;
+  /** The attempt's first process; its descendants are found by parent pid. Null when unknown. */
+  rootPid: number | null;
+  /** `SEQORCH_ATTEMPT_ID` of the attempt: every process with it in its environment belongs to the attempt. */
+  attemptId: string | null;
+  /** Processes never to signal (the tmux pane's shell, while it is still needed). */
+  spare?: readonly number[];
+}
+
+/** A process found in an attempt's tree: pid, command name and start time (to tell a reused pid). */
+export interface TreeProcess {
+  pid: number;
+  name: string;
+  start: number;
+}
+
+/** The name of `pid` (/proc/<pid>/comm); "?" when gone. */
+function commOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+  } catch (error) {
+    if (errnoOf(error) === "ENOENT" || errnoOf(error) === "ESRCH") return "?";
+    throw error;
+  }
+}
+
+/**
+ * The live (not zombie) processes of an attempt, from one scan of /proc: the members of its group, the
+ * descendants of its first process by parent pid, and every process whose environment holds its attempt id
+ * (which finds daemons that moved to another group or were re-parented). Never seqorch itself. Empty without /proc.
+ */
+export function findAttemptTree(tree: AttemptTree): TreeProcess[] {
+  if (!hasProc) return [];
+  const spare = new Set([process.pid, ...(tree.spare ?? [])]);
+  const marker = tree.attemptId ? `SEQORCH_ATTEMPT_ID=${tree.attemptId}` : null;
+  const stats = new Map<number, NonNullable<ReturnType<typeof procStat>>>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = procStat(entry);
+    if (stat && stat.state !== "Z") stats.set(Number(entry), stat);
+  }
+  const found = new Set<number>();
+  for (const [pid, stat] of stats) {
+    if (tree.pgid !== null && tree.pgid > 1 && stat.pgid === tree.pgid) found.add(pid);
+    else if (marker !== null && processHasEnv(pid, marker)) found.add(pid);
+  }
+  if (tree.rootPid !== null && stats.has(tree.rootPid)) found.add(tree.rootPid);
+  // Descendants of anything found so far, by parent pid (until no more are added).
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [pid, stat] of stats) {
+      if (!found.has(pid) && found.has(stat.ppid)) {
+        found.add(pid);
+        grew = true;
+      }
+    }
+  }
+  return [...found].filter((pid) => !spare.has(pid)).map((pid) => ({ pid, name: commOf(pid), start: stats.get(pid)!.start }));
+}
+
+/** Signal each process that is still the one found (same start time), and the group. */
+function signalTree(tree: AttemptTree, found: readonly TreeProcess[], signal: NodeJS.Signals): void {
+  if (tree.pgid !== null && tree.pgid > 1 && !(tree.spare ?? []).includes(tree.pgid)) signalTarget(-tree.pgid, signal);
+  for (const p of found) if (procStat(p.pid)?.start === p.start) signalTarget(p.pid, signal);
+}
+
+/** Options of {@link endAttemptTree}. */
+export interface EndTreeOptions {
+  /** Time in ms between SIGTERM and SIGKILL. */
+  graceMs: number;
+  /** Aborting it cuts the grace short (a second Ctrl-C): SIGKILL at once. */
+  hurry?: AbortSignal;
+}
+
+/**
+ * End every process of an attempt (see {@link findAttemptTree}): SIGTERM to the group and each process, up to
+ * `graceMs` for them to exit (processes that appear meanwhile get SIGTERM too), then SIGKILL to whatever is
+ * left, re-scanned until nothing is (or 2 s). Resolves with every process that was found, for the log.
+ */
+export async function endAttemptTree(tree: AttemptTree, options: EndTreeOptions): Promise<TreeProcess[]> {
+  const seen = new Map<number, TreeProcess>();
+  const scan = () => {
+    const found = findAttemptTree(tree);
+    for (const p of found) if (!seen.has(p.pid)) seen.set(p.pid, p);
+    return found;
+  };
+  let found = scan();
+  const groupOnly = !hasProc && tree.pgid !== null && isGroupAlive(tree.pgid);
+  if (found.length === 0 && !groupOnly) return [];
+  signalTree(tree, found, "SIGTERM");
+  const deadline = Date.now() + options.graceMs;
+  while (Date.now() < deadline && !options.hurry?.aborted) {
+    await Bun.sleep(Math.min(POLL_MS * 2, Math.max(1, deadline - Date.now())));
+    const before = new Set(found.map((p) => p.pid));
+    found = scan();
+    if (found.length === 0 && !(groupOnly && isGroupAlive(tree.pgid!))) return [...seen.values()];
+    const fresh = found.filter((p) => !before.has(p.pid));
+    if (fresh.length) signalTree({ ...tree, pgid: null }, fresh, "SIGTERM");
+  }
+  const killDeadline = Date.now() + 2_000;
+  for (;;) {
+    signalTree(tree, found, "SIGKILL");
+    await Bun.sleep(POLL_MS);
+    found = scan();
+    if (found.length === 0 || Date.now() > killDeadline) break;
+  }
+  return [...seen.values()];
+}
+
+/** SIGKILL every process of an attempt at once, synchronously (the last thing before a forced exit). */
+export function killAttemptTreeNow(tree: AttemptTree): void {
+  signalTree(tree, findAttemptTree(tree), "SIGKILL");
+}
+
+/** "pid 12 (sleep), pid 13 (sh)": processes for a log line. */
+export function describeProcesses(found: readonly TreeProcess[]): string {
+  return found.map((p) => `pid ${p.pid} (${p.name})`).join(", ");
+}
+
+/** The grace between SIGTERM and SIGKILL, ms: `fallback`, or SEQORCH_KILL_GRACE_MS (tests shorten it). */
+export function killGraceMs(fallback: number): number {
+  const n = Number(process.env.SEQORCH_KILL_GRACE_MS);
+  return Number.isFinite(n) && n >= 0 && process.env.SEQORCH_KILL_GRACE_MS !== "" ? n : fallback;
+}
+
 /**
  * True when process `pid` runs with `NAME=value` in its environment (read from /proc/<pid>/environ).
  * Used to make sure a pid recorded by an earlier run still belongs to that run's agent before ending it;

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { RunnerError } from "../errors.ts";
-import { isGroupAlive, killProcessGroup } from "./process-tree.ts";
+import { describeProcesses, endAttemptTree, killAttemptTreeNow, type AttemptTree } from "./process-tree.ts";
 import { agentEnvironment, ENV_NAME, envFileText } from "./agent-env.ts";
 import { quoteShellArg as q } from "./shell-quote.ts";
 import { createTmuxClient, isServerGone, spawnTmux, type TmuxClient } from "./tmux-client.ts";
@@ -23,6 +23,13 @@ export interface TmuxRunnerOptions {
   livenessMs?: number;
   /** Keep the windows of earlier runs' finished attempts (--keep-windows); default: closed when the session is found. */
   keepWindows?: boolean;
+  /** Aborted by a second Ctrl-C: every attempt's tree gets SIGKILL at once (synchronously, before the exit). */
+  hurry?: AbortSignal;
+}
+
+/** The processes of an attempt: the pane's shell is the group leader and the root; the agent carries its id. */
+function treeOf(handle: AttemptHandle): AttemptTree {
+  return { pgid: handle.pid, rootPid: handle.pid, attemptId: handle.attemptId ?? null };
 }
 
 /** The name of the attempt's script and exit-code file inside `attemptDir`. */
@@ -123,6 +130,13 @@ export function createTmuxRunner(options: TmuxRunnerOptions): SessionRunner {
   const graceMs = options.graceMs ?? 5000;
   const livenessMs = options.livenessMs ?? 1000;
   const active = new Set<AbortController>();
+  const hurry = options.hurry;
+  /** Attempts whose tree may still have processes, by pane pid; endings under way, by pane pid. */
+  const live = new Map<number, AttemptTree>();
+  const endings = new Map<number, Promise<string[]>>();
+  hurry?.addEventListener("abort", () => {
+    for (const tree of live.values()) killAttemptTreeNow(tree);
+  }, { once: true });
   /** The run's session id once looked up; reset when the session or server went away. */
   let session: Promise<string> | null = null;
   /** Earlier runs' finished windows are closed (or kept with keepWindows): done at the first lookup. */
@@ -167,8 +181,12 @@ export function createTmuxRunner(options: TmuxRunnerOptions): SessionRunner {
     return pane.endsWith(" 1") ? { kind: "dead" } : null;
   }
 
-  /** Check the pane every `livenessMs` until it is dead or gone, or `stop` aborts. */
+  /**
+   * Check the pane every `livenessMs` until it is dead or gone, or `stop` aborts. An exit file seen on two checks
+   * in a row also ends the wait: the agent exited, and what it left behind holds the script's pipes open.
+   */
   async function watchPane(handle: AttemptHandle, stop: AbortSignal): Promise<Outcome> {
+    let exitSeen = false;
     for (;;) {
       let timer: Timer | undefined;
       const tick = new Promise<void>((resolve) => (timer = setTimeout(resolve, livenessMs)));
@@ -176,6 +194,10 @@ export function createTmuxRunner(options: TmuxRunnerOptions): SessionRunner {
       const woke = await Promise.race([tick, stopped]);
       clearTimeout(timer);
       if (woke === null) return { kind: "closed" };
+      if (readExitCode(handle.attemptDir) !== null) {
+        if (exitSeen) return { kind: "dead" };
+        exitSeen = true;
+      }
       const outcome = await checkPane(handle);
       if (outcome !== null) return outcome;
     }
@@ -188,9 +210,21 @@ export function createTmuxRunner(options: TmuxRunnerOptions): SessionRunner {
     return { kind: "signalled" };
   }
 
-  /** End the attempt's process group, when it still exists. */
-  async function endTree(pid: number | null): Promise<void> {
-    if (pid !== null && isGroupAlive(pid)) await killProcessGroup(pid, { graceMs });
+  /** End the attempt's whole tree (once, however many callers); resolves with what was found, described. */
+  function endTree(handle: AttemptHandle, tree: AttemptTree = treeOf(handle)): Promise<string[]> {
+    const pid = handle.pid;
+    if (pid === null) return Promise.resolve([]);
+    let ending = endings.get(pid);
+    if (ending === undefined) {
+      ending = endAttemptTree(tree, { graceMs, ...(hurry ? { hurry } : {}) })
+        .then((found) => (found.length ? [describeProcesses(found)] : []))
+        .finally(() => {
+          endings.delete(pid);
+          live.delete(pid);
+        });
+      endings.set(pid, ending);
+    }
+    return ending;
   }
 
   async function waitOnce(handle: AttemptHandle, signal: AbortSignal): Promise<Outcome> {
@@ -241,7 +275,10 @@ export function createTmuxRunner(options: TmuxRunnerOptions): SessionRunner {
       }
       const [windowId, , pid] = result.stdout.trim().split(" ");
       if (windowId === undefined || !/^\d+$/.test(pid ?? "")) throw new RunnerError("tmux", `tmux new-window printed ${JSON.stringify(result.stdout)}`);
-      return { runner: "tmux", pid: Number(pid), windowId, sessionId, startedAt, attemptDir: spec.attemptDir, channel };
+      const attemptId = spec.env.SEQORCH_ATTEMPT_ID;
+      const handle: AttemptHandle = { runner: "tmux", pid: Number(pid), windowId, sessionId, startedAt, attemptDir: spec.attemptDir, channel, ...(attemptId ? { attemptId } : {}) };
+      live.set(handle.pid!, treeOf(handle));
+      return handle;
     },
 
     async wait(handle, signal) {
@@ -260,41 +297,53 @@ export function createTmuxRunner(options: TmuxRunnerOptions): SessionRunner {
 
     async close() {
       for (const stop of active) stop.abort();
+      // Endings under way finish before the run exits (an attempt left by --detach-on-stop is not ended).
+      await Promise.all([...endings.values()]);
     },
   };
 
   /** Wait for the attempt to end (exit file, closed window, gone server) or for `signal`. */
   async function waitForEnd(handle: AttemptHandle, signal: AbortSignal): Promise<AttemptExit> {
     const end = (exit: Omit<AttemptExit, "durationMs">): AttemptExit => ({ ...exit, durationMs: Date.now() - handle.startedAt });
+    if (handle.pid !== null && !live.has(handle.pid)) live.set(handle.pid, treeOf(handle)); // adopted
     for (;;) {
       const outcome = await waitOnce(handle, signal);
       if (outcome.kind === "aborted") {
-        await endTree(handle.pid);
+        await endTree(handle);
         return end({ exitCode: null, reason: "aborted", detail: "ended by seqorch; the window stays" });
       }
       if (outcome.kind === "closed") return end({ exitCode: null, reason: "lost", detail: "the runner was closed" });
       const exitCode = readExitCode(handle.attemptDir);
-      if (exitCode !== null) return end({ exitCode, reason: "exited" });
+      if (exitCode !== null) {
+        // The agent exited. What it left running (it carries the attempt's id) is ended now, and named; the
+        // pane's own shell and its tee processes are left to finish writing the logs.
+        const leftovers = handle.attemptId ? await endTree(handle, { pgid: null, rootPid: null, attemptId: handle.attemptId }) : [];
+        live.delete(handle.pid!);
+        return end({ exitCode, reason: "exited", ...(leftovers.length ? { leftovers } : {}) });
+      }
       // Signalled without an exit file (a stray signal or a dying server): look at the pane before deciding.
       const state = outcome.kind === "signalled" ? await checkPane(handle) : outcome;
       if (state === null) continue;
       if (state.kind === "gone" && state.serverGone) session = null;
-      await endTree(handle.pid);
+      await endTree(handle);
       const detail = state.kind === "gone" ? state.detail : "the attempt script ended without writing an exit code";
       return end({ exitCode: null, reason: "lost", detail });
     }
   }
 
-  /** End a still-running attempt's process tree, if its window or group is still there. */
+  /**
+   * End a still-running attempt's whole tree. The recorded pane pid is trusted only while the window still runs
+   * it; once the window or server is gone, only processes carrying the attempt's id are ended (the pid may
+   * have been reused by an unrelated process since).
+   */
   async function killAttempt(handle: AttemptHandle): Promise<void> {
     if (handle.pid === null) return;
-    if (handle.windowId !== null) {
-      const state = await checkPane(handle);
-      if (state === null) return killProcessGroup(handle.pid, { graceMs });
-      if (state.kind === "dead") return;
+    const state = handle.windowId !== null ? await checkPane(handle) : { kind: "gone" as const };
+    if (state === null) {
+      await endTree(handle);
+      return;
     }
-    // The window or server is gone: end what is left of the group, if anything.
-    await endTree(handle.pid);
+    await endTree(handle, { pgid: null, rootPid: null, attemptId: handle.attemptId ?? null });
   }
 }
 

@@ -34,6 +34,8 @@ export interface AttemptHandle {
   /** Epoch ms when the attempt started. */
   startedAt: number;
   attemptDir: string;
+  /** The attempt's SEQORCH_ATTEMPT_ID (from `LaunchSpec.env`): finds every process of its tree in /proc. */
+  attemptId?: string;
 }
 
 /** How an attempt ended. */
@@ -46,6 +48,8 @@ export interface AttemptExit {
   durationMs: number;
   /** Human-readable detail for lost or aborted attempts. */
   detail?: string;
+  /** Processes the agent left running when it exited, which the runner ended (`pid 12 (sleep)`). */
+  leftovers?: string[];
 }
 
 /** A session runner: tmux (one window per attempt) or direct (a child process in its own process group). */
@@ -58,7 +62,10 @@ export interface SessionRunner {
    * (SIGTERM, then SIGKILL after a grace period) and the promise resolves with reason "aborted".
    */
   wait(handle: AttemptHandle, signal: AbortSignal): Promise<AttemptExit>;
-  /** End a still-running attempt's process tree (used for attempts left by a killed orchestrator). */
+  /**
+   * End a still-running attempt's whole process tree (TERM, grace, KILL; see endAttemptTree), also when its
+   * leader is already gone; waits for an ending already under way. Resolves once nothing of it is left.
+   */
   kill(handle: AttemptHandle): Promise<void>;
   /** Release resources (not the tmux session: finished windows stay for inspection). */
   close(): Promise<void>;
