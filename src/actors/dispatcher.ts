@@ -122,17 +122,9 @@ export async function dispatchAttempt(context: RunContext, unit: DispatchUnit, i
   if (context.writeback) await writeUnitMarks(context, startMarks(unit));
   crashPoint("dispatch.marks");
   const startedAt = new Date().toISOString();
-  // One state write per dispatch, after the start, so it holds the process or window to end if this run dies.
-  // A start that fails is recorded too (the recorder closes the record as a failed attempt).
-  let handle: AttemptHandle | null = null;
-  let startError: unknown = null;
-  try {
-    handle = await context.runner.start(spec);
-  } catch (error) {
-    startError = error;
-  }
-  crashPoint("dispatch.started");
-  // Not fsynced: a power cut that loses this write ends the agent too, and the unit is simply retried.
+  // The intent is recorded before the start (attempt id, log, folder), so a run that dies between the start and
+  // the second write leaves a record that recovery can find the agent by; the second write adds the pid or window.
+  // Not fsynced: a power cut that loses these writes ends the agent too, and the unit is simply retried.
   context.store.update((state) => {
     state.started_at ??= startedAt;
     state.halted = false;
@@ -151,16 +143,37 @@ export async function dispatchAttempt(context: RunContext, unit: DispatchUnit, i
       counted: true,
       log: spec.outLog,
       runner: context.runner.kind,
-      window_id: handle?.windowId ?? null,
-      session_id: handle?.sessionId ?? null,
-      pid: handle?.pid ?? null,
-      channel: handle?.channel ?? null,
+      window_id: null,
+      session_id: null,
+      pid: null,
+      channel: null,
       detached: false,
       attempt_id: attemptId,
       agent_session_id: null,
       agent_usage: null,
     });
   }, { durable: false, units: [unit.key] });
+  crashPoint("dispatch.intent");
+  // A start that fails is recorded too (the recorder closes the record as a failed attempt).
+  let handle: AttemptHandle | null = null;
+  let startError: unknown = null;
+  try {
+    handle = await context.runner.start(spec);
+  } catch (error) {
+    startError = error;
+  }
+  crashPoint("dispatch.started");
+  if (handle) {
+    const started = handle;
+    context.store.update((state) => {
+      const record = state.attempts[unit.key]?.find((a) => a.n === seq);
+      if (!record) return;
+      record.window_id = started.windowId;
+      record.session_id = started.sessionId;
+      record.pid = started.pid;
+      record.channel = started.channel ?? null;
+    }, { durable: false, units: [unit.key] });
+  }
   if (!handle) throw startError;
   crashPoint("dispatch.recorded");
   reportStarted(context, unit, input, handle.windowId ? `tmux window ${handle.windowId} (${spec.windowName})` : `pid ${handle.pid}`, spec.outLog, handle.windowId);

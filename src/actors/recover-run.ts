@@ -5,8 +5,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { readTail } from "../agents/log-tail.ts";
-import { killProcessGroup, processHasEnv } from "../runner/process-tree.ts";
-import { readExitCode } from "../runner/tmux.ts";
+import { endAttemptTree, findByCommandLine, killGraceMs, processHasEnv, type AttemptTree } from "../runner/process-tree.ts";
+import { attemptScriptPath, readExitCode, treeOf as tmuxTreeOf } from "../runner/tmux.ts";
 import type { AttemptHandle } from "../runner/types.ts";
 import { detectSignal } from "../signals.ts";
 import { appendProgress, STATUS_WORD } from "../store/progress.ts";
@@ -24,26 +24,31 @@ function handleOf(record: AttemptRecord): AttemptHandle {
     sessionId: record.session_id,
     startedAt: Date.parse(record.started_at),
     attemptDir: dirname(record.log),
+    ...(record.attempt_id ? { attemptId: record.attempt_id } : {}),
   };
 }
 
 /**
- * Is the attempt's agent still running? For tmux: no exit file yet and its window's pane alive (the runner
- * checks by window id); for direct: a process carrying the attempt's SEQORCH_ATTEMPT_ID (a pid alone may have
- * been reused after a reboot). Still-running agents are ended; returns true when one was.
+ * The processes that provably belong to a recorded attempt. A recorded pid is trusted only when that process
+ * still is the attempt's (tmux: the pane's shell runs this attempt's script; direct: it carries the attempt's
+ * SEQORCH_ATTEMPT_ID), because after a reboot or a tmux restart it may belong to an unrelated process. An attempt
+ * recorded before its start (no pid yet) is found the same ways. Everything else is found by the attempt id.
  */
-async function endIfRunning(context: RunContext, record: AttemptRecord): Promise<boolean> {
-  if (record.runner === "tmux") {
-    if (readExitCode(dirname(record.log)) !== null || !record.window_id || record.pid === null) return false;
-    if (context.runner.kind === "tmux") await context.runner.kill(handleOf(record));
-    else if (record.attempt_id && processHasEnv(record.pid, `SEQORCH_ATTEMPT_ID=${record.attempt_id}`)) await killProcessGroup(record.pid, { graceMs: 5_000 });
-    return true;
-  }
-  if (record.pid !== null && record.attempt_id && processHasEnv(record.pid, `SEQORCH_ATTEMPT_ID=${record.attempt_id}`)) {
-    await killProcessGroup(record.pid, { graceMs: 5_000 });
-    return true;
-  }
-  return false;
+function recordedTree(record: AttemptRecord): AttemptTree {
+  const attemptId = record.attempt_id ?? null;
+  const script = attemptScriptPath(dirname(record.log));
+  const owns = (pid: number) =>
+    record.runner === "tmux" ? findByCommandLine(script).includes(pid) : attemptId !== null && processHasEnv(pid, `SEQORCH_ATTEMPT_ID=${attemptId}`);
+  let leader: number | null = record.pid !== null && owns(record.pid) ? record.pid : null;
+  if (leader === null && record.pid === null && record.runner === "tmux") leader = findByCommandLine(script)[0] ?? null;
+  if (record.runner === "tmux") return tmuxTreeOf({ pid: leader, ...(attemptId ? { attemptId } : {}) });
+  return { pgid: leader, rootPid: leader, attemptId };
+}
+
+/** End whatever of the attempt still runs (its agent first, with the grace); true when something did. */
+async function endIfRunning(_context: RunContext, record: AttemptRecord): Promise<boolean> {
+  const found = await endAttemptTree(recordedTree(record), { graceMs: killGraceMs(5_000) });
+  return found.length > 0;
 }
 
 /** Did a finished attempt's agent say TASK_DONE? Judged from its log by its backend's parser. */
@@ -112,7 +117,8 @@ export async function recoverRun(context: RunContext): Promise<string[]> {
       continue;
     }
     const wasRunning = await endIfRunning(context, record);
-    const done = !wasRunning && (await finishedWithDone(context, record));
+    // Read only now, after the ending: an agent may finish (TASK_DONE, exit 0) while it is being ended.
+    const done = await finishedWithDone(context, record);
     const planUnit = plan?.units.find((u) => u.key === unit);
     const now = new Date().toISOString();
     store.update((draft) => {
@@ -123,7 +129,7 @@ export async function recoverRun(context: RunContext): Promise<string[]> {
       r.exit_code = readExitCode(dirname(record.log));
       if (done) {
         r.status = "done";
-        r.reason = "finished while no seqorch was running; recorded on resume";
+        r.reason = wasRunning ? "finished while the next run was ending it; recorded on resume" : "finished while no seqorch was running; recorded on resume";
         for (const key of [unit, ...(planUnit?.subtasks.map((t) => t.key) ?? [])]) if (!draft.completed.includes(key)) draft.completed.push(key);
       } else {
         r.status = "interrupted";

@@ -121,6 +121,12 @@ export interface AttemptTree {
   attemptId: string | null;
   /** Processes never to signal (the tmux pane's shell, while it is still needed). */
   spare?: readonly number[];
+  /**
+   * SIGTERM only the agent's own processes (those with the attempt id, and their descendants); the rest of the
+   * group (the tmux pane's shell and its tee processes, which write the logs and the exit file) is left to end
+   * by itself, and gets SIGKILL only if it has not once the grace is over.
+   */
+  termAgentOnly?: boolean;
 }
 
 /** A process found in an attempt's tree: pid, command name and start time (to tell a reused pid). */
@@ -128,6 +134,8 @@ export interface TreeProcess {
   pid: number;
   name: string;
   start: number;
+  /** Carries the attempt id, or descends from a process that does: the agent's own. */
+  agent: boolean;
 }
 
 /** The name of `pid` (/proc/<pid>/comm); "?" when gone. */
@@ -156,28 +164,54 @@ export function findAttemptTree(tree: AttemptTree): TreeProcess[] {
     if (stat && stat.state !== "Z") stats.set(Number(entry), stat);
   }
   const found = new Set<number>();
+  const agent = new Set<number>();
   for (const [pid, stat] of stats) {
-    if (tree.pgid !== null && tree.pgid > 1 && stat.pgid === tree.pgid) found.add(pid);
-    else if (marker !== null && processHasEnv(pid, marker)) found.add(pid);
+    if (marker !== null && processHasEnv(pid, marker)) {
+      found.add(pid);
+      agent.add(pid);
+    } else if (tree.pgid !== null && tree.pgid > 1 && stat.pgid === tree.pgid) found.add(pid);
   }
   if (tree.rootPid !== null && stats.has(tree.rootPid)) found.add(tree.rootPid);
   // Descendants of anything found so far, by parent pid (until no more are added).
   for (let grew = true; grew; ) {
     grew = false;
     for (const [pid, stat] of stats) {
-      if (!found.has(pid) && found.has(stat.ppid)) {
+      if (agent.has(stat.ppid) && !agent.has(pid)) {
+        agent.add(pid);
+        grew = true;
+      }
+      if (found.has(stat.ppid) && !found.has(pid)) {
         found.add(pid);
         grew = true;
       }
     }
   }
-  return [...found].filter((pid) => !spare.has(pid)).map((pid) => ({ pid, name: commOf(pid), start: stats.get(pid)!.start }));
+  return [...found]
+    .filter((pid) => !spare.has(pid))
+    .map((pid) => ({ pid, name: commOf(pid), start: stats.get(pid)!.start, agent: agent.has(pid) }));
 }
 
-/** Signal each process that is still the one found (same start time), and the group. */
+/** Live processes whose command line contains `text` (e.g. an attempt script's path); empty without /proc. */
+export function findByCommandLine(text: string): number[] {
+  if (!hasProc) return [];
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(text) && procStat(entry)?.state !== "Z") pids.push(Number(entry));
+    } catch (error) {
+      if (errnoOf(error) !== "ENOENT" && errnoOf(error) !== "ESRCH" && errnoOf(error) !== "EACCES") throw error;
+    }
+  }
+  return pids.filter((pid) => pid !== process.pid);
+}
+
+/** Signal each process that is still the one found (same start time), and the group (unless only the agent's). */
 function signalTree(tree: AttemptTree, found: readonly TreeProcess[], signal: NodeJS.Signals): void {
-  if (tree.pgid !== null && tree.pgid > 1 && !(tree.spare ?? []).includes(tree.pgid)) signalTarget(-tree.pgid, signal);
-  for (const p of found) if (procStat(p.pid)?.start === p.start) signalTarget(p.pid, signal);
+  // Without any process carrying the attempt id (an old record), the whole group gets it.
+  const agentOnly = signal === "SIGTERM" && tree.termAgentOnly === true && found.some((p) => p.agent);
+  if (!agentOnly && tree.pgid !== null && tree.pgid > 1 && !(tree.spare ?? []).includes(tree.pgid)) signalTarget(-tree.pgid, signal);
+  for (const p of found) if ((p.agent || !agentOnly) && procStat(p.pid)?.start === p.start) signalTarget(p.pid, signal);
 }
 
 /** Options of {@link endAttemptTree}. */

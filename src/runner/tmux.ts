@@ -27,9 +27,17 @@ export interface TmuxRunnerOptions {
   hurry?: AbortSignal;
 }
 
-/** The processes of an attempt: the pane's shell is the group leader and the root; the agent carries its id. */
-function treeOf(handle: AttemptHandle): AttemptTree {
-  return { pgid: handle.pid, rootPid: handle.pid, attemptId: handle.attemptId ?? null };
+/**
+ * The processes of an attempt: the pane's shell is the group leader and the root; the agent carries its id. Only
+ * the agent gets SIGTERM: the script then still writes the exit file and the logs' last bytes.
+ */
+export function treeOf(handle: Pick<AttemptHandle, "pid" | "attemptId">): AttemptTree {
+  return { pgid: handle.pid, rootPid: handle.pid, attemptId: handle.attemptId ?? null, termAgentOnly: true };
+}
+
+/** The file name of the attempt script inside its attempt folder (found in the pane shell's command line). */
+export function attemptScriptPath(attemptDir: string): string {
+  return join(attemptDir, SCRIPT);
 }
 
 /** The name of the attempt's script and exit-code file inside `attemptDir`. */

@@ -1,0 +1,105 @@
+// Recovery after the orchestrator was killed: it ends only what is the attempt's own (never a process that got
+// the recorded pid after a reboot or a tmux restart), it finds an agent started but not yet recorded, and an
+// attempt that finishes while recovery ends it is recorded as finished.
+import { afterAll, describe, expect, test } from "bun:test";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { cleanUp, makeSpec, privateTmux, scriptedAgent, seqorch, tempDir } from "../e2e/harness.ts";
+
+afterAll(cleanUp);
+
+const TWO = "- [ ] 1. First task\n- [ ] 2. Second task\n";
+const DONE = "cat >/dev/null; echo '<promise>TASK_DONE</promise>'";
+
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
+function pidsIn(file: string): number[] {
+  return existsSync(file) ? readFileSync(file, "utf8").trim().split(/\s+/).filter(Boolean).map(Number) : [];
+}
+const stateOf = (spec: string) => JSON.parse(readFileSync(join(spec, "SEQUENTIAL_STATE.json"), "utf8"));
+
+describe("recovery verifies identity before ending anything", () => {
+  for (const mode of ["tmux", "direct"] as const) {
+    test(`(${mode}) the recorded window and agent are gone and the pid now belongs to an unrelated process: it is left alone`, async () => {
+      const dir = tempDir();
+      const { spec } = makeSpec(TWO);
+      const socket = privateTmux();
+      const modeArgs = mode === "tmux" ? ["--tmux-socket", socket] : ["--no-tmux"];
+      const pids = join(dir, "pids");
+      const flag = join(dir, "hang-once");
+      const agent = scriptedAgent(dir, `if [ ! -e '${flag}' ]; then touch '${flag}'; echo "$$" >> '${pids}'; exec sleep 300; fi; ${DONE}`);
+      const args = ["run", "--spec", spec, "--delay", "0", "--agent-command", agent.command, ...modeArgs];
+      expect((await seqorch(args, { env: { SEQORCH_CRASH_AT: "wait#1" } })).code).toBe(137);
+      for (let i = 0; i < 100 && pidsIn(pids).length === 0; i++) await Bun.sleep(20);
+      // "A reboot": the tmux server and the agent are gone; an unrelated process (its own group leader) has the pid.
+      Bun.spawnSync(["tmux", "-L", socket, "kill-server"], { stderr: "ignore" });
+      for (const pid of pidsIn(pids)) if (alive(pid)) process.kill(pid, "SIGKILL");
+      const unrelated = Bun.spawn(["sleep", "300"], { detached: true, stdio: ["ignore", "ignore", "ignore"] });
+      const state = stateOf(spec);
+      state.attempts["1"][0].pid = unrelated.pid;
+      writeFileSync(join(spec, "SEQUENTIAL_STATE.json"), JSON.stringify(state, null, 2));
+      const r = await seqorch(args);
+      const survived = alive(unrelated.pid);
+      unrelated.kill("SIGKILL");
+      expect(r.code).toBe(0);
+      expect(survived).toBe(true);
+      expect(stateOf(spec).completed).toEqual(["1", "2"]);
+    }, 30_000);
+  }
+});
+
+describe("an agent started but not yet recorded", () => {
+  for (const mode of ["tmux", "direct"] as const) {
+    test(`(${mode}) killed between the start and the state write: the next run ends the first agent before starting another`, async () => {
+      const dir = tempDir();
+      const { spec } = makeSpec(TWO);
+      const pids = join(dir, "pids");
+      const flag = join(dir, "hang-once");
+      const modeArgs = mode === "tmux" ? ["--tmux-socket", privateTmux()] : ["--no-tmux"];
+      const agent = scriptedAgent(dir, `if [ ! -e '${flag}' ]; then touch '${flag}'; echo "$$" >> '${pids}'; exec sleep 300; fi; ${DONE}`);
+      const args = ["run", "--spec", spec, "--delay", "0", "--agent-command", agent.command, ...modeArgs];
+      expect((await seqorch(args, { env: { SEQORCH_CRASH_AT: "dispatch.started#1" } })).code).toBe(137);
+      for (let i = 0; i < 100 && pidsIn(pids).length === 0; i++) await Bun.sleep(20);
+      const first = pidsIn(pids)[0]!;
+      expect(alive(first)).toBe(true);
+      const r = await seqorch(args, { env: { SEQORCH_KILL_GRACE_MS: "1000" } });
+      const survived = alive(first);
+      if (survived) process.kill(first, "SIGKILL");
+      expect(r.code).toBe(0);
+      expect(survived).toBe(false);
+      const state = stateOf(spec);
+      expect(state.attempts["1"].map((a: { status: string }) => a.status)).toEqual(["interrupted", "done"]);
+      expect(state.completed).toEqual(["1", "2"]);
+    }, 30_000);
+  }
+});
+
+describe("an attempt that finishes while recovery ends it", () => {
+  for (const mode of ["tmux", "direct"] as const) {
+    test(`(${mode}) the agent prints TASK_DONE and exits 0 on the SIGTERM: recorded done, not run again`, async () => {
+      const dir = tempDir();
+      const { spec } = makeSpec(TWO);
+      const pids = join(dir, "pids");
+      const modeArgs = mode === "tmux" ? ["--tmux-socket", privateTmux()] : ["--no-tmux"];
+      const agent = scriptedAgent(
+        dir,
+        `cat >/dev/null; if [ ! -e '${join(dir, "once")}' ]; then touch '${join(dir, "once")}'; trap 'echo "<promise>TASK_DONE</promise>"; exit 0' TERM; echo "$$" >> '${pids}'; while :; do sleep 0.05; done; fi; echo '<promise>TASK_DONE</promise>'`,
+      );
+      const args = ["run", "--spec", spec, "--delay", "0", "--agent-command", agent.command, ...modeArgs];
+      expect((await seqorch(args, { env: { SEQORCH_CRASH_AT: "wait#1" } })).code).toBe(137);
+      const r = await seqorch(args);
+      expect(r.code).toBe(0);
+      expect(readFileSync(agent.dispatchLog, "utf8")).toBe("1 1\n2 1\n");
+      const state = stateOf(spec);
+      expect(state.attempts["1"].map((a: { status: string }) => a.status)).toEqual(["done"]);
+      expect(state.completed).toEqual(["1", "2"]);
+      for (const pid of pidsIn(pids)) expect(alive(pid)).toBe(false);
+    }, 30_000);
+  }
+});
