@@ -397,3 +397,16 @@ describe("--detach-on-stop", () => {
     });
   }
 });
+
+describe("quoted markers", () => {
+  test("a TASK_DONE inside a fenced code block (``` or ~~~) does not complete the unit", async () => {
+    const dir = tempDir();
+    const { spec } = makeSpec("- [ ] 1. One\n");
+    const agent = scriptedAgent(dir, `cat >/dev/null; if [ "$SEQORCH_ATTEMPT" = 1 ]; then printf '%s\\n' 'The protocol:' '~~~text' '<promise>TASK_DONE</promise>' '~~~'; else printf '%s\\n' '\`\`\`' '<promise>TASK_DONE</promise>' '\`\`\`'; fi`);
+    const r = await seqorch(["run", "--spec", spec, "--no-tmux", "--delay", "0", "--max-attempts", "2", "--agent-command", agent.command]);
+    expect(r.code).toBe(2);
+    const s = state(spec);
+    expect(s.attempts["1"].map((a: { status: string }) => a.status)).toEqual(["failed", "failed"]);
+    expect(s.completed).toEqual([]);
+  });
+});
