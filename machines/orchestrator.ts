@@ -32,11 +32,35 @@ const errorOf = ({ event }: { event: { error: unknown } }): unknown => event.err
 
 const attemptsOf = (context: OrchestratorContext) => (context.unit ? (context.attempts[context.unit.key] ?? 0) : 0);
 
-/** The wait for a rate limit: until its reset time when known, else exponential backoff from rateLimitBackoffMs. */
-const rateLimitWaitOf = (context: OrchestratorContext, now: number): number => {
+/** What --max-wait still allows for the current unit's rate limits, ms. */
+const rateLimitWaitLeft = (context: OrchestratorContext): number => Math.max(0, context.maxWaitMs - context.rateLimitWaitedMs);
+
+/** The reset time the agent gave, when it is still ahead of `now` (a past one means: the limit should be gone). */
+const futureResetOf = (context: OrchestratorContext, now: number): number | null => {
   const outcome = context.outcome;
-  if (outcome?.kind === "rate-limited" && outcome.resetAt !== null) return Math.max(1_000, outcome.resetAt - now);
-  return context.rateLimitBackoffMs * 2 ** Math.min(context.rateLimitHits, 20);
+  return outcome?.kind === "rate-limited" && outcome.resetAt !== null && outcome.resetAt > now ? outcome.resetAt : null;
+};
+
+/**
+ * The wait for a rate limit, ms: until its reset time when one ahead is known; else (none, or one already past)
+ * exponential backoff from rateLimitBackoffMs, capped by what --max-wait has left.
+ */
+const rateLimitWaitOf = (context: OrchestratorContext, now: number): number => {
+  const reset = futureResetOf(context, now);
+  if (reset !== null) return Math.max(1_000, reset - now);
+  return Math.min(context.rateLimitBackoffMs * 2 ** Math.min(context.rateLimitHits, 20), rateLimitWaitLeft(context));
+};
+
+/** Why a rate-limited unit halts: what was waited, and the reset beyond --max-wait or --max-wait used up. */
+const rateLimitHaltDetail = (context: OrchestratorContext, now: number): string => {
+  const s = (ms: number) => `${Math.round(ms / 1000)} s`;
+  const waited = `waited ${s(context.rateLimitWaitedMs)} over ${context.rateLimitHits} retr${context.rateLimitHits === 1 ? "y" : "ies"}`;
+  const reset = futureResetOf(context, now);
+  const unit = `unit ${context.unit?.id} is rate-limited`;
+  if (reset !== null) {
+    return `${unit} until ${new Date(reset).toISOString()} (${s(reset - now)} from now), more than the ${s(rateLimitWaitLeft(context))} that --max-wait (${s(context.maxWaitMs)}) leaves; ${waited}`;
+  }
+  return `${unit} still after --max-wait (${s(context.maxWaitMs)}): ${waited}`;
 };
 
 /** Timers bounded by setTimeout's 32-bit limit (about 24.8 days). */
@@ -67,7 +91,8 @@ export const orchestratorMachine = setup({
     detachOnStop: ({ context }) => context.detachOnStop,
     stopRequestedAndDetach: ({ context }) => context.stopRequested && context.detachOnStop,
     rateLimitWaitTooLong: ({ context }, output: RecordOutput) =>
-      context.outcome?.kind === "rate-limited" && context.rateLimitWaitedMs + rateLimitWaitOf(context, output.now) > context.maxWaitMs,
+      context.outcome?.kind === "rate-limited" &&
+      (rateLimitWaitLeft(context) <= 0 || rateLimitWaitOf(context, output.now) > rateLimitWaitLeft(context)),
     outcomeIsRateLimited: ({ context }) => context.outcome?.kind === "rate-limited",
     attemptsUsedUp: ({ context }) =>
       (context.outcome?.kind === "failed" || context.outcome?.kind === "timeout" || context.outcome?.kind === "interrupted") &&
@@ -107,9 +132,9 @@ export const orchestratorMachine = setup({
       haltReason: "agent-halt" as const,
       haltDetail: `the agent asked for a human on unit ${context.unit?.id}`,
     })),
-    haltRateLimit: assign(({ context }) => ({
+    haltRateLimit: assign(({ context }, output: RecordOutput) => ({
       haltReason: "rate-limit" as const,
-      haltDetail: `unit ${context.unit?.id} stayed rate-limited past --max-wait (${Math.round(context.maxWaitMs / 1000)} s)`,
+      haltDetail: rateLimitHaltDetail(context, output.now),
     })),
     haltError: assign((_, error: unknown) => ({
       haltReason: "error" as const,
@@ -313,7 +338,7 @@ export const orchestratorMachine = setup({
             actions: { type: "setPending", params: ({ event }) => event.output },
           },
           { guard: "stopRequested", target: "stopped" },
-          { guard: { type: "rateLimitWaitTooLong", params: ({ event }) => event.output }, target: "halted", actions: "haltRateLimit" },
+          { guard: { type: "rateLimitWaitTooLong", params: ({ event }) => event.output }, target: "halted", actions: { type: "haltRateLimit", params: ({ event }) => event.output } },
           {
             guard: "outcomeIsRateLimited",
             target: "rateLimited",

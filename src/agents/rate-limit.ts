@@ -23,7 +23,10 @@ export const DEFAULT_RATE_LIMIT_PATTERNS: readonly RegExp[] = [
 
 const MONTHS = "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec";
 
-/** When the limit resets, from the matched text: "try again in 20 seconds", "retry after 60", "resets at 3pm", an epoch. */
+/**
+ * When the limit resets (epoch ms; may be in the past), from the matched text: "try again in 20 seconds",
+ * "retry after 60", "resets at 3pm", "resets 3pm (America/New_York)", an ISO time, an epoch. Null when none is given.
+ */
 export function parseResetTime(text: string, now: number): number | null {
   const inDuration = /(?:try again|retry|reset[s]?|available again)\s+(?:in|after)\s+(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|sec(?:ond)?s?|m|min(?:ute)?s?|h|hours?)?\b/i.exec(text);
   if (inDuration) {
@@ -42,20 +45,55 @@ export function parseResetTime(text: string, now: number): number | null {
     const t = Date.parse(iso[1]!);
     if (!Number.isNaN(t)) return t;
   }
-  const clock = new RegExp(`resets?\\s+(?:at\\s+)?(?:(?:${MONTHS})\\w*\\s+\\d{1,2},?\\s+)?(\\d{1,2})(?::(\\d{2}))?\\s*(am|pm)?\\s*(?:\\((utc|gmt)\\)|utc|gmt)?`, "i").exec(text);
+  const clock = new RegExp(`resets?\\s+(?:at\\s+)?(?:(?:${MONTHS})\\w*\\s+\\d{1,2},?\\s+)?(\\d{1,2})(?::(\\d{2}))?\\s*(am|pm)?\\s*(?:\\(\\s*(${ZONE_NAME})\\s*\\)|(utc|gmt)\\b)?`, "i").exec(text);
   if (clock && (clock[3] || clock[2])) {
     let hours = Number(clock[1]) % 12;
     if (!clock[3]) hours = Number(clock[1]);
     else if (clock[3].toLowerCase() === "pm") hours += 12;
-    const d = new Date(now);
-    const utc = Boolean(clock[4]) || /utc|gmt/i.test(clock[0]);
-    if (utc) d.setUTCHours(hours, Number(clock[2] ?? 0), 0, 0);
-    else d.setHours(hours, Number(clock[2] ?? 0), 0, 0);
-    let t = d.getTime();
-    if (t <= now) t += 86_400_000;
-    return t;
+    const minutes = Number(clock[2] ?? 0);
+    const zone = clock[5] || /^(utc|gmt)$/i.test(clock[4] ?? "") ? "UTC" : clock[4] ?? null;
+    return nearestClockTime(hours, minutes, zone, now);
   }
   return null;
+}
+
+/** An IANA zone name as agents print it: `America/New_York`, `UTC`, `Etc/GMT+5`. */
+const ZONE_NAME = "[A-Za-z_]+(?:/[A-Za-z0-9_+-]+)*";
+
+/** The offset of `zone` from UTC at instant `t`, in ms (positive east of Greenwich). Throws RangeError for an unknown zone. */
+function zoneOffsetMs(zone: string, t: number): number {
+  const parts = new Intl.DateTimeFormat("en-US", { timeZone: zone, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric" }).formatToParts(new Date(t));
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  return Date.UTC(get("year"), get("month") - 1, get("day"), get("hour"), get("minute"), get("second")) - Math.floor(t / 1000) * 1000;
+}
+
+/** Epoch ms of wall-clock `hours:minutes` on the day `dayOffset` days from `now`'s date, in `zone` (null: local time). */
+function clockTimeOn(hours: number, minutes: number, zone: string | null, now: number, dayOffset: number): number {
+  if (zone === null) {
+    const d = new Date(now);
+    d.setDate(d.getDate() + dayOffset);
+    d.setHours(hours, minutes, 0, 0);
+    return d.getTime();
+  }
+  const today = new Date(now + zoneOffsetMs(zone, now)); // the zone's wall clock, read with UTC getters
+  const wall = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() + dayOffset, hours, minutes);
+  const guess = wall - zoneOffsetMs(zone, wall);
+  return wall - zoneOffsetMs(zone, guess); // again at the guess, for a day on which the offset changes
+}
+
+/**
+ * The occurrence of a reset clock time nearest to `now`: "resets 7pm" read at 20:00 is an hour ago (the limit
+ * should be gone: the caller retries after a short wait), read at 18:00 it is in an hour, and "resets 3am" read at
+ * 20:00 is tomorrow. A named zone (`(America/New_York)`) is honoured through Intl; an unknown one means local time.
+ */
+function nearestClockTime(hours: number, minutes: number, zone: string | null, now: number): number {
+  try {
+    const candidates = [-1, 0, 1].map((day) => clockTimeOn(hours, minutes, zone, now, day));
+    return candidates.reduce((best, t) => (Math.abs(t - now) < Math.abs(best - now) ? t : best));
+  } catch (error) {
+    if (error instanceof RangeError && zone !== null) return nearestClockTime(hours, minutes, null, now); // not a zone Intl knows
+    throw error;
+  }
 }
 
 /**

@@ -410,3 +410,52 @@ describe("quoted markers", () => {
     expect(s.completed).toEqual([]);
   });
 });
+
+describe("rate-limit edge cases", () => {
+  /** "7:05pm": a wall-clock time as agents print it, in `zone`. */
+  const clockText = (t: number, zone: string) =>
+    new Intl.DateTimeFormat("en-US", { timeZone: zone, hour: "numeric", minute: "2-digit", hour12: true }).format(new Date(t)).replace(/\s/g, "").toLowerCase();
+
+  test("a reset time already past is retried after a short wait, not taken as tomorrow", async () => {
+    const dir = tempDir();
+    const { spec } = makeSpec("- [ ] 1. One\n");
+    const flag = join(dir, "limited-once");
+    const past = clockText(Date.now() - 3_600_000, "UTC");
+    const agent = scriptedAgent(dir, `cat >/dev/null; if [ ! -e '${flag}' ]; then touch '${flag}'; echo "Error: rate limit exceeded, resets ${past} (UTC)" >&2; exit 1; fi; ${DONE}`);
+    const r = await seqorch(["run", "--spec", spec, "--no-tmux", "--delay", "0", "--max-wait", "30", "--agent-command", agent.command], {
+      env: { SEQORCH_RATE_LIMIT_BACKOFF_MS: "200" },
+    });
+    expect(r.stderr + r.stdout).not.toContain("past --max-wait");
+    expect(r.code).toBe(0);
+    expect(state(spec).attempts["1"].map((a: { status: string }) => a.status)).toEqual(["rate-limited", "done"]);
+  });
+
+  test("a named zone is honoured: the halt says when the limit resets, in UTC, whatever the local zone", async () => {
+    const dir = tempDir();
+    const { spec } = makeSpec("- [ ] 1. One\n");
+    const reset = Math.floor((Date.now() + 3 * 3_600_000) / 60_000) * 60_000;
+    const agent = scriptedAgent(dir, `echo "You've hit your limit · resets ${clockText(reset, "America/New_York")} (America/New_York)"; exit 1`);
+    const r = await seqorch(["run", "--spec", spec, "--no-tmux", "--delay", "0", "--max-wait", "60", "--agent-command", agent.command], {
+      env: { TZ: "Asia/Tokyo" },
+    });
+    expect(r.code).toBe(2);
+    expect(state(spec).halted_reason).toBe("rate-limit");
+    expect(r.stdout + r.stderr).toContain(`until ${new Date(reset).toISOString()}`);
+  });
+
+  test("--max-wait below the first backoff: the backoff is capped by what is left, and the halt says what was waited", async () => {
+    const dir = tempDir();
+    const { spec } = makeSpec("- [ ] 1. One\n");
+    const agent = scriptedAgent(dir, `echo 'Error: 429 Too Many Requests' >&2; exit 1`);
+    const started = Date.now();
+    const r = await seqorch(["run", "--spec", spec, "--no-tmux", "--delay", "0", "--max-wait", "1", "--agent-command", agent.command], {
+      env: { SEQORCH_RATE_LIMIT_BACKOFF_MS: "60000" },
+    });
+    const elapsed = Date.now() - started;
+    expect(r.code).toBe(2);
+    expect(elapsed).toBeGreaterThanOrEqual(1_000);
+    expect(elapsed).toBeLessThan(10_000);
+    expect(state(spec).attempts["1"]).toHaveLength(2);
+    expect(r.stdout + r.stderr).toContain("still after --max-wait (1 s): waited 1 s over 1 retry");
+  });
+});
