@@ -191,19 +191,30 @@ export function findAttemptTree(tree: AttemptTree): TreeProcess[] {
     .map((pid) => ({ pid, name: commOf(pid), start: stats.get(pid)!.start, agent: agent.has(pid) }));
 }
 
+/** The parent pid of `pid`; null when it is gone (or no /proc). */
+export function parentPid(pid: number): number | null {
+  return procStat(pid)?.ppid ?? null;
+}
+
 /** Live processes whose command line contains `text` (e.g. an attempt script's path); empty without /proc. */
 export function findByCommandLine(text: string): number[] {
+  return commandLines((cmdline) => cmdline.includes(text)).map((p) => p.pid);
+}
+
+/** Live processes (not seqorch itself) whose command line (NUL-separated) `match` accepts, with their argv. */
+export function commandLines(match: (cmdline: string) => boolean): { pid: number; argv: string[] }[] {
   if (!hasProc) return [];
-  const pids: number[] = [];
+  const found: { pid: number; argv: string[] }[] = [];
   for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     try {
-      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(text) && procStat(entry)?.state !== "Z") pids.push(Number(entry));
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8");
+      if (match(cmdline) && procStat(entry)?.state !== "Z") found.push({ pid: Number(entry), argv: cmdline.split("\0") });
     } catch (error) {
       if (errnoOf(error) !== "ENOENT" && errnoOf(error) !== "ESRCH" && errnoOf(error) !== "EACCES") throw error;
     }
   }
-  return pids.filter((pid) => pid !== process.pid);
+  return found;
 }
 
 /** Signal each process that is still the one found (same start time), and the group (unless only the agent's). */

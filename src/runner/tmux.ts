@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { RunnerError } from "../errors.ts";
-import { describeProcesses, endAttemptTree, killAttemptTreeNow, type AttemptTree } from "./process-tree.ts";
+import { commandLines, describeProcesses, endAttemptTree, killAttemptTreeNow, parentPid, type AttemptTree } from "./process-tree.ts";
 import { agentEnvironment, ENV_NAME, envFileText } from "./agent-env.ts";
 import { quoteShellArg as q } from "./shell-quote.ts";
 import { createTmuxClient, isServerGone, spawnTmux, type TmuxClient } from "./tmux-client.ts";
@@ -57,9 +57,29 @@ export function safeSessionName(name: string): string {
 }
 
 let channelCounter = 0;
-/** A `wait-for` channel name unique to one attempt, safe characters only. */
+/** A `wait-for` channel name unique to one attempt, safe characters only; it names the seqorch process waiting on it. */
 function newChannel(): string {
   return `seqorch-${process.pid}-${++channelCounter}-${Math.random().toString(36).slice(2, 10)}`;
+}
+const CHANNEL = /^seqorch-(\d+)-\d+-[a-z0-9]+$/;
+
+/**
+ * End the `tmux wait-for` clients left blocked by seqorch processes that were killed: a client whose parent is
+ * no longer the process its channel names (it was re-parented when that one died). Returns their pids.
+ */
+export function endOrphanedWaitClients(): number[] {
+  const orphans = commandLines((cmdline) => cmdline.includes("\0wait-for\0seqorch-")).filter(({ pid, argv }) => {
+    const owner = CHANNEL.exec(argv[argv.indexOf("wait-for") + 1] ?? "")?.[1];
+    return owner !== undefined && parentPid(pid) !== Number(owner);
+  });
+  for (const { pid } of orphans) {
+    try {
+      process.kill(pid, "SIGTERM");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error; // gone meanwhile is fine
+    }
+  }
+  return orphans.map((o) => o.pid);
 }
 
 /** The POSIX sh script one attempt runs in its window. Every value is single-quoted. */
@@ -160,6 +180,7 @@ export function createTmuxRunner(options: TmuxRunnerOptions): SessionRunner {
   }
 
   async function findOrCreateSession(): Promise<string> {
+    endOrphanedWaitClients(); // once per session look-up: clients a killed run left blocked
     const listed = await client.probe(["list-sessions", "-F", "#{session_id} #{session_name}"]);
     if (listed.code !== 0 && !isServerGone(listed.stderr)) {
       throw new RunnerError("tmux", `tmux list-sessions: ${listed.stderr.trim()}`);

@@ -103,3 +103,41 @@ describe("an attempt that finishes while recovery ends it", () => {
     }, 30_000);
   }
 });
+
+/** Live `tmux -L socket … wait-for seqorch-…` clients (pid and channel) of one tmux server. */
+function waitForClients(socket: string): { pid: number; channel: string }[] {
+  const found: { pid: number; channel: string }[] = [];
+  for (const entry of Bun.spawnSync(["ls", "/proc"]).stdout.toString().split("\n")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const args = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
+      const i = args.indexOf("wait-for");
+      if (i > 0 && args.includes(socket) && args[i + 1]?.startsWith("seqorch-") && alive(Number(entry))) found.push({ pid: Number(entry), channel: args[i + 1]! });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+describe("a killed tmux run's wait-for client", () => {
+  test("is ended by the next run, which leaves no blocked client of its own", async () => {
+    const dir = tempDir();
+    const { spec } = makeSpec(TWO);
+    const flag = join(dir, "hang-once");
+    // The agent ignores SIGTERM, so recovery has to SIGKILL its pane's script too, which then never signals the channel.
+    const agent = scriptedAgent(dir, `if [ ! -e '${flag}' ]; then touch '${flag}'; trap '' TERM; exec sleep 300; fi; ${DONE}`);
+    const socket = privateTmux();
+    const args = ["run", "--spec", spec, "--delay", "0", "--agent-command", agent.command, "--tmux-socket", socket];
+    expect((await seqorch(args, { env: { SEQORCH_CRASH_AT: "wait#1" } })).code).toBe(137);
+    await Bun.sleep(200);
+    const left = waitForClients(socket);
+    expect(left).toHaveLength(1);
+    const r = await seqorch(args, { env: { SEQORCH_KILL_GRACE_MS: "500" } });
+    expect(r.code).toBe(0);
+    await Bun.sleep(200);
+    const after = waitForClients(socket);
+    for (const c of after) process.kill(c.pid, "SIGKILL");
+    expect(after).toEqual([]);
+  }, 30_000);
+});
