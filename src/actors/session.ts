@@ -30,11 +30,11 @@ function sizeOf(path: string): number {
  * grown for `idleMs` (Infinity: never). Returns a stop function.
  * (The wall-clock limit is the machine's `taskTimeout` delay; this one needs to see output, so it lives here.)
  */
-function watchOutput(outLog: string, errLog: string, idleMs: number, maxLogBytes: number, onIdle: () => void): () => void {
+function watchOutput(outLog: string, errLog: string, idleMs: number, maxLogBytes: number, writers: number | null, onIdle: () => void): () => void {
   let last = sizeOf(outLog) + sizeOf(errLog);
   let quietSince = Date.now();
   const timer = setInterval(() => {
-    const cut = capLog(outLog, maxLogBytes) + capLog(errLog, maxLogBytes);
+    const cut = capLog(outLog, maxLogBytes, writers) + capLog(errLog, maxLogBytes, writers);
     const size = sizeOf(outLog) + sizeOf(errLog);
     if (cut > 0) {
       last = size;
@@ -120,7 +120,9 @@ export async function awaitAttempt(context: RunContext, input: SessionInput, sig
   if (input.stopRequested || context.stopSignal.aborted) abort();
   const outLog = input.dispatched.outLog;
   const errLog = join(dirname(outLog), "err.log");
-  const stopWatching = watchOutput(outLog, errLog, context.idleTimeoutMs, context.maxLogBytes, () => {
+  // The attempt's process group writes the logs (the agent, or the pane's tee): paused for a trim's last step.
+  const writers = (input.dispatched.handle as AttemptHandle).pid;
+  const stopWatching = watchOutput(outLog, errLog, context.idleTimeoutMs, context.maxLogBytes, writers, () => {
     idle = true;
     abort();
   });

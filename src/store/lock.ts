@@ -91,7 +91,7 @@ function createWithContent(path: string, text: string): boolean {
   try {
     writeFileSync(tmp, text, { mode: 0o644, flag: "wx" });
   } catch (error) {
-    throw new WriteError(tmp, errnoOf(error) ?? String(error));
+    throw new WriteError(path, errnoOf(error) ?? String(error)); // named by the lock, not the temporary file
   }
   try {
     linkSync(tmp, path);

@@ -38,6 +38,60 @@ describe("an agent that prints without end", () => {
   }
 });
 
+describe("the log cap", () => {
+  test("1 GiB of output with the default --max-log-bytes: peak memory under 100 MB, the log within the cap", async () => {
+    const dir = tempDir();
+    const { spec } = makeSpec("- [ ] 1. Chatty\n");
+    const agent = scriptedAgent(dir, `head -c ${GIB} /dev/zero | tr '\\0' 'x'; echo; echo '<promise>TASK_DONE</promise>'`);
+    const proc = Bun.spawn([binary, "run", "--spec", spec, "--delay", "0", "--no-tmux", "--agent-command", agent.command], {
+      env: { ...process.env, CI: "true" },
+      stdout: "ignore",
+      stderr: "ignore",
+    });
+    expect(await proc.exited).toBe(0);
+    const peakMb = Number(proc.resourceUsage()?.maxRSS ?? 0) / 1024 / 1024;
+    expect(peakMb).toBeGreaterThan(0);
+    expect(peakMb).toBeLessThan(100);
+    const log = JSON.parse(readFileSync(join(spec, "SEQUENTIAL_STATE.json"), "utf8")).attempts["1"][0].log as string;
+    expect(statSync(log).size).toBeLessThanOrEqual(104_857_600);
+  }, 240_000);
+
+  for (const mode of ["direct", "tmux"] as const) {
+    test(`${mode}: output without newlines keeps a tail of about the cap, not just its last line`, async () => {
+      const dir = tempDir();
+      const { spec } = makeSpec("- [ ] 1. One long line\n");
+      const cap = 1024 * 1024;
+      const agent = scriptedAgent(dir, `head -c 30000000 /dev/zero | tr '\\0' 'y'; printf 'THE END\\n<promise>TASK_DONE</promise>\\n'`);
+      const modeArgs = mode === "tmux" ? ["--tmux-socket", privateTmux()] : ["--no-tmux"];
+      const r = await seqorch(["run", "--spec", spec, "--delay", "0", "--max-log-bytes", String(cap), "--agent-command", agent.command, ...modeArgs]);
+      expect(r.code).toBe(0);
+      const log = JSON.parse(readFileSync(join(spec, "SEQUENTIAL_STATE.json"), "utf8")).attempts["1"][0].log as string;
+      const size = statSync(log).size;
+      expect(size).toBeLessThanOrEqual(cap);
+      expect(size).toBeGreaterThan(cap * 0.75);
+      expect(readFileSync(log, "utf8").trimEnd().endsWith("yyyyTHE END\n<promise>TASK_DONE</promise>")).toBe(true);
+    }, 120_000);
+
+    test(`${mode}: trimming while the agent writes loses no byte written after the kept tail`, async () => {
+      const dir = tempDir();
+      const { spec } = makeSpec("- [ ] 1. Counting\n");
+      // 3 million numbered lines in bursts over about 5 s, so that several trims happen while it writes.
+      const agent = scriptedAgent(dir, `awk 'BEGIN { for (i = 1; i <= 3000000; i++) { print i; if (i % 150000 == 0) { fflush(); system("sleep 0.25") } } }'; echo '<promise>TASK_DONE</promise>'`);
+      const modeArgs = mode === "tmux" ? ["--tmux-socket", privateTmux()] : ["--no-tmux"];
+      const r = await seqorch(["run", "--spec", spec, "--delay", "0", "--max-attempts", "1", "--max-log-bytes", String(1024 * 1024), "--agent-command", agent.command, ...modeArgs]);
+      const log = JSON.parse(readFileSync(join(spec, "SEQUENTIAL_STATE.json"), "utf8")).attempts["1"][0].log as string;
+      const lines = readFileSync(log, "utf8").replaceAll("\r", "").split("\n").filter(Boolean);
+      expect(lines[0]).toStartWith("[seqorch: ");
+      expect(lines.at(-1)).toBe("<promise>TASK_DONE</promise>");
+      const numbers = lines.slice(2, -1).map(Number);
+      const gaps = numbers.flatMap((n, i) => (i > 0 && n !== numbers[i - 1]! + 1 ? [`${numbers[i - 1]} → ${n}`] : []));
+      expect(gaps).toEqual([]);
+      expect(numbers.at(-1)).toBe(3_000_000);
+      expect(r.code).toBe(0);
+    }, 120_000);
+  }
+});
+
 describe("the state file on a full or read-only disk", () => {
   const mounts: string[] = [];
   afterAll(() => {
