@@ -1,6 +1,6 @@
 // Runs one spec to its end: resolve paths, take the lock, load or recover the state, pick a runner,
 // run the orchestrator machine with the real actors, and write the final state.
-import { existsSync, statSync } from "node:fs";
+import { existsSync, realpathSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { createActor, toPromise, type InspectionEvent } from "xstate";
 import { orchestratorMachine, type FinalState, type HaltReason } from "../machines/orchestrator.ts";
@@ -25,7 +25,7 @@ import type { SessionRunner } from "./runner/types.ts";
 import { defaultStateFile, defaultWorkdir, locateSpec } from "./spec/locate.ts";
 import { acquireLock } from "./store/lock.ts";
 import { appendProgressNote, startProgress } from "./store/progress.ts";
-import { countedAttempts, createStateStore, emptyState, loadState } from "./store/state.ts";
+import { checkStateSpec, countedAttempts, createStateStore, emptyState, loadState } from "./store/state.ts";
 
 /** How a run ended. `exitCode`: 0 complete, 1 iteration limit, 2 halted, 130/143 stopped by a signal. */
 export interface RunResult {
@@ -48,7 +48,8 @@ export interface RunResult {
 /** Resolve every path of a run from its options. Throws SpecNotFoundError for a missing spec or workdir. */
 export function resolveRunPaths(options: Pick<RunOptions, "spec" | "workdir" | "stateFile" | "progressFile">): RunPaths {
   const spec = locateSpec(options.spec);
-  const workdir = options.workdir ? resolve(options.workdir) : defaultWorkdir(spec.specDir);
+  // The repository is found from where the spec really is: a symlinked --spec must not make the agent run here.
+  const workdir = options.workdir ? resolve(options.workdir) : defaultWorkdir(realpathSync(spec.specDir));
   if (!existsSync(workdir) || !statSync(workdir).isDirectory()) throw new SpecNotFoundError(workdir, "workdir not found (--workdir)");
   const stateFile = resolve(options.stateFile ?? defaultStateFile(spec.specDir));
   return {
@@ -125,6 +126,7 @@ export async function runSpec(
       report({ type: "warning", message: `took over the lock of a run that is gone (pid ${lock.tookOverFrom.pid}, started ${lock.tookOverFrom.since})` });
     }
     const loaded = loadState(paths.stateFile);
+    if (loaded) checkStateSpec(loaded, paths.specDir, paths.stateFile);
     const store = createStateStore(paths.stateFile, loaded ?? emptyState(paths.specDir));
     runner = await pickRunner(options, sessionNameOf(options, paths.specName), report);
     const session = runner.kind === "tmux" ? sessionNameOf(options, paths.specName) : null;

@@ -1,7 +1,7 @@
 // The per-spec state file (SEQUENTIAL_STATE.json): zod schema, load with validation, atomic updates.
 // Keeps the reference's fields (completed, halted, started_at, completed_at, halted_at, halted_task, assignments;
 // see ../shared/reference/reference-implementation.md §9) and adds what resuming needs.
-import { readFileSync } from "node:fs";
+import { readFileSync, realpathSync } from "node:fs";
 import { z } from "zod/mini";
 import { StateFileError } from "../errors.ts";
 import { writeFileAtomic } from "./atomic-write.ts";
@@ -118,6 +118,25 @@ export function loadState(path: string): State | null {
     throw new StateFileError(path, field, `${issue.message}; fix it or run \`seqorch reset\``);
   }
   return result.data;
+}
+
+/**
+ * Throw StateFileError (exit 65) when the state file at `path` records another spec than `specDir` (a spec folder
+ * copied with its state file, as a template): its ticks would be taken for this spec's. A recorded folder that no
+ * longer exists is taken for this one moved or renamed, and accepted. Paths are compared after realpath.
+ */
+export function checkStateSpec(state: State, specDir: string, path: string): void {
+  const real = (p: string) => {
+    try {
+      return realpathSync(p);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+      throw error;
+    }
+  };
+  const recorded = real(state.spec);
+  if (recorded === null || recorded === real(specDir)) return;
+  throw new StateFileError(path, "spec", `records spec ${state.spec}, not ${specDir} (copied with its folder?); run \`seqorch reset --spec ${specDir}\` to start this spec afresh`);
 }
 
 /** Number of attempts of `unit` that count towards --max-attempts. */

@@ -459,3 +459,36 @@ describe("rate-limit edge cases", () => {
     expect(r.stdout + r.stderr).toContain("still after --max-wait (1 s): waited 1 s over 1 retry");
   });
 });
+
+describe("foreign files", () => {
+  test("a spec folder copied with another spec's state file: exit 65 naming both, nothing runs; seqorch reset still works", async () => {
+    const dir = tempDir();
+    const { root, spec } = makeSpec("- [ ] 1. One\n- [ ] 2. Two\n", "template");
+    const agent = scriptedAgent(dir, DONE);
+    expect((await seqorch(["run", "--spec", spec, "--no-tmux", "--delay", "0", "--no-writeback", "--agent-command", agent.command])).code).toBe(0);
+    const copy = join(root, ".kiro", "specs", "copied");
+    Bun.spawnSync(["cp", "-r", spec, copy]);
+    const r = await seqorch(["run", "--spec", copy, "--no-tmux", "--delay", "0", "--agent-command", agent.command]);
+    expect(r.code).toBe(65);
+    expect(r.stderr).toContain(spec);
+    expect(r.stderr).toContain(copy);
+    expect(readFileSync(agent.dispatchLog, "utf8")).toBe("1 1\n2 1\n");
+    expect((await seqorch(["reset", "--spec", copy])).code).toBe(0);
+    const again = await seqorch(["run", "--spec", copy, "--no-tmux", "--delay", "0", "--agent-command", agent.command]);
+    expect(again.code).toBe(0);
+    expect(readFileSync(agent.dispatchLog, "utf8")).toBe("1 1\n2 1\n1 1\n2 1\n");
+  });
+
+  test("a symlinked --spec: the agent runs in the repository the spec really lives in, not the current folder", async () => {
+    const dir = tempDir();
+    const { root, spec } = makeSpec("- [ ] 1. One\n");
+    const other = join(tempDir(), "other-repo");
+    Bun.spawnSync(["mkdir", "-p", join(other, ".git")]);
+    Bun.spawnSync(["ln", "-s", spec, join(other, "the-spec")]);
+    const where = join(dir, "where");
+    const agent = scriptedAgent(dir, `pwd -P > '${where}'; ${DONE}`);
+    const r = await seqorch(["run", "--spec", "the-spec", "--no-tmux", "--delay", "0", "--agent-command", agent.command], { cwd: other });
+    expect(r.code).toBe(0);
+    expect(readFileSync(where, "utf8").trim()).toBe(Bun.spawnSync(["realpath", root]).stdout.toString().trim());
+  });
+});
