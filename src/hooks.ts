@@ -12,16 +12,37 @@ export interface HookEvent {
   progressFile: string;
 }
 
-/** Hooks are ended after this long, ms. */
-const HOOK_LIMIT_MS = 60_000;
+/** Hooks are ended after this long, ms (SEQORCH_HOOK_LIMIT_MS: tests shorten it). */
+function hookLimitMs(): number {
+  const n = Number(process.env.SEQORCH_HOOK_LIMIT_MS);
+  return Number.isFinite(n) && n > 0 ? n : 60_000;
+}
+/** After the limit's SIGTERM, SIGKILL follows this many seconds later. */
+const HOOK_KILL_AFTER_S = 5;
+
+/**
+ * The hook's argv: under coreutils `timeout`, a watchdog that outlives seqorch and ends the hook's whole process
+ * group (SIGTERM at the limit, SIGKILL 5 s later); where there is no `timeout` (macOS without coreutils), the
+ * hook alone, ended by seqorch's own timer if seqorch still runs then.
+ */
+function hookArgv(command: string, limitMs: number): { argv: string[]; watched: boolean } {
+  const timeout = Bun.which("timeout");
+  const shell = ["/bin/sh", "-c", command];
+  if (timeout === null) return { argv: shell, watched: false };
+  return { argv: [timeout, "-k", `${HOOK_KILL_AFTER_S}s`, `${limitMs / 1000}s`, ...shell], watched: true };
+}
 
 /**
  * Start `command` with `/bin/sh -c` (it is the user's own command line) and the event in its environment.
- * Returns at once; the hook is ended after a minute. Returns an error message when it could not start, else null.
+ * Returns at once; the hook and what it started are ended after a minute, even when seqorch has exited by then
+ * (see hookArgv). Returns an error message when it could not start, else null.
  */
 export function runHook(command: string, event: HookEvent): string | null {
+  const limitMs = hookLimitMs();
+  const { argv, watched } = hookArgv(command, limitMs);
   try {
-    const proc = Bun.spawn(["/bin/sh", "-c", command], {
+    const proc = Bun.spawn(argv, {
+      detached: true,
       stdin: "ignore",
       stdout: "ignore",
       stderr: "ignore",
@@ -36,10 +57,12 @@ export function runHook(command: string, event: HookEvent): string | null {
         SEQORCH_PROGRESS_FILE: event.progressFile,
       },
     });
-    const timer = setTimeout(() => proc.kill("SIGKILL"), HOOK_LIMIT_MS);
-    timer.unref();
     proc.unref();
-    void proc.exited.then(() => clearTimeout(timer));
+    if (!watched) {
+      const timer = setTimeout(() => proc.kill("SIGKILL"), limitMs);
+      timer.unref();
+      void proc.exited.then(() => clearTimeout(timer));
+    }
     return null;
   } catch (error) {
     return error instanceof Error ? error.message : String(error);

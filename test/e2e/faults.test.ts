@@ -492,3 +492,22 @@ describe("foreign files", () => {
     expect(readFileSync(where, "utf8").trim()).toBe(Bun.spawnSync(["realpath", root]).stdout.toString().trim());
   });
 });
+
+describe("hook limit", () => {
+  test("a hook that runs on is ended at its limit with what it started, though seqorch has exited", async () => {
+    const dir = tempDir();
+    const pids = join(dir, "hook-pids");
+    const hook = `sleep 300 & echo "$$ $!" > '${pids}'; wait`;
+    const r = await seqorch(["run", "--spec", makeSpec("- [ ] 1. One\n").spec, "--no-tmux", "--delay", "0", "--on-complete", hook, "--agent-command", DONE], {
+      env: { SEQORCH_HOOK_LIMIT_MS: "1500" },
+    });
+    expect(r.code).toBe(0);
+    await until(() => pidsIn(pids).length === 2);
+    const started = pidsIn(pids);
+    expect(started.every(alive)).toBe(true);
+    await Bun.sleep(3_000);
+    const survivors = started.filter(alive);
+    for (const pid of survivors) process.kill(pid, "SIGKILL");
+    expect(survivors).toEqual([]);
+  });
+});
