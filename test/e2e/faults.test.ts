@@ -511,3 +511,23 @@ describe("hook limit", () => {
     expect(survivors).toEqual([]);
   });
 });
+
+describe("a stop by the user", () => {
+  test("Ctrl-C during an attempt does not use up an attempt: with --max-attempts 1 the next run runs the unit", async () => {
+    const dir = tempDir();
+    const { spec } = makeSpec("- [ ] 1. One\n");
+    const pids = join(dir, "pids");
+    const flag = join(dir, "slow-once");
+    const agent = scriptedAgent(dir, `if [ ! -e '${flag}' ]; then touch '${flag}'; echo "$$" >> '${pids}'; exec sleep 300; fi; ${DONE}`);
+    const args = ["run", "--spec", spec, "--no-tmux", "--delay", "0", "--max-attempts", "1", "--agent-command", agent.command];
+    const proc = Bun.spawn([binary, ...args], { env: { ...process.env, CI: "true" }, stdout: "ignore", stderr: "ignore" });
+    await until(() => pidsIn(pids).length === 1);
+    proc.kill("SIGINT");
+    expect(await proc.exited).toBe(130);
+    expect(state(spec).attempts["1"][0]).toMatchObject({ status: "interrupted", counted: false });
+    const again = await seqorch(args);
+    expect(again.code).toBe(0);
+    expect(readFileSync(agent.dispatchLog, "utf8")).toBe("1 1\n1 1\n");
+    expect(state(spec).completed).toEqual(["1"]);
+  });
+});
