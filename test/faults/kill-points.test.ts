@@ -1,4 +1,4 @@
-// The orchestrator killed (SIGKILL) at 20 exact points of a real run; after each, a new run must finish the spec
+// The orchestrator killed (SIGKILL) at 22 exact points of a real run; after each, a new run must finish the spec
 // with every unit recorded done exactly once, a state file that always parses, and no lost progress entries.
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
@@ -13,6 +13,8 @@ const UNITS = ["1", "2", "3", "4"];
 /** SEQORCH_CRASH_AT points (src/fault-injection.ts): dispatch, wait, recording, sleep and state writes. */
 const POINTS = [
   "dispatch.prompt#1",
+  "dispatch.intent#1",
+  "dispatch.intent#3",
   "dispatch.prompt#3",
   "dispatch.marks#2",
   "dispatch.started#1",
@@ -40,7 +42,7 @@ function parseState(spec: string) {
 }
 
 for (const mode of ["direct", "tmux"] as const) {
-  describe(`killed at 20 points (${mode})`, () => {
+  describe(`killed at 22 points (${mode})`, () => {
     for (const point of POINTS) {
       test(point, async () => {
         const dir = tempDir();
