@@ -3,7 +3,7 @@ import { closeSync, openSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import type { Subprocess } from "bun";
 import { RunnerError } from "../errors.ts";
-import { describeProcesses, endAttemptTree, isAlive, killAttemptTreeNow, type AttemptTree } from "./process-tree.ts";
+import { describeProcesses, processStartTicks, sinceOf, endAttemptTree, isAlive, killAttemptTreeNow, type AttemptTree } from "./process-tree.ts";
 import type { AttemptExit, AttemptHandle, LaunchSpec, SessionRunner } from "./types.ts";
 import { withoutNestingMarkers } from "./agent-env.ts";
 
@@ -17,7 +17,7 @@ export interface DirectRunnerOptions {
 
 /** The processes of an attempt: its group (the agent is its leader), the tree under it, and its attempt id. */
 function treeOf(handle: AttemptHandle): AttemptTree {
-  return { pgid: handle.pid, rootPid: handle.pid, attemptId: handle.attemptId ?? null };
+  return { pgid: handle.pid, rootPid: handle.pid, attemptId: handle.attemptId ?? null, ...sinceOf(handle) };
 }
 
 /** How often an attempt not started by this runner (adopted from a state file) is checked, in ms. */
@@ -122,7 +122,17 @@ export function createDirectRunner(options: DirectRunnerOptions = {}): SessionRu
       const proc = spawnAttempt(spec);
       children.set(proc.pid, proc);
       const attemptId = spec.env.SEQORCH_ATTEMPT_ID;
-      const handle: AttemptHandle = { runner: "direct", pid: proc.pid, windowId: null, sessionId: null, startedAt, attemptDir: spec.attemptDir, ...(attemptId ? { attemptId } : {}) };
+      const startTicks = processStartTicks(proc.pid);
+      const handle: AttemptHandle = {
+        runner: "direct",
+        pid: proc.pid,
+        windowId: null,
+        sessionId: null,
+        startedAt,
+        attemptDir: spec.attemptDir,
+        ...(attemptId ? { attemptId } : {}),
+        ...(startTicks !== null ? { startTicks } : {}),
+      };
       live.set(proc.pid, treeOf(handle));
       return handle;
     },

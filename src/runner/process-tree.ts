@@ -122,11 +122,21 @@ export interface AttemptTree {
   /** Processes never to signal (the tmux pane's shell, while it is still needed). */
   spare?: readonly number[];
   /**
+   * When the attempt's first process started (clock ticks after boot): older processes cannot be the attempt's,
+   * so their environments are not read (most of a scan's cost).
+   */
+  since?: number;
+  /**
    * SIGTERM only the agent's own processes (those with the attempt id, and their descendants); the rest of the
    * group (the tmux pane's shell and its tee processes, which write the logs and the exit file) is left to end
    * by itself, and gets SIGKILL only if it has not once the grace is over.
    */
   termAgentOnly?: boolean;
+}
+
+/** The `since` of an attempt's tree, from its handle's `startTicks` (absent: every process is looked at). */
+export function sinceOf(handle: { startTicks?: number }): { since?: number } {
+  return handle.startTicks === undefined ? {} : { since: handle.startTicks };
 }
 
 /** A process found in an attempt's tree: pid, command name and start time (to tell a reused pid). */
@@ -165,8 +175,9 @@ export function findAttemptTree(tree: AttemptTree): TreeProcess[] {
   }
   const found = new Set<number>();
   const agent = new Set<number>();
+  const since = tree.since ?? 0;
   for (const [pid, stat] of stats) {
-    if (marker !== null && processHasEnv(pid, marker)) {
+    if (marker !== null && stat.start >= since && processHasEnv(pid, marker)) {
       found.add(pid);
       agent.add(pid);
     } else if (tree.pgid !== null && tree.pgid > 1 && stat.pgid === tree.pgid) found.add(pid);

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { RunnerError } from "../errors.ts";
-import { commandLines, describeProcesses, endAttemptTree, killAttemptTreeNow, parentPid, type AttemptTree } from "./process-tree.ts";
+import { commandLines, describeProcesses, processStartTicks, sinceOf, endAttemptTree, killAttemptTreeNow, parentPid, type AttemptTree } from "./process-tree.ts";
 import { agentEnvironment, ENV_NAME, envFileText } from "./agent-env.ts";
 import { quoteShellArg as q } from "./shell-quote.ts";
 import { createTmuxClient, isServerGone, spawnTmux, type TmuxClient } from "./tmux-client.ts";
@@ -31,8 +31,8 @@ export interface TmuxRunnerOptions {
  * The processes of an attempt: the pane's shell is the group leader and the root; the agent carries its id. Only
  * the agent gets SIGTERM: the script then still writes the exit file and the logs' last bytes.
  */
-export function treeOf(handle: Pick<AttemptHandle, "pid" | "attemptId">): AttemptTree {
-  return { pgid: handle.pid, rootPid: handle.pid, attemptId: handle.attemptId ?? null, termAgentOnly: true };
+export function treeOf(handle: Pick<AttemptHandle, "pid" | "attemptId" | "startTicks">): AttemptTree {
+  return { pgid: handle.pid, rootPid: handle.pid, attemptId: handle.attemptId ?? null, ...sinceOf(handle), termAgentOnly: true };
 }
 
 /** The file name of the attempt script inside its attempt folder (found in the pane shell's command line). */
@@ -305,7 +305,18 @@ export function createTmuxRunner(options: TmuxRunnerOptions): SessionRunner {
       const [windowId, , pid] = result.stdout.trim().split(" ");
       if (windowId === undefined || !/^\d+$/.test(pid ?? "")) throw new RunnerError("tmux", `tmux new-window printed ${JSON.stringify(result.stdout)}`);
       const attemptId = spec.env.SEQORCH_ATTEMPT_ID;
-      const handle: AttemptHandle = { runner: "tmux", pid: Number(pid), windowId, sessionId, startedAt, attemptDir: spec.attemptDir, channel, ...(attemptId ? { attemptId } : {}) };
+      const startTicks = processStartTicks(Number(pid));
+      const handle: AttemptHandle = {
+        runner: "tmux",
+        pid: Number(pid),
+        windowId,
+        sessionId,
+        startedAt,
+        attemptDir: spec.attemptDir,
+        channel,
+        ...(attemptId ? { attemptId } : {}),
+        ...(startTicks !== null ? { startTicks } : {}),
+      };
       live.set(handle.pid!, treeOf(handle));
       return handle;
     },
@@ -346,7 +357,7 @@ export function createTmuxRunner(options: TmuxRunnerOptions): SessionRunner {
       if (exitCode !== null) {
         // The agent exited. What it left running (it carries the attempt's id) is ended now, and named; the
         // pane's own shell and its tee processes are left to finish writing the logs.
-        const leftovers = handle.attemptId ? await endTree(handle, { pgid: null, rootPid: null, attemptId: handle.attemptId }) : [];
+        const leftovers = handle.attemptId ? await endTree(handle, { pgid: null, rootPid: null, attemptId: handle.attemptId, ...sinceOf(handle) }) : [];
         live.delete(handle.pid!);
         return end({ exitCode, reason: "exited", ...(leftovers.length ? { leftovers } : {}) });
       }
@@ -372,7 +383,7 @@ export function createTmuxRunner(options: TmuxRunnerOptions): SessionRunner {
       await endTree(handle);
       return;
     }
-    await endTree(handle, { pgid: null, rootPid: null, attemptId: handle.attemptId ?? null });
+    await endTree(handle, { pgid: null, rootPid: null, attemptId: handle.attemptId ?? null, ...sinceOf(handle) });
   }
 }
 

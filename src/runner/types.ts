@@ -36,6 +36,8 @@ export interface AttemptHandle {
   attemptDir: string;
   /** The attempt's SEQORCH_ATTEMPT_ID (from `LaunchSpec.env`): finds every process of its tree in /proc. */
   attemptId?: string;
+  /** When its first process started (clock ticks after boot, /proc): older processes are not looked at. */
+  startTicks?: number;
 }
 
 /** How an attempt ended. */
