@@ -34,8 +34,11 @@ export interface TmuxClient {
   run(args: string[]): Promise<string>;
   /** Run a tmux command and return its result whatever the exit code (for probes such as `has-session`). */
   probe(args: string[], signal?: AbortSignal): Promise<TmuxResult>;
-  /** Run a tmux command whose output is not needed (`wait-for`); resolves with its exit code. */
-  quiet(args: string[], signal?: AbortSignal): Promise<number>;
+  /**
+   * Run a tmux command whose output is not needed (`wait-for`); resolves with its exit code. `launcher` goes
+   * before the tmux argv (e.g. `setpriv --pdeathsig TERM`, so a blocked client dies with seqorch).
+   */
+  quiet(args: string[], signal?: AbortSignal, launcher?: readonly string[]): Promise<number>;
 }
 
 /** The default executor: spawn the argv, collect stdout and stderr, kill the client when `signal` aborts. */
@@ -80,8 +83,8 @@ export function createTmuxClient(options: TmuxClientOptions = {}): TmuxClient {
     probe(args, signal) {
       return exec([...prefix, ...args], signal);
     },
-    async quiet(args, signal) {
-      return (await exec([...prefix, ...args], signal, true)).code;
+    async quiet(args, signal, launcher = []) {
+      return (await exec([...launcher, ...prefix, ...args], signal, true)).code;
     },
   };
 }

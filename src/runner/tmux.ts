@@ -62,6 +62,15 @@ function newChannel(): string {
   return `seqorch-${process.pid}-${++channelCounter}-${Math.random().toString(36).slice(2, 10)}`;
 }
 const CHANNEL = /^seqorch-(\d+)-\d+-[a-z0-9]+$/;
+/** `setpriv --pdeathsig TERM`, where util-linux has it: a child started through it gets SIGTERM when seqorch dies. */
+let launcher: readonly string[] | null = null;
+function deathSignalLauncher(): readonly string[] {
+  if (launcher === null) {
+    const setpriv = Bun.which("setpriv");
+    launcher = setpriv === null ? [] : [setpriv, "--pdeathsig", "TERM"];
+  }
+  return launcher;
+}
 
 /**
  * End the `tmux wait-for` clients left blocked by seqorch processes that were killed: a client whose parent is
@@ -232,9 +241,12 @@ export function createTmuxRunner(options: TmuxRunnerOptions): SessionRunner {
     }
   }
 
-  /** Block in `tmux wait-for CHANNEL` until the script signals it (or the client is killed). */
+  /**
+   * Block in `tmux wait-for CHANNEL` until the script signals it (or the client is killed). Under `setpriv
+   * --pdeathsig TERM` (util-linux) the client dies with seqorch, even by SIGKILL; elsewhere the next run ends it.
+   */
   async function waitForChannel(channel: string, stop: AbortSignal): Promise<Outcome> {
-    await client.quiet(["wait-for", channel], stop);
+    await client.quiet(["wait-for", channel], stop, deathSignalLauncher());
     // A killed wait-for client exits 0 too, so its exit code says nothing; the caller reads the exit file.
     return { kind: "signalled" };
   }

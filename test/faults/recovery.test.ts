@@ -121,7 +121,7 @@ function waitForClients(socket: string): { pid: number; channel: string }[] {
 }
 
 describe("a killed tmux run's wait-for client", () => {
-  test("is ended by the next run, which leaves no blocked client of its own", async () => {
+  test("dies with seqorch (setpriv --pdeathsig), and the next run leaves no blocked client of its own", async () => {
     const dir = tempDir();
     const { spec } = makeSpec(TWO);
     const flag = join(dir, "hang-once");
@@ -130,10 +130,29 @@ describe("a killed tmux run's wait-for client", () => {
     const socket = privateTmux();
     const args = ["run", "--spec", spec, "--delay", "0", "--agent-command", agent.command, "--tmux-socket", socket];
     expect((await seqorch(args, { env: { SEQORCH_CRASH_AT: "wait#1" } })).code).toBe(137);
-    await Bun.sleep(200);
+    await Bun.sleep(300);
     const left = waitForClients(socket);
-    expect(left).toHaveLength(1);
+    for (const c of left) process.kill(c.pid, "SIGKILL");
+    expect(left).toEqual([]);
     const r = await seqorch(args, { env: { SEQORCH_KILL_GRACE_MS: "500" } });
+    expect(r.code).toBe(0);
+    await Bun.sleep(200);
+    const after = waitForClients(socket);
+    for (const c of after) process.kill(c.pid, "SIGKILL");
+    expect(after).toEqual([]);
+  }, 30_000);
+
+  test("one left blocked by a run that died (where setpriv is missing) is ended by the next run", async () => {
+    const dir = tempDir();
+    const { spec } = makeSpec(TWO);
+    const socket = privateTmux();
+    expect(Bun.spawnSync(["tmux", "-L", socket, "start-server", ";", "new-session", "-d", "-s", "other"]).exitCode).toBe(0);
+    const dead = Number(Bun.spawnSync(["/bin/sh", "-c", "echo $$"]).stdout.toString().trim());
+    const orphan = Bun.spawn(["tmux", "-L", socket, "wait-for", `seqorch-${dead}-1-abcdefgh`], { stdio: ["ignore", "ignore", "ignore"] });
+    await Bun.sleep(200);
+    expect(waitForClients(socket).map((c) => c.pid)).toEqual([orphan.pid]);
+    const agent = scriptedAgent(dir, DONE);
+    const r = await seqorch(["run", "--spec", spec, "--delay", "0", "--agent-command", agent.command, "--tmux-socket", socket]);
     expect(r.code).toBe(0);
     await Bun.sleep(200);
     const after = waitForClients(socket);
