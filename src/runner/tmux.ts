@@ -366,21 +366,28 @@ export function createTmuxRunner(options: TmuxRunnerOptions): SessionRunner {
       }
       if (outcome.kind === "closed") return end({ exitCode: null, reason: "lost", detail: "the runner was closed" });
       const exitCode = readExitCode(handle.attemptDir);
-      if (exitCode !== null) {
-        // The agent exited. What it left running (it carries the attempt's id) is ended now, and named; the
-        // pane's own shell and its tee processes are left to finish writing the logs.
-        const leftovers = handle.attemptId ? await endTree(handle, { pgid: null, rootPid: null, attemptId: handle.attemptId, ...sinceOf(handle) }) : [];
-        live.delete(handle.pid!);
-        return end({ exitCode, reason: "exited", ...(leftovers.length ? { leftovers } : {}) });
-      }
+      if (exitCode !== null) return end(await exited(handle, exitCode));
       // Signalled without an exit file (a stray signal or a dying server): look at the pane before deciding.
       const state = outcome.kind === "signalled" ? await checkPane(handle) : outcome;
       if (state === null) continue;
+      // The script may have written its exit file and ended since the file was read just now.
+      const late = state.kind === "dead" ? readExitCode(handle.attemptDir) : null;
+      if (late !== null) return end(await exited(handle, late));
       if (state.kind === "gone" && state.serverGone) session = null;
       await endTree(handle);
       const detail = state.kind === "gone" ? state.detail : "the attempt script ended without writing an exit code";
       return end({ exitCode: null, reason: "lost", detail });
     }
+  }
+
+  /**
+   * The attempt's agent exited with `exitCode`. What it left running (it carries the attempt's id) is ended now,
+   * and named; the pane's own shell and its tee processes are left to finish writing the logs.
+   */
+  async function exited(handle: AttemptHandle, exitCode: number): Promise<Omit<AttemptExit, "durationMs">> {
+    const leftovers = handle.attemptId ? await endTree(handle, { pgid: null, rootPid: null, attemptId: handle.attemptId, ...sinceOf(handle) }) : [];
+    if (handle.pid !== null) live.delete(handle.pid);
+    return { exitCode, reason: "exited", ...(leftovers.length ? { leftovers } : {}) };
   }
 
   /**
