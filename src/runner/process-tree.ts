@@ -279,9 +279,16 @@ export async function endAttemptTree(tree: AttemptTree, options: EndTreeOptions)
   return [...seen.values()];
 }
 
-/** SIGKILL every process of an attempt at once, synchronously (the last thing before a forced exit). */
+/**
+ * SIGKILL every process of an attempt at once, synchronously (the last thing before a forced exit), and wait up
+ * to 300 ms (blocking) for the kernel to finish them off, re-scanning for ones that forked meanwhile.
+ */
 export function killAttemptTreeNow(tree: AttemptTree): void {
-  signalTree(tree, findAttemptTree(tree), "SIGKILL");
+  const deadline = Date.now() + 300;
+  for (let found = findAttemptTree(tree); found.length > 0 && Date.now() < deadline; found = findAttemptTree(tree)) {
+    signalTree(tree, found, "SIGKILL");
+    Bun.sleepSync(POLL_MS / 2);
+  }
 }
 
 /** "pid 12 (sleep), pid 13 (sh)": processes for a log line. */
