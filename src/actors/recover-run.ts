@@ -79,6 +79,15 @@ function stillRunning(record: AttemptRecord): boolean {
   return Boolean(record.attempt_id) && processHasEnv(record.pid, `SEQORCH_ATTEMPT_ID=${record.attempt_id}`);
 }
 
+/** Send SIGCONT to process group `pgid` (verified to be the attempt's by the caller); a gone group is fine. */
+function continueGroup(pgid: number): void {
+  try {
+    process.kill(-pgid, "SIGCONT");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
+  }
+}
+
 /** Iteration numbers that have an entry in the progress log. */
 function loggedIterations(progressFile: string): Set<number> {
   if (!existsSync(progressFile)) return new Set();
@@ -112,6 +121,8 @@ export async function recoverRun(context: RunContext): Promise<string[]> {
   const plan = running.length > 0 ? readPlan(paths.tasksFile, context.planOptions, store.get().completed).plan : null;
   for (const { unit, record } of running) {
     if (record.detached && stillRunning(record)) {
+      // A run killed during a log trim's pause (SIGSTOP) leaves the agent stopped: continue it before adopting it.
+      continueGroup(record.pid!);
       context.adoptable.set(unit, record);
       notes.push(`unit ${unit}: adopting attempt ${record.n}, left running by a run stopped with --detach-on-stop`);
       continue;

@@ -228,10 +228,10 @@ export function commandLines(match: (cmdline: string) => boolean): { pid: number
   return found;
 }
 
-/** Signal each process that is still the one found (same start time), and the group (unless only the agent's). */
+/** Signal each process that is still the one found (same start time), and the group (unless only the agent's: TERM and CONT). */
 function signalTree(tree: AttemptTree, found: readonly TreeProcess[], signal: NodeJS.Signals): void {
   // Without any process carrying the attempt id (an old record), the whole group gets it.
-  const agentOnly = signal === "SIGTERM" && tree.termAgentOnly === true && found.some((p) => p.agent);
+  const agentOnly = (signal === "SIGTERM" || signal === "SIGCONT") && tree.termAgentOnly === true && found.some((p) => p.agent);
   if (!agentOnly && tree.pgid !== null && tree.pgid > 1 && !(tree.spare ?? []).includes(tree.pgid)) signalTarget(-tree.pgid, signal);
   for (const p of found) if ((p.agent || !agentOnly) && procStat(p.pid)?.start === p.start) signalTarget(p.pid, signal);
 }
@@ -260,6 +260,8 @@ export async function endAttemptTree(tree: AttemptTree, options: EndTreeOptions)
   const groupOnly = !hasProc && tree.pgid !== null && isGroupAlive(tree.pgid);
   if (found.length === 0 && !groupOnly) return [];
   signalTree(tree, found, "SIGTERM");
+  // A process stopped (a log trim's pause that a killed seqorch never lifted) acts on SIGTERM only once continued.
+  signalTree(tree, found, "SIGCONT");
   const deadline = Date.now() + options.graceMs;
   while (Date.now() < deadline && !options.hurry?.aborted) {
     await Bun.sleep(Math.min(POLL_MS * 2, Math.max(1, deadline - Date.now())));
