@@ -1,10 +1,8 @@
-// Ending a process group (SIGTERM, grace period, SIGKILL) and checking whether processes are alive.
+// Finding and ending an attempt's process tree (SIGTERM, grace period, SIGKILL) and checking whether processes are alive.
 import { readdirSync, readFileSync } from "node:fs";
 
 /** How often a process group is re-checked while waiting for it to exit after SIGTERM, in ms. */
 const POLL_MS = 10;
-/** How long to wait for the kernel to finish off a group after SIGKILL, in ms. */
-const AFTER_KILL_MS = 200;
 
 function errnoOf(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException | undefined)?.code;
@@ -85,30 +83,6 @@ export function isGroupAlive(pgid: number): boolean {
     if (stat && stat.pgid === pgid && stat.state !== "Z") return true;
   }
   return false;
-}
-
-/** Options for {@link killProcessGroup}. */
-export interface KillOptions {
-  /** Time in ms between SIGTERM and SIGKILL. */
-  graceMs: number;
-}
-
-/**
- * End process group `pgid` (the pid of its leader): SIGTERM to the whole group, then SIGKILL once
- * `graceMs` has passed if anything in it is still alive. A group that is already gone is fine.
- * Resolves when the group is gone (or, should SIGKILL not take effect, shortly after it).
- */
-export async function killProcessGroup(pgid: number, options: KillOptions): Promise<void> {
-  if (!Number.isInteger(pgid) || pgid <= 1) throw new RangeError(`killProcessGroup: invalid process group ${pgid}`);
-  if (!signalTarget(-pgid, "SIGTERM")) return;
-  const deadline = Date.now() + options.graceMs;
-  while (Date.now() < deadline) {
-    await Bun.sleep(Math.min(POLL_MS, deadline - Date.now()));
-    if (!isGroupAlive(pgid)) return;
-  }
-  if (!signalTarget(-pgid, "SIGKILL")) return;
-  const killDeadline = Date.now() + AFTER_KILL_MS;
-  while (isGroupAlive(pgid) && Date.now() < killDeadline) await Bun.sleep(POLL_MS);
 }
 
 /** Where to find an attempt's processes: its group, its first process (the tree under it) and its attempt id. */
