@@ -1,90 +1,298 @@
-// Benchmark: the orchestrator's own overhead per unit (tmux and direct runners), start-up time and peak memory.
-// Usage: npm run build && bun run scripts/bench.ts [--units 200] [--runs 3]
-// Runs dist/seqorch on a generated spec with an instant agent and --delay 0; subtracts the agent's own cost
-// (the same command run directly, as many times) so the figure is what seqorch adds per unit.
+// Benchmark: seqorch's cost against floors measured in the same run (the machine's speed drifts, ratios do not).
+// Usage: npm run build && bun run scripts/bench.ts [--units 200] [--runs 5] [--only direct,git,tmux,plan,log,startup]
+//        [--binary dist/seqorch] [--before OTHER_BINARY]
+//
+// Every figure is printed beside its floor, as a ratio (or a difference for memory). Each round runs every floor
+// and then every binary, round after round (interleaved), so a slow moment of the machine hits both; the ratio
+// is taken per round and the median over the rounds is printed with its spread (min–max).
+//
+// Floors (compiled with the same Bun and the same flags as seqorch, from the sources written below):
+// - direct: a loop that writes the prompt, spawns the agent with the prompt on stdin and its output in a file,
+//   reads the reply, ticks the box in tasks.md and writes a state file atomically (fsynced), per unit;
+// - tmux: the same with a minimal tmux unit: `new-window` running the agent then `wait-for -S`, and `wait-for`;
+// - memory: a compiled Bun hello-world's peak RSS;
+// - plan: a read-match-print loop over tasks.md (one regex per line, units with sub-tasks, JSON out);
+// - 1 GiB log: seqorch itself with the instant agent (the target is a difference in peak RSS).
+// Runs inside a fresh git repository (where users run it; the runaway check then runs git) and, for direct
+// mode, outside one too.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { COMPILE_FLAGS } from "./build.ts";
 
 const argv = process.argv.slice(2);
-const flag = (name: string, fallback: number) => {
+function option(name: string): string | undefined {
   const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(argv[i + 1]) : fallback;
-};
-const UNITS = flag("units", 200);
-const RUNS = flag("runs", 5);
-const binary = join(import.meta.dir, "..", "dist", "seqorch");
+  return i >= 0 ? argv[i + 1] : undefined;
+}
+const UNITS = Number(option("units") ?? 200);
+const RUNS = Number(option("runs") ?? 5);
+const ONLY = new Set((option("only") ?? "direct,git,tmux,plan,log,startup").split(","));
 const AGENT = `cat >/dev/null; echo '<promise>TASK_DONE</promise>'`;
+/** 1 GiB of agent output in lines of 64 bytes, then the marker. */
+const GIB = 1024 ** 3;
+const LOUD_AGENT = `cat >/dev/null; yes 'agent output line of sixty-four bytes, as a chatty agent prints..' | head -c ${GIB}; echo '<promise>TASK_DONE</promise>'`;
+const PLAN_PARENTS = 2000;
+const PLAN_SUBTASKS = 4;
 
-function makeSpec(): { root: string; spec: string } {
-  const root = mkdtempSync(join(tmpdir(), "seqorch-bench-"));
+type Binary = { label: string; path: string };
+const binaries: Binary[] = [{ label: "seqorch", path: resolve(option("binary") ?? join(import.meta.dir, "..", "dist", "seqorch")) }];
+if (option("before")) binaries.unshift({ label: "before", path: resolve(option("before")!) });
+
+const work = mkdtempSync(join(tmpdir(), "seqorch-bench-"));
+process.on("exit", () => rmSync(work, { recursive: true, force: true }));
+const GIT_ENV = { GIT_AUTHOR_NAME: "bench", GIT_AUTHOR_EMAIL: "bench@example.invalid", GIT_COMMITTER_NAME: "bench", GIT_COMMITTER_EMAIL: "bench@example.invalid" };
+
+// ---------------------------------------------------------------- floors (sources compiled once per bench run)
+
+const FLOOR_DIRECT = `
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from "node:fs";
+const [tasksFile, dir, units, command, mode, socket] = process.argv.slice(2);
+const stateFile = dir + "/state.json";
+const state = { completed: [], attempts: {} };
+const q = (s) => "'" + s.replaceAll("'", "'\\\\''") + "'";
+if (mode === "tmux") Bun.spawnSync(["tmux", "-L", socket, "new-session", "-d", "-s", "floor"]);
+for (let i = 1; i <= Number(units); i++) {
+  const attempt = dir + "/" + i;
+  mkdirSync(attempt);
+  const prompt = attempt + "/prompt.md", out = attempt + "/out.log";
+  writeFileSync(prompt, "Do task " + i + " of the spec.\\n");
+  const started = new Date().toISOString();
+  if (mode === "tmux") {
+    const channel = "floor-" + i;
+    const waiter = Bun.spawn(["tmux", "-L", socket, "wait-for", channel]);
+    const script = "/bin/sh -c " + q(command) + " <" + q(prompt) + " >" + q(out) + "; tmux -L " + socket + " wait-for -S " + channel;
+    await Bun.spawn(["tmux", "-L", socket, "new-window", "-d", "-t", "floor:", "--", "/bin/sh", "-c", script]).exited;
+    await waiter.exited;
+  } else {
+    const stdin = openSync(prompt, "r"), stdout = openSync(out, "a");
+    const proc = Bun.spawn(["/bin/sh", "-c", command], { stdio: [stdin, stdout, "ignore"] });
+    closeSync(stdin);
+    closeSync(stdout);
+    await proc.exited;
+  }
+  if (!readFileSync(out, "utf8").includes("<promise>TASK_DONE</promise>")) throw new Error("no marker in " + out);
+  writeFileSync(tasksFile, readFileSync(tasksFile, "utf8").replace("- [ ] " + i + ". ", "- [x] " + i + ". "));
+  state.completed.push(String(i));
+  state.attempts[i] = [{ n: 1, status: "done", started_at: started, ended_at: new Date().toISOString(), log: out }];
+  const tmp = stateFile + ".tmp", fd = openSync(tmp, "w");
+  writeSync(fd, JSON.stringify(state, null, 1));
+  fsyncSync(fd);
+  closeSync(fd);
+  renameSync(tmp, stateFile);
+}
+if (mode === "tmux") Bun.spawnSync(["tmux", "-L", socket, "kill-server"]);
+`;
+
+const FLOOR_PLAN = `
+const text = await Bun.file(process.argv[2]).text();
+const box = /^(\\s*)[-*] \\[([ xX~-])\\](\\*)? +(\\d+(?:\\.\\d+)*)\\.? +(.*)$/;
+const units = [];
+const lines = text.split("\\n");
+for (let n = 0; n < lines.length; n++) {
+  const m = box.exec(lines[n]);
+  if (!m) continue;
+  const task = { id: m[4], key: m[4], title: m[5].trim(), line: n + 1, done: m[2] !== " " };
+  if (m[1].length === 0) units.push({ ...task, subtasks: [] });
+  else units.at(-1)?.subtasks.push(task);
+}
+console.log(JSON.stringify({ units: units.filter((u) => !u.done) }));
+`;
+
+const HELLO = `console.log("hello");`;
+
+function compile(name: string, source: string): string {
+  const src = join(work, `${name}.ts`);
+  const out = join(work, name);
+  writeFileSync(src, source);
+  const proc = Bun.spawnSync([process.execPath, "build", ...COMPILE_FLAGS, src, "--outfile", out], { stdout: "ignore", stderr: "pipe" });
+  if (proc.exitCode !== 0) throw new Error(`cannot compile the ${name} floor: ${proc.stderr.toString()}`);
+  return out;
+}
+
+// ---------------------------------------------------------------- inputs
+
+function tasksText(units: number): string {
+  const lines = ["# Implementation Plan", ""];
+  for (let i = 1; i <= units; i++) lines.push(`- [ ] ${i}. Benchmark task ${i}`, `  - Do thing ${i}`, `  - _Requirements: 1.${i}_`, "");
+  return lines.join("\n");
+}
+
+/** A project folder with a spec of `units` tasks; with `git`, a repository with everything committed. */
+function makeProject(units: number, git: boolean): { root: string; spec: string } {
+  const root = mkdtempSync(join(work, "project-"));
   const spec = join(root, ".kiro", "specs", "bench");
   mkdirSync(spec, { recursive: true });
-  const lines = ["# Implementation Plan", ""];
-  for (let i = 1; i <= UNITS; i++) lines.push(`- [ ] ${i}. Benchmark task ${i}`, `  - Do thing ${i}`, `  - _Requirements: 1.${i}_`, "");
-  writeFileSync(join(spec, "tasks.md"), lines.join("\n"));
+  writeFileSync(join(spec, "tasks.md"), tasksText(units));
   writeFileSync(join(spec, "requirements.md"), "# Requirements\n");
   writeFileSync(join(spec, "design.md"), "# Design\n");
+  writeFileSync(join(root, "README.md"), "# A project\n");
+  if (git) {
+    for (const args of [["init", "-q"], ["add", "-A"], ["commit", "-qm", "initial"]]) {
+      const proc = Bun.spawnSync(["git", ...args], { cwd: root, env: { ...process.env, ...GIT_ENV }, stdout: "ignore", stderr: "pipe" });
+      if (proc.exitCode !== 0) throw new Error(`git ${args[0]}: ${proc.stderr.toString()}`);
+    }
+  }
   return { root, spec };
 }
 
-/** Wall time (ms) and peak RSS (bytes) of one run. */
-function timed(cmd: string[], env: Record<string, string> = {}): { ms: number; maxRss: number; code: number } {
-  const start = performance.now();
-  const proc = Bun.spawnSync(cmd, { env: { ...process.env, CI: "true", ...env }, stdout: "ignore", stderr: "pipe" });
-  const ms = performance.now() - start;
-  if (proc.exitCode !== 0) console.error(proc.stderr.toString());
-  return { ms, maxRss: Number(proc.resourceUsage?.maxRSS ?? 0), code: proc.exitCode ?? -1 };
+function planTasksFile(): string {
+  const dir = join(work, "plan", ".kiro", "specs", "big");
+  mkdirSync(dir, { recursive: true });
+  const lines = ["# Implementation Plan", ""];
+  for (let p = 1; p <= PLAN_PARENTS; p++) {
+    lines.push(`- [ ] ${p}. Parent task ${p} with a title of a usual length`);
+    for (let s = 1; s <= PLAN_SUBTASKS; s++) {
+      lines.push(`  - [ ] ${p}.${s} Sub-task ${p}.${s}: implement the part of the feature it names`, `    - Detail of ${p}.${s}`, `    - _Requirements: ${p}.${s}_`);
+    }
+    lines.push("");
+  }
+  writeFileSync(join(dir, "tasks.md"), lines.join("\n"));
+  return dir;
 }
 
-function agentBaselineMs(): number {
+// ---------------------------------------------------------------- measuring
+
+type Sample = { ms: number; rssMb: number };
+
+/** Wall time (ms) and peak RSS (MB, of the process and its waited-for children) of one command. Throws on failure. */
+function timed(cmd: string[], cwd?: string): Sample {
   const start = performance.now();
-  for (let i = 0; i < UNITS; i++) Bun.spawnSync(["/bin/sh", "-c", AGENT], { stdin: "ignore", stdout: "ignore" });
-  return performance.now() - start;
+  const proc = Bun.spawnSync(cmd, { cwd, env: { ...process.env, CI: "true" }, stdout: "ignore", stderr: "pipe" });
+  const ms = performance.now() - start;
+  if (proc.exitCode !== 0) throw new Error(`${cmd.join(" ").slice(0, 200)} exited ${proc.exitCode}: ${proc.stderr.toString().slice(-2000)}`);
+  return { ms, rssMb: Number(proc.resourceUsage?.maxRSS ?? 0) / 1024 / 1024 };
+}
+
+function runArgs(spec: string, agent: string, mode: "direct" | "tmux", socket: string): string[] {
+  const modeArgs = mode === "tmux" ? ["--tmux-socket", socket, "--tmux-session", "bench"] : ["--no-tmux"];
+  return ["run", "--spec", spec, "--delay", "0", "--max-iterations", "100000", "--agent-command", agent, ...modeArgs];
+}
+
+let socketCounter = 0;
+/** One seqorch run of a fresh project; per-unit time in ms and peak RSS. */
+function seqorchRun(binary: string, mode: "direct" | "tmux", git: boolean, units: number, agent = AGENT): Sample {
+  const { root, spec } = makeProject(units, git);
+  const socket = `seqorch-bench-${process.pid}-${++socketCounter}`;
+  try {
+    const sample = timed([binary, ...runArgs(spec, agent, mode, socket)], root);
+    return { ms: sample.ms / units, rssMb: sample.rssMb };
+  } finally {
+    if (mode === "tmux") Bun.spawnSync(["tmux", "-L", socket, "kill-server"], { stderr: "ignore" });
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** One run of the direct or tmux floor on a fresh project; per-unit time in ms. */
+function floorRun(floor: string, mode: "direct" | "tmux", git: boolean): Sample {
+  const { root, spec } = makeProject(UNITS, git);
+  const dir = join(root, "floor");
+  mkdirSync(dir);
+  try {
+    const sample = timed([floor, join(spec, "tasks.md"), dir, String(UNITS), AGENT, mode, `seqorch-floor-${process.pid}-${++socketCounter}`], root);
+    return { ms: sample.ms / UNITS, rssMb: sample.rssMb };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 }
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-/**
- * Best of the runs, with the median and worst: other load on the machine only ever adds time, so the best run is
- * the closest to seqorch's own cost; the spread shows how noisy the machine was.
- */
-function spread(values: number[]): string {
-  return `${Math.min(...values).toFixed(2)} ms best (median ${median(values).toFixed(2)}, worst ${Math.max(...values).toFixed(2)})`;
+const f = (n: number, digits = 2) => n.toFixed(digits);
+/** `median (min–max)` of a list. */
+const spread = (values: number[], digits = 2) => `${f(median(values), digits)} (${f(Math.min(...values), digits)}–${f(Math.max(...values), digits)})`;
+
+/** One line of the report: a figure, its floor, the ratio (or difference) per round as median (spread), the target. */
+type Row = { figure: string; unit: string; floor: number[]; values: Map<string, number[]>; compare: "ratio" | "diff"; target: string };
+const rows: Row[] = [];
+function row(figure: string, unit: string, compare: Row["compare"], target: string): Row {
+  const r: Row = { figure, unit, floor: [], values: new Map(binaries.map((b) => [b.label, []])), compare, target };
+  rows.push(r);
+  return r;
 }
 
-function benchRunner(mode: "direct" | "tmux"): { perUnit: number[]; perUnitMs: number; maxRssMb: number } {
-  const perUnit: number[] = [];
-  let maxRss = 0;
-  for (let r = 0; r < RUNS; r++) {
-    const { root, spec } = makeSpec();
-    const socket = `seqorch-bench-${process.pid}-${r}`;
-    const modeArgs = mode === "tmux" ? ["--tmux-socket", socket, "--tmux-session", "bench"] : ["--no-tmux"];
-    const baseline = agentBaselineMs();
-    const run = timed([binary, "run", "--spec", spec, "--delay", "0", "--max-iterations", String(UNITS + 10), "--agent-command", AGENT, ...modeArgs]);
-    if (mode === "tmux") Bun.spawnSync(["tmux", "-L", socket, "kill-server"], { stderr: "ignore" });
-    rmSync(root, { recursive: true, force: true });
-    if (run.code !== 0) throw new Error(`${mode} run exited ${run.code}`);
-    perUnit.push((run.ms - baseline) / UNITS);
-    maxRss = Math.max(maxRss, run.maxRss);
+// ---------------------------------------------------------------- the rounds
+
+const floorDirect = compile("floor-direct", FLOOR_DIRECT);
+const floorPlan = compile("floor-plan", FLOOR_PLAN);
+const hello = compile("hello", HELLO);
+const planSpec = ONLY.has("plan") ? planTasksFile() : "";
+
+const directNoGit = ONLY.has("direct") ? row("direct, no git, per unit", "ms", "ratio", "≤ 2×") : null;
+const directGit = ONLY.has("git") ? row("direct, in git, per unit", "ms", "ratio", "≤ 2×") : null;
+const memory = ONLY.has("git") ? row(`peak RSS, ${UNITS} direct units in git`, "MB", "diff", "≤ +16 MB over hello-world") : null;
+const tmux = ONLY.has("tmux") ? row("tmux, in git, per unit", "ms", "ratio", "≤ 1.5×") : null;
+const planTime = ONLY.has("plan") ? row(`plan --json, ${PLAN_PARENTS * (PLAN_SUBTASKS + 1)} tasks`, "ms", "ratio", "≤ 2×") : null;
+const planRss = ONLY.has("plan") ? row("plan --json peak RSS", "MB", "ratio", "≤ 60 MB") : null;
+const loud = ONLY.has("log") ? row("peak RSS, 1 GiB of output (1 unit)", "MB", "diff", "≤ +10 MB over the instant agent") : null;
+const startup = ONLY.has("startup") ? row("start-up, --help", "ms", "ratio", "—") : null;
+
+for (let round = 1; round <= RUNS; round++) {
+  process.stderr.write(`round ${round}/${RUNS}\n`);
+  if (directNoGit) {
+    directNoGit.floor.push(floorRun(floorDirect, "direct", false).ms);
+    for (const b of binaries) directNoGit.values.get(b.label)!.push(seqorchRun(b.path, "direct", false, UNITS).ms);
   }
-  return { perUnit, perUnitMs: median(perUnit), maxRssMb: maxRss / 1024 / 1024 };
+  if (directGit && memory) {
+    directGit.floor.push(floorRun(floorDirect, "direct", true).ms);
+    memory.floor.push(timed([hello]).rssMb);
+    for (const b of binaries) {
+      const sample = seqorchRun(b.path, "direct", true, UNITS);
+      directGit.values.get(b.label)!.push(sample.ms);
+      memory.values.get(b.label)!.push(sample.rssMb);
+    }
+  }
+  if (tmux) {
+    tmux.floor.push(floorRun(floorDirect, "tmux", true).ms);
+    for (const b of binaries) tmux.values.get(b.label)!.push(seqorchRun(b.path, "tmux", true, UNITS).ms);
+  }
+  if (planTime && planRss) {
+    const floor = timed([floorPlan, join(planSpec, "tasks.md")]);
+    planTime.floor.push(floor.ms);
+    planRss.floor.push(floor.rssMb);
+    for (const b of binaries) {
+      const sample = timed([b.path, "plan", "--json", "--spec", planSpec]);
+      planTime.values.get(b.label)!.push(sample.ms);
+      planRss.values.get(b.label)!.push(sample.rssMb);
+    }
+  }
+  if (loud) {
+    for (const b of binaries) {
+      const quiet = seqorchRun(b.path, "direct", true, 1);
+      loud.floor.push(quiet.rssMb);
+      loud.values.get(b.label)!.push(seqorchRun(b.path, "direct", true, 1, LOUD_AGENT).rssMb - quiet.rssMb);
+    }
+  }
+  if (startup) {
+    const floor: number[] = [];
+    const values = new Map(binaries.map((b) => [b.label, [] as number[]]));
+    for (let i = 0; i < 10; i++) {
+      floor.push(timed([hello]).ms);
+      for (const b of binaries) values.get(b.label)!.push(timed([b.path, "--help"]).ms);
+    }
+    startup.floor.push(median(floor));
+    for (const b of binaries) startup.values.get(b.label)!.push(median(values.get(b.label)!));
+  }
 }
 
-function startupMs(): number {
-  const times: number[] = [];
-  for (let i = 0; i < 20; i++) times.push(timed([binary, "--help"]).ms);
-  return times.reduce((a, b) => a + b, 0) / times.length;
-}
+// ---------------------------------------------------------------- the report
 
-const direct = benchRunner("direct");
-const tmux = benchRunner("tmux");
-const startup = startupMs();
-console.log(`units per run:                ${UNITS} (${RUNS} runs per runner, instant agent, --delay 0)`);
-console.log(`overhead per unit, direct:    ${spread(direct.perUnit)}   (target < 10)`);
-console.log(`overhead per unit, tmux:      ${spread(tmux.perUnit)}   (target < 25)`);
-console.log(`start-up, seqorch --help:     ${startup.toFixed(1)} ms   (target < 25)`);
-console.log(`peak memory (max RSS):        ${Math.max(direct.maxRssMb, tmux.maxRssMb).toFixed(1)} MB   (target < 60)`);
+console.log(`seqorch bench: ${UNITS} units per run, ${RUNS} interleaved rounds, instant agent, --delay 0; median (min–max) over the rounds`);
+for (const r of rows) {
+  console.log(`\n${r.figure}   target ${r.target}`);
+  const floorName = r.figure.startsWith("peak RSS, 1 GiB") ? "instant agent" : r.figure.startsWith("peak RSS") ? "hello-world" : "floor";
+  console.log(`  ${floorName.padEnd(14)} ${spread(r.floor)} ${r.unit}`);
+  for (const [label, values] of r.values) {
+    if (r.figure.startsWith("peak RSS, 1 GiB")) {
+      console.log(`  ${label.padEnd(14)} +${spread(values, 1)} MB over the instant-agent run`);
+      continue;
+    }
+    const per = values.map((v, i) => (r.compare === "ratio" ? v / r.floor[i]! : v - r.floor[i]!));
+    const compared = r.compare === "ratio" ? `${spread(per)}× the floor` : `+${spread(per, 1)} MB`;
+    console.log(`  ${label.padEnd(14)} ${spread(values)} ${r.unit}   ${compared}`);
+  }
+}
