@@ -149,22 +149,62 @@ export function countedAttempts(state: State, unit: string): number {
  * (readable with `cat`, and a fraction of the size of fully indented JSON).
  */
 export function formatState(state: State, lineCache?: UnitLineCache): string {
-  const lines = Object.entries(state).map(([key, value]) => {
+  return stateParts(state, lineCache).join("");
+}
+
+/** The pieces of {@link formatState}'s text, in order (unit lines reused from `lineCache` when unchanged). */
+function stateParts(state: State, lineCache?: UnitLineCache): string[] {
+  const parts: string[] = ["{\n"];
+  let first = true;
+  for (const [key, value] of Object.entries(state)) {
+    if (!first) parts.push(",\n");
+    first = false;
     if ((key === "attempts" || key === "assignments") && value && typeof value === "object" && Object.keys(value).length > 0) {
       const line = (k: string, v: unknown) => `    ${JSON.stringify(k)}: ${JSON.stringify(v)}`;
-      const inner = Object.entries(value as Record<string, unknown>).map(([k, v]) => {
-        if (key !== "attempts" || !lineCache) return line(k, v);
+      parts.push(`  ${JSON.stringify(key)}: {\n`);
+      let firstUnit = true;
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+        if (!firstUnit) parts.push(",\n");
+        firstUnit = false;
+        if (key !== "attempts" || !lineCache) {
+          parts.push(line(k, v));
+          continue;
+        }
         const cached = lineCache.lines.get(k);
-        if (cached !== undefined && lineCache.dirty !== null && !lineCache.dirty.has(k)) return cached;
+        if (cached !== undefined && lineCache.dirty !== null && !lineCache.dirty.has(k)) {
+          parts.push(cached);
+          continue;
+        }
         const fresh = line(k, v);
         lineCache.lines.set(k, fresh);
-        return fresh;
-      });
-      return `  ${JSON.stringify(key)}: {\n${inner.join(",\n")}\n  }`;
+        parts.push(fresh);
+      }
+      parts.push("\n  }");
+      continue;
     }
-    return `  ${JSON.stringify(key)}: ${JSON.stringify(value)}`;
-  });
-  return `{\n${lines.join(",\n")}\n}\n`;
+    parts.push(`  ${JSON.stringify(key)}: ${JSON.stringify(value)}`);
+  }
+  parts.push("\n}\n");
+  return parts;
+}
+
+/**
+ * The UTF-8 bytes of `parts`, written into `scratch.bytes` (grown by doubling, then reused): a state write
+ * allocates no buffer of the file's size, which over a long run was most of the process's garbage. Returns a
+ * view valid until the next call.
+ */
+function encodeParts(parts: readonly string[], scratch: { bytes: Buffer }): Buffer {
+  let length = 0;
+  for (const part of parts) {
+    // A UTF-16 code unit is at most 3 UTF-8 bytes.
+    if (length + part.length * 3 > scratch.bytes.length) {
+      const grown = Buffer.allocUnsafe(Math.max(scratch.bytes.length * 2, length + part.length * 3));
+      scratch.bytes.copy(grown, 0, 0, length);
+      scratch.bytes = grown;
+    }
+    length += scratch.bytes.write(part, length);
+  }
+  return scratch.bytes.subarray(0, length);
 }
 
 /** Serialised `attempts` lines kept between writes; `dirty`: the units changed since (null: all of them). */
@@ -191,6 +231,7 @@ export function createStateStore(path: string, initial: State): StateStore {
   let current = initial;
   const pristine = JSON.stringify(initial);
   const lineCache: UnitLineCache = { lines: new Map(), dirty: null };
+  const scratch = { bytes: Buffer.allocUnsafe(16 * 1024) };
   return {
     path,
     get: () => current,
@@ -199,7 +240,7 @@ export function createStateStore(path: string, initial: State): StateStore {
         change(current);
         current.updated_at = new Date().toISOString();
         lineCache.dirty = options?.units ? new Set(options.units) : null;
-        writeFileAtomic(path, formatState(current, lineCache), options);
+        writeFileAtomic(path, encodeParts(stateParts(current, lineCache), scratch), options);
       } catch (error) {
         lineCache.lines.clear();
         // The file on disk still holds the last good state (atomic write): go back to it.
