@@ -16,6 +16,8 @@ import { adapterFor } from "./agents/registry.ts";
 import { SpecNotFoundError } from "./errors.ts";
 import { crashPoint } from "./fault-injection.ts";
 import { runHook } from "./hooks.ts";
+import { createWorkdirGit } from "./actors/workdir-changes.ts";
+import { ownFiles } from "./actors/runaway.ts";
 import type { RunOptions } from "./cli/run-options.ts";
 import { createDirectRunner } from "./runner/direct.ts";
 import { killGraceMs } from "./runner/process-tree.ts";
@@ -149,6 +151,7 @@ export async function runSpec(
       report,
       maxLogBytes: options.maxLogBytes,
       requireChanges: options.requireChanges,
+      workdirGit: createWorkdirGit(paths.workdir, ownFiles(paths)),
       detachOnStop: options.detachOnStop,
       adoptable: new Map(),
       idleTimeoutMs: options.idleTimeoutSeconds > 0 ? options.idleTimeoutSeconds * 1000 : Number.POSITIVE_INFINITY,

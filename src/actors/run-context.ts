@@ -4,6 +4,7 @@ import type { AgentAdapter } from "../agents/types.ts";
 import type { SessionRunner } from "../runner/types.ts";
 import type { PlanOptions } from "../spec/types.ts";
 import type { AttemptRecord, StateStore } from "../store/state.ts";
+import type { WorkdirGit } from "./workdir-changes.ts";
 
 /** Files and folders of one run (absolute paths). */
 export interface RunPaths {
@@ -59,6 +60,8 @@ export interface RunContext {
   adoptable: Map<string, AttemptRecord>;
   /** A done without a change in the workdir (or with boxes unticked by the agent) is a failed attempt. */
   requireChanges: boolean;
+  /** The workdir's git state before and after attempts (the runaway check). */
+  workdirGit: WorkdirGit;
   /** Each attempt log is kept under this size, bytes (the tail is kept). */
   maxLogBytes: number;
   /** End an attempt that shows no output for this long, ms (Infinity: never). */

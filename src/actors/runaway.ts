@@ -1,21 +1,23 @@
 // Doubting a "done": an agent that says TASK_DONE but changed nothing in the workdir, or unticked boxes itself.
 import type { AttemptOutcome, Dispatched } from "../../machines/orchestrator.ts";
 import { tickedTasks } from "./plan-reader.ts";
-import type { RunContext } from "./run-context.ts";
-import { workdirFingerprint } from "./workdir-changes.ts";
+import type { RunContext, RunPaths } from "./run-context.ts";
 
 /**
  * seqorch's own files, left out of the workdir fingerprint: seqorch writes them around every attempt (the first
  * unit of a fresh run creates the state and progress files), so they would always look like the agent's change.
  */
-function ownFiles(context: RunContext): string[] {
-  const { tasksFile, stateFile, progressFile } = context.paths;
+export function ownFiles(paths: RunPaths): string[] {
+  const { tasksFile, stateFile, progressFile } = paths;
   return [tasksFile, stateFile, `${stateFile}.lock`, progressFile];
 }
 
-/** What is recorded before an attempt starts: the workdir's git fingerprint and the tasks done in tasks.md. */
+/**
+ * What is recorded before an attempt starts: the workdir's git fingerprint (the one the previous attempt ended
+ * with, when it just ended: one git process per unit) and the tasks done in tasks.md.
+ */
 export async function evidenceBefore(context: RunContext): Promise<NonNullable<Dispatched["before"]>> {
-  return { workdir: await workdirFingerprint(context.paths.workdir, ownFiles(context)), doneTasks: [...tickedTasks(context.paths.tasksFile, context.planOptions)] };
+  return { workdir: await context.workdirGit.before(), doneTasks: [...tickedTasks(context.paths.tasksFile, context.planOptions)] };
 }
 
 /**
@@ -25,7 +27,7 @@ export async function evidenceBefore(context: RunContext): Promise<NonNullable<D
 export async function doubtDone(context: RunContext, outcome: AttemptOutcome, before: Dispatched["before"]): Promise<AttemptOutcome> {
   if (outcome.kind !== "done" || !before) return outcome;
   const warnings: string[] = [];
-  if (before.workdir !== null && (await workdirFingerprint(context.paths.workdir, ownFiles(context))) === before.workdir) {
+  if (before.workdir !== null && (await context.workdirGit.after()) === before.workdir) {
     warnings.push("the agent said TASK_DONE but nothing changed in the workdir (git)");
   }
   const cannotCheck = before.workdir === null && context.requireChanges;

@@ -1,34 +1,92 @@
-// Evidence that an attempt did something: a fingerprint of the workdir's git state before and after.
+// Evidence that an attempt did something: the workdir's git state (HEAD and changes) before and after it,
+// from one `git status --porcelain=v2 --branch` per unit.
 import { createHash } from "node:crypto";
-
-/** Workdirs found not to be git repositories (asked once per run, not once per unit). */
-const notGit = new Set<string>();
+import { isAbsolute, relative } from "node:path";
 
 /**
- * A fingerprint of the workdir's git state (HEAD plus `git status --porcelain`), or null when the workdir is
- * not in a git repository (or git is missing). Two equal fingerprints mean the attempt changed nothing git sees.
- * `exclude`: absolute paths left out of the status (seqorch's own files: tasks.md, state, progress), given as
- * git pathspecs; paths outside the workdir are ignored (git would refuse a pathspec outside the repository).
+ * How long a fingerprint taken when an attempt ended stands for the state before the next attempt, ms. Between
+ * the two only seqorch runs (recording, planning), and it writes only files the fingerprint leaves out; a longer
+ * gap (a --delay, a rate-limit wait) may hold a person's commit, so the next attempt looks again.
  */
-export async function workdirFingerprint(workdir: string, exclude: readonly string[] = []): Promise<string | null> {
-  if (notGit.has(workdir)) return null;
-  const run = async (args: string[]) => {
-    const proc = Bun.spawn(["git", ...args], { cwd: workdir, stdin: "ignore", stdout: "pipe", stderr: "ignore" });
-    const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
-    return code === 0 ? out : null;
-  };
-  try {
-    const head = await run(["rev-parse", "--verify", "-q", "HEAD"]);
-    const inside = exclude.filter((p) => p.startsWith(`${workdir}/`));
-    const pathspecs = inside.length ? ["--", ":/", ...inside.map((p) => `:(exclude)${p}`)] : [];
-    const status = await run(["status", "--porcelain=v1", "--untracked-files=all", ...pathspecs]);
-    if (status === null) {
-      notGit.add(workdir);
-      return null;
-    }
-    return createHash("sha1").update(`${head ?? ""}\n${status}`).digest("hex");
-  } catch {
-    notGit.add(workdir);
-    return null; // git is not installed
+export const CARRY_MS = 2_000;
+
+/** One run's view of its workdir's git state. */
+export interface WorkdirGit {
+  /** The fingerprint before an attempt: the one the previous attempt ended with, when recent, else a fresh one. */
+  before(): Promise<string | null>;
+  /**
+   * A fresh fingerprint after an attempt; it also stands for the state before the next attempt (within
+   * CARRY_MS). An attempt that ends without one leaves nothing to carry: the next `before` looks afresh.
+   */
+  after(): Promise<string | null>;
+}
+
+/**
+ * Pathspecs that leave seqorch's own files out of the fingerprint: `files` inside `workdir` (relative to it,
+ * as git resolves them from its cwd); files outside it are not named (git rejects a path outside the repository).
+ */
+export function excludeSpecs(workdir: string, files: readonly (string | null)[]): string[] {
+  const out: string[] = [];
+  for (const file of files) {
+    if (file === null) continue;
+    const rel = relative(workdir, file);
+    if (rel === "" || rel.startsWith("..") || isAbsolute(rel)) continue;
+    out.push(`:(exclude,literal)${rel}`);
   }
+  return out;
+}
+
+/**
+ * The `git status` arguments: porcelain v2 with `--branch` (its `# branch.oid` line is HEAD), every untracked
+ * file, no ahead/behind count (a walk of history this check does not need), the whole repository minus `excludes`.
+ */
+export function statusArgs(excludes: readonly string[]): string[] {
+  return ["status", "--porcelain=v2", "--branch", "--no-ahead-behind", "--untracked-files=all", "--", ":(top)", ...excludes];
+}
+
+/**
+ * A fingerprint of the workdir's git state (HEAD, index and changes as `git status` lists them), or null when
+ * the workdir is not in a git repository or git is missing. Equal fingerprints: the attempt changed nothing git
+ * sees (an edit to a file that was already modified before the attempt is not seen: status lists it the same).
+ */
+export async function workdirFingerprint(workdir: string, excludes: readonly string[] = []): Promise<string | null> {
+  let proc;
+  try {
+    proc = Bun.spawn(["git", ...statusArgs(excludes)], { cwd: workdir, stdin: "ignore", stdout: "pipe", stderr: "ignore" });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null; // git is not installed
+    throw error;
+  }
+  const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
+  return code === 0 ? createHash("sha1").update(out).digest("hex") : null;
+}
+
+/**
+ * The workdir view of one run. `ownFiles`: what seqorch itself writes during the run (tasks.md, the state
+ * file, the progress log), left out so that its own writes between two attempts never count as the agent's.
+ * A workdir found not to be a git repository is not asked again.
+ */
+export function createWorkdirGit(workdir: string, ownFiles: readonly (string | null)[], now: () => number = Date.now): WorkdirGit {
+  const excludes = excludeSpecs(workdir, ownFiles);
+  let notGit = false;
+  let carried: { fingerprint: string | null; at: number } | null = null;
+  const fresh = async () => {
+    if (notGit) return null;
+    const fingerprint = await workdirFingerprint(workdir, excludes);
+    if (fingerprint === null) notGit = true;
+    return fingerprint;
+  };
+  return {
+    async before() {
+      const last = carried;
+      carried = null;
+      if (last !== null && now() - last.at <= CARRY_MS) return last.fingerprint;
+      return fresh();
+    },
+    async after() {
+      const fingerprint = await fresh();
+      carried = { fingerprint, at: now() };
+      return fingerprint;
+    },
+  };
 }
