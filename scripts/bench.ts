@@ -1,6 +1,6 @@
 // Benchmark: seqorch's cost against floors measured in the same run (the machine's speed drifts, ratios do not).
 // Usage: npm run build && bun run scripts/bench.ts [--units 200] [--runs 5] [--only direct,git,tmux,plan,log,startup]
-//        [--binary dist/seqorch] [--before OTHER_BINARY]
+//        [--binary dist/seqorch] [--before OTHER_BINARY]...
 //
 // Every figure is printed beside its floor, as a ratio (or a difference for memory). Each round runs every floor
 // and then every binary, round after round (interleaved), so a slow moment of the machine hits both; the ratio
@@ -37,7 +37,9 @@ const PLAN_SUBTASKS = 4;
 
 type Binary = { label: string; path: string };
 const binaries: Binary[] = [{ label: "seqorch", path: resolve(option("binary") ?? join(import.meta.dir, "..", "dist", "seqorch")) }];
-if (option("before")) binaries.unshift({ label: "before", path: resolve(option("before")!) });
+// Each --before adds a binary measured in the same rounds (labelled "before", or by file name when several).
+const befores = argv.flatMap((a, i) => (a === "--before" && argv[i + 1] ? [resolve(argv[i + 1]!)] : []));
+binaries.unshift(...befores.map((path) => ({ label: befores.length === 1 ? "before" : path.split("/").at(-1)!.slice(0, 14), path })));
 
 const work = mkdtempSync(join(tmpdir(), "seqorch-bench-"));
 process.on("exit", () => rmSync(work, { recursive: true, force: true }));

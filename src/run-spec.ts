@@ -18,6 +18,7 @@ import { crashPoint } from "./fault-injection.ts";
 import { runHook } from "./hooks.ts";
 import { createWorkdirGit } from "./actors/workdir-changes.ts";
 import { ownFiles } from "./actors/runaway.ts";
+import { machineClock } from "./machine-clock.ts";
 import type { RunOptions } from "./cli/run-options.ts";
 import { createDirectRunner } from "./runner/direct.ts";
 import { killGraceMs } from "./runner/process-tree.ts";
@@ -178,6 +179,7 @@ export async function runSpec(
         detachOnStop: options.detachOnStop,
       },
       inspect: hooks.inspect,
+      clock: machineClock,
     });
     let waitingFor: string | null = null;
     let lastValue: unknown = null;

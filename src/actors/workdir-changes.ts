@@ -37,11 +37,12 @@ export function excludeSpecs(workdir: string, files: readonly (string | null)[])
 }
 
 /**
- * The `git status` arguments: porcelain v2 with `--branch` (its `# branch.oid` line is HEAD), every untracked
- * file, no ahead/behind count (a walk of history this check does not need), the whole repository minus `excludes`.
+ * The `git` arguments: porcelain v2 status with `--branch` (its `# branch.oid` line is HEAD), every untracked
+ * file, no ahead/behind count (a walk of history this check does not need), the whole repository minus
+ * `excludes`; `--no-optional-locks` so that it never takes index.lock from a person's or an agent's git command.
  */
 export function statusArgs(excludes: readonly string[]): string[] {
-  return ["status", "--porcelain=v2", "--branch", "--no-ahead-behind", "--untracked-files=all", "--", ":(top)", ...excludes];
+  return ["--no-optional-locks", "status", "--porcelain=v2", "--branch", "--no-ahead-behind", "--untracked-files=all", "--", ":(top)", ...excludes];
 }
 
 /**
