@@ -33,16 +33,17 @@ function blockedReason(pending: DispatchUnit[], doneKeys: Set<string>): string {
   return `no unit can run: ${waits.join("; ")}${pending.length > 3 ? ` (and ${pending.length - 3} more)` : ""}`;
 }
 
-let recordings = 0;
 const GC_EVERY = Number(process.env.SEQORCH_GC_EVERY ?? 4);
 
 /**
- * Every few units, a full garbage collection: each unit re-reads tasks.md and rewrites the state file, and the
- * engine's lazy collector would otherwise let that garbage grow the process by tens of MB over a long run.
- * Costs about 5 ms per collection.
+ * Every few units, a full garbage collection, run just after an agent started (while this process would only
+ * wait for it), not between two units. Without it the engine's lazy collector lets each unit's short-lived
+ * strings and buffers (tasks.md read and rewritten for each checkbox, git's and the agent's output read through
+ * pipes, the plan made again after each tick) grow the process by about 10 MB over 200 units; the live heap
+ * itself stays near 6 MB, most of it compiled code (see scripts/bench.ts for the figures). About 2 ms each.
  */
-function collectGarbage(): void {
-  if (GC_EVERY > 0 && ++recordings % GC_EVERY === 0) Bun.gc(true);
+function collectGarbage(dispatches: number): void {
+  if (GC_EVERY > 0 && dispatches % GC_EVERY === 0) Bun.gc(true);
 }
 
 /**
@@ -52,6 +53,7 @@ function collectGarbage(): void {
 export function provideActors(context: RunContext, assign: AssignConfig = NO_ASSIGNMENT) {
   const units = new Map<string, DispatchUnit>();
   let memory: PlanMemory | null = null;
+  let dispatches = 0;
   const unitOf = (ref: UnitRef): DispatchUnit => {
     const unit = units.get(ref.key);
     if (!unit) throw new Error(`unit ${ref.key} is not in the current plan`);
@@ -84,15 +86,17 @@ export function provideActors(context: RunContext, assign: AssignConfig = NO_ASS
       return { kind: "next", unit: refOf(next), pending: view.pending.length };
     }),
     assigner: fromPromise<Assignment, { unit: UnitRef }>(({ input, signal }) => assignUnit(context, assign, input.unit, signal)),
-    dispatcher: fromPromise<Dispatched, AttemptInput>(({ input }) => dispatchAttempt(context, unitOf(input.unit), input)),
+    dispatcher: fromPromise<Dispatched, AttemptInput>(async ({ input }) => {
+      const dispatched = await dispatchAttempt(context, unitOf(input.unit), input);
+      collectGarbage(++dispatches);
+      return dispatched;
+    }),
     session: fromPromise<AttemptOutcome, SessionInput>(({ input, signal }) => awaitAttempt(context, input, signal)),
     ender: fromPromise<void, EnderInput>(async ({ input }) => {
       await context.runner.kill(input.dispatched.handle as AttemptHandle);
     }),
     recorder: fromPromise<RecordOutput, RecordInput>(async ({ input }) => {
-      const output = await recordAttempt(context, unitOf(input.unit), input);
-      collectGarbage();
-      return output;
+      return recordAttempt(context, unitOf(input.unit), input);
     }),
   };
 }

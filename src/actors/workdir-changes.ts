@@ -50,10 +50,10 @@ export function statusArgs(excludes: readonly string[]): string[] {
  * the workdir is not in a git repository or git is missing. Equal fingerprints: the attempt changed nothing git
  * sees (an edit to a file that was already modified before the attempt is not seen: status lists it the same).
  */
-export async function workdirFingerprint(workdir: string, excludes: readonly string[] = []): Promise<string | null> {
+export async function workdirFingerprint(workdir: string, excludes: readonly string[] = [], git = "git"): Promise<string | null> {
   let proc;
   try {
-    proc = Bun.spawn(["git", ...statusArgs(excludes)], { cwd: workdir, stdin: "ignore", stdout: "pipe", stderr: "ignore" });
+    proc = Bun.spawn([git, ...statusArgs(excludes)], { cwd: workdir, stdin: "ignore", stdout: "pipe", stderr: "ignore" });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return null; // git is not installed
     throw error;
@@ -69,11 +69,13 @@ export async function workdirFingerprint(workdir: string, excludes: readonly str
  */
 export function createWorkdirGit(workdir: string, ownFiles: readonly (string | null)[], now: () => number = Date.now): WorkdirGit {
   const excludes = excludeSpecs(workdir, ownFiles);
-  let notGit = false;
+  // Looked up on PATH once per run, not at each spawn.
+  const git = Bun.which("git");
+  let notGit = git === null;
   let carried: { fingerprint: string | null; at: number } | null = null;
   const fresh = async () => {
     if (notGit) return null;
-    const fingerprint = await workdirFingerprint(workdir, excludes);
+    const fingerprint = await workdirFingerprint(workdir, excludes, git ?? "git");
     if (fingerprint === null) notGit = true;
     return fingerprint;
   };
