@@ -11,7 +11,8 @@ export const machineClock: Clock = {
   setTimeout(fn: (...args: unknown[]) => void, ms: number): Handle {
     return ms <= 0 ? { immediate: setImmediate(fn) } : { timer: setTimeout(fn, ms) };
   },
-  clearTimeout(handle: Handle): void {
+  clearTimeout(handle: Handle | undefined): void {
+    if (handle === undefined) return;
     if ("immediate" in handle) clearImmediate(handle.immediate);
     else clearTimeout(handle.timer);
   },
