@@ -15,6 +15,11 @@ export interface PlanView {
   counted: DispatchUnit[];
   /** The first pending unit whose dependencies are done, or null. */
   next: DispatchUnit | null;
+  /**
+   * Which reading of tasks.md this is: a new number when the file was read from disk (someone else wrote it, or
+   * it was read for the first time); the same after seqorch's own checkbox writes, which change only marks.
+   */
+  generation: number;
 }
 
 /** Identity of a file version: when these are unchanged, the file was not written since. */
@@ -30,7 +35,8 @@ const sameStamp = (a: FileStamp | null, b: FileStamp) => a !== null && a.ino ===
  * The last text read (or written by seqorch) with its stamp and parse; `plan` is made when first asked for
  * (null after seqorch's own tick, which changes only marks).
  */
-let cache: { file: string; stamp: FileStamp | null; text: string; options: PlanOptions; key: string; parsed: TasksFile; plan: Plan | null } | null = null;
+let cache: { file: string; stamp: FileStamp | null; text: string; options: PlanOptions; key: string; parsed: TasksFile; plan: Plan | null; generation: number } | null = null;
+let generations = 0;
 
 /** The text of tasks.md: from the cache when the file's stamp is the one last seen, else read. */
 function readTasks(tasksFile: string): { text: string; stamp: FileStamp } {
@@ -55,7 +61,7 @@ function parsedNow(tasksFile: string, options: PlanOptions): NonNullable<typeof 
   }
   const parsed = parseTasks(text, tasksFile);
   requireTasks(parsed, text);
-  cache = { file: tasksFile, stamp, text, options, key, parsed, plan: null };
+  cache = { file: tasksFile, stamp, text, options, key, parsed, plan: null, generation: ++generations };
   return cache;
 }
 
@@ -89,7 +95,17 @@ export function readPlan(tasksFile: string, options: PlanOptions, completed: rea
   const done = new Set(completed);
   const counted = plan.units.filter((u) => !u.optional || options.includeOptional);
   const pending = counted.filter((u) => !u.done && !done.has(u.key));
-  return { plan, pending, counted, next: pending.length > 0 ? nextRunnable(plan, done) : null };
+  return { plan, pending, counted, next: pending.length > 0 ? nextRunnable(plan, done) : null, generation: current.generation };
+}
+
+/** How many units are pending, as {@link readPlan} counts them (without looking for the next runnable one). */
+export function countPending(tasksFile: string, options: PlanOptions, completed: readonly string[]): number {
+  const current = parsedNow(tasksFile, options);
+  const plan = (current.plan ??= planUnits(current.parsed, options));
+  const done = new Set(completed);
+  let pending = 0;
+  for (const u of plan.units) if ((!u.optional || options.includeOptional) && !u.done && !done.has(u.key)) pending++;
+  return pending;
 }
 
 /** A task's parents (tasks or heading groups), nearest first, from the current parse of tasks.md. */

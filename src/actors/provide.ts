@@ -14,14 +14,14 @@ import type {
   UnitRef,
 } from "../../machines/orchestrator.ts";
 import type { AttemptHandle } from "../runner/types.ts";
-import type { DispatchUnit } from "../spec/types.ts";
+import type { DispatchUnit, Plan } from "../spec/types.ts";
 import { assignUnit, NO_ASSIGNMENT, type AssignConfig } from "./assignment.ts";
 import { dispatchAttempt } from "./dispatcher.ts";
 import { readPlan } from "./plan-reader.ts";
 import { recordAttempt } from "./recorder.ts";
 import { dropAdoptable } from "./recover-run.ts";
 import { appendProgressNote } from "../store/progress.ts";
-import { describeChanges, rememberPlan, type PlanMemory } from "./spec-changes.ts";
+import { describeChanges, rememberPlan } from "./spec-changes.ts";
 import type { RunContext } from "./run-context.ts";
 import { awaitAttempt } from "./session.ts";
 
@@ -52,7 +52,8 @@ function collectGarbage(dispatches: number): void {
  */
 export function provideActors(context: RunContext, assign: AssignConfig = NO_ASSIGNMENT) {
   const units = new Map<string, DispatchUnit>();
-  let memory: PlanMemory | null = null;
+  /** The plan the planner saw last and the reading of tasks.md it came from. */
+  let memory: { plan: Plan; generation: number } | null = null;
   let dispatches = 0;
   const unitOf = (ref: UnitRef): DispatchUnit => {
     const unit = units.get(ref.key);
@@ -62,14 +63,16 @@ export function provideActors(context: RunContext, assign: AssignConfig = NO_ASS
   return {
     planner: fromPromise<PlannerOutput, PlannerInput>(async () => {
       const view = readPlan(context.paths.tasksFile, context.planOptions, context.store.get().completed);
-      if (memory) {
-        const changes = describeChanges(memory, view.plan, new Set(context.store.get().completed));
+      // Only a reading of tasks.md from disk can hold someone else's change: after seqorch's own checkbox
+      // writes (same generation) the comparison would find nothing, so it is not made.
+      if (memory && memory.generation !== view.generation) {
+        const changes = describeChanges(rememberPlan(memory.plan), view.plan, new Set(context.store.get().completed));
         if (changes.length) {
           context.report({ type: "spec-changed", detail: changes.join("; ") });
           appendProgressNote(context.paths.progressFile, `tasks.md changed ${new Date().toISOString()}`, changes);
         }
       }
-      memory = rememberPlan(view.plan);
+      memory = { plan: view.plan, generation: view.generation };
       units.clear();
       for (const unit of view.plan.units) units.set(unit.key, unit);
       for (const key of [...context.adoptable.keys()]) if (!view.pending.some((u) => u.key === key)) await dropAdoptable(context, key);

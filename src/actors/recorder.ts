@@ -5,7 +5,7 @@ import type { CheckboxMark, DispatchUnit } from "../spec/types.ts";
 import type { MarkChange } from "../spec/writeback.ts";
 import { appendProgress, STATUS_WORD } from "../store/progress.ts";
 import { writeUnitMarks } from "./dispatcher.ts";
-import { parentsToTick, readPlan } from "./plan-reader.ts";
+import { countPending, parentsToTick } from "./plan-reader.ts";
 import type { RunContext } from "./run-context.ts";
 
 /** Checkbox changes after an attempt: `[x]` for the unit and its sub-tasks when done, else `[-]` back to `[ ]`. */
@@ -88,6 +88,5 @@ export async function recordAttempt(context: RunContext, unit: DispatchUnit, inp
   const usage = context.store.get().attempts[unit.key]?.at(-1)?.agent_usage ?? null;
   const tokens = usage ? usage.input + usage.output : null;
   context.report({ type: "attempt-finished", unitId: unit.id, attempt: input.attempt, status, durationMs, reason: reason ?? "", log, tokens });
-  const view = readPlan(context.paths.tasksFile, context.planOptions, context.store.get().completed);
-  return { pending: view.pending.length, now: Date.now() };
+  return { pending: countPending(context.paths.tasksFile, context.planOptions, context.store.get().completed), now: Date.now() };
 }
