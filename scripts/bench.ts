@@ -17,7 +17,7 @@
 // it drifts far less when other work shares the machine.
 // Runs inside a fresh git repository (where users run it; the runaway check then runs git) and, for direct
 // mode, outside one too.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { COMPILE_FLAGS } from "./build.ts";
@@ -103,7 +103,8 @@ for (let n = 0; n < lines.length; n++) {
 console.log(JSON.stringify({ units: units.filter((u) => !u.done) }));
 `;
 
-const HELLO = `console.log("hello");`;
+/** Prints hello, then stays for the ms given (so that its memory can be sampled like seqorch's). */
+const HELLO = `console.log("hello"); if (process.argv[2]) await Bun.sleep(Number(process.argv[2]));`;
 
 function compile(name: string, source: string): string {
   const src = join(work, `${name}.ts`);
@@ -157,8 +158,11 @@ function planTasksFile(): string {
 
 // ---------------------------------------------------------------- measuring
 
-/** Wall time and CPU time (user + system of the process and the children it waited for), ms; peak RSS, MB. */
-type Sample = { ms: number; cpuMs: number; rssMb: number };
+/**
+ * Wall time and CPU time (user + system of the process and the children it waited for), ms; peak RSS, MB; and
+ * the peak of its anonymous memory (heap, stacks: RssAnon, sampled every 5 ms; 0 when not sampled), MB.
+ */
+type Sample = { ms: number; cpuMs: number; rssMb: number; anonMb: number };
 
 /** Wall time (ms) and peak RSS (MB, of the process and its waited-for children) of one command. Throws on failure. */
 function timed(cmd: string[], cwd?: string): Sample {
@@ -166,7 +170,34 @@ function timed(cmd: string[], cwd?: string): Sample {
   const proc = Bun.spawnSync(cmd, { cwd, env: { ...process.env, CI: "true" }, stdout: "ignore", stderr: "pipe" });
   const ms = performance.now() - start;
   if (proc.exitCode !== 0) throw new Error(`${cmd.join(" ").slice(0, 200)} exited ${proc.exitCode}: ${proc.stderr.toString().slice(-2000)}`);
-  return { ms, cpuMs: Number(proc.resourceUsage?.cpuTime.total ?? 0n) / 1000, rssMb: Number(proc.resourceUsage?.maxRSS ?? 0) / 1024 / 1024 };
+  return { ms, cpuMs: Number(proc.resourceUsage?.cpuTime.total ?? 0n) / 1000, rssMb: Number(proc.resourceUsage?.maxRSS ?? 0) / 1024 / 1024, anonMb: 0 };
+}
+
+/**
+ * {@link timed}, with the process's anonymous memory sampled from /proc every 5 ms. Peak RSS also counts the
+ * pages of the executable's file that are mapped, which vary by several MB with the state of the page cache
+ * (how the file was written, what was evicted); the anonymous part is what the process itself allocated.
+ */
+async function timedSampled(cmd: string[], cwd?: string): Promise<Sample> {
+  const start = performance.now();
+  const proc = Bun.spawn(cmd, { cwd, env: { ...process.env, CI: "true" }, stdout: "ignore", stderr: "pipe" });
+  let anonKb = 0;
+  const sample = () => {
+    try {
+      const kb = Number(/RssAnon:\s+(\d+)/.exec(readFileSync(`/proc/${proc.pid}/status`, "utf8"))?.[1] ?? 0);
+      if (kb > anonKb) anonKb = kb;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT" && (error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
+    }
+  };
+  sample();
+  const timer = setInterval(sample, 5);
+  const [stderr, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
+  clearInterval(timer);
+  const ms = performance.now() - start;
+  if (code !== 0) throw new Error(`${cmd.join(" ").slice(0, 200)} exited ${code}: ${stderr.slice(-2000)}`);
+  const usage = proc.resourceUsage();
+  return { ms, cpuMs: Number(usage?.cpuTime.total ?? 0n) / 1000, rssMb: Number(usage?.maxRSS ?? 0) / 1024 / 1024, anonMb: anonKb / 1024 };
 }
 
 function runArgs(spec: string, agent: string, mode: "direct" | "tmux", socket: string): string[] {
@@ -176,12 +207,12 @@ function runArgs(spec: string, agent: string, mode: "direct" | "tmux", socket: s
 
 let socketCounter = 0;
 /** One seqorch run of a fresh project; per-unit time in ms and peak RSS. */
-function seqorchRun(binary: string, mode: "direct" | "tmux", git: boolean, units: number, agent = AGENT): Sample {
+async function seqorchRun(binary: string, mode: "direct" | "tmux", git: boolean, units: number, agent = AGENT): Promise<Sample> {
   const { root, spec } = makeProject(units, git);
   const socket = `seqorch-bench-${process.pid}-${++socketCounter}`;
   try {
-    const sample = timed([binary, ...runArgs(spec, agent, mode, socket)], root);
-    return { ms: sample.ms / units, cpuMs: sample.cpuMs / units, rssMb: sample.rssMb };
+    const sample = await timedSampled([binary, ...runArgs(spec, agent, mode, socket)], root);
+    return { ...sample, ms: sample.ms / units, cpuMs: sample.cpuMs / units };
   } finally {
     if (mode === "tmux") Bun.spawnSync(["tmux", "-L", socket, "kill-server"], { stderr: "ignore" });
     rmSync(root, { recursive: true, force: true });
@@ -195,7 +226,7 @@ function floorRun(floor: string, mode: "direct" | "tmux", git: boolean): Sample 
   mkdirSync(dir);
   try {
     const sample = timed([floor, join(spec, "tasks.md"), dir, String(UNITS), AGENT, mode, `seqorch-floor-${process.pid}-${++socketCounter}`], root);
-    return { ms: sample.ms / UNITS, cpuMs: sample.cpuMs / UNITS, rssMb: sample.rssMb };
+    return { ...sample, ms: sample.ms / UNITS, cpuMs: sample.cpuMs / UNITS };
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
@@ -232,6 +263,7 @@ const directNoGitCpu = ONLY.has("direct") ? row("direct, no git, CPU per unit (w
 const directGit = ONLY.has("git") ? row("direct, in git, per unit", "ms", "ratio", "≤ 2×") : null;
 const directGitCpu = ONLY.has("git") ? row("direct, in git, CPU per unit (with the agent's and git's)", "ms", "ratio", "—") : null;
 const memory = ONLY.has("git") ? row(`peak RSS, ${UNITS} direct units in git`, "MB", "diff", "≤ +16 MB over hello-world") : null;
+const anon = ONLY.has("git") ? row(`peak anonymous RSS, ${UNITS} direct units in git`, "MB", "diff", "(the part of the above the process allocated)") : null;
 const tmux = ONLY.has("tmux") ? row("tmux, in git, per unit", "ms", "ratio", "≤ 1.5×") : null;
 const tmuxCpu = ONLY.has("tmux") ? row("tmux, in git, CPU per unit (seqorch and its tmux clients; not the server's or the pane's)", "ms", "ratio", "—") : null;
 const planTime = ONLY.has("plan") ? row(`plan --json, ${PLAN_PARENTS * (PLAN_SUBTASKS + 1)} tasks`, "ms", "ratio", "≤ 2×") : null;
@@ -239,14 +271,24 @@ const planRss = ONLY.has("plan") ? row("plan --json peak RSS", "MB", "ratio", "�
 const loud = ONLY.has("log") ? row("peak RSS, 1 GiB of output (1 unit)", "MB", "diff", "≤ +10 MB over the instant agent") : null;
 const startup = ONLY.has("startup") ? row("start-up, --help", "ms", "ratio", "—") : null;
 
+/**
+ * Read every executable through once, so that all of them are in the page cache when they run: a binary's peak
+ * RSS counts the pages of its file that are mapped, and the kernel maps cached pages around each fault, so an
+ * executable in the cache shows several MB more than one partly out of it (the same file: 35 MB or 42 MB).
+ */
+function warmPageCache(paths: string[]): void {
+  for (const path of paths) Bun.spawnSync(["cat", path], { stdout: "ignore", stderr: "ignore" });
+}
+
 for (let round = 1; round <= RUNS; round++) {
   process.stderr.write(`round ${round}/${RUNS}\n`);
+  warmPageCache([hello, floorDirect, floorPlan, ...binaries.map((b) => b.path)]);
   if (directNoGit && directNoGitCpu) {
     const floor = floorRun(floorDirect, "direct", false);
     directNoGit.floor.push(floor.ms);
     directNoGitCpu.floor.push(floor.cpuMs);
     for (const b of binaries) {
-      const sample = seqorchRun(b.path, "direct", false, UNITS);
+      const sample = await seqorchRun(b.path, "direct", false, UNITS);
       directNoGit.values.get(b.label)!.push(sample.ms);
       directNoGitCpu.values.get(b.label)!.push(sample.cpuMs);
     }
@@ -255,12 +297,15 @@ for (let round = 1; round <= RUNS; round++) {
     const floor = floorRun(floorDirect, "direct", true);
     directGit.floor.push(floor.ms);
     directGitCpu.floor.push(floor.cpuMs);
-    memory.floor.push(timed([hello]).rssMb);
+    const helloSample = await timedSampled([hello, "50"]);
+    memory.floor.push(helloSample.rssMb);
+    anon!.floor.push(helloSample.anonMb);
     for (const b of binaries) {
-      const sample = seqorchRun(b.path, "direct", true, UNITS);
+      const sample = await seqorchRun(b.path, "direct", true, UNITS);
       directGit.values.get(b.label)!.push(sample.ms);
       directGitCpu.values.get(b.label)!.push(sample.cpuMs);
       memory.values.get(b.label)!.push(sample.rssMb);
+      anon!.values.get(b.label)!.push(sample.anonMb);
     }
   }
   if (tmux && tmuxCpu) {
@@ -268,7 +313,7 @@ for (let round = 1; round <= RUNS; round++) {
     tmux.floor.push(floor.ms);
     tmuxCpu.floor.push(floor.cpuMs);
     for (const b of binaries) {
-      const sample = seqorchRun(b.path, "tmux", true, UNITS);
+      const sample = await seqorchRun(b.path, "tmux", true, UNITS);
       tmux.values.get(b.label)!.push(sample.ms);
       tmuxCpu.values.get(b.label)!.push(sample.cpuMs);
     }
@@ -285,9 +330,9 @@ for (let round = 1; round <= RUNS; round++) {
   }
   if (loud) {
     for (const b of binaries) {
-      const quiet = seqorchRun(b.path, "direct", true, 1);
+      const quiet = await seqorchRun(b.path, "direct", true, 1);
       loud.floor.push(quiet.rssMb);
-      loud.values.get(b.label)!.push(seqorchRun(b.path, "direct", true, 1, LOUD_AGENT).rssMb - quiet.rssMb);
+      loud.values.get(b.label)!.push((await seqorchRun(b.path, "direct", true, 1, LOUD_AGENT)).rssMb - quiet.rssMb);
     }
   }
   if (startup) {
@@ -307,7 +352,7 @@ for (let round = 1; round <= RUNS; round++) {
 console.log(`seqorch bench: ${UNITS} units per run, ${RUNS} interleaved rounds, instant agent, --delay 0; median (min–max) over the rounds`);
 for (const r of rows) {
   console.log(`\n${r.figure}   target ${r.target}`);
-  const floorName = r.figure.startsWith("peak RSS, 1 GiB") ? "instant agent" : r.figure.startsWith("peak RSS") ? "hello-world" : "floor";
+  const floorName = r.figure.startsWith("peak RSS, 1 GiB") ? "instant agent" : r.figure.startsWith("peak") ? "hello-world" : "floor";
   console.log(`  ${floorName.padEnd(14)} ${spread(r.floor)} ${r.unit}`);
   for (const [label, values] of r.values) {
     if (r.figure.startsWith("peak RSS, 1 GiB")) {
