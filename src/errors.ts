@@ -107,3 +107,11 @@ export function formatError(error: unknown): string {
 export function exitCodeOf(error: unknown): number {
   return error instanceof SeqorchError ? error.exitCode : ExitCode.software;
 }
+
+/** A git command seqorch needs (status, commit, diff, stash) failed, or the repository cannot take commits. */
+export class GitError extends SeqorchError {
+  readonly exitCode = ExitCode.software;
+  constructor(readonly command: string, readonly reason: string) {
+    super(`git ${command}: ${reason}`);
+  }
+}
