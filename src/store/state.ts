@@ -5,6 +5,7 @@ import { readFileSync, realpathSync } from "node:fs";
 import { z } from "zod/mini";
 import { StateFileError } from "../errors.ts";
 import { writeFileAtomic } from "./atomic-write.ts";
+import { DebtSchema, DecisionSchema, UnitPipelineSchema } from "./pipeline.ts";
 
 /** One attempt of one unit, as recorded. */
 export const AttemptRecordSchema = z.object({
@@ -69,6 +70,13 @@ export const StateSchema = z.object({
   waiting: z._default(z.nullable(z.object({ unit: z.string(), until: z.string(), reason: z.string() })), null),
   assignments: z.record(z.string(), AssignmentRecordSchema),
   attempts: z.record(z.string(), z.array(AttemptRecordSchema)),
+  // The multi-agent loop (--verify, --commit, --review; src/store/pipeline.ts). Absent in older files.
+  /** Each unit's pipeline record, by unit key. */
+  pipeline: z._default(z.record(z.string(), UnitPipelineSchema), {}),
+  /** Decisions waiting for or answered by a human, oldest first. */
+  decisions: z._default(z.array(DecisionSchema), []),
+  /** Minor and info findings kept as debt. */
+  debt: z._default(z.array(DebtSchema), []),
 });
 export type State = z.infer<typeof StateSchema>;
 
@@ -90,6 +98,9 @@ export function emptyState(spec: string): State {
     waiting: null,
     assignments: {},
     attempts: {},
+    pipeline: {},
+    decisions: [],
+    debt: [],
   };
 }
 
@@ -145,7 +156,7 @@ export function countedAttempts(state: State, unit: string): number {
 }
 
 /**
- * The file text: one top-level key per line, and one line per unit under `attempts` and `assignments`
+ * The file text: one top-level key per line, and one line per unit under `attempts`, `assignments` and `pipeline`
  * (readable with `cat`, and a fraction of the size of fully indented JSON).
  */
 export function formatState(state: State, lineCache?: UnitLineCache): string {
@@ -159,7 +170,7 @@ function stateParts(state: State, lineCache?: UnitLineCache): string[] {
   for (const [key, value] of Object.entries(state)) {
     if (!first) parts.push(",\n");
     first = false;
-    if ((key === "attempts" || key === "assignments") && value && typeof value === "object" && Object.keys(value).length > 0) {
+    if ((key === "attempts" || key === "assignments" || key === "pipeline") && value && typeof value === "object" && Object.keys(value).length > 0) {
       const line = (k: string, v: unknown) => `    ${JSON.stringify(k)}: ${JSON.stringify(v)}`;
       parts.push(`  ${JSON.stringify(key)}: {\n`);
       let firstUnit = true;
