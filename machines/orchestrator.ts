@@ -6,6 +6,8 @@ import type {
   Assignment,
   AttemptInput,
   AttemptOutcome,
+  CommitInput,
+  CommitOutput,
   Dispatched,
   EnderInput,
   OrchestratorContext,
@@ -17,6 +19,8 @@ import type {
   RecordOutput,
   SessionInput,
   UnitRef,
+  VerifyInput,
+  VerifyOutput,
 } from "./types.ts";
 
 export type * from "./types.ts";
@@ -79,6 +83,8 @@ export const orchestratorMachine = setup({
     session: notProvided<AttemptOutcome, SessionInput>("session"),
     ender: notProvided<void, EnderInput>("ender"),
     recorder: notProvided<RecordOutput, RecordInput>("recorder"),
+    verifier: notProvided<VerifyOutput, VerifyInput>("verifier"),
+    committer: notProvided<CommitOutput, CommitInput>("committer"),
   },
   guards: {
     planComplete: (_, output: PlannerOutput) => output.kind === "complete",
@@ -98,6 +104,10 @@ export const orchestratorMachine = setup({
       (context.outcome?.kind === "failed" || context.outcome?.kind === "timeout" || context.outcome?.kind === "interrupted") &&
       attemptsOf(context) >= context.maxAttempts,
     nothingPending: (_, output: RecordOutput) => output.pending === 0,
+    doneAndVerify: ({ context }, outcome: AttemptOutcome) => outcome.kind === "done" && context.verify,
+    doneAndCommit: ({ context }, outcome: AttemptOutcome) => outcome.kind === "done" && context.commit,
+    verifyFailed: (_, output: VerifyOutput) => !output.passed,
+    commitOn: ({ context }) => context.commit,
   },
   actions: {
     selectUnit: assign(({ context }, output: PlannerOutput) =>
@@ -190,11 +200,32 @@ export const orchestratorMachine = setup({
     })),
     setPending: assign((_, output: RecordOutput) => ({ pending: output.pending })),
     requestStop: assign({ stopRequested: true }),
+    failVerify: assign(({ context }, output: VerifyOutput) => ({
+      outcome: { kind: "failed" as const, reason: output.reason ?? "verify failed", message: context.outcome && "message" in context.outcome ? context.outcome.message : "", exitCode: null },
+    })),
+    failVerifyTimeout: assign(({ context }) => ({
+      outcome: {
+        kind: "failed" as const,
+        reason: `verify failed: the checks timed out after ${Math.round(context.verifyTimeoutMs / 1000)} s (--verify-timeout)`,
+        message: context.outcome && "message" in context.outcome ? context.outcome.message : "",
+        exitCode: null,
+      },
+    })),
+    interruptStep: assign({ outcome: { kind: "interrupted" as const, reason: "stopped by the user" }, stopRequested: true }),
+    failStep: assign(({ context }, error: unknown) => ({
+      outcome: {
+        kind: "failed" as const,
+        reason: `${context.outcome?.kind === "done" ? "commit failed" : "failed"}: ${error instanceof Error ? error.message : String(error)}`,
+        message: context.outcome && "message" in context.outcome ? context.outcome.message : "",
+        exitCode: null,
+      },
+    })),
   },
   delays: {
     unitDelay: ({ context }) => context.delayMs,
     taskTimeout: ({ context }) => timerMs(context.taskTimeoutMs),
     rateLimitDelay: ({ context }) => timerMs(context.rateLimitDelayMs),
+    verifyTimeout: ({ context }) => timerMs(context.verifyTimeoutMs),
   },
 }).createMachine({
   id: "orchestrator",
@@ -221,6 +252,9 @@ export const orchestratorMachine = setup({
     haltDetail: null,
     error: null,
     stopRequested: false,
+    verify: input.verify ?? false,
+    verifyTimeoutMs: input.verifyTimeoutMs ?? 1_800_000,
+    commit: input.commit ?? false,
   }),
   initial: "idle",
   states: {
@@ -301,8 +335,41 @@ export const orchestratorMachine = setup({
           dispatched: context.dispatched!,
           stopRequested: context.stopRequested,
         }),
-        onDone: { target: "recording", actions: { type: "setOutcome", params: ({ event }) => event.output } },
+        onDone: [
+          { guard: { type: "doneAndVerify", params: ({ event }) => event.output }, target: "verifying", actions: { type: "setOutcome", params: ({ event }) => event.output } },
+          { guard: { type: "doneAndCommit", params: ({ event }) => event.output }, target: "committing", actions: { type: "setOutcome", params: ({ event }) => event.output } },
+          { target: "recording", actions: { type: "setOutcome", params: ({ event }) => event.output } },
+        ],
         onError: { target: "recording", actions: { type: "failSession", params: errorOf } },
+      },
+    },
+    // The agent said TASK_DONE: seqorch's own checks decide (--verify). A failure is a failed attempt.
+    verifying: {
+      tags: ["busy"],
+      on: { STOP: { target: "recording", actions: "interruptStep" } },
+      after: { verifyTimeout: { target: "recording", actions: "failVerifyTimeout" } },
+      invoke: {
+        id: "verifier",
+        src: "verifier",
+        input: ({ context }) => ({ unit: context.unit!, attempt: attemptsOf(context), dispatched: context.dispatched! }),
+        onDone: [
+          { guard: { type: "verifyFailed", params: ({ event }) => event.output }, target: "recording", actions: { type: "failVerify", params: ({ event }) => event.output } },
+          { guard: "commitOn", target: "committing" },
+          { target: "recording" },
+        ],
+        onError: { target: "recording", actions: { type: "failStep", params: errorOf } },
+      },
+    },
+    // One commit of the unit's own files (--commit); a stop waits for it (a commit takes milliseconds).
+    committing: {
+      tags: ["busy"],
+      on: { STOP: { actions: "requestStop" } },
+      invoke: {
+        id: "committer",
+        src: "committer",
+        input: ({ context }) => ({ unit: context.unit!, round: 0 }),
+        onDone: { target: "recording" },
+        onError: { target: "recording", actions: { type: "failStep", params: errorOf } },
       },
     },
     ending: {

@@ -66,6 +66,12 @@ export interface OrchestratorInput {
   detachOnStop?: boolean;
   /** Attempts already made per unit key (resumed from the state file). */
   attempts?: Record<string, number>;
+  /** --verify: run the checks after a TASK_DONE. */
+  verify?: boolean;
+  /** Wall-clock limit of the checks after one TASK_DONE, all commands together, ms (--verify-timeout). */
+  verifyTimeoutMs?: number;
+  /** --commit: commit the unit's files after the checks pass. */
+  commit?: boolean;
 }
 
 export interface OrchestratorContext {
@@ -95,6 +101,9 @@ export interface OrchestratorContext {
   haltDetail: string | null;
   error: unknown;
   stopRequested: boolean;
+  verify: boolean;
+  verifyTimeoutMs: number;
+  commit: boolean;
 }
 
 /** Events from outside: STOP asks for a clean stop (Ctrl-C, SIGTERM, SIGHUP). */
@@ -121,6 +130,31 @@ export type EnderInput = { dispatched: Dispatched; reason: "timeout" | "stopped"
 
 /** Input of the recorder: the attempt and how it ended. */
 export type RecordInput = AttemptInput & { outcome: AttemptOutcome };
+
+/** Input of the verifier: the attempt whose TASK_DONE is checked (its folder holds the check logs). */
+export interface VerifyInput {
+  unit: UnitRef;
+  attempt: number;
+  dispatched: Dispatched;
+}
+
+/** What the checks said. `reason` (a failure, for the attempt record and the next prompt) is null when they passed. */
+export interface VerifyOutput {
+  passed: boolean;
+  reason: string | null;
+}
+
+/** Input of the committer: the unit and its round (0: the implementation, N: fix round N). */
+export interface CommitInput {
+  unit: UnitRef;
+  round: number;
+}
+
+/** The commit made (sha null: nothing to commit) and how many files it holds. */
+export interface CommitOutput {
+  sha: string | null;
+  files: number;
+}
 
 /** Final state names and the run outcome each stands for. */
 export type FinalState = "complete" | "halted" | "limitReached" | "stopped" | "failed";

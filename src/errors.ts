@@ -115,3 +115,11 @@ export class GitError extends SeqorchError {
     super(`git ${command}: ${reason}`);
   }
 }
+
+/** --commit (or --review) needs a repository on a branch with no merge, rebase, cherry-pick or revert in progress. */
+export class RepoNotReadyError extends SeqorchError {
+  readonly exitCode = ExitCode.tempFail;
+  constructor(readonly workdir: string, readonly problem: string) {
+    super(`${workdir}: ${problem}`);
+  }
+}

@@ -13,7 +13,8 @@ import { assignConfigOf, describeMap } from "./actors/assignment.ts";
 import { backendOptionsOf, describePermissions } from "./agents/native-options.ts";
 import { preflight } from "./agents/preflight.ts";
 import { adapterFor } from "./agents/registry.ts";
-import { SpecNotFoundError } from "./errors.ts";
+import { RepoNotReadyError, SpecNotFoundError } from "./errors.ts";
+import { repoProblem, type RepoProblem } from "./git/status.ts";
 import { crashPoint } from "./fault-injection.ts";
 import { runHook } from "./hooks.ts";
 import { createWorkdirGit } from "./actors/workdir-changes.ts";
@@ -64,6 +65,7 @@ export function resolveRunPaths(options: Pick<RunOptions, "spec" | "workdir" | "
     stateFile,
     progressFile: resolve(options.progressFile ?? join(spec.specDir, "SEQUENTIAL_PROGRESS.md")),
     attemptsDir: join(dirname(stateFile), ".seqorch", "attempts"),
+    pulseFile: join(spec.specDir, "PROJECT_PULSE.md"),
     workdir,
   };
 }
@@ -88,6 +90,21 @@ function rateLimitBackoffMs(): number {
   return Number.isFinite(n) && n > 0 ? n : 60_000;
 }
 
+const REPO_PROBLEM: Record<RepoProblem, string> = {
+  "not-a-repository": "--commit needs a git repository, and this workdir is not in one",
+  "detached-head": "--commit needs a branch, and HEAD is detached (git switch <branch> first)",
+  merge: "--commit cannot start while a merge is in progress (git merge --continue or --abort first)",
+  rebase: "--commit cannot start while a rebase is in progress (git rebase --continue or --abort first)",
+  "cherry-pick": "--commit cannot start while a cherry-pick is in progress (git cherry-pick --continue or --abort first)",
+  revert: "--commit cannot start while a revert is in progress (git revert --continue or --abort first)",
+};
+
+/** Refuse to start committing into a repository that cannot take commits. Throws RepoNotReadyError. */
+async function checkRepoReady(workdir: string): Promise<void> {
+  const problem = await repoProblem(workdir);
+  if (problem) throw new RepoNotReadyError(workdir, REPO_PROBLEM[problem]);
+}
+
 const EXIT_OF: Record<FinalState, number> = { complete: 0, limitReached: 1, halted: 2, stopped: 130, failed: 70 };
 
 /**
@@ -105,6 +122,7 @@ export async function runSpec(
   const paths = resolveRunPaths(options);
   const planOptions = { includeOptional: options.includeOptional, granularity: options.granularity };
   readPlan(paths.tasksFile, planOptions, []);
+  if (options.commit) await checkRepoReady(paths.workdir);
   const backendOptions = backendOptionsOf(options, process.getuid?.() === 0);
   // Building a launch once up front checks the backend's own options (e.g. --agent-command) before anything runs.
   adapterFor(options.backend, backendOptions).buildLaunch({ taskId: "0", specDir: paths.specDir, workdir: paths.workdir, attempt: 1, promptFile: "" });
@@ -159,6 +177,7 @@ export async function runSpec(
       rateLimitPatterns: options.rateLimitPattern
         ? [new RegExp(options.rateLimitPattern, "i"), ...DEFAULT_RATE_LIMIT_PATTERNS]
         : undefined,
+      gates: { verify: options.verify, commit: options.commit },
     };
     const notes = await recoverRun(context);
     for (const message of notes) report({ type: "warning", message });
@@ -177,6 +196,9 @@ export async function runSpec(
         rateLimitBackoffMs: rateLimitBackoffMs(),
         attempts,
         detachOnStop: options.detachOnStop,
+        verify: options.verify.length > 0,
+        verifyTimeoutMs: options.verifyTimeoutSeconds * 1000,
+        commit: options.commit,
       },
       inspect: hooks.inspect,
       clock: machineClock,

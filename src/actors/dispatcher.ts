@@ -11,6 +11,8 @@ import type { AttemptRecord } from "../store/state.ts";
 import { ancestorsOf, noteMarksWritten } from "./plan-reader.ts";
 import { adoptedHandle } from "./recover-run.ts";
 import { evidenceBefore } from "./runaway.ts";
+import { recordUnitStart } from "./pipeline-record.ts";
+import { verifyTail } from "./verifier.ts";
 import type { RunContext } from "./run-context.ts";
 
 /** A unit key as a folder or window name: `13.4#2` → `13.4_2`. */
@@ -63,6 +65,15 @@ function previousAttempts(context: RunContext, unitKey: string): string[] {
     .map((a) => `attempt ${a.n}: ${a.reason ?? a.status} (log: ${a.log})`);
 }
 
+/** The checks that failed after the unit's last attempt (its TASK_DONE was not accepted), with their output's tail. */
+function failingChecksOf(context: RunContext, unitKey: string): { command: string; exitCode: number | null; tail: string }[] {
+  const last = context.store.get().attempts[unitKey]?.at(-1);
+  if (!last?.reason?.startsWith("verify failed")) return [];
+  return (context.store.get().pipeline[unitKey]?.verify ?? [])
+    .filter((v) => v.exit_code !== 0)
+    .map((v) => ({ command: v.command, exitCode: v.exit_code, tail: verifyTail(v.log) }));
+}
+
 /** The agent session id of the unit's latest attempt on `backend` that recorded one (for --resume-session). */
 function previousSessionOf(context: RunContext, unitKey: string, backend: string): string | null {
   const records = context.store.get().attempts[unitKey] ?? [];
@@ -95,6 +106,9 @@ export async function dispatchAttempt(context: RunContext, unit: DispatchUnit, i
       maxAttempts: context.maxAttempts,
       previousAttempts: previousAttempts(context, unit.key),
       parents: unit.task ? ancestorsOf(paths.tasksFile, context.planOptions, unit.task.key) : [],
+      checks: context.gates.verify,
+      seqorchCommits: context.gates.commit,
+      failingChecks: failingChecksOf(context, unit.key),
     }),
   );
   crashPoint("dispatch.prompt");
@@ -118,6 +132,7 @@ export async function dispatchAttempt(context: RunContext, unit: DispatchUnit, i
     attemptDir: dir,
     windowName: `task-${unit.key}`,
   };
+  await recordUnitStart(context, unit.key);
   const before = await evidenceBefore(context);
   if (context.writeback) await writeUnitMarks(context, startMarks(unit));
   crashPoint("dispatch.marks");

@@ -12,7 +12,13 @@ import type {
   RecordOutput,
   SessionInput,
   UnitRef,
+  VerifyInput,
+  VerifyOutput,
+  CommitInput,
+  CommitOutput,
 } from "../../machines/orchestrator.ts";
+import { commitRound } from "./committer.ts";
+import { verifyAttempt } from "./verifier.ts";
 import type { AttemptHandle } from "../runner/types.ts";
 import type { DispatchUnit, Plan } from "../spec/types.ts";
 import { assignUnit, NO_ASSIGNMENT, type AssignConfig } from "./assignment.ts";
@@ -100,6 +106,8 @@ export function provideActors(context: RunContext, assign: AssignConfig = NO_ASS
     ender: fromPromise<void, EnderInput>(async ({ input }) => {
       await context.runner.kill(input.dispatched.handle as AttemptHandle);
     }),
+    verifier: fromPromise<VerifyOutput, VerifyInput>(({ input, signal }) => verifyAttempt(context, input, signal)),
+    committer: fromPromise<CommitOutput, CommitInput>(({ input }) => commitRound(context, input)),
     recorder: fromPromise<RecordOutput, RecordInput>(async ({ input }) => {
       return recordAttempt(context, unitOf(input.unit), input);
     }),

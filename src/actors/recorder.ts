@@ -18,6 +18,15 @@ export function endMarks(unit: DispatchUnit, done: boolean): MarkChange[] {
   );
 }
 
+/** Progress lines for the checks and the commit of an attempt (the loop's gates). */
+function gateDetails(context: RunContext, key: string, done: boolean): string[] {
+  const pipeline = context.store.get().pipeline[key];
+  if (!pipeline) return [];
+  const checks = context.gates.verify.length ? pipeline.verify.map((v) => `Verify: \`${v.command}\` ${v.exit_code === 0 ? "passed" : v.exit_code === null ? "did not finish" : `exit ${v.exit_code}`} (${(v.duration_ms / 1000).toFixed(2)} s, log ${v.log})`) : [];
+  const commit = done && context.gates.commit ? pipeline.commits.findLast((c) => c.round === pipeline.round) : undefined;
+  return [...checks, ...(done && context.gates.commit ? [commit ? `Commit: ${commit.sha} (${commit.files.length} files)` : "Commit: none (nothing to commit)"] : [])];
+}
+
 /**
  * Record how an attempt ended: the state file first (the record a resumed run trusts), then the checkboxes,
  * then the progress log. Returns how many units are still pending. Throws WriteError when the state or
@@ -45,6 +54,8 @@ export async function recordAttempt(context: RunContext, unit: DispatchUnit, inp
       if (status === "rate-limited" || (status === "interrupted" && context.stopSignal.aborted)) record.counted = false;
     }
     state.current = null;
+    const pipeline = state.pipeline[unit.key];
+    if (pipeline && status === "done") pipeline.status = "completed";
     if (status === "done") {
       const keys = new Set(state.completed);
       for (const key of [unit.key, ...unit.subtasks.map((t) => t.key)]) {
@@ -82,6 +93,7 @@ export async function recordAttempt(context: RunContext, unit: DispatchUnit, inp
     log,
     message,
     warnings: outcome.kind === "done" ? outcome.warnings : undefined,
+    details: gateDetails(context, unit.key, status === "done"),
   });
   if (outcome.kind === "done") for (const warning of outcome.warnings ?? []) context.report({ type: "warning", message: `unit ${unit.id}: ${warning}` });
   crashPoint("record.progress");

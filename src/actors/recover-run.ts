@@ -129,7 +129,10 @@ export async function recoverRun(context: RunContext): Promise<string[]> {
     }
     const wasRunning = await endIfRunning(context, record);
     // Read only now, after the ending: an agent may finish (TASK_DONE, exit 0) while it is being ended.
-    const done = await finishedWithDone(context, record);
+    // With --verify or --commit a TASK_DONE is only a claim until the checks ran: the unit runs again.
+    const gated = context.gates.verify.length > 0 || context.gates.commit;
+    const saidDone = await finishedWithDone(context, record);
+    const done = saidDone && !gated;
     const planUnit = plan?.units.find((u) => u.key === unit);
     const now = new Date().toISOString();
     store.update((draft) => {
@@ -145,6 +148,11 @@ export async function recoverRun(context: RunContext): Promise<string[]> {
       } else {
         r.status = "interrupted";
         r.reason = wasRunning ? "the orchestrator stopped during this attempt; its agent was ended" : "the orchestrator stopped during this attempt";
+        // Not the agent's failure: the run died around it (during its checks or commit, with gates on).
+        if (saidDone) {
+          r.counted = false;
+          r.reason = "the agent said TASK_DONE, but the run stopped before its checks and commit; the unit runs again";
+        }
       }
     });
     notes.push(

@@ -17,6 +17,8 @@ export interface RunPaths {
   progressFile: string;
   /** Per-attempt folders live here (`<unit>/<n>/`). */
   attemptsDir: string;
+  /** PROJECT_PULSE.md, beside tasks.md. */
+  pulseFile: string;
   workdir: string;
 }
 
@@ -39,7 +41,17 @@ export type RunEvent =
     }
   | { type: "spec-changed"; detail: string }
   | { type: "rate-limited"; unitId: string; untilMs: number; reason: string }
-  | { type: "warning"; message: string };
+  | { type: "warning"; message: string }
+  /** A step of the multi-agent loop after a TASK_DONE: a check, a commit, a review. */
+  | { type: "unit-step"; unitId: string; step: "verify" | "commit" | "review" | "decision"; ok: boolean; detail: string };
+
+/** The multi-agent loop's switches for one run (all off by default). */
+export interface Gates {
+  /** --verify commands, run in order with /bin/sh -c. */
+  verify: string[];
+  /** --commit. */
+  commit: boolean;
+}
 
 /** The shared dependencies of the actors of one run. */
 export interface RunContext {
@@ -68,6 +80,9 @@ export interface RunContext {
   idleTimeoutMs: number;
   /** Rate-limit text patterns (defaults plus --rate-limit-pattern); undefined: the defaults. */
   rateLimitPatterns?: readonly RegExp[];
+  gates: Gates;
+  /** The workdir's repository root, once asked (src/actors/pipeline-record.ts). */
+  repoRoot?: string;
   /** Aborts when the user asked the run to stop (Ctrl-C, SIGTERM, SIGHUP). */
   stopSignal: AbortSignal;
   report(event: RunEvent): void;

@@ -10,21 +10,25 @@ import { closest } from "./suggest.ts";
 
 /** A value and where it came from: `flag --delay`, `env SEQORCH_DELAY`, `/repo/.kiro/seqorch.json`, `default`. */
 export interface Sourced {
-  value: string | boolean;
+  /** A list only for a repeatable flag (`verify`). */
+  value: string | boolean | string[];
   source: string;
 }
 
 /** Settings read from one project file, keyed by flag name (kebab-case). */
 export interface FileLayer {
   file: string;
-  values: Record<string, string | boolean>;
+  values: Record<string, string | boolean | string[]>;
 }
+
+/** Settings that take a list of strings in a project file (repeatable flags). */
+const REPEATABLE = new Set(["verify"]);
 
 const toKebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replace(/_/g, "-");
 
 function layerFrom(file: string, data: unknown, known: ReadonlySet<string>): FileLayer {
   if (data === null || typeof data !== "object" || Array.isArray(data)) throw new UsageError(file, "the seqorch settings must be a JSON object");
-  const values: Record<string, string | boolean> = {};
+  const values: Record<string, string | boolean | string[]> = {};
   for (const [key, value] of Object.entries(data)) {
     const name = toKebab(key);
     if (!known.has(name)) {
@@ -33,6 +37,7 @@ function layerFrom(file: string, data: unknown, known: ReadonlySet<string>): Fil
     }
     if (typeof value === "boolean") values[name] = value;
     else if (typeof value === "string" || typeof value === "number") values[name] = String(value);
+    else if (REPEATABLE.has(name) && Array.isArray(value) && value.every((v) => typeof v === "string")) values[name] = value as string[];
     else throw new UsageError(`${file}: "${key}"`, "must be a string, a number or a boolean");
   }
   return { file, values };

@@ -43,6 +43,10 @@ export const runArgs = {
   "on-halt": { type: "string", description: "Shell command run when the run halts (SEQORCH_EVENT, SEQORCH_REASON, SEQORCH_SUMMARY… in its environment)", valueHint: "CMD" },
   "on-complete": { type: "string", description: "Shell command run when every unit is done (same variables)", valueHint: "CMD" },
   "rate-limit-pattern": { type: "string", description: "Extra regular expression (matched at a line start of the agent's errors and last lines) that means a rate limit", valueHint: "RE" },
+  // The multi-agent loop (issue 9): checks, commits and reviews around each unit; all off by default.
+  verify: { type: "string", description: "Check run by seqorch (/bin/sh -c, in the workdir) after the agent says TASK_DONE; non-zero exit fails the attempt and its output goes into the next prompt. Repeatable (config: \"verify\": [...])", valueHint: "CMD" },
+  "verify-timeout": { type: "string", description: "Wall-clock limit of the --verify checks after one TASK_DONE, all commands together, seconds (default 1800)", valueHint: "S" },
+  commit: { type: "boolean", description: "One commit per unit holding only the files it changed (never tasks.md or seqorch's files); refuses a detached HEAD or a merge/rebase in progress" },
   inspect: { type: "string", description: "Inspect the machine: --inspect (last, or --inspect=) for Stately Sky, --inspect=ws://HOST:PORT, --inspect=FILE.jsonl", valueHint: "TARGET" },
 } as const satisfies ArgsDef;
 
@@ -121,6 +125,9 @@ export const RunOptionsSchema = z.object({
       }, "--rate-limit-pattern must be a valid regular expression"),
     ),
   ),
+  verify: z._default(z.array(z.string().check(z.minLength(1, "--verify needs a command"))), []),
+  verifyTimeoutSeconds: z._default(seconds("--verify-timeout", 1), 1800),
+  commit: z._default(z.boolean(), false),
   /** "" (a bare --inspect): Stately Sky; ws://…: a WebSocket inspector; anything else: a JSONL file. */
   inspect: z.optional(z.string().check(z.refine((t) => !t.startsWith("-"), "takes its target after `=` (--inspect=FILE.jsonl); a bare --inspect goes last"))),
 });
@@ -165,6 +172,9 @@ export const OPTION_KEY = {
   "on-halt": "onHalt",
   "on-complete": "onComplete",
   "rate-limit-pattern": "rateLimitPattern",
+  verify: "verify",
+  "verify-timeout": "verifyTimeoutSeconds",
+  commit: "commit",
   inspect: "inspect",
 } as const satisfies Record<keyof typeof runArgs, keyof RunOptions>;
 
@@ -205,14 +215,15 @@ export function resolveRunOptions(
   for (const [name, def] of Object.entries(runArgs)) {
     const value = args[name];
     if (def.type === "string" && ((value === "" && name !== "inspect") || typeof value === "boolean")) throw new UsageError(`--${name}`, "needs a value");
+    if (Array.isArray(value) && value.some((v) => v === "" || typeof v !== "string")) throw new UsageError(`--${name}`, "needs a value");
   }
   const fileLayers = layers ?? loadFileLayers(process.cwd(), new Set(Object.keys(runArgs)));
   const sources: RunSources = {};
-  const get = (name: keyof typeof runArgs): string | boolean | undefined => {
+  const get = (name: keyof typeof runArgs): string | boolean | string[] | undefined => {
     const flag = args[name];
     const found: Sourced | undefined =
       flag !== undefined
-        ? { value: flag as string | boolean, source: `flag --${name}` }
+        ? { value: flag as string | boolean | string[], source: `flag --${name}` }
         : (envValue(name, runArgs[name].type, env) ??
           fileLayers.flatMap((l) => (l.values[name] !== undefined ? [{ value: l.values[name]!, source: l.file }] : []))[0]);
     if (found) sources[name] = found;
@@ -229,6 +240,9 @@ export function resolveRunOptions(
   raw.bypassPermissions = raw.bypassPermissions === true;
   raw.resumeSession = raw.resumeSession === true;
   raw.keepWindows = raw.keepWindows === true;
+  raw.commit = raw.commit === true;
+  // --verify is repeatable: a list from the flags or the config file, one command from the environment.
+  raw.verify = raw.verify === undefined ? [] : typeof raw.verify === "string" ? [raw.verify] : raw.verify;
   // The reference's agent switches (reference-implementation.md §1), read as they are, not as flags.
   raw.codexBypassSandbox = truthyEnv(env.CODEX_BYPASS_SANDBOX);
   raw.skipPermissions = truthyEnv(env.CODEAGENT_SKIP_PERMISSIONS);
@@ -250,6 +264,21 @@ export function resolveRunOptions(
     throw new UsageError(flag, `${issue.message.replace(/^--[a-z-]+ /, "")}${got}`);
   }
   return { options: result.data, sources };
+}
+
+/**
+ * The values of a repeatable string flag (`--verify A --verify B`, `--verify=A`) from the raw argv, in order:
+ * citty keeps only the last one. Stops at `--`. Returns null when the flag is absent.
+ */
+export function repeatedFlag(rawArgs: readonly string[], name: string): string[] | null {
+  const values: string[] = [];
+  for (let i = 0; i < rawArgs.length; i++) {
+    const arg = rawArgs[i]!;
+    if (arg === "--") break;
+    if (arg === `--${name}`) values.push(rawArgs[++i] ?? "");
+    else if (arg.startsWith(`--${name}=`)) values.push(arg.slice(name.length + 3));
+  }
+  return values.length ? values : null;
 }
 
 /** Turn citty's parsed args into validated RunOptions (flags, then environment, then project files). */

@@ -44,6 +44,9 @@ function lineFor(event: RunEvent): void {
     case "warning":
       log.warn(event.message);
       break;
+    case "unit-step":
+      (event.ok ? log.info : log.warn)(`  unit ${event.unitId} ${event.step}: ${event.detail}`);
+      break;
   }
 }
 

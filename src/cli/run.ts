@@ -4,7 +4,7 @@ import { log } from "../log.ts";
 import { runSpec } from "../run-spec.ts";
 import { seqorchCommandLine } from "./resume-command.ts";
 import { createRunDisplay, printSummary } from "./run-reporter.ts";
-import { parseRunOptions, runArgs } from "./run-options.ts";
+import { parseRunOptions, repeatedFlag, runArgs } from "./run-options.ts";
 import { stopSignal } from "./stop-signal.ts";
 import { locateSpecWithHint } from "./suggest.ts";
 
@@ -17,7 +17,8 @@ export const runCommand = defineCommand({
   },
   async run({ args, rawArgs }) {
     const { json, quiet, ...flags } = args as Record<string, unknown>;
-    const options = parseRunOptions(flags);
+    const verify = repeatedFlag(rawArgs, "verify");
+    const options = parseRunOptions(verify ? { ...flags, verify } : flags);
     locateSpecWithHint(options.spec); // a spec given by its bare name or as .kiro/specs gets a hint before anything starts
     const display = createRunDisplay({ json: json === true, quiet: quiet === true || Boolean(process.env.SEQORCH_QUIET) });
     // Loaded only with --inspect: a plain run never pays for the inspector's modules.

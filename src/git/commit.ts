@@ -54,6 +54,9 @@ export function commitArgv(message: string): string[] {
   return ["--literal-pathspecs", "commit", "-q", "--no-edit", "-m", message, "--pathspec-from-file=-", "--pathspec-file-nul"];
 }
 
+/** argv that folds the paths read from stdin into HEAD, keeping its message (a round resumed after a crash). */
+export const AMEND_ARGV = ["--literal-pathspecs", "commit", "-q", "--amend", "--no-edit", "--pathspec-from-file=-", "--pathspec-file-nul"] as const;
+
 /** argv printing the last `n` commits' full messages, NUL-separated, from `from` (default HEAD). */
 export const logMessagesArgv = (n: number): string[] => ["log", `-${n}`, "--format=%H%x00%B%x00"];
 

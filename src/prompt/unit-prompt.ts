@@ -24,6 +24,12 @@ export interface PromptInput {
   previousAttempts: string[];
   /** The unit task's parents, nearest first (leaf granularity runs a sub-task on its own). */
   parents?: { id: string; title: string }[];
+  /** --verify commands seqorch runs after TASK_DONE. */
+  checks?: string[];
+  /** --commit: seqorch commits the unit's files, the agent must not. */
+  seqorchCommits?: boolean;
+  /** The checks that failed after the previous attempt's TASK_DONE, with the tail of their output. */
+  failingChecks?: { command: string; exitCode: number | null; tail: string }[];
 }
 
 /** A path as the agent should see it: relative to the workdir when inside it, `@`-prefixed. */
@@ -89,6 +95,15 @@ export function buildUnitPrompt(input: PromptInput): string {
       input.previousAttempts.length > 0
         ? `\n## Earlier attempts of this unit\n${input.previousAttempts.map((p) => `- ${p}`).join("\n")}\n`
         : "",
+    COMMIT_RULE: input.seqorchCommits
+      ? "Do not commit: seqorch commits the files you changed when the unit passes its checks."
+      : `If the workdir is a git repository, commit your work with a message such as \`feat(${input.specName}): task ${input.unit.id}\`.`,
+    CHECKS: input.checks?.length
+      ? `\n5. After you say TASK_DONE, seqorch runs these checks in the workdir; any failure fails this attempt: ${input.checks.map((c) => `\`${c}\``).join(", ")}.`
+      : "",
+    FAILING_CHECKS: input.failingChecks?.length
+      ? `\n## Checks that failed after the previous attempt\n${input.failingChecks.map((c) => `### \`${c.command}\` (exit ${c.exitCode ?? "none"}), last lines\n\`\`\`\n${c.tail}\n\`\`\``).join("\n")}\n`
+      : "",
     ATTEMPT: String(input.attempt),
     MAX_ATTEMPTS: String(input.maxAttempts),
   };

@@ -30,6 +30,8 @@ export interface ProgressEntry {
   message: string;
   /** Doubts about the result (e.g. a done with no change in the workdir). */
   warnings?: string[];
+  /** Further `Key: value` lines (checks run, the commit made). */
+  details?: string[];
 }
 
 /**
@@ -73,6 +75,7 @@ export function appendProgress(path: string, entry: ProgressEntry): void {
     `- Duration: ${(entry.durationMs / 1000).toFixed(2)} s`,
     `- Log: ${entry.log}`,
     `- Message: ${oneLine(entry.message) || "(none)"}`,
+    ...(entry.details ?? []).map((d) => `- ${oneLine(d)}`),
     ...(entry.warnings ?? []).map((w) => `- Warning: ${oneLine(w)}`),
   ];
   append(path, `${lines.join("\n")}\n`);

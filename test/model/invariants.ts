@@ -1,6 +1,6 @@
 // Invariants checked after every step of every replayed path, and the consistency of what the recorder was
 // asked to write: one attempt at a time (each dispatch recorded before the next), the iteration limit kept,
-// attempts counted, done recorded once per unit, and a final state's exit reason matching how the run got there.
+// attempts counted, done recorded once per unit and only after its checks passed and its commit (--verify, --commit), and a final state's exit reason matching how the run got there.
 // (No agent actor starting while another is alive, and nothing started after the end: see replay.ts.)
 import { expect } from "bun:test";
 import type { AnyMachineSnapshot, AnyStateMachine, EventObject } from "xstate";
@@ -108,11 +108,24 @@ function recordKeeper(scenario: Scenario) {
   let givenBack = 0;
   let waitingForLimit = false;
   let seen = 0;
+  // The gates of the open attempt: its checks passed, its commit made (--verify, --commit).
+  let verified = false;
+  let committed = false;
   const fail = (message: string) => {
     throw new Error(`records: ${message}`);
   };
+  const gateEvent = (event: EventObject) => {
+    if (event.type === "xstate.done.actor.verifier" && (event as { output?: { passed?: boolean } }).output?.passed) verified = true;
+    if (event.type === "xstate.done.actor.committer") committed = true;
+  };
   return (trace: Trace, context: OrchestratorContext) => {
-    for (const entry of trace.entries.slice(seen)) {
+    for (const [index, entry] of trace.entries.entries()) {
+      if (index < seen) continue;
+      if (entry.kind === "start") {
+        // A child starts inside the step that caused it, so that step's entry comes after the start's.
+        const cause = trace.entries.slice(index).find((e) => e.kind === "step");
+        if (cause?.kind === "step") gateEvent(cause.event);
+      }
       if (entry.kind === "step") {
         const entered = entry.snapshot.hasTag(RATE_LIMIT_WAIT);
         if (entered && !waitingForLimit) {
@@ -121,6 +134,7 @@ function recordKeeper(scenario: Scenario) {
           givenBack++;
         }
         waitingForLimit = entered;
+        gateEvent(entry.event);
         continue;
       }
       const { id, input } = entry.actor;
@@ -131,6 +145,9 @@ function recordKeeper(scenario: Scenario) {
         if (input.attempt !== attempts[key]) fail(`unit ${key} dispatched as attempt ${input.attempt}, expected ${attempts[key]}`);
         open = { key, attempt: input.attempt };
         dispatches++;
+        verified = committed = false;
+      } else if (id === "committer") {
+        if (scenario.input.verify && !verified) fail(`unit ${key} committed before its checks passed`);
       } else if (id === RECORD) {
         if (!open) fail(`unit ${key} recorded without a dispatch`);
         if (open!.key !== key || open!.attempt !== input.attempt) fail(`recorded ${key}#${input.attempt} after dispatching ${open!.key}#${open!.attempt}`);
@@ -138,6 +155,8 @@ function recordKeeper(scenario: Scenario) {
         recorded.push(input as RecordInput);
         if (input.outcome.kind === "done") {
           if (done.has(key)) fail(`unit ${key} recorded done twice`);
+          if (scenario.input.verify && !verified) fail(`unit ${key} recorded done without passing its checks (--verify)`);
+          if (scenario.input.commit && !committed) fail(`unit ${key} recorded done without its commit (--commit)`);
           done.add(key);
         }
       }

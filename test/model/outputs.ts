@@ -4,12 +4,14 @@
 import type {
   Assignment,
   AttemptOutcome,
+  CommitOutput,
   Dispatched,
   OrchestratorContext,
   OrchestratorInput,
   PlannerOutput,
   RecordOutput,
   UnitRef,
+  VerifyOutput,
 } from "../../machines/orchestrator.ts";
 import type { EventObject } from "xstate";
 import type { EventTable } from "./machine-model.ts";
@@ -67,6 +69,8 @@ export function outputsFor(units: UnitRef[]): EventTable {
       dispatcher,
       session: (): AttemptOutcome[] => Object.values(SESSION_OUTCOMES).flat(),
       ender: (): undefined[] => [undefined],
+      verifier: (): VerifyOutput[] => [{ passed: true, reason: null }, { passed: false, reason: "verify failed: `npm test` exited 1" }],
+      committer: (): CommitOutput[] => [{ sha: "a".repeat(40), files: 2 }],
       recorder,
     },
   };
@@ -100,6 +104,10 @@ const timing = { delayMs: 15_000, taskTimeoutMs: 60_000, rateLimitBackoffMs: 1_0
 
 export const SCENARIOS: Scenario[] = [
   { name: "3 units, fresh", units: ["1", "2", "3"].map(unitRef), input: { maxIterations: 3, maxAttempts: 2, ...timing } },
+  // --verify and --commit: a TASK_DONE goes through the checks and the commit before it is recorded.
+  { name: "1 unit, --verify", units: ["1"].map(unitRef), input: { maxIterations: 2, maxAttempts: 2, ...timing, verify: true, verifyTimeoutMs: 30_000 } },
+  { name: "1 unit, --commit", units: ["1"].map(unitRef), input: { maxIterations: 2, maxAttempts: 2, ...timing, commit: true } },
+  { name: "2 units, --verify --commit", units: ["1", "2"].map(unitRef), input: { maxIterations: 2, maxAttempts: 2, ...timing, verify: true, verifyTimeoutMs: 30_000, commit: true } },
   // Its shortest paths would repeat the 3-unit world's; its simple paths give every order of outcomes.
   { name: "2 units, fresh", units: ["1", "2"].map(unitRef), input: { maxIterations: 2, maxAttempts: 2, ...timing }, simple: runToTheEnd, shortest: false },
   {

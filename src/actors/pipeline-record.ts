@@ -1,0 +1,45 @@
+// The unit's pipeline record in the state (src/store/pipeline.ts): created on first use, and its start snapshot.
+import { dirname } from "node:path";
+import { repoPath } from "../git/commit.ts";
+import { gitOk } from "../git/exec.ts";
+import { pathsOf, snapshot } from "../git/status.ts";
+import type { UnitPipeline } from "../store/pipeline.ts";
+import type { State } from "../store/state.ts";
+import type { RunContext } from "./run-context.ts";
+
+/** The unit's record, created as `in_progress` when it has none (call inside a store update). */
+export function ensurePipeline(state: State, key: string): UnitPipeline {
+  return (state.pipeline[key] ??= { status: "in_progress", start: null, round: 0, verify: [], commits: [], reviews: [], guidance: null });
+}
+
+/** The repository root of the workdir, asked once per run. Throws GitError outside a repository. */
+export async function repoRootOf(context: RunContext): Promise<string> {
+  context.repoRoot ??= (await gitOk(context.paths.workdir, ["rev-parse", "--show-toplevel"])).trim();
+  return context.repoRoot;
+}
+
+/**
+ * Record where the unit starts (HEAD and the paths already dirty), once per unit over all runs: later attempts,
+ * fix rounds and resumed runs keep the first start, so a file dirty before the unit is never committed for it.
+ */
+export async function recordUnitStart(context: RunContext, key: string): Promise<void> {
+  if (!context.gates.commit || context.store.get().pipeline[key]?.start) return;
+  const root = await repoRootOf(context);
+  const now = await snapshot(root);
+  context.store.update((state) => {
+    const record = ensurePipeline(state, key);
+    record.start = { head: now.head, dirty: [...pathsOf(now)].sort() };
+    record.status = "in_progress";
+  }, { units: [key] });
+}
+
+/** seqorch's own files, relative to the repository root (never committed, never in a reviewer's diff). */
+export function seqorchFiles(context: RunContext, root: string): { excluded: string[]; excludedDirs: string[] } {
+  const { paths } = context;
+  const files = [paths.tasksFile, paths.stateFile, `${paths.stateFile}.lock`, paths.progressFile, paths.pulseFile];
+  const dirs = [dirname(paths.attemptsDir)];
+  return {
+    excluded: files.map((f) => repoPath(root, f)).filter((p): p is string => p !== null),
+    excludedDirs: dirs.map((d) => repoPath(root, d)).filter((p): p is string => p !== null).map((p) => `${p.replace(/\/$/, "")}/`),
+  };
+}
