@@ -1,13 +1,15 @@
 // The orchestrator: one XState v5 machine that runs a spec's dispatch units one at a time.
 // It declares states, guards, actions, delays and actor names only; src/actors implements the actors
 // and src/cli/run.ts joins them with .provide(). No file, process or tmux code is imported here.
-import { assign, fromPromise, setup } from "xstate";
+import { assign, fromPromise, sendTo, setup } from "xstate";
+import { unitMachine } from "./unit.ts";
 import type {
   Assignment,
   AttemptInput,
   AttemptOutcome,
   CommitInput,
   CommitOutput,
+  ConcludeInput,
   Dispatched,
   EnderInput,
   OrchestratorContext,
@@ -22,6 +24,7 @@ import type {
   VerifyInput,
   VerifyOutput,
 } from "./types.ts";
+import type { UnitOutput } from "./unit-types.ts";
 
 export type * from "./types.ts";
 
@@ -85,10 +88,19 @@ export const orchestratorMachine = setup({
     recorder: notProvided<RecordOutput, RecordInput>("recorder"),
     verifier: notProvided<VerifyOutput, VerifyInput>("verifier"),
     committer: notProvided<CommitOutput, CommitInput>("committer"),
+    /** One unit's review loop (machines/unit.ts), a child machine: the inspector shows it under the run. */
+    unit: unitMachine,
+    concluder: notProvided<RecordOutput, ConcludeInput>("concluder"),
   },
   guards: {
     planComplete: (_, output: PlannerOutput) => output.kind === "complete",
     planBlocked: (_, output: PlannerOutput) => output.kind === "blocked",
+    planWaiting: (_, output: PlannerOutput) => output.kind === "waiting",
+    resuming: ({ context }) => context.resume !== null,
+    reviewAfterDone: ({ context }) => context.outcome?.kind === "done" && context.review !== null,
+    decisionContinues: ({ context }, output: RecordOutput) => output.decision === true && !context.haltOnDecision,
+    decisionHalts: ({ context }, output: RecordOutput) => output.decision === true && context.haltOnDecision,
+    unitStopped: ({ context }) => context.unitOutput?.kind === "stopped",
     iterationLimitReached: ({ context }) => context.iteration >= context.maxIterations,
     nextUnitAttemptsUsedUp: ({ context }, output: PlannerOutput) =>
       output.kind === "next" && (context.attempts[output.unit.key] ?? 0) >= context.maxAttempts,
@@ -121,9 +133,22 @@ export const orchestratorMachine = setup({
             endReason: null,
             rateLimitHits: output.unit.key === context.unit?.key ? context.rateLimitHits : 0,
             rateLimitWaitedMs: output.unit.key === context.unit?.key ? context.rateLimitWaitedMs : 0,
+            resume: output.resume ?? null,
+            unitOutput: null,
           }
         : {},
     ),
+    haltWaiting: assign((_, output: PlannerOutput) => ({
+      haltReason: "decision" as const,
+      haltDetail: output.kind === "waiting" ? output.reason : null,
+      pending: output.kind === "waiting" ? output.pending : 0,
+    })),
+    haltDecision: assign(({ context }) => ({
+      haltReason: "decision" as const,
+      haltDetail: `unit ${context.unit?.id} needs a human decision (seqorch decisions)`,
+    })),
+    setUnitOutput: assign((_, unitOutput: UnitOutput) => ({ unitOutput, resume: null })),
+    forwardStop: sendTo("unit", { type: "STOP" }),
     haltBlocked: assign((_, output: PlannerOutput) => ({
       haltReason: "blocked" as const,
       haltDetail: output.kind === "blocked" ? output.reason : null,
@@ -255,6 +280,10 @@ export const orchestratorMachine = setup({
     verify: input.verify ?? false,
     verifyTimeoutMs: input.verifyTimeoutMs ?? 1_800_000,
     commit: input.commit ?? false,
+    review: input.review ?? null,
+    haltOnDecision: input.haltOnDecision ?? true,
+    resume: null,
+    unitOutput: null,
   }),
   initial: "idle",
   states: {
@@ -266,6 +295,11 @@ export const orchestratorMachine = setup({
         input: ({ context }) => ({ attempts: context.attempts }),
         onDone: [
           { guard: { type: "planComplete", params: ({ event }) => event.output }, target: "complete" },
+          {
+            guard: { type: "planWaiting", params: ({ event }) => event.output },
+            target: "waitingForDecisions",
+            actions: { type: "haltWaiting", params: ({ event }) => event.output },
+          },
           {
             guard: { type: "planBlocked", params: ({ event }) => event.output },
             target: "halted",
@@ -289,7 +323,10 @@ export const orchestratorMachine = setup({
         id: "assigner",
         src: "assigner",
         input: ({ context }) => ({ unit: context.unit! }),
-        onDone: { target: "dispatching", actions: { type: "setAssignment", params: ({ event }) => event.output } },
+        onDone: [
+          { guard: "resuming", target: "reviewing", actions: { type: "setAssignment", params: ({ event }) => event.output } },
+          { target: "dispatching", actions: { type: "setAssignment", params: ({ event }) => event.output } },
+        ],
         onError: { target: "failed", actions: { type: "haltError", params: errorOf } },
       },
     },
@@ -398,6 +435,12 @@ export const orchestratorMachine = setup({
           outcome: context.outcome!,
         }),
         onDone: [
+          { guard: "reviewAfterDone", target: "reviewing" },
+          {
+            guard: { type: "decisionContinues", params: ({ event }) => event.output },
+            target: "sleeping",
+            actions: { type: "setPending", params: ({ event }) => event.output },
+          },
           { guard: "outcomeIsHalt", target: "halted", actions: "haltAgent" },
           {
             guard: { type: "nothingPending", params: ({ event }) => event.output },
@@ -418,6 +461,51 @@ export const orchestratorMachine = setup({
         onError: { target: "failed", actions: { type: "haltError", params: errorOf } },
       },
     },
+    // The unit's review loop (--review): a child unit machine, spawnable once per unit.
+    reviewing: {
+      tags: ["busy", "review"],
+      on: { STOP: { actions: ["requestStop", "forwardStop"] } },
+      invoke: {
+        id: "unit",
+        src: "unit",
+        input: ({ context }) => ({
+          unit: context.unit!,
+          assignment: context.assignment!,
+          round: context.resume?.round ?? 0,
+          startAt: context.resume?.startAt ?? "review",
+          maxFixRounds: context.review?.maxFixRounds ?? 0,
+          verify: context.verify,
+          verifyTimeoutMs: context.verifyTimeoutMs,
+          commit: context.commit,
+          fixTimeoutMs: context.taskTimeoutMs,
+          rateLimitBackoffMs: context.rateLimitBackoffMs,
+        }),
+        onDone: { target: "concluding", actions: { type: "setUnitOutput", params: ({ event }) => event.output } },
+        onError: { target: "failed", actions: { type: "haltError", params: errorOf } },
+      },
+    },
+    concluding: {
+      tags: ["busy"],
+      on: { STOP: { actions: "requestStop" } },
+      invoke: {
+        id: "concluder",
+        src: "concluder",
+        input: ({ context }) => ({ unit: context.unit!, output: context.unitOutput! }),
+        onDone: [
+          { guard: "unitStopped", target: "stopped" },
+          { guard: { type: "decisionHalts", params: ({ event }) => event.output }, target: "halted", actions: "haltDecision" },
+          {
+            guard: { type: "nothingPending", params: ({ event }) => event.output },
+            target: "complete",
+            actions: { type: "setPending", params: ({ event }) => event.output },
+          },
+          { guard: "stopRequested", target: "stopped" },
+          { guard: "iterationLimitReached", target: "limitReached", actions: { type: "setPending", params: ({ event }) => event.output } },
+          { target: "sleeping", actions: { type: "setPending", params: ({ event }) => event.output } },
+        ],
+        onError: { target: "failed", actions: { type: "haltError", params: errorOf } },
+      },
+    },
     rateLimited: {
       tags: ["waiting-for-limit"],
       on: { STOP: { target: "stopped", actions: "requestStop" } },
@@ -432,6 +520,7 @@ export const orchestratorMachine = setup({
     limitReached: { type: "final" },
     stopped: { type: "final" },
     failed: { type: "final" },
+    waitingForDecisions: { type: "final" },
   },
 });
 

@@ -1,5 +1,7 @@
 // The orchestrator machine's data: its context, input, events, and what its actors take and return.
 // The actors in src/actors implement these shapes; machines/orchestrator.ts declares the machine over them.
+import type { UnitOutput } from "./unit-types.ts";
+
 /** The unit the machine is working on: enough to name it in events, logs and the state file. */
 export interface UnitRef {
   key: string;
@@ -9,9 +11,16 @@ export interface UnitRef {
 
 /** What the planner (re-reading tasks.md and the state) says comes next. */
 export type PlannerOutput =
-  | { kind: "next"; unit: UnitRef; pending: number }
+  | { kind: "next"; unit: UnitRef; pending: number; /** Resume the unit's review loop instead of implementing it. */ resume?: ResumeAt | null }
+  | { kind: "waiting"; pending: number; decisions: number; reason: string }
   | { kind: "complete" }
   | { kind: "blocked"; pending: number; reason: string };
+
+/** Where a unit's review loop resumes: review round `round`, or run fix round `round` (again). */
+export interface ResumeAt {
+  startAt: "review" | "fix";
+  round: number;
+}
 
 /** Which backend runs a unit, and why (`default`: --backend; `llm`/`cache`: an assignment; `fallback`: a bad reply). */
 export interface Assignment {
@@ -43,12 +52,14 @@ export type AttemptOutcome =
 export interface RecordOutput {
   /** Units still not done (and runnable or blocked) after this recording. */
   pending: number;
+  /** A decision for a human was recorded (a HALT or used-up attempts with --review, a blocked review loop). */
+  decision?: boolean;
   /** Epoch ms when the result was recorded: rate-limit waits are computed from it, so no guard reads the clock. */
   now: number;
 }
 
 /** Why a run halted (exit 2), or "error" for an actor failure (exit by error type). */
-export type HaltReason = "agent-halt" | "attempts-exhausted" | "blocked" | "rate-limit" | "error";
+export type HaltReason = "agent-halt" | "attempts-exhausted" | "blocked" | "rate-limit" | "decision" | "error";
 
 /** Input of a run: limits, the delay (ms), and counters carried over from the state file. */
 export interface OrchestratorInput {
@@ -72,6 +83,10 @@ export interface OrchestratorInput {
   verifyTimeoutMs?: number;
   /** --commit: commit the unit's files after the checks pass. */
   commit?: boolean;
+  /** --review: a done unit goes through its review loop (the unit machine); null: off. */
+  review?: { maxFixRounds: number } | null;
+  /** A recorded decision halts the run (run); false: only the unit and its dependents wait (orchestrate). */
+  haltOnDecision?: boolean;
 }
 
 export interface OrchestratorContext {
@@ -104,6 +119,18 @@ export interface OrchestratorContext {
   verify: boolean;
   verifyTimeoutMs: number;
   commit: boolean;
+  review: { maxFixRounds: number } | null;
+  haltOnDecision: boolean;
+  /** Set by the planner: the selected unit resumes its review loop. */
+  resume: ResumeAt | null;
+  /** How the last unit machine ended. */
+  unitOutput: UnitOutput | null;
+}
+
+/** Input of the concluder: the unit and how its review loop ended. */
+export interface ConcludeInput {
+  unit: UnitRef;
+  output: UnitOutput;
 }
 
 /** Events from outside: STOP asks for a clean stop (Ctrl-C, SIGTERM, SIGHUP). */
@@ -157,4 +184,4 @@ export interface CommitOutput {
 }
 
 /** Final state names and the run outcome each stands for. */
-export type FinalState = "complete" | "halted" | "limitReached" | "stopped" | "failed";
+export type FinalState = "complete" | "halted" | "limitReached" | "stopped" | "failed" | "waitingForDecisions";

@@ -38,25 +38,26 @@ function hookArgv(command: string, limitMs: number): { argv: string[]; watched: 
  * (see hookArgv). Returns an error message when it could not start, else null.
  */
 export function runHook(command: string, event: HookEvent): string | null {
+  return runHookCommand(command, {
+    SEQORCH_EVENT: event.event,
+    SEQORCH_REASON: event.reason,
+    SEQORCH_SUMMARY: event.summary,
+    SEQORCH_SPEC_DIR: event.specDir,
+    SEQORCH_UNIT: event.unit ?? "",
+    SEQORCH_STATE_FILE: event.stateFile,
+    SEQORCH_PROGRESS_FILE: event.progressFile,
+  });
+}
+
+/**
+ * Start a hook with `env` added to seqorch's environment (`--on-decision` passes its own variables), in the
+ * background, ended like the others (see hookArgv). Returns an error message when it could not start, else null.
+ */
+export function runHookCommand(command: string, env: Record<string, string>): string | null {
   const limitMs = hookLimitMs();
   const { argv, watched } = hookArgv(command, limitMs);
   try {
-    const proc = Bun.spawn(argv, {
-      detached: true,
-      stdin: "ignore",
-      stdout: "ignore",
-      stderr: "ignore",
-      env: {
-        ...process.env,
-        SEQORCH_EVENT: event.event,
-        SEQORCH_REASON: event.reason,
-        SEQORCH_SUMMARY: event.summary,
-        SEQORCH_SPEC_DIR: event.specDir,
-        SEQORCH_UNIT: event.unit ?? "",
-        SEQORCH_STATE_FILE: event.stateFile,
-        SEQORCH_PROGRESS_FILE: event.progressFile,
-      },
-    });
+    const proc = Bun.spawn(argv, { detached: true, stdin: "ignore", stdout: "ignore", stderr: "ignore", env: { ...process.env, ...env } });
     proc.unref();
     if (!watched) {
       const timer = setTimeout(() => proc.kill("SIGKILL"), limitMs);

@@ -7,10 +7,11 @@ import { orchestratorMachine, type FinalState, type HaltReason } from "../machin
 import { readPlan } from "./actors/plan-reader.ts";
 import { provideActors } from "./actors/provide.ts";
 import { recoverRun } from "./actors/recover-run.ts";
-import type { RunContext, RunEvent, RunPaths } from "./actors/run-context.ts";
+import { refreshPulse } from "./actors/pulse-writer.ts";
+import type { ReviewGate, RunContext, RunEvent, RunPaths } from "./actors/run-context.ts";
 import { DEFAULT_RATE_LIMIT_PATTERNS } from "./agents/rate-limit.ts";
 import { assignConfigOf, describeMap } from "./actors/assignment.ts";
-import { backendOptionsOf, describePermissions } from "./agents/native-options.ts";
+import { backendOptionsOf, describePermissions, type BackendOptions } from "./agents/native-options.ts";
 import { preflight } from "./agents/preflight.ts";
 import { adapterFor } from "./agents/registry.ts";
 import { RepoNotReadyError, SpecNotFoundError } from "./errors.ts";
@@ -20,7 +21,7 @@ import { runHook } from "./hooks.ts";
 import { createWorkdirGit } from "./actors/workdir-changes.ts";
 import { ownFiles } from "./actors/runaway.ts";
 import { machineClock } from "./machine-clock.ts";
-import type { RunOptions } from "./cli/run-options.ts";
+import { reviewersOf, type RunOptions } from "./cli/run-options.ts";
 import { createDirectRunner } from "./runner/direct.ts";
 import { killGraceMs } from "./runner/process-tree.ts";
 import { hurrySignal } from "./cli/stop-signal.ts";
@@ -28,6 +29,7 @@ import { createTmuxRunner, safeSessionName, tmuxAvailable } from "./runner/tmux.
 import type { SessionRunner } from "./runner/types.ts";
 import { defaultStateFile, defaultWorkdir, locateSpec } from "./spec/locate.ts";
 import { acquireLock } from "./store/lock.ts";
+import { decideCommand, openDecisions } from "./store/pipeline.ts";
 import { appendProgressNote, startProgress } from "./store/progress.ts";
 import { checkStateSpec, countedAttempts, createStateStore, emptyState, loadState } from "./store/state.ts";
 
@@ -47,6 +49,8 @@ export interface RunResult {
   lastLog: string | null;
   /** The error behind a `failed` run (rethrown by the caller to get its exit code). */
   error: unknown;
+  /** Open decisions at the end of the run, each with the command that answers it. */
+  decisions: { id: string; unit: string; kind: string; question: string; command: string }[];
 }
 
 /** Resolve every path of a run from its options. Throws SpecNotFoundError for a missing spec or workdir. */
@@ -105,7 +109,36 @@ async function checkRepoReady(workdir: string): Promise<void> {
   if (problem) throw new RepoNotReadyError(workdir, REPO_PROBLEM[problem]);
 }
 
-const EXIT_OF: Record<FinalState, number> = { complete: 0, limitReached: 1, halted: 2, stopped: 130, failed: 70 };
+const EXIT_OF: Record<FinalState, number> = { complete: 0, limitReached: 1, halted: 2, stopped: 130, failed: 70, waitingForDecisions: 2 };
+
+/** Extra arguments that keep a reviewer read-only on the backends that have such a mode (appended last, so they win). */
+const READ_ONLY_ARGS: Partial<Record<string, string>> = {
+  codex: `-c sandbox_mode="read-only"`,
+  claude: "--permission-mode plan",
+};
+
+/** The review gate of a run (--review), with the reviewers' and the escalation's adapters; null without --review. */
+function reviewGateOf(options: RunOptions, backendOptions: BackendOptions): ReviewGate | null {
+  if (!options.review) return null;
+  const backend = options.reviewBackend ?? options.backend;
+  const readOnly = READ_ONLY_ARGS[backend];
+  const reviewOptions: BackendOptions = {
+    ...backendOptions,
+    agentCommand: options.reviewAgentCommand ?? options.agentCommand,
+    ...(options.reviewModel ? { model: options.reviewModel } : {}),
+    backendArgs: { ...backendOptions.backendArgs, ...(readOnly ? { [backend]: [backendOptions.backendArgs?.[backend], readOnly].filter(Boolean).join(" ") } : {}) },
+  };
+  const escalateBackend = options.escalateBackend ?? (options.reviewBackend && options.reviewBackend !== "command" ? options.reviewBackend : options.backend);
+  const escalateOptions: BackendOptions = { ...backendOptions, ...(options.escalateModel ? { model: options.escalateModel } : {}) };
+  return {
+    reviewers: reviewersOf(options.reviewers),
+    maxFixRounds: options.maxFixRounds,
+    backend,
+    adapter: adapterFor(backend, reviewOptions, "--review-backend"),
+    escalateBackend,
+    escalateAdapter: adapterFor(escalateBackend, escalateOptions, "--escalate-backend"),
+  };
+}
 
 /**
  * Run the spec described by `options` until it is complete, halted, out of iterations or stopped.
@@ -126,6 +159,9 @@ export async function runSpec(
   const backendOptions = backendOptionsOf(options, process.getuid?.() === 0);
   // Building a launch once up front checks the backend's own options (e.g. --agent-command) before anything runs.
   adapterFor(options.backend, backendOptions).buildLaunch({ taskId: "0", specDir: paths.specDir, workdir: paths.workdir, attempt: 1, promptFile: "" });
+  const review = reviewGateOf(options, backendOptions);
+  // The review loop diffs from the unit's start commit, so it needs git even without --commit.
+  if (review && !options.commit && (await repoProblem(paths.workdir)) === "not-a-repository") throw new RepoNotReadyError(paths.workdir, REPO_PROBLEM["not-a-repository"].replace("--commit", "--review"));
   const assign = assignConfigOf(options, (name, overrides) => adapterFor(name, { ...backendOptions, ...overrides }, "--assign-backend"));
   const assigning = assign.backend !== "none";
   for (const target of assigning ? Object.values(assign.map) : []) adapterFor(target, backendOptions, "--assign-map");
@@ -177,7 +213,7 @@ export async function runSpec(
       rateLimitPatterns: options.rateLimitPattern
         ? [new RegExp(options.rateLimitPattern, "i"), ...DEFAULT_RATE_LIMIT_PATTERNS]
         : undefined,
-      gates: { verify: options.verify, commit: options.commit },
+      gates: { verify: options.verify, commit: options.commit, review, pulse: options.pulse, haltOnDecision: options.haltOnDecision, onDecision: options.onDecision ?? null },
     };
     const notes = await recoverRun(context);
     for (const message of notes) report({ type: "warning", message });
@@ -199,6 +235,8 @@ export async function runSpec(
         verify: options.verify.length > 0,
         verifyTimeoutMs: options.verifyTimeoutSeconds * 1000,
         commit: options.commit,
+        review: review ? { maxFixRounds: review.maxFixRounds } : null,
+        haltOnDecision: options.haltOnDecision,
       },
       inspect: hooks.inspect,
       clock: machineClock,
@@ -260,6 +298,7 @@ export async function runSpec(
       ...(detached ? [`The agent of unit ${ctx.unit?.id} keeps running (--detach-on-stop): ${detached.window_id ? `tmux window ${detached.window_id}` : `pid ${detached.pid}`}; the next run adopts it`] : []),
       ...(detail ? [`Reason: ${detail}`] : []),
     ]);
+    if (final === "waitingForDecisions") refreshPulse(context);
     const hook = final === "halted" ? options.onHalt : final === "complete" ? options.onComplete : undefined;
     if (hook) {
       const failure = runHook(hook, {
@@ -286,6 +325,10 @@ export async function runSpec(
       tmuxSession: session,
       lastLog: ctx.unit ? (store.get().attempts[ctx.unit.key]?.at(-1)?.log ?? null) : null,
       error: ctx.error,
+      decisions: openDecisions(store.get().decisions).map((d) => {
+        const id = readPlan(paths.tasksFile, planOptions, []).plan.units.find((u) => u.key === d.unit)?.id ?? d.unit;
+        return { id: d.id, unit: id, kind: d.kind, question: d.question, command: decideCommand(paths.specDir, id) };
+      }),
     };
   } finally {
     await runner?.close();

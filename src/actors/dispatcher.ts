@@ -124,7 +124,7 @@ export async function dispatchAttempt(context: RunContext, unit: DispatchUnit, i
   const attemptId = `${process.pid}-${Date.now().toString(36)}-${safeName(unit.key)}.${seq}`;
   const spec: LaunchSpec = {
     argv: launch.argv,
-    env: { ...launch.env, SEQORCH_ATTEMPT_ID: attemptId },
+    env: { ...launch.env, SEQORCH_ATTEMPT_ID: attemptId, SEQORCH_ROLE: "implement", SEQORCH_FIX_ROUND: "0" },
     cwd: paths.workdir,
     stdinFile: launch.stdin === "prompt" ? promptFile : null,
     outLog: join(dir, "out.log"),

@@ -16,8 +16,17 @@ import type {
   VerifyOutput,
   CommitInput,
   CommitOutput,
+  ConcludeInput,
+  ResumeAt,
 } from "../../machines/orchestrator.ts";
+import { unitMachine, type ConsolidateInput, type FixInput, type FixOutput, type ReviewInput, type ReviewResults, type RoundOutput } from "../../machines/unit.ts";
+import { concludeUnit } from "./concluder.ts";
+import { consolidateRound } from "./consolidator.ts";
+import { fixRound } from "./fixer.ts";
+import { reviewRound } from "./reviewer.ts";
 import { commitRound } from "./committer.ts";
+import { nextNotWaiting, waitingKeys } from "./decisions.ts";
+import { openDecisions, type UnitPipeline } from "../store/pipeline.ts";
 import { verifyAttempt } from "./verifier.ts";
 import type { AttemptHandle } from "../runner/types.ts";
 import type { DispatchUnit, Plan } from "../spec/types.ts";
@@ -37,6 +46,15 @@ const refOf = (unit: DispatchUnit): UnitRef => ({ key: unit.key, id: unit.id, ti
 function blockedReason(pending: DispatchUnit[], doneKeys: Set<string>): string {
   const waits = pending.slice(0, 3).map((u) => `${u.id} waits for ${u.dependsOn.filter((d) => !doneKeys.has(d)).join(", ") || "?"}`);
   return `no unit can run: ${waits.join("; ")}${pending.length > 3 ? ` (and ${pending.length - 3} more)` : ""}`;
+}
+
+/** Where a unit's review loop resumes after a stop or a crash, from its pipeline record (null: implement it). */
+function resumeOf(record: UnitPipeline | undefined): ResumeAt | null {
+  if (!record) return null;
+  if (record.status === "pending_review" || record.status === "under_review") return { startAt: "review", round: record.round };
+  if (record.status === "fix_required") return { startAt: "fix", round: record.round + 1 };
+  if (record.status === "in_progress" && record.round > 0) return { startAt: "fix", round: record.round };
+  return null;
 }
 
 const GC_EVERY = Number(process.env.SEQORCH_GC_EVERY ?? 4);
@@ -85,16 +103,24 @@ export function provideActors(context: RunContext, assign: AssignConfig = NO_ASS
       for (const unit of view.plan.units) units.set(unit.key, unit);
       for (const key of [...context.adoptable.keys()]) if (!view.pending.some((u) => u.key === key)) await dropAdoptable(context, key);
       if (view.pending.length === 0) return { kind: "complete" };
-      if (!view.next) {
+      const waiting = waitingKeys(context.store.get());
+      const done = new Set(context.store.get().completed);
+      const nextFree = waiting.size ? nextNotWaiting(view.plan, view.pending, done, waiting) : view.next;
+      if (!nextFree && waiting.size) {
+        const open = openDecisions(context.store.get().decisions);
+        const ids = open.map((d) => view.plan.units.find((u) => u.key === d.unit)?.id ?? d.unit);
+        return { kind: "waiting", pending: view.pending.length, decisions: open.length, reason: `waiting for ${open.length} decision${open.length === 1 ? "" : "s"} (unit${ids.length === 1 ? "" : "s"} ${ids.join(", ")}); nothing else can run` };
+      }
+      if (!nextFree) {
         const doneKeys = new Set([...context.store.get().completed, ...view.plan.units.filter((u) => u.done).map((u) => u.key)]);
         return { kind: "blocked", pending: view.pending.length, reason: blockedReason(view.pending, doneKeys) };
       }
       const position = view.counted.length - view.pending.length + 1;
       // An attempt adopted from a run stopped with --detach-on-stop goes first: never a second agent beside it.
-      const next = view.pending.find((u) => context.adoptable.has(u.key)) ?? view.next;
+      const next = view.pending.find((u) => context.adoptable.has(u.key)) ?? nextFree;
       const after = view.pending.find((u) => u.key !== next.key);
       context.report({ type: "unit-next", unitId: next.id, title: next.title, position, total: view.counted.length, nextId: after?.id ?? null });
-      return { kind: "next", unit: refOf(next), pending: view.pending.length };
+      return { kind: "next", unit: refOf(next), pending: view.pending.length, resume: context.gates.review ? resumeOf(context.store.get().pipeline[next.key]) : null };
     }),
     assigner: fromPromise<Assignment, { unit: UnitRef }>(({ input, signal }) => assignUnit(context, assign, input.unit, signal)),
     dispatcher: fromPromise<Dispatched, AttemptInput>(async ({ input }) => {
@@ -108,6 +134,16 @@ export function provideActors(context: RunContext, assign: AssignConfig = NO_ASS
     }),
     verifier: fromPromise<VerifyOutput, VerifyInput>(({ input, signal }) => verifyAttempt(context, input, signal)),
     committer: fromPromise<CommitOutput, CommitInput>(({ input }) => commitRound(context, input)),
+    unit: unitMachine.provide({
+      actors: {
+        reviewer: fromPromise<ReviewResults, ReviewInput>(({ input, signal }) => reviewRound(context, unitOf(input.unit), input, signal)),
+        consolidator: fromPromise<RoundOutput, ConsolidateInput>(async ({ input }) => consolidateRound(context, input)),
+        fixer: fromPromise<FixOutput, FixInput>(({ input, signal }) => fixRound(context, unitOf(input.unit), input, signal)),
+        verifier: fromPromise<VerifyOutput, VerifyInput>(({ input, signal }) => verifyAttempt(context, input, signal)),
+        committer: fromPromise<CommitOutput, CommitInput>(({ input }) => commitRound(context, input)),
+      },
+    }),
+    concluder: fromPromise<RecordOutput, ConcludeInput>(({ input }) => concludeUnit(context, unitOf(input.unit), input)),
     recorder: fromPromise<RecordOutput, RecordInput>(async ({ input }) => {
       return recordAttempt(context, unitOf(input.unit), input);
     }),

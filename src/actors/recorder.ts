@@ -7,6 +7,10 @@ import { appendProgress, STATUS_WORD } from "../store/progress.ts";
 import { writeUnitMarks } from "./dispatcher.ts";
 import { countPending, parentsToTick } from "./plan-reader.ts";
 import type { RunContext } from "./run-context.ts";
+import { countedAttempts } from "../store/state.ts";
+import { recordDecision } from "./decisions.ts";
+import { ensurePipeline } from "./pipeline-record.ts";
+import { refreshPulse } from "./pulse-writer.ts";
 
 /** Checkbox changes after an attempt: `[x]` for the unit and its sub-tasks when done, else `[-]` back to `[ ]`. */
 export function endMarks(unit: DispatchUnit, done: boolean): MarkChange[] {
@@ -16,6 +20,19 @@ export function endMarks(unit: DispatchUnit, done: boolean): MarkChange[] {
       ? { key: t.key, id: t.id, title: t.title, line: t.line, to: "x", onlyIf: [" ", "-", "~"] }
       : { key: t.key, id: t.id, title: t.title, line: t.line, to: t.mark === "-" ? " " : t.mark, onlyIf: ["-"] },
   );
+}
+
+/** With --review, an agent's HALT and a unit out of attempts become decisions; returns whether one was recorded. */
+function decideAfter(context: RunContext, unit: DispatchUnit, status: string, reason: string | null, log: string): boolean {
+  if (status === "halt") {
+    recordDecision(context, unit, "halt", `the agent asked for a human on unit ${unit.id} (see its log)`, [log]);
+    return true;
+  }
+  if ((status === "failed" || status === "timeout") && countedAttempts(context.store.get(), unit.key) >= context.maxAttempts) {
+    recordDecision(context, unit, "attempts_exhausted", `unit ${unit.id} used up its ${context.maxAttempts} attempts; last: ${reason ?? status}`, [log]);
+    return true;
+  }
+  return false;
 }
 
 /** Progress lines for the checks and the commit of an attempt (the loop's gates). */
@@ -35,6 +52,7 @@ function gateDetails(context: RunContext, key: string, done: boolean): string[] 
 export async function recordAttempt(context: RunContext, unit: DispatchUnit, input: RecordInput): Promise<RecordOutput> {
   const { outcome } = input;
   const status = outcome.kind;
+  const reviewing = context.gates.review !== null;
   const endedAt = new Date();
   let durationMs = 0;
   let log = "";
@@ -55,15 +73,17 @@ export async function recordAttempt(context: RunContext, unit: DispatchUnit, inp
     }
     state.current = null;
     const pipeline = state.pipeline[unit.key];
-    if (pipeline && status === "done") pipeline.status = "completed";
-    if (status === "done") {
+    // With --review a TASK_DONE that passed its checks waits for the review loop; the unit is done when approved.
+    if (status === "done" && reviewing) ensurePipeline(state, unit.key).status = "pending_review";
+    else if (pipeline && status === "done") pipeline.status = "completed";
+    if (status === "done" && !reviewing) {
       const keys = new Set(state.completed);
       for (const key of [unit.key, ...unit.subtasks.map((t) => t.key)]) {
         if (!keys.has(key)) state.completed.push(key);
         keys.add(key);
       }
     }
-    if (status === "halt") {
+    if (status === "halt" && !reviewing) {
       state.halted = true;
       state.halted_task = unit.key;
       state.halted_reason = "agent-halt";
@@ -71,7 +91,7 @@ export async function recordAttempt(context: RunContext, unit: DispatchUnit, inp
     }
   }, { units: [unit.key] });
   crashPoint("record.state");
-  if (context.writeback) {
+  if (context.writeback && !(reviewing && status === "done")) {
     await writeUnitMarks(context, endMarks(unit, status === "done"));
     if (status === "done" && unit.task && context.planOptions.granularity === "leaf") {
       const parents = parentsToTick(context.paths.tasksFile, context.planOptions, unit.task.key);
@@ -100,5 +120,7 @@ export async function recordAttempt(context: RunContext, unit: DispatchUnit, inp
   const usage = context.store.get().attempts[unit.key]?.at(-1)?.agent_usage ?? null;
   const tokens = usage ? usage.input + usage.output : null;
   context.report({ type: "attempt-finished", unitId: unit.id, attempt: input.attempt, status, durationMs, reason: reason ?? "", log, tokens });
-  return { pending: countPending(context.paths.tasksFile, context.planOptions, context.store.get().completed), now: Date.now() };
+  const decision = reviewing ? decideAfter(context, unit, status, reason, log) : false;
+  refreshPulse(context);
+  return { pending: countPending(context.paths.tasksFile, context.planOptions, context.store.get().completed), now: Date.now(), decision };
 }

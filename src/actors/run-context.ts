@@ -45,12 +45,35 @@ export type RunEvent =
   /** A step of the multi-agent loop after a TASK_DONE: a check, a commit, a review. */
   | { type: "unit-step"; unitId: string; step: "verify" | "commit" | "review" | "decision"; ok: boolean; detail: string };
 
+/** Criticality of a unit: how many reviewers it gets (`_criticality:` in tasks.md, else the assignment, else standard). */
+export type Criticality = "standard" | "complex" | "security-sensitive";
+
+/** --review and its flags. */
+export interface ReviewGate {
+  reviewers: Record<Criticality, number>;
+  maxFixRounds: number;
+  /** Backend of the reviewers (--review-backend) and its adapter (read-only where the backend has a mode for it). */
+  backend: string;
+  adapter: AgentAdapter;
+  /** Backend and adapter of the escalated fix rounds (--escalate-backend / --escalate-model). */
+  escalateBackend: string;
+  escalateAdapter: AgentAdapter;
+}
+
 /** The multi-agent loop's switches for one run (all off by default). */
 export interface Gates {
   /** --verify commands, run in order with /bin/sh -c. */
   verify: string[];
   /** --commit. */
   commit: boolean;
+  /** --review, or null. */
+  review: ReviewGate | null;
+  /** Write PROJECT_PULSE.md after every unit event (--pulse; on in orchestrate). */
+  pulse: boolean;
+  /** A decision halts the run (run: true; orchestrate: false, only the unit and its dependents wait). */
+  haltOnDecision: boolean;
+  /** --on-decision hook. */
+  onDecision: string | null;
 }
 
 /** The shared dependencies of the actors of one run. */

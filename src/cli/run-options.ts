@@ -47,6 +47,16 @@ export const runArgs = {
   verify: { type: "string", description: "Check run by seqorch (/bin/sh -c, in the workdir) after the agent says TASK_DONE; non-zero exit fails the attempt and its output goes into the next prompt. Repeatable (config: \"verify\": [...])", valueHint: "CMD" },
   "verify-timeout": { type: "string", description: "Wall-clock limit of the --verify checks after one TASK_DONE, all commands together, seconds (default 1800)", valueHint: "S" },
   commit: { type: "boolean", description: "One commit per unit holding only the files it changed (never tasks.md or seqorch's files); refuses a detached HEAD or a merge/rebase in progress" },
+  review: { type: "boolean", description: "Review each unit after its checks (and commit) by independent agents, with a bounded fix loop; a unit that cannot pass becomes a decision (seqorch decisions)" },
+  "review-backend": { type: "string", description: "Backend of the reviewers (default: the implementer's --backend)", valueHint: "NAME" },
+  "review-agent-command": { type: "string", description: "With a command review backend: the reviewer's shell command (default --agent-command)", valueHint: "CMD" },
+  "review-model": { type: "string", description: "Model of the reviewers (as --model)", valueHint: "M" },
+  reviewers: { type: "string", description: "Reviewers per criticality (default standard=1,complex=2,security-sensitive=2)", valueHint: "C=N,…" },
+  "max-fix-rounds": { type: "string", description: "Fix rounds before a unit goes to a human (default 3; rounds 3+ escalate)", valueHint: "N" },
+  "escalate-backend": { type: "string", description: "Backend of fix rounds 3 and later (default: the review backend)", valueHint: "NAME" },
+  "escalate-model": { type: "string", description: "Model of fix rounds 3 and later (as --model)", valueHint: "M" },
+  pulse: { type: "boolean", description: "Keep PROJECT_PULSE.md beside tasks.md, rewritten after every unit event (on in orchestrate)" },
+  "on-decision": { type: "string", description: "Shell command run when a unit needs a human decision (SEQORCH_DECISION_ID, SEQORCH_DECIDE_COMMAND… in its environment)", valueHint: "CMD" },
   inspect: { type: "string", description: "Inspect the machine: --inspect (last, or --inspect=) for Stately Sky, --inspect=ws://HOST:PORT, --inspect=FILE.jsonl", valueHint: "TARGET" },
 } as const satisfies ArgsDef;
 
@@ -128,6 +138,23 @@ export const RunOptionsSchema = z.object({
   verify: z._default(z.array(z.string().check(z.minLength(1, "--verify needs a command"))), []),
   verifyTimeoutSeconds: z._default(seconds("--verify-timeout", 1), 1800),
   commit: z._default(z.boolean(), false),
+  review: z._default(z.boolean(), false),
+  reviewBackend: z.optional(z.string().check(z.minLength(1))),
+  reviewAgentCommand: z.optional(z.string().check(z.minLength(1))),
+  reviewModel: z.optional(z.string().check(z.minLength(1))),
+  reviewers: z._default(
+    z.string().check(z.regex(/^\s*(standard|complex|security-sensitive)=\d+\s*(,\s*(standard|complex|security-sensitive)=\d+\s*)*$/, "--reviewers takes standard=N,complex=N,security-sensitive=N")),
+    "standard=1,complex=2,security-sensitive=2",
+  ),
+  maxFixRounds: z._default(count("--max-fix-rounds", 0), 3),
+  escalateBackend: z.optional(z.string().check(z.minLength(1))),
+  escalateModel: z.optional(z.string().check(z.minLength(1))),
+  pulse: z._default(z.boolean(), false),
+  onDecision: z.optional(z.string()),
+  /** A decision halts the run (exit 2); `seqorch orchestrate` sets it off so only the unit and its dependents wait. */
+  haltOnDecision: z._default(z.boolean(), true),
+  /** Set by `seqorch orchestrate`: its name in messages. */
+  command: z._default(z.enum(["run", "orchestrate"]), "run"),
   /** "" (a bare --inspect): Stately Sky; ws://…: a WebSocket inspector; anything else: a JSONL file. */
   inspect: z.optional(z.string().check(z.refine((t) => !t.startsWith("-"), "takes its target after `=` (--inspect=FILE.jsonl); a bare --inspect goes last"))),
 });
@@ -175,6 +202,16 @@ export const OPTION_KEY = {
   verify: "verify",
   "verify-timeout": "verifyTimeoutSeconds",
   commit: "commit",
+  review: "review",
+  "review-backend": "reviewBackend",
+  "review-agent-command": "reviewAgentCommand",
+  "review-model": "reviewModel",
+  reviewers: "reviewers",
+  "max-fix-rounds": "maxFixRounds",
+  "escalate-backend": "escalateBackend",
+  "escalate-model": "escalateModel",
+  pulse: "pulse",
+  "on-decision": "onDecision",
   inspect: "inspect",
 } as const satisfies Record<keyof typeof runArgs, keyof RunOptions>;
 
@@ -241,6 +278,8 @@ export function resolveRunOptions(
   raw.resumeSession = raw.resumeSession === true;
   raw.keepWindows = raw.keepWindows === true;
   raw.commit = raw.commit === true;
+  raw.review = raw.review === true;
+  raw.pulse = raw.pulse === true;
   // --verify is repeatable: a list from the flags or the config file, one command from the environment.
   raw.verify = raw.verify === undefined ? [] : typeof raw.verify === "string" ? [raw.verify] : raw.verify;
   // The reference's agent switches (reference-implementation.md §1), read as they are, not as flags.
@@ -264,6 +303,16 @@ export function resolveRunOptions(
     throw new UsageError(flag, `${issue.message.replace(/^--[a-z-]+ /, "")}${got}`);
   }
   return { options: result.data, sources };
+}
+
+/** `standard=1,complex=2,security-sensitive=2` (validated by the schema) as numbers per criticality. */
+export function reviewersOf(spec: string): Record<"standard" | "complex" | "security-sensitive", number> {
+  const counts = { standard: 1, complex: 2, "security-sensitive": 2 };
+  for (const part of spec.split(",")) {
+    const [name, n] = part.split("=").map((p) => p.trim());
+    if (name === "standard" || name === "complex" || name === "security-sensitive") counts[name] = Number(n);
+  }
+  return counts;
 }
 
 /**

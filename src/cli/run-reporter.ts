@@ -126,9 +126,15 @@ export function printSummary(result: RunResult, resumeCommand: string, display?:
       const attempt = display?.view.rows.find((r) => r.id === result.unit);
       log.info(`Unit: ${result.unit ?? "?"}${attempt ? ` (${attempt.attempts} attempt(s))` : ""}. Progress: ${result.paths.progressFile}`);
       if (result.lastLog) log.info(`Last agent log: ${result.lastLog}`);
-      log.info(`After fixing, resume with: ${resumeCommand}`);
+      for (const d of result.decisions) log.info(`Decision ${d.id} (unit ${d.unit}, ${d.kind}): ${d.question.split("\n")[0]}\n  answer: ${d.command}`);
+      log.info(`After fixing${result.decisions.length ? " or deciding" : ""}, resume with: ${resumeCommand}`);
       break;
     }
+    case "waitingForDecisions":
+      log.warn(`Waiting for ${result.decisions.length} decision${result.decisions.length === 1 ? "" : "s"}; every other unit that could run has run.`);
+      for (const d of result.decisions) log.info(`Decision ${d.id} (unit ${d.unit}, ${d.kind}): ${d.question.split("\n")[0]}\n  answer: ${d.command}`);
+      log.info(`Then resume with: ${resumeCommand}`);
+      break;
     case "stopped":
       log.warn(`Stopped. State and progress are saved; resume with: ${resumeCommand}`);
       break;

@@ -99,3 +99,19 @@ export function splitDependencies(value: string): { ids: string[]; unreadable: s
   }
   return { ids, unreadable };
 }
+
+/** The criticalities a `_criticality: …_` line may name (the reference's assignment values). */
+export const CRITICALITIES = ["standard", "complex", "security-sensitive"] as const;
+
+/**
+ * The criticality a task's detail lines give (`_criticality: complex_`, `- _Criticality: security-sensitive_`),
+ * or null when none names a known one. The line stays in the task's details (the agent sees it too).
+ */
+export function criticalityOf(details: readonly string[]): (typeof CRITICALITIES)[number] | null {
+  for (const line of details) {
+    const m = /^(?:[-*+][ \t]+)?[_*]{0,2}[ \t]*criticality[ \t]*[_*]{0,2}[ \t]*[:：][ \t]*[_*`]*[ \t]*([A-Za-z-]+)/iu.exec(line.trim());
+    const value = m?.[1]?.toLowerCase();
+    if (value && (CRITICALITIES as readonly string[]).includes(value)) return value as (typeof CRITICALITIES)[number];
+  }
+  return null;
+}

@@ -44,6 +44,8 @@ export const AssignmentRecordSchema = z.object({
   backend: z.string(),
   type: z.optional(z.string()),
   owner_agent: z.optional(z.string()),
+  /** standard | complex | security-sensitive, when the assignment gave one (how many reviewers the unit gets). */
+  criticality: z.optional(z.string()),
   source: z.enum(["default", "llm", "cache", "fallback"]),
   /** Why the assignment fell back to --backend (a bad or missing reply), for source "fallback". */
   reason: z.optional(z.string()),

@@ -19,6 +19,8 @@ interface Facts {
   context: OrchestratorContext;
   records: RecordInput[];
   lastEvent: EventObject;
+  /** Units whose review loop approved them (--review). */
+  approved: Set<string>;
 }
 
 /** What a halt reason must be backed by. A new HaltReason does not compile until it is here. */
@@ -28,6 +30,11 @@ const HALT_REASONS: Record<HaltReason, (f: Facts) => void> = {
   "attempts-exhausted": ({ scenario, context }) =>
     expect(context.attempts[context.unit!.key] ?? 0).toBeGreaterThanOrEqual(scenario.input.maxAttempts),
   blocked: ({ lastEvent }) => expect((lastEvent as { output?: { kind?: string } }).output?.kind).toBe("blocked"),
+  // A unit's review loop ended blocked (the concluder recorded a decision) while decisions halt the run.
+  decision: ({ scenario, lastEvent }) => {
+    expect(scenario.input.haltOnDecision ?? true).toBe(true);
+    expect((lastEvent as { output?: { decision?: boolean } }).output?.decision).toBe(true);
+  },
   error: () => {
     throw new Error("halted with reason error: an actor failure ends the run in failed");
   },
@@ -35,10 +42,12 @@ const HALT_REASONS: Record<HaltReason, (f: Facts) => void> = {
 
 /** What each final state must say about why the run ended. A new final state does not compile until it is here. */
 const EXIT_REASONS: Record<FinalState, (f: Facts) => void> = {
-  complete: ({ scenario, context, records }) => {
+  complete: ({ scenario, context, records, approved }) => {
     expect(context.haltReason).toBeNull();
     expect(context.pending).toBe(0);
     for (const unit of scenario.units) expect(records.filter((r) => r.unit.key === unit.key && r.outcome.kind === "done").length).toBe(1);
+    // With --review no unit is done without an approving review (its unit machine ended completed).
+    if (scenario.input.review) expect([...approved].sort()).toEqual(scenario.units.map((u) => u.key).sort());
   },
   halted: (facts) => {
     const reason = facts.context.haltReason;
@@ -53,6 +62,10 @@ const EXIT_REASONS: Record<FinalState, (f: Facts) => void> = {
   stopped: ({ context }) => {
     expect(context.haltReason).toBeNull();
     expect(context.stopRequested).toBe(true);
+  },
+  waitingForDecisions: ({ context, lastEvent }) => {
+    expect((lastEvent as { output?: { kind?: string } }).output?.kind).toBe("waiting");
+    expect(context.haltReason).toBe("decision");
   },
   failed: ({ context, lastEvent }) => {
     expect(lastEvent.type).toStartWith("xstate.error.actor.");
@@ -75,7 +88,7 @@ export function checksFor(scenario: Scenario): StepCheck {
   return (trace: Trace, snapshot: AnyMachineSnapshot) => {
     const context = snapshot.context as OrchestratorContext;
     if (context.iteration > scenario.input.maxIterations) expect(context.iteration).toBeLessThanOrEqual(scenario.input.maxIterations);
-    const { recorded, unrecorded } = records(trace, context);
+    const { recorded, unrecorded, approved } = records(trace, context);
     if (snapshot.status !== "done") return;
     // An internal failure while ending an agent stops the run before recording (so nothing runs beside an agent
     // that may still be alive); the next run's recovery records that attempt. Every other end records it.
@@ -90,7 +103,7 @@ export function checksFor(scenario: Scenario): StepCheck {
     const lastEvent = steps.at(-1)!.event;
     const check = EXIT_REASONS[snapshot.value as FinalState];
     if (!check) throw new Error(`final state ${snapshot.value} has no exit-reason check: add it to EXIT_REASONS in test/model/invariants.ts`);
-    check({ scenario, context, records: recorded, lastEvent });
+    check({ scenario, context, records: recorded, lastEvent, approved });
   };
 }
 
@@ -114,7 +127,11 @@ function recordKeeper(scenario: Scenario) {
   const fail = (message: string) => {
     throw new Error(`records: ${message}`);
   };
-  const gateEvent = (event: EventObject) => {
+  const approved = new Set<string>();
+  const gateEvent = (event: EventObject, snapshot?: AnyMachineSnapshot) => {
+    if (event.type === "xstate.done.actor.unit" && (event as { output?: { kind?: string } }).output?.kind === "completed" && snapshot) {
+      approved.add((snapshot.context as OrchestratorContext).unit!.key);
+    }
     if (event.type === "xstate.done.actor.verifier" && (event as { output?: { passed?: boolean } }).output?.passed) verified = true;
     if (event.type === "xstate.done.actor.committer") committed = true;
   };
@@ -134,7 +151,7 @@ function recordKeeper(scenario: Scenario) {
           givenBack++;
         }
         waitingForLimit = entered;
-        gateEvent(entry.event);
+        gateEvent(entry.event, entry.snapshot);
         continue;
       }
       const { id, input } = entry.actor;
@@ -164,6 +181,6 @@ function recordKeeper(scenario: Scenario) {
     seen = trace.entries.length;
     if (!Bun.deepEquals(context.attempts, attempts)) expect(context.attempts, "attempts in the context").toEqual(attempts);
     if (context.iteration !== dispatches - givenBack) expect(context.iteration, "iteration in the context").toBe(dispatches - givenBack);
-    return { recorded, unrecorded: open };
+    return { recorded, unrecorded: open, approved };
   };
 }

@@ -13,6 +13,7 @@ import type {
   UnitRef,
   VerifyOutput,
 } from "../../machines/orchestrator.ts";
+import type { UnitOutput } from "../../machines/unit.ts";
 import type { EventObject } from "xstate";
 import type { EventTable } from "./machine-model.ts";
 
@@ -25,7 +26,9 @@ export const unitRef = (id: string): UnitRef => ({ key: id, id, title: `Task ${i
 function doneCount(units: UnitRef[], context: OrchestratorContext): number {
   if (!context.unit) return 0;
   const index = units.findIndex((u) => u.key === context.unit!.key);
-  return index + (context.outcome?.kind === "done" ? 1 : 0);
+  // With --review a unit is done once its review loop approved it, not at its TASK_DONE.
+  const done = context.outcome?.kind === "done" && (context.review === null || context.unitOutput?.kind === "completed");
+  return index + (done ? 1 : 0);
 }
 
 /**
@@ -53,14 +56,24 @@ export function outputsFor(units: UnitRef[]): EventTable {
     const pending = units.length - done;
     return [
       { kind: "next", unit: next, pending },
+      // A run resumed with the unit in its review loop (stopped or killed during a fix round).
+      ...(context.review && !context.unit ? [{ kind: "next" as const, unit: next, pending, resume: { startAt: "fix" as const, round: 1 } }] : []),
       { kind: "blocked", pending, reason: `no unit can run: ${next.id} waits for 9` },
+      // orchestrate: after a decision, what is left may all wait for it.
+      ...(!context.haltOnDecision && context.unitOutput?.kind === "blocked" ? [{ kind: "waiting" as const, pending, decisions: 1, reason: "waiting for 1 decision" }] : []),
     ];
   };
   const dispatcher = (context: OrchestratorContext): Dispatched[] => {
     const attempt = context.unit ? (context.attempts[context.unit.key] ?? 0) : 0;
     return [{ attempt, outLog: `/tmp/seqorch-model/${context.unit?.key}/${attempt}/out.log`, handle: { kind: "direct", pid: 4242 } }];
   };
-  const recorder = (context: OrchestratorContext): RecordOutput[] => [{ pending: units.length - doneCount(units, context), now: NOW }];
+  // With --review an agent's HALT and used-up attempts are recorded as decisions.
+  const recorder = (context: OrchestratorContext): RecordOutput[] => {
+    const used = (context.attempts[context.unit?.key ?? ""] ?? 0) >= context.maxAttempts;
+    const kind = context.outcome?.kind;
+    const decision = context.review !== null && (kind === "halt" || ((kind === "failed" || kind === "timeout") && used));
+    return [{ pending: units.length - doneCount(units, context), now: NOW, ...(decision ? { decision } : {}) }];
+  };
   return {
     outputs: {
       planner,
@@ -71,6 +84,13 @@ export function outputsFor(units: UnitRef[]): EventTable {
       ender: (): undefined[] => [undefined],
       verifier: (): VerifyOutput[] => [{ passed: true, reason: null }, { passed: false, reason: "verify failed: `npm test` exited 1" }],
       committer: (): CommitOutput[] => [{ sha: "a".repeat(40), files: 2 }],
+      // The unit machine, seen from the run: how a unit's review loop can end (its own graph: test/model/unit.model.test.ts).
+      unit: (context: OrchestratorContext): UnitOutput[] => [
+        { kind: "completed", round: 1 },
+        { kind: "blocked", round: 3, block: "review_exhausted", reason: "still blocking after 3 fix rounds" },
+        ...(context.stopRequested ? [{ kind: "stopped" as const, round: 0 }] : []),
+      ],
+      concluder: (context: OrchestratorContext): RecordOutput[] => [{ pending: units.length - doneCount(units, context), now: NOW, decision: context.unitOutput?.kind === "blocked" }],
       recorder,
     },
   };
@@ -106,6 +126,10 @@ export const SCENARIOS: Scenario[] = [
   { name: "3 units, fresh", units: ["1", "2", "3"].map(unitRef), input: { maxIterations: 3, maxAttempts: 2, ...timing } },
   // --verify and --commit: a TASK_DONE goes through the checks and the commit before it is recorded.
   { name: "1 unit, --verify", units: ["1"].map(unitRef), input: { maxIterations: 2, maxAttempts: 2, ...timing, verify: true, verifyTimeoutMs: 30_000 } },
+  // --review: a done unit goes through its review loop (a child unit machine); a decision halts `run`…
+  { name: "2 units, --review", units: ["1", "2"].map(unitRef), input: { maxIterations: 2, maxAttempts: 2, ...timing, review: { maxFixRounds: 3 } } },
+  // …and in `orchestrate` only the unit waits: the run goes on, and ends waiting for decisions.
+  { name: "2 units, orchestrate", units: ["1", "2"].map(unitRef), input: { maxIterations: 3, maxAttempts: 1, ...timing, review: { maxFixRounds: 3 }, haltOnDecision: false, verify: true, verifyTimeoutMs: 30_000, commit: true } },
   { name: "1 unit, --commit", units: ["1"].map(unitRef), input: { maxIterations: 2, maxAttempts: 2, ...timing, commit: true } },
   { name: "2 units, --verify --commit", units: ["1", "2"].map(unitRef), input: { maxIterations: 2, maxAttempts: 2, ...timing, verify: true, verifyTimeoutMs: 30_000, commit: true } },
   // Its shortest paths would repeat the 3-unit world's; its simple paths give every order of outcomes.

@@ -1,0 +1,192 @@
+// One dispatch unit's review loop, as its own XState machine, invoked by the run machine once the unit's
+// implementation passed its checks (and was committed): review → consolidate → done | fix → verify → commit →
+// review … | blocked (a decision for a human). Names only: src/actors implements the actors.
+import { assign, fromPromise, setup } from "xstate";
+import type { CommitInput, CommitOutput, VerifyInput, VerifyOutput } from "./types.ts";
+import type { BlockKind, ConsolidateInput, FixInput, FixOutput, ReviewInput, ReviewResults, RoundOutput, UnitContext, UnitEvent, UnitMachineInput, UnitOutput } from "./unit-types.ts";
+
+export type * from "./unit-types.ts";
+
+const notProvided = <TOutput, TInput>(name: string) =>
+  fromPromise<TOutput, TInput>(async () => {
+    throw new Error(`actor ${name} was not provided`);
+  });
+
+/** The error of an `xstate.error.actor.*` event, for onError params. */
+const errorOf = ({ event }: { event: { error: unknown } }): unknown => event.error;
+const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+const timerMs = (ms: number) => Math.min(Math.max(0, ms), 2_147_483_647);
+
+/** Fix rounds from this one on run on --escalate-backend / --escalate-model (the reference's threshold). */
+export const ESCALATE_FROM_ROUND = 3;
+
+const blocked = (kind: BlockKind, reason: string) => ({ block: { kind, reason } });
+
+export const unitMachine = setup({
+  types: {
+    context: {} as UnitContext,
+    events: {} as UnitEvent,
+    input: {} as UnitMachineInput,
+    output: {} as UnitOutput,
+  },
+  actors: {
+    reviewer: notProvided<ReviewResults, ReviewInput>("reviewer"),
+    consolidator: notProvided<RoundOutput, ConsolidateInput>("consolidator"),
+    fixer: notProvided<FixOutput, FixInput>("fixer"),
+    verifier: notProvided<VerifyOutput, VerifyInput>("verifier"),
+    committer: notProvided<CommitOutput, CommitInput>("committer"),
+  },
+  guards: {
+    startAtFix: ({ context }) => context.startAt === "fix",
+    roundPassed: (_, out: RoundOutput) => out.kind === "pass",
+    reviewerAsks: (_, out: RoundOutput) => out.kind === "needs_human",
+    reviewerEdited: (_, out: RoundOutput) => out.kind === "review_failed" && out.edited,
+    reviewFailed: (_, out: RoundOutput) => out.kind === "review_failed",
+    stalemate: (_, out: RoundOutput) => out.stalemate.length > 0,
+    fixRoundsUsedUp: ({ context }) => context.round >= context.maxFixRounds,
+    fixHalted: (_, out: FixOutput) => out.outcome.kind === "halt",
+    fixRateLimited: (_, out: FixOutput) => out.outcome.kind === "rate-limited",
+    fixStopped: ({ context }, out: FixOutput) => out.outcome.kind === "interrupted" || context.stopRequested,
+    fixNotDone: (_, out: FixOutput) => out.outcome.kind !== "done",
+    fixChangedNothing: (_, out: FixOutput) => !out.changed,
+    verifyOn: ({ context }) => context.verify,
+    commitOn: ({ context }) => context.commit,
+    verifyFailed: (_, out: VerifyOutput) => !out.passed,
+  },
+  actions: {
+    setResults: assign((_, results: ReviewResults) => ({ results })),
+    setRound: assign((_, last: RoundOutput) => ({ last })),
+    beginFixRound: assign(({ context }) => ({ round: context.round + 1, rateLimitHits: 0, fix: null, verifyResult: null, commitResult: null })),
+    setFix: assign((_, fix: FixOutput) => ({ fix })),
+    countRateLimit: assign(({ context }) => ({ rateLimitHits: context.rateLimitHits + 1 })),
+    setVerify: assign((_, verifyResult: VerifyOutput) => ({ verifyResult })),
+    setCommit: assign((_, commitResult: CommitOutput) => ({ commitResult })),
+    requestStop: assign({ stopRequested: true }),
+    blockQuestion: assign((_, out: RoundOutput) => blocked("reviewer_question", out.summary)),
+    blockEdited: assign((_, out: RoundOutput) => blocked("scope_violation", out.summary)),
+    blockReviewFailed: assign((_, out: RoundOutput) => blocked("review_failed", out.summary)),
+    blockStalemate: assign(({ context }, out: RoundOutput) =>
+      blocked("review_exhausted", `finding${out.stalemate.length > 1 ? "s" : ""} ${out.stalemate.join(", ")} still valid in two rounds in a row (after fix round ${context.round})`),
+    ),
+    blockExhausted: assign(({ context }, out: RoundOutput) => blocked("review_exhausted", `still blocking after ${context.round} fix round${context.round === 1 ? "" : "s"}: ${out.summary}`)),
+    blockHalt: assign(({ context }) => blocked("halt", `the fixing agent asked for a human in fix round ${context.round}`)),
+    blockUnchanged: assign(({ context }) => blocked("review_exhausted", `fix round ${context.round} changed nothing`)),
+    blockFailedFix: assign(({ context }) => blocked("review_exhausted", `fix round ${context.round} did not succeed and no fix round is left`)),
+    blockError: assign((_, error: unknown) => blocked("review_failed", `the review loop failed: ${errorText(error)}`)),
+  },
+  delays: {
+    fixTimeout: ({ context }) => timerMs(context.fixTimeoutMs),
+    verifyTimeout: ({ context }) => timerMs(context.verifyTimeoutMs),
+    fixBackoff: ({ context }) => timerMs(context.rateLimitBackoffMs * 2 ** Math.min(context.rateLimitHits - 1, 20)),
+  },
+}).createMachine({
+  id: "unit",
+  context: ({ input }) => ({ ...input, rateLimitHits: 0, last: null, results: [], fix: null, verifyResult: null, commitResult: null, block: null, stopRequested: false }),
+  initial: "starting",
+  output: ({ context }): UnitOutput =>
+    context.block
+      ? { kind: "blocked", round: context.round, block: context.block.kind, reason: context.block.reason }
+      : context.stopRequested
+        ? { kind: "stopped", round: context.round }
+        : { kind: "completed", round: context.round },
+  states: {
+    starting: { always: [{ guard: "startAtFix", target: "fixing" }, { target: "reviewing" }] },
+    reviewing: {
+      tags: ["busy", "review"],
+      on: { STOP: { target: "stopped", actions: "requestStop" } },
+      invoke: {
+        id: "reviewer",
+        src: "reviewer",
+        input: ({ context }) => ({ unit: context.unit, round: context.round }),
+        onDone: { target: "consolidating", actions: { type: "setResults", params: ({ event }) => event.output } },
+        onError: { target: "blocked", actions: { type: "blockError", params: errorOf } },
+      },
+    },
+    consolidating: {
+      tags: ["busy", "review"],
+      on: { STOP: { actions: "requestStop" } },
+      invoke: {
+        id: "consolidator",
+        src: "consolidator",
+        input: ({ context }) => ({ unit: context.unit, round: context.round, results: context.results }),
+        onDone: [
+          { guard: { type: "roundPassed", params: ({ event }) => event.output }, target: "done", actions: { type: "setRound", params: ({ event }) => event.output } },
+          { guard: { type: "reviewerAsks", params: ({ event }) => event.output }, target: "blocked", actions: { type: "blockQuestion", params: ({ event }) => event.output as never } },
+          { guard: { type: "reviewerEdited", params: ({ event }) => event.output }, target: "blocked", actions: { type: "blockEdited", params: ({ event }) => event.output as never } },
+          { guard: { type: "reviewFailed", params: ({ event }) => event.output }, target: "blocked", actions: { type: "blockReviewFailed", params: ({ event }) => event.output as never } },
+          { guard: { type: "stalemate", params: ({ event }) => event.output }, target: "blocked", actions: { type: "blockStalemate", params: ({ event }) => event.output as never } },
+          { guard: "fixRoundsUsedUp", target: "blocked", actions: { type: "blockExhausted", params: ({ event }) => event.output as never } },
+          { target: "fixing", actions: [{ type: "setRound", params: ({ event }) => event.output }, "beginFixRound"] },
+        ],
+        onError: { target: "blocked", actions: { type: "blockError", params: errorOf } },
+      },
+    },
+    fixing: {
+      tags: ["busy", "agent"],
+      on: { STOP: { target: "stopped", actions: "requestStop" } },
+      after: { fixTimeout: { target: "fixFailed" } },
+      invoke: {
+        id: "fixer",
+        src: "fixer",
+        input: ({ context }) => ({ unit: context.unit, round: context.round, escalate: context.round >= ESCALATE_FROM_ROUND, assignment: context.assignment }),
+        onDone: [
+          { guard: { type: "fixHalted", params: ({ event }) => event.output }, target: "blocked", actions: "blockHalt" },
+          { guard: { type: "fixRateLimited", params: ({ event }) => event.output }, target: "fixWaiting", actions: "countRateLimit" },
+          { guard: { type: "fixStopped", params: ({ event }) => event.output }, target: "stopped", actions: "requestStop" },
+          { guard: { type: "fixNotDone", params: ({ event }) => event.output }, target: "fixFailed", actions: { type: "setFix", params: ({ event }) => event.output } },
+          { guard: { type: "fixChangedNothing", params: ({ event }) => event.output }, target: "blocked", actions: "blockUnchanged" },
+          { guard: "verifyOn", target: "verifying", actions: { type: "setFix", params: ({ event }) => event.output } },
+          { guard: "commitOn", target: "committing", actions: { type: "setFix", params: ({ event }) => event.output } },
+          { target: "reviewing", actions: { type: "setFix", params: ({ event }) => event.output } },
+        ],
+        onError: { target: "fixFailed" },
+      },
+    },
+    fixWaiting: {
+      tags: ["waiting-for-limit"],
+      on: { STOP: { target: "stopped", actions: "requestStop" } },
+      after: { fixBackoff: "fixing" },
+    },
+    // A fix round that did not end in a passing fix (no marker, timed out, failed checks) counts as that round.
+    fixFailed: {
+      always: [{ guard: "fixRoundsUsedUp", target: "blocked", actions: "blockFailedFix" }, { target: "fixing", actions: "beginFixRound" }],
+    },
+    verifying: {
+      tags: ["busy"],
+      on: { STOP: { target: "stopped", actions: "requestStop" } },
+      after: { verifyTimeout: { target: "fixFailed" } },
+      invoke: {
+        id: "verifier",
+        src: "verifier",
+        input: ({ context }) => ({
+          unit: context.unit,
+          attempt: context.round,
+          dispatched: { attempt: context.round, outLog: context.fix?.outLog ?? "", handle: null },
+        }),
+        onDone: [
+          { guard: { type: "verifyFailed", params: ({ event }) => event.output }, target: "fixFailed", actions: { type: "setVerify", params: ({ event }) => event.output } },
+          { guard: "commitOn", target: "committing", actions: { type: "setVerify", params: ({ event }) => event.output } },
+          { target: "reviewing", actions: { type: "setVerify", params: ({ event }) => event.output } },
+        ],
+        onError: { target: "fixFailed" },
+      },
+    },
+    committing: {
+      tags: ["busy"],
+      on: { STOP: { actions: "requestStop" } },
+      invoke: {
+        id: "committer",
+        src: "committer",
+        input: ({ context }) => ({ unit: context.unit, round: context.round }),
+        onDone: { target: "reviewing", actions: { type: "setCommit", params: ({ event }) => event.output } },
+        onError: { target: "fixFailed" },
+      },
+    },
+    done: { type: "final" },
+    blocked: { type: "final" },
+    stopped: { type: "final" },
+  },
+});
+
+/** The unit machine's type, for `.provide()` and tests. */
+export type UnitMachine = typeof unitMachine;
