@@ -18,8 +18,12 @@ export type PlannerOutput =
 
 /** Where a unit's review loop resumes: review round `round`, or run fix round `round` (again). */
 export interface ResumeAt {
-  startAt: "review" | "fix";
+  startAt: "review" | "fix" | "verify";
   round: number;
+  /** Fix rounds counted from this round on (a human's retry resets the count). */
+  roundBase: number;
+  /** A human fixed it: verify and review once, no fix round. */
+  humanFix: boolean;
 }
 
 /** Which backend runs a unit, and why (`default`: --backend; `llm`/`cache`: an assignment; `fallback`: a bad reply). */

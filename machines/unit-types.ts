@@ -61,7 +61,9 @@ export interface UnitMachineInput {
   assignment: Assignment;
   /** Fix rounds done so far (0: only the implementation). */
   round: number;
-  startAt: "review" | "fix";
+  startAt: "review" | "fix" | "verify";
+  /** Fix rounds are counted from this round (a human's `retry` resets the count, round numbers keep growing). */
+  roundBase: number;
   maxFixRounds: number;
   verify: boolean;
   verifyTimeoutMs: number;

@@ -38,12 +38,13 @@ export const unitMachine = setup({
   },
   guards: {
     startAtFix: ({ context }) => context.startAt === "fix",
+    startAtVerify: ({ context }) => context.startAt === "verify",
     roundPassed: (_, out: RoundOutput) => out.kind === "pass",
     reviewerAsks: (_, out: RoundOutput) => out.kind === "needs_human",
     reviewerEdited: (_, out: RoundOutput) => out.kind === "review_failed" && out.edited,
     reviewFailed: (_, out: RoundOutput) => out.kind === "review_failed",
     stalemate: (_, out: RoundOutput) => out.stalemate.length > 0,
-    fixRoundsUsedUp: ({ context }) => context.round >= context.maxFixRounds,
+    fixRoundsUsedUp: ({ context }) => context.round - context.roundBase >= context.maxFixRounds,
     fixHalted: (_, out: FixOutput) => out.outcome.kind === "halt",
     fixRateLimited: (_, out: FixOutput) => out.outcome.kind === "rate-limited",
     fixStopped: ({ context }, out: FixOutput) => out.outcome.kind === "interrupted" || context.stopRequested,
@@ -68,7 +69,10 @@ export const unitMachine = setup({
     blockStalemate: assign(({ context }, out: RoundOutput) =>
       blocked("review_exhausted", `finding${out.stalemate.length > 1 ? "s" : ""} ${out.stalemate.join(", ")} still valid in two rounds in a row (after fix round ${context.round})`),
     ),
-    blockExhausted: assign(({ context }, out: RoundOutput) => blocked("review_exhausted", `still blocking after ${context.round} fix round${context.round === 1 ? "" : "s"}: ${out.summary}`)),
+    blockExhausted: assign(({ context }, out: RoundOutput) => {
+      const rounds = context.round - context.roundBase;
+      return blocked("review_exhausted", `still blocking after ${rounds} fix round${rounds === 1 ? "" : "s"}: ${out.summary}`);
+    }),
     blockHalt: assign(({ context }) => blocked("halt", `the fixing agent asked for a human in fix round ${context.round}`)),
     blockUnchanged: assign(({ context }) => blocked("review_exhausted", `fix round ${context.round} changed nothing`)),
     blockFailedFix: assign(({ context }) => blocked("review_exhausted", `fix round ${context.round} did not succeed and no fix round is left`)),
@@ -90,7 +94,17 @@ export const unitMachine = setup({
         ? { kind: "stopped", round: context.round }
         : { kind: "completed", round: context.round },
   states: {
-    starting: { always: [{ guard: "startAtFix", target: "fixing" }, { target: "reviewing" }] },
+    starting: {
+      always: [
+        { guard: "startAtFix", target: "fixing" },
+        { guard: "startAtVerify", target: "checkingHumanFix" },
+        { target: "reviewing" },
+      ],
+    },
+    // A human fixed the unit (`seqorch decide … fixed`): its checks, its commit, then one review.
+    checkingHumanFix: {
+      always: [{ guard: "verifyOn", target: "verifying" }, { guard: "commitOn", target: "committing" }, { target: "reviewing" }],
+    },
     reviewing: {
       tags: ["busy", "review"],
       on: { STOP: { target: "stopped", actions: "requestStop" } },
@@ -128,7 +142,7 @@ export const unitMachine = setup({
       invoke: {
         id: "fixer",
         src: "fixer",
-        input: ({ context }) => ({ unit: context.unit, round: context.round, escalate: context.round >= ESCALATE_FROM_ROUND, assignment: context.assignment }),
+        input: ({ context }) => ({ unit: context.unit, round: context.round, escalate: context.round - context.roundBase >= ESCALATE_FROM_ROUND, assignment: context.assignment }),
         onDone: [
           { guard: { type: "fixHalted", params: ({ event }) => event.output }, target: "blocked", actions: "blockHalt" },
           { guard: { type: "fixRateLimited", params: ({ event }) => event.output }, target: "fixWaiting", actions: "countRateLimit" },

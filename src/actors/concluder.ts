@@ -18,7 +18,7 @@ export async function concludeUnit(context: RunContext, unit: DispatchUnit, inpu
   let decision = false;
   if (output.kind === "completed") {
     context.store.update((state) => {
-      ensurePipeline(state, unit.key).status = "completed";
+      Object.assign(ensurePipeline(state, unit.key), { status: "completed", human_fix: false });
       const keys = new Set(state.completed);
       for (const key of [unit.key, ...unit.subtasks.map((t) => t.key)]) if (!keys.has(key)) state.completed.push(key);
     }, { units: [unit.key] });
@@ -36,6 +36,7 @@ export async function concludeUnit(context: RunContext, unit: DispatchUnit, inpu
     ]);
     context.report({ type: "unit-step", unitId: unit.id, step: "review", ok: true, detail: `approved after ${output.round} fix round${output.round === 1 ? "" : "s"}; done` });
   } else if (output.kind === "blocked") {
+    context.store.update((state) => void (ensurePipeline(state, unit.key).human_fix = false), { units: [unit.key] });
     const dir = reviewDirOf(context, unit.key, output.round);
     recordDecision(context, unit, output.block, output.reason, [dir]);
     decision = true;

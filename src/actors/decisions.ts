@@ -48,8 +48,14 @@ export function recordDecision(context: RunContext, unit: { key: string; id: str
 /** Keys of units waiting for an open decision, or skipped by one (their dependents wait because they are not done). */
 export function waitingKeys(state: State): Set<string> {
   const keys = new Set(openDecisions(state.decisions).map((d) => d.unit));
-  for (const [key, record] of Object.entries(state.pipeline)) if (record.status === "skipped") keys.add(key);
+  // Skipped units, and blocked ones whose decision was answered `abort` (left for later).
+  for (const [key, record] of Object.entries(state.pipeline)) if (record.status === "skipped" || record.status === "blocked") keys.add(key);
   return keys;
+}
+
+/** Skipped units that count as done for their dependents (`decide … skip --unblock-dependents`). */
+export function unblockedKeys(state: State): Set<string> {
+  return new Set(Object.entries(state.pipeline).filter(([, r]) => r.status === "skipped" && r.unblock_dependents).map(([key]) => key));
 }
 
 /**

@@ -109,6 +109,7 @@ export async function dispatchAttempt(context: RunContext, unit: DispatchUnit, i
       checks: context.gates.verify,
       seqorchCommits: context.gates.commit,
       failingChecks: failingChecksOf(context, unit.key),
+      guidance: context.store.get().pipeline[unit.key]?.guidance ?? null,
     }),
   );
   crashPoint("dispatch.prompt");
@@ -133,6 +134,7 @@ export async function dispatchAttempt(context: RunContext, unit: DispatchUnit, i
     windowName: `task-${unit.key}`,
   };
   await recordUnitStart(context, unit.key);
+  if (context.store.get().pipeline[unit.key]?.guidance) context.store.update((state) => void (state.pipeline[unit.key]!.guidance = null), { units: [unit.key] });
   const before = await evidenceBefore(context);
   if (context.writeback) await writeUnitMarks(context, startMarks(unit));
   crashPoint("dispatch.marks");

@@ -9,7 +9,7 @@ import type { RunContext } from "./run-context.ts";
 
 /** The unit's record, created as `in_progress` when it has none (call inside a store update). */
 export function ensurePipeline(state: State, key: string): UnitPipeline {
-  return (state.pipeline[key] ??= { status: "in_progress", start: null, round: 0, verify: [], commits: [], reviews: [], guidance: null });
+  return (state.pipeline[key] ??= { status: "in_progress", start: null, round: 0, verify: [], commits: [], reviews: [], guidance: null, fix_base: 0, human_fix: false, unblock_dependents: false });
 }
 
 /** The repository root of the workdir, asked once per run. Throws GitError outside a repository. */

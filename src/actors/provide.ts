@@ -25,7 +25,7 @@ import { consolidateRound } from "./consolidator.ts";
 import { fixRound } from "./fixer.ts";
 import { reviewRound } from "./reviewer.ts";
 import { commitRound } from "./committer.ts";
-import { nextNotWaiting, waitingKeys } from "./decisions.ts";
+import { nextNotWaiting, unblockedKeys, waitingKeys } from "./decisions.ts";
 import { openDecisions, type UnitPipeline } from "../store/pipeline.ts";
 import { verifyAttempt } from "./verifier.ts";
 import type { AttemptHandle } from "../runner/types.ts";
@@ -51,9 +51,11 @@ function blockedReason(pending: DispatchUnit[], doneKeys: Set<string>): string {
 /** Where a unit's review loop resumes after a stop or a crash, from its pipeline record (null: implement it). */
 function resumeOf(record: UnitPipeline | undefined): ResumeAt | null {
   if (!record) return null;
-  if (record.status === "pending_review" || record.status === "under_review") return { startAt: "review", round: record.round };
-  if (record.status === "fix_required") return { startAt: "fix", round: record.round + 1 };
-  if (record.status === "in_progress" && record.round > 0) return { startAt: "fix", round: record.round };
+  const at = (startAt: ResumeAt["startAt"], round: number): ResumeAt => ({ startAt, round, roundBase: record.fix_base, humanFix: record.human_fix });
+  if (record.human_fix && record.status === "in_progress") return at("verify", record.round);
+  if (record.status === "pending_review" || record.status === "under_review") return at("review", record.round);
+  if (record.status === "fix_required") return at("fix", record.round + 1);
+  if (record.status === "in_progress" && record.round > 0) return at("fix", record.round);
   return null;
 }
 
@@ -104,7 +106,7 @@ export function provideActors(context: RunContext, assign: AssignConfig = NO_ASS
       for (const key of [...context.adoptable.keys()]) if (!view.pending.some((u) => u.key === key)) await dropAdoptable(context, key);
       if (view.pending.length === 0) return { kind: "complete" };
       const waiting = waitingKeys(context.store.get());
-      const done = new Set(context.store.get().completed);
+      const done = new Set([...context.store.get().completed, ...unblockedKeys(context.store.get())]);
       const nextFree = waiting.size ? nextNotWaiting(view.plan, view.pending, done, waiting) : view.next;
       if (!nextFree && waiting.size) {
         const open = openDecisions(context.store.get().decisions);

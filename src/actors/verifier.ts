@@ -1,12 +1,13 @@
 // The verifier actor's work: run each --verify command with /bin/sh -c in the workdir after a TASK_DONE, output to a
 // file in the attempt's folder, and record the results; the machine's verifyTimeout delay (or a stop) aborts it.
-import { closeSync, openSync } from "node:fs";
+import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { VerifyInput, VerifyOutput } from "../../machines/orchestrator.ts";
 import { readTail } from "../agents/log-tail.ts";
 import { crashPoint } from "../fault-injection.ts";
 import { endAttemptTree } from "../runner/process-tree.ts";
 import type { VerifyRecord } from "../store/pipeline.ts";
+import { safeName } from "./dispatcher.ts";
 import { ensurePipeline } from "./pipeline-record.ts";
 import type { RunContext } from "./run-context.ts";
 
@@ -48,7 +49,9 @@ async function runCheck(command: string, cwd: string, log: string, env: Record<s
  * out.log. Records the results on the unit's pipeline record. Throws when a check cannot be started.
  */
 export async function verifyAttempt(context: RunContext, input: VerifyInput, signal: AbortSignal): Promise<VerifyOutput> {
-  const dir = dirname(input.dispatched.outLog);
+  // A human's fix has no agent log: its checks get a folder of their own.
+  const dir = input.dispatched.outLog ? dirname(input.dispatched.outLog) : join(context.paths.attemptsDir, `${safeName(input.unit.key)}.checks-${input.attempt}`);
+  mkdirSync(dir, { recursive: true });
   const results: VerifyRecord[] = [];
   crashPoint("verify.start");
   for (const [i, command] of context.gates.verify.entries()) {

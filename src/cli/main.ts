@@ -8,6 +8,9 @@ import pkg from "../../package.json" with { type: "json" };
  */
 export const subCommands: Record<string, () => Promise<CommandDef<any>>> = {
   run: () => import("./run.ts").then((m) => m.runCommand),
+  orchestrate: () => import("./orchestrate.ts").then((m) => m.orchestrateCommand),
+  decisions: () => import("./decisions.ts").then((m) => m.decisionsCommand),
+  decide: () => import("./decisions.ts").then((m) => m.decideCmd),
   plan: () => import("./plan.ts").then((m) => m.planCommand),
   status: () => import("./status.ts").then((m) => m.statusCommand),
   logs: () => import("./logs.ts").then((m) => m.logsCommand),

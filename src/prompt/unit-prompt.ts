@@ -30,6 +30,8 @@ export interface PromptInput {
   seqorchCommits?: boolean;
   /** The checks that failed after the previous attempt's TASK_DONE, with the tail of their output. */
   failingChecks?: { command: string; exitCode: number | null; tail: string }[];
+  /** A human's note from `seqorch decide … retry --note`. */
+  guidance?: string | null;
 }
 
 /** A path as the agent should see it: relative to the workdir when inside it, `@`-prefixed. */
@@ -101,6 +103,7 @@ export function buildUnitPrompt(input: PromptInput): string {
     CHECKS: input.checks?.length
       ? `\n5. After you say TASK_DONE, seqorch runs these checks in the workdir; any failure fails this attempt: ${input.checks.map((c) => `\`${c}\``).join(", ")}.`
       : "",
+    GUIDANCE: input.guidance ? `\n## Guidance from a human\n${input.guidance}\n` : "",
     FAILING_CHECKS: input.failingChecks?.length
       ? `\n## Checks that failed after the previous attempt\n${input.failingChecks.map((c) => `### \`${c.command}\` (exit ${c.exitCode ?? "none"}), last lines\n\`\`\`\n${c.tail}\n\`\`\``).join("\n")}\n`
       : "",

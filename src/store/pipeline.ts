@@ -59,6 +59,12 @@ export const UnitPipelineSchema = z.object({
   reviews: z._default(z.array(ReviewRoundSchema), []),
   /** A human's note for the next prompt (`seqorch decide … retry --note`), cleared once used. */
   guidance: z._default(z.nullable(z.string()), null),
+  /** Fix rounds counted from this round on (`decide … retry` resets the count; round numbers keep growing). */
+  fix_base: z._default(z.int().check(z.nonnegative()), 0),
+  /** `decide … fixed`: the next run verifies and reviews the human's fix once, with no fix round. */
+  human_fix: z._default(z.boolean(), false),
+  /** `decide … skip --unblock-dependents`: the skipped unit counts as done for its dependents. */
+  unblock_dependents: z._default(z.boolean(), false),
 });
 export type UnitPipeline = z.infer<typeof UnitPipelineSchema>;
 

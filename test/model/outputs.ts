@@ -57,7 +57,7 @@ export function outputsFor(units: UnitRef[]): EventTable {
     return [
       { kind: "next", unit: next, pending },
       // A run resumed with the unit in its review loop (stopped or killed during a fix round).
-      ...(context.review && !context.unit ? [{ kind: "next" as const, unit: next, pending, resume: { startAt: "fix" as const, round: 1 } }] : []),
+      ...(context.review && !context.unit ? [{ kind: "next" as const, unit: next, pending, resume: { startAt: "fix" as const, round: 1, roundBase: 0, humanFix: false } }] : []),
       { kind: "blocked", pending, reason: `no unit can run: ${next.id} waits for 9` },
       // orchestrate: after a decision, what is left may all wait for it.
       ...(!context.haltOnDecision && context.unitOutput?.kind === "blocked" ? [{ kind: "waiting" as const, pending, decisions: 1, reason: "waiting for 1 decision" }] : []),

@@ -22,8 +22,8 @@ function state(): State {
   s.attempts["1"] = [
     { n: 1, iteration: 1, backend: "command", status: "done", reason: null, started_at: "2030-01-01T00:00:00Z", ended_at: "2030-01-01T00:05:00Z", duration_ms: 1, exit_code: 0, counted: true, log: "/l", runner: "direct", window_id: null, session_id: null, pid: 1, channel: null, detached: false, attempt_id: "", agent_session_id: null, agent_usage: null },
   ];
-  s.pipeline["1"] = { status: "completed", start: { head: "a".repeat(40), dirty: [] }, round: 0, verify: [], commits: [{ sha: "b".repeat(40), round: 0, files: ["src/a.ts"], at: "2030-01-01T00:05:00Z" }], reviews: [], guidance: null };
-  s.pipeline["2"] = { status: "blocked", start: null, round: 3, verify: [], commits: [{ sha: "c".repeat(40), round: 0, files: ["src/a.ts", "src/b.ts"], at: "x" }], reviews: [], guidance: null };
+  s.pipeline["1"] = { status: "completed", start: { head: "a".repeat(40), dirty: [] }, round: 0, verify: [], commits: [{ sha: "b".repeat(40), round: 0, files: ["src/a.ts"], at: "2030-01-01T00:05:00Z" }], reviews: [], guidance: null, fix_base: 0, human_fix: false, unblock_dependents: false };
+  s.pipeline["2"] = { status: "blocked", start: null, round: 3, verify: [], commits: [{ sha: "c".repeat(40), round: 0, files: ["src/a.ts", "src/b.ts"], at: "x" }], reviews: [], guidance: null, fix_base: 0, human_fix: false, unblock_dependents: false };
   s.debt = [{ unit: "1", round: 0, accepted: false, finding: { id: "R1", severity: "minor", file: "src/a.ts", line: 3, title: "Rename x", evidence: "", fix: "", requirement: null, reviewers: [1] } }];
   s.decisions = [
     { id: "d-2-1", unit: "2", kind: "review_exhausted", question: "Still blocking after 3 fix rounds", options: [], findings: [], logs: [], created_at: "2030-01-01T00:00:00Z", resolved_at: null, resolution: null, note: null },

@@ -1,0 +1,163 @@
+// End to end: the multi-agent loop on the compiled binary, in a real git repository, with a scripted implementer
+// and reviewer (one command through --backend command, told its role by SEQORCH_ROLE), in real tmux and without.
+import { afterAll, describe, expect, test } from "bun:test";
+import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { cleanUp, makeSpec, privateTmux, seqorch, tempDir } from "./harness.ts";
+
+afterAll(cleanUp);
+
+const GIT_ENV = { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.com", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.com" };
+const TASKS = [
+  "# Tasks",
+  "",
+  "- [ ] 1. Approved at once",
+  "  - _Requirements: 1.1_",
+  "- [ ] 2. One major finding, fixed once",
+  "- [ ] 3. Fails its check once",
+  "- [ ] 4. Never approved",
+  "",
+].join("\n");
+
+function git(cwd: string, ...args: string[]): string {
+  const r = Bun.spawnSync(["git", ...args], { cwd, env: { ...process.env, ...GIT_ENV } });
+  if (r.exitCode !== 0) throw new Error(`git ${args.join(" ")}: ${r.stderr.toString()}`);
+  return r.stdout.toString();
+}
+
+const approve = `'<review>{"verdict":"approve","findings":[{"id":"N1","severity":"minor","file":null,"line":null,"title":"Name could be clearer","evidence":"","fix":"","requirement":null}],"previous":[]}</review>'`;
+
+/**
+ * The scripted agent. implement: writes the unit's file (unit 3's first try breaks the check). fix: writes the fix
+ * and keeps its prompt. review: unit 2 has a major finding until fixed; unit 4 always; the rest approve.
+ */
+function loopAgent(dir: string): string {
+  const script = join(dir, "agent.sh");
+  writeFileSync(
+    script,
+    `#!/bin/sh
+prompt=$(cat)
+printf '%s %s %s %s\\n' "$SEQORCH_ROLE" "$SEQORCH_TASK_ID" "$SEQORCH_FIX_ROUND" "\${SEQORCH_REVIEWER:-}" >> '${dir}/calls.log'
+case "$SEQORCH_ROLE" in
+implement)
+  printf '%s\\n' "$prompt" > '${dir}/implement-'"$SEQORCH_TASK_ID-$SEQORCH_ATTEMPT"'.md'
+  case "$SEQORCH_TASK_ID" in
+    1) echo one > one.txt ;;
+    2) echo "two buggy" > two.txt ;;
+    3) if [ "$SEQORCH_ATTEMPT" = 1 ]; then echo BROKEN > three.txt; else echo three > three.txt; fi ;;
+    4) echo four > four.txt ;;
+  esac
+  echo 'Implemented. <promise>TASK_DONE</promise>' ;;
+fix)
+  printf '%s\\n' "$prompt" > '${dir}/fix-'"$SEQORCH_TASK_ID-$SEQORCH_FIX_ROUND"'.md'
+  case "$SEQORCH_TASK_ID" in
+    2) echo "two fixed" > two.txt ;;
+    4) echo "four v$SEQORCH_FIX_ROUND" > four.txt ;;
+  esac
+  echo 'Fixed. <promise>TASK_DONE</promise>' ;;
+review)
+  test -f "$SEQORCH_DIFF_FILE" || { echo "no diff file"; exit 1; }
+  cp "$SEQORCH_DIFF_FILE" '${dir}/diff-'"$SEQORCH_TASK_ID-$SEQORCH_FIX_ROUND"'.patch'
+  prev=''
+  if [ "$SEQORCH_FIX_ROUND" != 0 ]; then prev='{"id":"R1","status":"still_valid"}'; fi
+  case "$SEQORCH_TASK_ID" in
+    2) if grep -q buggy two.txt; then
+         echo '<review>{"verdict":"request_changes","findings":[{"id":"R1","severity":"major","file":"two.txt","line":1,"title":"two.txt is buggy","evidence":"two buggy","fix":"write two fixed","requirement":null}],"previous":[]}</review>'
+       else
+         echo '<review>{"verdict":"approve","findings":[],"previous":[{"id":"R1","status":"fixed"}]}</review>'
+       fi ;;
+    4) echo '<review>{"verdict":"request_changes","findings":[{"id":"R1","severity":"major","file":"four.txt","line":1,"title":"four is wrong","evidence":"always","fix":"never enough","requirement":null}],"previous":['"$prev"']}</review>' ;;
+    *) echo ${approve} ;;
+  esac ;;
+esac
+`,
+    { mode: 0o755 },
+  );
+  return `/bin/sh '${script}'`;
+}
+
+function repo() {
+  const { root, spec } = makeSpec(TASKS, "feature", { "requirements.md": "# Requirements\n\n1.1 One\n", "design.md": "# Design\n" });
+  writeFileSync(join(root, "README.md"), "repo\n");
+  git(root, "init", "-q", "-b", "main");
+  git(root, "add", "-A");
+  git(root, "commit", "-qm", "init");
+  return { root, spec };
+}
+
+const stateOf = (spec: string) => JSON.parse(readFileSync(join(spec, "SEQUENTIAL_STATE.json"), "utf8"));
+
+for (const mode of ["tmux", "direct"] as const) {
+  describe(`seqorch orchestrate (${mode})`, () => {
+    test("four units: approved, fixed once, check failed once, a decision; then retry with a note, then accept", async () => {
+      const { root, spec } = repo();
+      const dir = tempDir();
+      const agent = loopAgent(dir);
+      const check = "if grep -q BROKEN three.txt 2>/dev/null; then echo three is BROKEN; exit 1; fi";
+      const modeArgs = mode === "tmux" ? ["--tmux-socket", privateTmux(), "--tmux-session", "loop"] : ["--no-tmux"];
+      const args = ["orchestrate", "--spec", spec, "--delay", "0", "--backend", "command", "--agent-command", agent, "--verify", check, ...modeArgs];
+      const first = await seqorch(args, { env: GIT_ENV });
+      expect(first.code).toBe(2);
+      expect(first.stdout + first.stderr).toContain("Waiting for 1 decision");
+      expect(first.stdout + first.stderr).toContain(`seqorch decide --spec "${spec}" 4`);
+      // One commit per round, nothing else in them, in order: 1; 2 and its fix; 3; 4 and its two fixes.
+      const subjects = git(root, "log", "--reverse", "--format=%s").trim().split("\n");
+      expect(subjects).toEqual([
+        "init",
+        "feature: 1 Approved at once",
+        "feature: 2 One major finding, fixed once",
+        "feature: 2 One major finding, fixed once (fix round 1)",
+        "feature: 3 Fails its check once",
+        "feature: 4 Never approved",
+        "feature: 4 Never approved (fix round 1)",
+        "feature: 4 Never approved (fix round 2)",
+      ]);
+      const files = (rev: string) => git(root, "show", "--name-only", "--format=", rev).trim();
+      expect([files("HEAD~6"), files("HEAD~5"), files("HEAD~4"), files("HEAD~3"), files("HEAD~2")]).toEqual(["one.txt", "two.txt", "two.txt", "three.txt", "four.txt"]);
+      const tasks = readFileSync(join(spec, "tasks.md"), "utf8");
+      for (const id of ["1", "2", "3"]) expect(tasks).toContain(`- [x] ${id}.`);
+      expect(tasks).toContain("- [ ] 4. Never approved");
+      const state = stateOf(spec);
+      expect(state.completed.sort()).toEqual(["1", "2", "3"]);
+      expect(state.pipeline["4"].status).toBe("blocked");
+      expect(state.pipeline["2"].reviews.map((r: { verdict: string }) => r.verdict)).toEqual(["fix", "pass"]);
+      expect(state.attempts["3"].filter((a: { counted: boolean }) => a.counted).map((a: { status: string }) => a.status)).toEqual(["failed", "done"]);
+      // Minor findings are debt, never dropped.
+      expect(state.debt.map((d: { unit: string }) => d.unit).sort()).toEqual(["1", "3"]);
+      // The fix prompt of unit 2 carries the finding with file, line, evidence and fix.
+      const fix2 = readFileSync(join(dir, "fix-2-1.md"), "utf8");
+      for (const text of ["[R1] MAJOR two.txt:1: two.txt is buggy", "Evidence: two buggy", "Suggested fix: write two fixed"]) expect(fix2).toContain(text);
+      // The reviewer got the diff of the unit's commits, and its JSON, prompt and log are kept by unit and round.
+      expect(readFileSync(join(dir, "diff-2-0.patch"), "utf8")).toContain("+two buggy");
+      const reviews = join(spec, ".seqorch", "reviews", "2");
+      expect(readdirSync(reviews).sort()).toEqual(["0", "1"]);
+      expect(existsSync(join(reviews, "0", "1.json"))).toBe(true);
+      expect(existsSync(join(reviews, "0", "diff.patch"))).toBe(true);
+      // decisions --json lists unit 4's decision.
+      const listed = await seqorch(["decisions", "--spec", spec, "--json"]);
+      expect(listed.code).toBe(0);
+      const decisions = JSON.parse(listed.stdout);
+      expect(decisions).toHaveLength(1);
+      expect(decisions[0]).toMatchObject({ unit: "4", kind: "review_exhausted" });
+      expect(decisions[0].findings[0]).toMatchObject({ id: "R1", severity: "major" });
+      // PULSE: four sections and the pending decision's command.
+      const pulse = readFileSync(join(spec, "PROJECT_PULSE.md"), "utf8");
+      for (const heading of ["Mental Model", "Narrative Delta", "Risks & Debt", "Semantic Anchors"]) expect(pulse).toContain(heading);
+      expect(pulse).toContain(`seqorch decide --spec "${spec}" 4`);
+      expect(pulse).toContain("- `two.txt` → 2");
+      // retry with a note: the note reaches the next fix prompt; the reviewer still refuses, so a decision again.
+      const retry = await seqorch(["decide", "--spec", spec, "4", "retry", "--note", "Use the v2 format"]);
+      expect(retry.code).toBe(0);
+      const second = await seqorch(args, { env: GIT_ENV });
+      expect(second.code).toBe(2);
+      expect(readFileSync(join(dir, "fix-4-3.md"), "utf8")).toContain("Use the v2 format");
+      // accept: done as it is, ticked, its open finding recorded as accepted debt; then the run has nothing left.
+      expect((await seqorch(["decide", "--spec", spec, "4", "accept"])).code).toBe(0);
+      expect(readFileSync(join(spec, "tasks.md"), "utf8")).toContain("- [x] 4. Never approved");
+      const third = await seqorch(args, { env: GIT_ENV });
+      expect(third.code).toBe(0);
+      expect(stateOf(spec).debt.some((d: { unit: string; accepted: boolean }) => d.unit === "4" && d.accepted)).toBe(true);
+      expect((await seqorch(["decisions", "--spec", spec, "--json"])).stdout.trim()).toBe("[]");
+    });
+  });
+}
