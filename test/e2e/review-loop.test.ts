@@ -161,3 +161,80 @@ for (const mode of ["tmux", "direct"] as const) {
     });
   });
 }
+
+/** A one-unit spec in a fresh repository, and a scripted agent with `review` as its reviewer body. */
+function oneUnit(review: string) {
+  const { root, spec } = makeSpec("# Tasks\n\n- [ ] 1. Only unit\n  - _criticality: complex_\n");
+  writeFileSync(join(root, "README.md"), "repo\n");
+  git(root, "init", "-q", "-b", "main");
+  git(root, "add", "-A");
+  git(root, "commit", "-qm", "init");
+  const dir = tempDir();
+  const script = join(dir, "agent.sh");
+  writeFileSync(
+    script,
+    `#!/bin/sh
+cat > /dev/null
+printf '%s %s %s\\n' "$SEQORCH_ROLE" "$SEQORCH_FIX_ROUND" "\${SEQORCH_REVIEWER:-}" >> '${dir}/calls.log'
+case "$SEQORCH_ROLE" in
+implement|fix) echo "work $SEQORCH_FIX_ROUND" > work.txt; echo '<promise>TASK_DONE</promise>' ;;
+review) ${review} ;;
+esac
+`,
+    { mode: 0o755 },
+  );
+  return { root, spec, dir, agent: `/bin/sh '${script}'` };
+}
+
+const calls = (dir: string) => readFileSync(join(dir, "calls.log"), "utf8").trim().split("\n");
+
+describe("reviewers that break the contract", () => {
+  test("a reviewer that edits a file has its edit stashed (not deleted), its review failed, and the log says so", async () => {
+    const { root, spec, agent } = oneUnit(`echo "reviewer was here" > README.md; echo 'mine' > stray.txt; echo ${approve}`);
+    const r = await seqorch(["orchestrate", "--spec", spec, "--delay", "0", "--agent-command", agent, "--no-tmux"], { env: GIT_ENV });
+    expect(r.code).toBe(2);
+    expect(readFileSync(join(root, "README.md"), "utf8")).toBe("repo\n");
+    expect(existsSync(join(root, "stray.txt"))).toBe(false);
+    const stash = git(root, "stash", "list");
+    expect(stash).toContain("seqorch reviewer edits: unit 1, round 0, reviewer 1");
+    expect(git(root, "show", "stash@{0}:README.md")).toBe("reviewer was here\n");
+    const state = stateOf(spec);
+    expect(state.decisions[0]).toMatchObject({ unit: "1", kind: "scope_violation" });
+    expect(state.completed).toEqual([]);
+    const progress = readFileSync(join(spec, "SEQUENTIAL_PROGRESS.md"), "utf8");
+    expect(progress).toContain("Reviewer 1 of unit 1 edited files");
+    expect(progress).toMatch(/the reviewer changed README\.md, stray\.txt; kept in stash [0-9a-f]+/);
+  });
+
+  test("an invalid <review> block is re-asked once, then the review fails (never a pass); complex units get 2 reviewers", async () => {
+    const { spec, dir, agent } = oneUnit(`echo '<review>{"verdict":"approve","findings":[{"id":"R1","severity":"critical","title":"x"}]}</review>'`);
+    const r = await seqorch(["orchestrate", "--spec", spec, "--delay", "0", "--agent-command", agent, "--no-tmux"], { env: GIT_ENV });
+    expect(r.code).toBe(2);
+    // Reviewer 1 asked twice (the re-ask), reviewer 2 asked twice: complex units get two reviewers.
+    expect(calls(dir).filter((c) => c.startsWith("review"))).toEqual(["review 0 1", "review 0 1", "review 0 2", "review 0 2"]);
+    const result = JSON.parse(readFileSync(join(spec, ".seqorch", "reviews", "1", "0", "1.json"), "utf8"));
+    expect(result).toMatchObject({ ok: false, kind: "invalid" });
+    expect(result.reason).toContain("critical and major findings block");
+    expect(result.reason).toContain("also after one re-ask");
+    expect(readFileSync(join(spec, ".seqorch", "reviews", "1", "0", "reviewer-1-reask", "prompt.md"), "utf8")).toContain("did not end with a valid `<review>` block");
+    expect(stateOf(spec).decisions[0]).toMatchObject({ kind: "review_failed" });
+    expect(readFileSync(join(spec, "tasks.md"), "utf8")).toContain("- [ ] 1. Only unit");
+  });
+
+  test("run --review: a decision halts the run (exit 2), recorded; reviewers run in tmux windows review-<unit>-<n>", async () => {
+    const { spec, agent } = oneUnit(`sleep 0.3; echo '<review>{"verdict":"needs_human","question":{"text":"Which storage?","options":["sqlite","files"]}}</review>'`);
+    const socket = privateTmux();
+    const run = seqorch(["run", "--spec", spec, "--delay", "0", "--agent-command", agent, "--review", "--commit", "--tmux-socket", socket, "--tmux-session", "rv"], { env: GIT_ENV });
+    const seen = new Set<string>();
+    const poll = setInterval(() => {
+      const out = Bun.spawnSync(["tmux", "-L", socket, "list-windows", "-a", "-F", "#{window_name}"]).stdout.toString();
+      for (const name of out.split("\n").filter(Boolean)) seen.add(name);
+    }, 50);
+    const r = await run;
+    clearInterval(poll);
+    expect(r.code).toBe(2);
+    expect(r.stdout + r.stderr).toContain("Which storage?");
+    expect([...seen].filter((n) => n.startsWith("review-")).sort()).toEqual(["review-1-1", "review-1-2"]);
+    expect(stateOf(spec).decisions[0]).toMatchObject({ kind: "reviewer_question", question: "Which storage?" });
+  });
+});
