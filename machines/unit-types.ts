@@ -85,6 +85,8 @@ export interface UnitContext extends UnitMachineInput {
   commitResult: CommitOutput | null;
   block: { kind: BlockKind; reason: string } | null;
   stopRequested: boolean;
+  /** The last review round passed (the unit is done). */
+  approved: boolean;
 }
 
 /** STOP from the run machine (a user's stop). */

@@ -53,6 +53,7 @@ export const unitMachine = setup({
     verifyOn: ({ context }) => context.verify,
     commitOn: ({ context }) => context.commit,
     verifyFailed: (_, out: VerifyOutput) => !out.passed,
+    stopRequested: ({ context }) => context.stopRequested,
   },
   actions: {
     setResults: assign((_, results: ReviewResults) => ({ results })),
@@ -63,6 +64,7 @@ export const unitMachine = setup({
     setVerify: assign((_, verifyResult: VerifyOutput) => ({ verifyResult })),
     setCommit: assign((_, commitResult: CommitOutput) => ({ commitResult })),
     requestStop: assign({ stopRequested: true }),
+    approve: assign({ approved: true }),
     blockQuestion: assign((_, out: RoundOutput) => blocked("reviewer_question", out.summary)),
     blockEdited: assign((_, out: RoundOutput) => blocked("scope_violation", out.summary)),
     blockReviewFailed: assign((_, out: RoundOutput) => blocked("review_failed", out.summary)),
@@ -85,14 +87,14 @@ export const unitMachine = setup({
   },
 }).createMachine({
   id: "unit",
-  context: ({ input }) => ({ ...input, rateLimitHits: 0, last: null, results: [], fix: null, verifyResult: null, commitResult: null, block: null, stopRequested: false }),
+  context: ({ input }) => ({ ...input, rateLimitHits: 0, last: null, results: [], fix: null, verifyResult: null, commitResult: null, block: null, stopRequested: false, approved: false }),
   initial: "starting",
   output: ({ context }): UnitOutput =>
     context.block
       ? { kind: "blocked", round: context.round, block: context.block.kind, reason: context.block.reason }
-      : context.stopRequested
-        ? { kind: "stopped", round: context.round }
-        : { kind: "completed", round: context.round },
+      : context.approved
+        ? { kind: "completed", round: context.round }
+        : { kind: "stopped", round: context.round },
   states: {
     starting: {
       always: [
@@ -124,12 +126,14 @@ export const unitMachine = setup({
         src: "consolidator",
         input: ({ context }) => ({ unit: context.unit, round: context.round, results: context.results }),
         onDone: [
-          { guard: { type: "roundPassed", params: ({ event }) => event.output }, target: "done", actions: { type: "setRound", params: ({ event }) => event.output } },
+          { guard: { type: "roundPassed", params: ({ event }) => event.output }, target: "done", actions: [{ type: "setRound", params: ({ event }) => event.output }, "approve"] },
           { guard: { type: "reviewerAsks", params: ({ event }) => event.output }, target: "blocked", actions: { type: "blockQuestion", params: ({ event }) => event.output as never } },
           { guard: { type: "reviewerEdited", params: ({ event }) => event.output }, target: "blocked", actions: { type: "blockEdited", params: ({ event }) => event.output as never } },
           { guard: { type: "reviewFailed", params: ({ event }) => event.output }, target: "blocked", actions: { type: "blockReviewFailed", params: ({ event }) => event.output as never } },
           { guard: { type: "stalemate", params: ({ event }) => event.output }, target: "blocked", actions: { type: "blockStalemate", params: ({ event }) => event.output as never } },
           { guard: "fixRoundsUsedUp", target: "blocked", actions: { type: "blockExhausted", params: ({ event }) => event.output as never } },
+          // A stop asked for while the round was being recorded: no fix agent starts.
+          { guard: "stopRequested", target: "stopped" },
           { target: "fixing", actions: [{ type: "setRound", params: ({ event }) => event.output }, "beginFixRound"] },
         ],
         onError: { target: "blocked", actions: { type: "blockError", params: errorOf } },
@@ -163,7 +167,11 @@ export const unitMachine = setup({
     },
     // A fix round that did not end in a passing fix (no marker, timed out, failed checks) counts as that round.
     fixFailed: {
-      always: [{ guard: "fixRoundsUsedUp", target: "blocked", actions: "blockFailedFix" }, { target: "fixing", actions: "beginFixRound" }],
+      always: [
+        { guard: "stopRequested", target: "stopped" },
+        { guard: "fixRoundsUsedUp", target: "blocked", actions: "blockFailedFix" },
+        { target: "fixing", actions: "beginFixRound" },
+      ],
     },
     verifying: {
       tags: ["busy"],
@@ -192,7 +200,10 @@ export const unitMachine = setup({
         id: "committer",
         src: "committer",
         input: ({ context }) => ({ unit: context.unit, round: context.round }),
-        onDone: { target: "reviewing", actions: { type: "setCommit", params: ({ event }) => event.output } },
+        onDone: [
+          { guard: "stopRequested", target: "stopped", actions: { type: "setCommit", params: ({ event }) => event.output } },
+          { target: "reviewing", actions: { type: "setCommit", params: ({ event }) => event.output } },
+        ],
         onError: { target: "fixFailed" },
       },
     },

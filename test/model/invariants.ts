@@ -4,7 +4,9 @@
 // (No agent actor starting while another is alive, and nothing started after the end: see replay.ts.)
 import { expect } from "bun:test";
 import type { AnyMachineSnapshot, AnyStateMachine, EventObject } from "xstate";
-import type { FinalState, HaltReason, OrchestratorContext, RecordInput } from "../../machines/orchestrator.ts";
+import { orchestratorMachine, type FinalState, type HaltReason, type OrchestratorContext, type RecordInput } from "../../machines/orchestrator.ts";
+import { delayOf } from "./machine-model.ts";
+import { NOW } from "./outputs.ts";
 import type { Scenario } from "./outputs.ts";
 import type { StepCheck, Trace } from "./replay.ts";
 
@@ -82,11 +84,34 @@ export function finalsWithoutExitReason(machine: AnyStateMachine): string[] {
     .filter((name) => !(name in EXIT_REASONS));
 }
 
+/**
+ * Timing and stops, which the transitions alone do not pin: a rate limit waits its reset time or an exponential
+ * backoff; a stop asked for while an agent starts never leaves it running (`waiting` is left at once); the wait
+ * for a rate limit ends in a new dispatch of the same unit (never idle, never another unit).
+ */
+function timingAndStops(scenario: Scenario, trace: Trace, snapshot: AnyMachineSnapshot): void {
+  const context = snapshot.context as OrchestratorContext;
+  if (snapshot.value === "rateLimited") {
+    const outcome = context.outcome;
+    const resetAt = outcome?.kind === "rate-limited" ? outcome.resetAt : null;
+    const expected = resetAt !== null ? Math.max(1_000, resetAt - NOW) : (scenario.input.rateLimitBackoffMs ?? 60_000) * 2 ** Math.min(context.rateLimitHits - 1, 20);
+    expect(delayOf(orchestratorMachine, snapshot, "xstate.after.rateLimitDelay.orchestrator.rateLimited"), "rate-limit wait").toBe(expected);
+  }
+  if (context.stopRequested && !context.detachOnStop) expect(snapshot.value, "a stopped run still waits for its agent").not.toBe("waiting");
+  const steps = trace.entries.filter((e): e is Extract<typeof e, { kind: "step" }> => e.kind === "step");
+  const before = steps.at(-2)?.snapshot;
+  if (before?.value === "rateLimited" && snapshot.value !== "rateLimited" && snapshot.value !== "stopped") {
+    expect(snapshot.value, "after a rate-limit wait").toBe("dispatching");
+    expect(context.unit?.key).toBe((before.context as OrchestratorContext).unit?.key);
+  }
+}
+
 /** The checks run after each step of one path of `scenario` (stateful: make one per path). */
 export function checksFor(scenario: Scenario): StepCheck {
   const records = recordKeeper(scenario);
   return (trace: Trace, snapshot: AnyMachineSnapshot) => {
     const context = snapshot.context as OrchestratorContext;
+    timingAndStops(scenario, trace, snapshot);
     if (context.iteration > scenario.input.maxIterations) expect(context.iteration).toBeLessThanOrEqual(scenario.input.maxIterations);
     const { recorded, unrecorded, approved } = records(trace, context);
     if (snapshot.status !== "done") return;
