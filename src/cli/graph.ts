@@ -1,7 +1,8 @@
-// `seqorch graph`: print the orchestrator machine as Mermaid, Graphviz DOT, or a JSON definition.
+// `seqorch graph`: print the run machine and the unit machine as Mermaid, Graphviz DOT, or JSON definitions.
 import { defineCommand } from "citty";
 import type { AnyStateMachine } from "xstate";
 import { orchestratorMachine } from "../../machines/orchestrator.ts";
+import { unitMachine } from "../../machines/unit.ts";
 import { UsageError } from "../errors.ts";
 import { toDot } from "../graph/dot.ts";
 import { toJson } from "../graph/json.ts";
@@ -10,19 +11,27 @@ import { rejectUnknown } from "./run-options.ts";
 
 const RENDERERS: Record<string, (machine: AnyStateMachine) => string> = { mermaid: toMermaid, dot: toDot, json: toJson };
 
+/** The machines seqorch runs: the run, and each unit's review loop (invoked by the run as its child). */
+const MACHINES: Record<string, AnyStateMachine[]> = { run: [orchestratorMachine], unit: [unitMachine], both: [orchestratorMachine, unitMachine] };
+
 const graphArgs = {
+  machine: { type: "string", description: "run, unit (the review loop each unit goes through, a child of the run) or both; default both", valueHint: "NAME" },
   format: { type: "string", description: "mermaid (stateDiagram-v2), dot (Graphviz) or json (for Stately Studio); default mermaid", valueHint: "FORMAT" },
 } as const;
 
 export const graphCommand = defineCommand({
-  meta: { name: "graph", description: "Print the orchestrator's state machine (Mermaid, Graphviz DOT or JSON)" },
+  meta: { name: "graph", description: "Print seqorch's state machines, the run and the unit's review loop (Mermaid, Graphviz DOT or JSON)" },
   args: graphArgs,
   run({ args }) {
     rejectUnknown(args as Record<string, unknown>, graphArgs);
     const format = args.format ?? "mermaid";
     const render = RENDERERS[format];
     if (!render) throw new UsageError("--format", `must be one of ${Object.keys(RENDERERS).join(", ")} (got ${JSON.stringify(format)})`);
-    console.log(render(orchestratorMachine));
+    const machines = MACHINES[args.machine ?? "both"];
+    if (!machines) throw new UsageError("--machine", `must be one of ${Object.keys(MACHINES).join(", ")} (got ${JSON.stringify(args.machine)})`);
+    // JSON: one definition, or an array of both; Mermaid and DOT: one diagram after the other.
+    if (format === "json" && machines.length > 1) console.log(`[${machines.map((m) => render(m)).join(",\n")}]`);
+    else console.log(machines.map((m) => render(m)).join("\n"));
     return 0;
   },
 });

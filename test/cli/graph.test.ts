@@ -2,6 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import { createMachine } from "xstate";
 import { orchestratorMachine } from "../../machines/orchestrator.ts";
+import { unitMachine } from "../../machines/unit.ts";
 import { seqorch } from "../e2e/harness.ts";
 import { branchesOf, statesOf, transitionKey, transitionsOf } from "../model/machine-model.ts";
 
@@ -9,7 +10,7 @@ const stateKeys = Object.keys(orchestratorMachine.root.states);
 
 describe("seqorch graph", () => {
   test("--format dot renders with Graphviz", async () => {
-    const r = await seqorch(["graph", "--format", "dot"]);
+    const r = await seqorch(["graph", "--format", "dot", "--machine", "run"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toStartWith('digraph "orchestrator" {');
     // No skip: CI installs graphviz (.ci/run); locally, apt-get install graphviz.
@@ -23,10 +24,10 @@ describe("seqorch graph", () => {
   });
 
   test("--format mermaid (the default) is a stateDiagram-v2 naming every state and transition", async () => {
-    const r = await seqorch(["graph"]);
+    const r = await seqorch(["graph", "--machine", "run"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toStartWith("stateDiagram-v2\n");
-    expect(r.stdout).toBe((await seqorch(["graph", "--format", "mermaid"])).stdout);
+    expect(r.stdout).toBe((await seqorch(["graph", "--format", "mermaid", "--machine", "run"])).stdout);
     const lines = r.stdout.split("\n");
     for (const key of stateKeys) expect(lines.some((l) => new RegExp(`(^|\\s)${key}(\\s|$)`).test(l))).toBe(true);
     const arrows = lines.filter((l) => /^\s+\w+ --> \w+ : /.test(l));
@@ -38,11 +39,24 @@ describe("seqorch graph", () => {
   });
 
   test("--format json parses and round-trips through createMachine", async () => {
-    const r = await seqorch(["graph", "--format", "json"]);
+    const r = await seqorch(["graph", "--format", "json", "--machine", "run"]);
     expect(r.code).toBe(0);
     const copy = createMachine(JSON.parse(r.stdout));
     expect(statesOf(copy)).toEqual(statesOf(orchestratorMachine));
     expect(transitionsOf(copy).map(transitionKey)).toEqual(transitionsOf(orchestratorMachine).map(transitionKey));
+  });
+
+  test("by default both machines: the run and the unit's review loop, each complete", async () => {
+    const mermaid = await seqorch(["graph"]);
+    expect(mermaid.code).toBe(0);
+    expect(mermaid.stdout.split("stateDiagram-v2\n")).toHaveLength(3);
+    for (const key of Object.keys(unitMachine.root.states)) expect(mermaid.stdout).toContain(key);
+    const json = JSON.parse((await seqorch(["graph", "--format", "json"])).stdout) as object[];
+    expect(json).toHaveLength(2);
+    expect(transitionsOf(createMachine(json[1] as never)).map(transitionKey)).toEqual(transitionsOf(unitMachine).map(transitionKey));
+    const dot = await seqorch(["graph", "--format", "dot", "--machine", "unit"]);
+    expect(dot.stdout).toStartWith('digraph "unit" {');
+    expect((await seqorch(["graph", "--machine", "nope"])).code).toBe(64);
   });
 
   test("an unknown format or flag is a usage error (exit 64)", async () => {
