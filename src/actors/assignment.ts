@@ -43,6 +43,8 @@ export const AssignmentReplySchema = z.object({
       task_id: z.union([z.string(), z.number()]),
       type: z.enum(["code", "ui", "review"]),
       owner_agent: z.string().check(z.minLength(1)),
+      /** How many reviewers the unit gets (--review); optional, standard when absent. */
+      criticality: z.optional(z.enum(["standard", "complex", "security-sensitive"])),
     }),
   ),
 });
@@ -102,7 +104,7 @@ export function extractJsonObjects(text: string): unknown[] {
 }
 
 /** The assignment of `unit` in an agent's reply, or why there is none. */
-export function assignmentFromReply(reply: string, unit: UnitRef): { type: string; ownerAgent: string } | { error: string } {
+export function assignmentFromReply(reply: string, unit: UnitRef): { type: string; ownerAgent: string; criticality?: string } | { error: string } {
   const objects = extractJsonObjects(reply);
   if (objects.length === 0) return { error: reply.trim() ? "no JSON object in the reply" : "empty reply" };
   let firstIssue: string | null = null;
@@ -115,7 +117,7 @@ export function assignmentFromReply(reply: string, unit: UnitRef): { type: strin
     }
     const entry = parsed.data.assignments.find((a) => String(a.task_id) === unit.id || String(a.task_id) === unit.key);
     if (!entry) return { error: `the reply has no assignment for task ${unit.id}` };
-    return { type: entry.type, ownerAgent: entry.owner_agent };
+    return { type: entry.type, ownerAgent: entry.owner_agent, ...(entry.criticality ? { criticality: entry.criticality } : {}) };
   }
   return { error: `the reply does not match the expected JSON (${firstIssue})` };
 }
@@ -207,7 +209,7 @@ export async function assignUnit(context: RunContext, config: AssignConfig, unit
     context.report({ type: "warning", message: `unit ${unit.id} is assigned to ${found.ownerAgent} but ${note}; it runs on --backend ${context.backend}` });
   }
   context.store.update((state) => {
-    state.assignments[unit.key] = { backend, type: found.type, owner_agent: found.ownerAgent, source: "llm" };
+    state.assignments[unit.key] = { backend, type: found.type, owner_agent: found.ownerAgent, ...(found.criticality ? { criticality: found.criticality } : {}), source: "llm" };
   });
   return { backend, type: found.type, ownerAgent: found.ownerAgent, source: "llm" };
 }

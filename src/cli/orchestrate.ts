@@ -6,6 +6,8 @@ import { runSpec } from "../run-spec.ts";
 import { createRunDisplay, printSummary } from "./run-reporter.ts";
 import { parseRunOptions, repeatedFlag, runArgs } from "./run-options.ts";
 import { stopSignal } from "./stop-signal.ts";
+import { seqorchCommandLine } from "./resume-command.ts";
+import { locateSpecWithHint } from "./suggest.ts";
 
 export const orchestrateCommand = defineCommand({
   meta: { name: "orchestrate", description: "Run a spec through the multi-agent loop: implement, verify, commit, review, fix; hand what cannot pass to a human" },
@@ -23,6 +25,7 @@ export const orchestrateCommand = defineCommand({
       haltOnDecision: false,
       command: "orchestrate" as const,
     };
+    locateSpecWithHint(options.spec);
     const display = createRunDisplay({ json: json === true, quiet: quiet === true || Boolean(process.env.SEQORCH_QUIET) });
     const inspector =
       options.inspect === undefined ? null : await (await import("../inspect/run-inspector.ts")).createRunInspector(options.inspect, (m) => log.warn(m));
@@ -37,7 +40,7 @@ export const orchestrateCommand = defineCommand({
       display.close();
       throw result.error;
     }
-    printSummary(result, `seqorch ${["orchestrate", ...rawArgs].join(" ")}`, display);
+    printSummary(result, seqorchCommandLine(["orchestrate", ...rawArgs]), display);
     return result.exitCode;
   },
 });
