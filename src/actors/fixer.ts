@@ -94,6 +94,7 @@ export async function fixRound(context: RunContext, unit: DispatchUnit, input: F
     const r = state.attempts[unit.key]?.find((a) => a.n === seq);
     if (r) Object.assign(r, { window_id: agent.handle.windowId, session_id: agent.handle.sessionId, pid: agent.handle.pid, channel: agent.handle.channel ?? null });
   }, { units: [unit.key] });
+  crashPoint("fix.running");
   const { exit, reply } = await finishLoopAgent(context, adapter, agent, signal);
   const outcome: AttemptOutcome = exit.reason === "aborted" ? { kind: "interrupted", reason: "stopped" } : judgeAttempt(exit, reply, () => readTail(agent.errLog, 16 * 1024), context.rateLimitPatterns, Date.now());
   const after = await stateOf(context);
