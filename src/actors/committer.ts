@@ -19,7 +19,9 @@ export async function commitRound(context: RunContext, input: CommitInput): Prom
   const scope = { dirtyAtStart: record?.start?.dirty ?? [], ...seqorchFiles(context, root) };
   const mark = roundMark(context.paths.specName, input.unit.key, input.round);
   const message = commitMessage(context.paths.specName, input.unit.id, input.unit.title, input.unit.key, input.round);
-  const earlier = await findRoundCommit(root, mark);
+  // Only a run that died around this unit (an interrupted attempt) can have left this round's commit behind.
+  const mayExist = (context.store.get().attempts[input.unit.key] ?? []).some((a) => a.status === "interrupted");
+  const earlier = mayExist ? await findRoundCommit(root, mark) : null;
   let sha: string | null = null;
   let files: string[] = [];
   if (earlier) {

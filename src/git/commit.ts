@@ -2,7 +2,7 @@
 // that was already modified or untracked when the unit started; a trailer names the unit and round.
 import { relative, sep } from "node:path";
 import { gitOk, runGit } from "./exec.ts";
-import { snapshot, type GitSnapshot } from "./status.ts";
+import { parseStatus, STATUS_ARGV, type GitSnapshot } from "./status.ts";
 
 /** The trailer that marks seqorch's commit of one round of one unit (found again after a crash). */
 export const ROUND_TRAILER = "Seqorch-Round";
@@ -90,7 +90,8 @@ export interface UnitCommit {
  * nothing committable. Throws GitError when staging or committing fails (a hook that refuses, no identity).
  */
 export async function commitUnitFiles(root: string, scope: CommitScope, message: string): Promise<UnitCommit | null> {
-  const files = unitFiles(await snapshot(root), scope);
+  // Only the status is needed here (HEAD is read once the commit is made).
+  const files = unitFiles({ head: null, entries: parseStatus(await gitOk(root, STATUS_ARGV)) }, scope);
   if (files.length === 0) return null;
   const list = `${files.join("\0")}\0`;
   await gitOk(root, ADD_ARGV, undefined, list);
