@@ -14,8 +14,20 @@ const logsArgs = {
   attempt: { type: "string", description: "Attempt number of that unit (default: its latest)", valueHint: "N" },
   stderr: { type: "boolean", description: "Print the agent's stderr log instead of its stdout" },
   follow: { type: "boolean", alias: "f", description: "Keep printing new output until the attempt ends (Ctrl-C to stop)" },
+  review: { type: "boolean", description: "With --unit: print the unit's reviews instead (each round's verdict and findings, and where its JSON, diff and reviewer logs are)" },
   "state-file": { type: "string", description: "State file (default <spec>/SEQUENTIAL_STATE.json)", valueHint: "FILE" },
 } as const;
+
+/** The review rounds of `unit` as text: verdict, findings, and the files kept for each. */
+function reviewLines(state: NonNullable<ReturnType<typeof loadState>>, unit: string): string[] {
+  const rounds = state.pipeline[unit]?.reviews ?? [];
+  if (rounds.length === 0) throw new UsageError("--unit", `no review of unit ${unit} is recorded`);
+  return rounds.flatMap((r) => [
+    `Round ${r.round} (${r.at}): ${r.verdict}`,
+    ...r.findings.map((f) => `  [${f.id}] ${f.severity}${f.file ? ` ${f.file}${f.line !== null ? `:${f.line}` : ""}` : ""}: ${f.title}${f.evidence ? `\n    evidence: ${f.evidence}` : ""}${f.fix ? `\n    fix: ${f.fix}` : ""}`),
+    `  files: ${r.dir} (diff.patch, <n>.json, reviewer-<n>/out.log)`,
+  ]);
+}
 
 /**
  * The attempt asked for: by unit and number, or the latest one recorded; null when nothing is recorded at all.
@@ -65,6 +77,13 @@ export const logsCommand = defineCommand({
   async run({ args }) {
     rejectUnknown(args as Record<string, unknown>, logsArgs);
     const { stateFile } = specFromArgs(args);
+    if (args.review) {
+      if (!args.unit) throw new UsageError("--review", "needs --unit");
+      const state = loadState(stateFile);
+      if (!state) throw new UsageError("--unit", `no review of unit ${args.unit} is recorded`);
+      console.log(reviewLines(state, args.unit).join("\n"));
+      return 0;
+    }
     const attempts = () => loadState(stateFile)?.attempts ?? {};
     const picked = pickAttempt(attempts(), args.unit, args.attempt);
     if (!picked) {

@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import { readPlan } from "../actors/plan-reader.ts";
 import type { SpecLocation } from "../spec/locate.ts";
 import { emptyState, loadState } from "../store/state.ts";
+import { decideCommand, openDecisions } from "../store/pipeline.ts";
 import { rejectUnknown } from "./run-options.ts";
 import { specFromArgs } from "./spec-args.ts";
 import { sleepUnlessStopped, stopSignal } from "./stop-signal.ts";
@@ -39,6 +40,10 @@ function summaryOf(spec: SpecLocation, stateFile: string) {
     updated_at: state.updated_at,
     iteration: state.iteration,
     failedAttempts: failed.map((a) => ({ unit: a.unit, attempt: a.n, status: a.status, reason: a.reason, log: a.log })),
+    /** The multi-agent loop: each unit's status (the reference's names), open decisions, debt. */
+    units: Object.fromEntries(view.counted.map((u) => [u.key, state.pipeline[u.key]?.status ?? (state.completed.includes(u.key) ? "completed" : "not_started")])),
+    decisions: openDecisions(state.decisions).map((d) => ({ id: d.id, unit: d.unit, kind: d.kind, question: d.question, command: decideCommand(spec.specDir, d.unit) })),
+    debt: state.debt.length,
     durationsMs: Object.fromEntries(Object.entries(state.attempts).map(([unit, records]) => [unit, records.reduce((sum, r) => sum + (r.duration_ms ?? 0), 0)])),
   };
 }
@@ -54,6 +59,10 @@ function linesOf(spec: SpecLocation, s: ReturnType<typeof summaryOf>): string[] 
   if (s.waiting) lines.push(`  waiting for a rate limit on unit ${s.waiting.unit} until ${s.waiting.until}: ${s.waiting.reason}`);
   if (s.halted) lines.push(`  HALTED (${s.halted_reason}) at unit ${s.halted_task} on ${s.halted_at}`);
   if (s.pending.length) lines.push(`  next: ${s.pending.slice(0, 5).join(", ")}${s.pending.length > 5 ? ", …" : ""}`);
+  const looped = Object.entries(s.units).filter(([, status]) => status !== "not_started" && status !== "completed");
+  if (looped.length) lines.push(`  in the loop: ${looped.map(([key, status]) => `${key} ${status}`).join(", ")}`);
+  for (const d of s.decisions) lines.push(`  DECISION ${d.id} (unit ${d.unit}, ${d.kind}): ${d.question.split("\n")[0]}\n    answer: ${d.command}`);
+  if (s.debt) lines.push(`  debt: ${s.debt} minor/accepted finding(s) (PROJECT_PULSE.md lists them)`);
   for (const a of s.failedAttempts) lines.push(`  unit ${a.unit} attempt ${a.attempt} ${a.status}: ${a.reason ?? ""} (log ${a.log})`);
   return lines;
 }

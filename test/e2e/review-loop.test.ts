@@ -133,6 +133,14 @@ for (const mode of ["tmux", "direct"] as const) {
       expect(readdirSync(reviews).sort()).toEqual(["0", "1"]);
       expect(existsSync(join(reviews, "0", "1.json"))).toBe(true);
       expect(existsSync(join(reviews, "0", "diff.patch"))).toBe(true);
+      // logs --review shows each round of a unit; status names the loop's statuses and the decision.
+      const logs = await seqorch(["logs", "--spec", spec, "--unit", "2", "--review"]);
+      expect(logs.code).toBe(0);
+      expect(logs.stdout).toMatch(/Round 0 \(.*\): fix\n  \[R1\] major two\.txt:1: two\.txt is buggy/);
+      expect(logs.stdout).toMatch(/Round 1 \(.*\): pass/);
+      const status = JSON.parse((await seqorch(["status", "--spec", spec, "--json"])).stdout);
+      expect(status.units).toEqual({ "1": "completed", "2": "completed", "3": "completed", "4": "blocked" });
+      expect(status.decisions[0]).toMatchObject({ unit: "4", kind: "review_exhausted" });
       // decisions --json lists unit 4's decision.
       const listed = await seqorch(["decisions", "--spec", spec, "--json"]);
       expect(listed.code).toBe(0);
