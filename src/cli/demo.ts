@@ -20,8 +20,21 @@ const demoArgs = {
   tmux: { type: "boolean", description: "Show each unit in a tmux window when tmux is there (--no-tmux: never)", default: true },
   "tmux-socket": { type: "string", description: "tmux server socket name (tmux -L)", valueHint: "NAME" },
   delay: { type: "string", description: "Seconds between units (default 1)", valueHint: "S" },
+  review: { type: "boolean", description: "Show the whole loop: each unit committed and reviewed (the demo agent reviews too), one finding fixed" },
   dir: { type: "string", description: "Folder for the demo project: new, empty, or an earlier demo's (started over); default: a new temporary folder", valueHint: "DIR" },
 } as const;
+
+/** A git repository for `demo --review` (it commits and diffs), with a first commit; an identity only when none is set. */
+function initDemoRepo(root: string): void {
+  const env = { ...process.env, GIT_AUTHOR_NAME: process.env.GIT_AUTHOR_NAME ?? "seqorch demo", GIT_AUTHOR_EMAIL: process.env.GIT_AUTHOR_EMAIL ?? "demo@seqorch.invalid" };
+  Object.assign(env, { GIT_COMMITTER_NAME: process.env.GIT_COMMITTER_NAME ?? env.GIT_AUTHOR_NAME, GIT_COMMITTER_EMAIL: process.env.GIT_COMMITTER_EMAIL ?? env.GIT_AUTHOR_EMAIL });
+  Object.assign(process.env, env); // the run's commits use it too
+  for (const argv of [["init", "-q"], ["add", "-A"], ["commit", "-qm", "demo project"]]) {
+    if (existsSync(join(root, ".git")) && argv[0] === "init") continue;
+    const r = Bun.spawnSync(["git", ...argv], { cwd: root, env, stdout: "ignore", stderr: "pipe" });
+    if (r.exitCode !== 0 && argv[0] !== "commit") throw new UsageError("--review", `git ${argv[0]} failed in ${root}: ${r.stderr.toString().trim()}`);
+  }
+}
 
 /** The file that marks a folder as a demo project seqorch made (so `--dir` may start it over). */
 const DEMO_MARKER = ".seqorch-demo";
@@ -37,7 +50,7 @@ function demoRoot(dir: string | undefined): string {
   if (!statSync(root).isDirectory()) throw new UsageError("--dir", `${root} is a file, not a folder`);
   if (existsSync(join(root, DEMO_MARKER))) {
     const specDir = join(root, ".kiro", "specs", "hello-cli");
-    for (const old of [join(specDir, "SEQUENTIAL_STATE.json"), join(specDir, "SEQUENTIAL_PROGRESS.md"), join(specDir, ".seqorch"), join(root, "demo-output")]) {
+    for (const old of [join(specDir, "SEQUENTIAL_STATE.json"), join(specDir, "SEQUENTIAL_PROGRESS.md"), join(specDir, "PROJECT_PULSE.md"), join(specDir, ".seqorch"), join(root, "demo-output")]) {
       rmSync(old, { recursive: true, force: true });
     }
     return root;
@@ -60,6 +73,7 @@ export const demoCommand = defineCommand({
       "tmux-session": "seqorch-demo",
       "tmux-socket": args["tmux-socket"],
       tmux: args.tmux,
+      ...(args.review ? { commit: true, review: true, pulse: true } : {}),
     });
     parseRunOptions(flags("-"), process.env, []); // every flag checked before any banner or folder
     const root = demoRoot(args.dir);
@@ -69,6 +83,7 @@ export const demoCommand = defineCommand({
     writeFileSync(join(specDir, "requirements.md"), requirements);
     writeFileSync(join(specDir, "design.md"), design);
     writeFileSync(join(specDir, "tasks.md"), tasks);
+    if (args.review) initDemoRepo(root);
     log.box(`seqorch demo\nProject: ${root}\nSpec: ${specDir}`);
     const options = parseRunOptions(flags(specDir), process.env, []);
     const display = createRunDisplay({});

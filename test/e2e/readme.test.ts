@@ -50,7 +50,7 @@ describe("README against the binary", () => {
     for (const flag of runFlags) expect(runTable, `--${flag}`).toMatch(new RegExp(`\`--(no-)?${flag}[\` =\\[]`));
     const demoRow = section("## Commands").split("\n").find((l) => l.startsWith("| `seqorch demo"))!;
     const demoFlags = await helpFlags("demo");
-    expect(demoFlags).toEqual(["tmux", "tmux-socket", "delay", "dir"]);
+    expect(demoFlags).toEqual(["tmux", "tmux-socket", "delay", "review", "dir"]);
     for (const flag of demoFlags) expect(demoRow, `demo --${flag}`).toMatch(new RegExp(`--(no-)?${flag}\\b`));
   });
 

@@ -246,3 +246,21 @@ describe("reviewers that break the contract", () => {
     expect(stateOf(spec).decisions[0]).toMatchObject({ kind: "reviewer_question", question: "Which storage?" });
   });
 });
+
+describe("seqorch demo --review", () => {
+  for (const mode of ["tmux", "direct"] as const) {
+    test(`shows the whole loop (${mode}): one finding fixed, the other units approved at once`, async () => {
+      const dir = join(tempDir(), "demo");
+      const modeArgs = mode === "tmux" ? ["--tmux-socket", privateTmux()] : ["--no-tmux"];
+      const r = await seqorch(["demo", "--review", "--delay", "0", "--dir", dir, ...modeArgs], { env: { SEQORCH_DEMO_PAUSE_MS: "10" } });
+      expect(r.code).toBe(0);
+      const out = r.stdout + r.stderr;
+      expect(out).toContain("round 0: fix — [D1] major");
+      expect(out).toContain("unit 1 review: approved after 1 fix round; done");
+      for (const id of ["2", "3", "4"]) expect(out).toContain(`unit ${id} review: approved after 0 fix rounds; done`);
+      expect(git(dir, "log", "--format=%s").trim().split("\n")).toHaveLength(6);
+      const spec = join(dir, ".kiro", "specs", "hello-cli");
+      expect(readFileSync(join(spec, "PROJECT_PULSE.md"), "utf8")).toContain("4/4 units completed");
+    });
+  }
+});
