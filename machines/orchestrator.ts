@@ -147,6 +147,10 @@ export const orchestratorMachine = setup({
       haltReason: "decision" as const,
       haltDetail: `unit ${context.unit?.id} needs a human decision (seqorch decisions)`,
     })),
+    // Effects the run's actors provide (src/actors/provide.ts): tell the display, record a rate-limit wait in the state.
+    noteSleeping: () => {},
+    noteRateLimitWait: () => {},
+    clearRateLimitWait: () => {},
     setUnitOutput: assign((_, unitOutput: UnitOutput) => ({ unitOutput, resume: null })),
     forwardStop: sendTo("unit", { type: "STOP" }),
     haltBlocked: assign((_, output: PlannerOutput) => ({
@@ -509,10 +513,13 @@ export const orchestratorMachine = setup({
     },
     rateLimited: {
       tags: ["waiting-for-limit"],
+      entry: "noteRateLimitWait",
+      exit: "clearRateLimitWait",
       on: { STOP: { target: "stopped", actions: "requestStop" } },
       after: { rateLimitDelay: "dispatching" },
     },
     sleeping: {
+      entry: "noteSleeping",
       on: { STOP: { target: "stopped", actions: "requestStop" } },
       after: { unitDelay: "idle" },
     },

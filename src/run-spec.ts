@@ -5,10 +5,10 @@ import { dirname, join, resolve } from "node:path";
 import { createActor, toPromise, type InspectionEvent } from "xstate";
 import { orchestratorMachine, type FinalState, type HaltReason } from "../machines/orchestrator.ts";
 import { readPlan } from "./actors/plan-reader.ts";
-import { provideActors } from "./actors/provide.ts";
+import { provideActions, provideActors } from "./actors/provide.ts";
 import { recoverRun } from "./actors/recover-run.ts";
 import { refreshPulse } from "./actors/pulse-writer.ts";
-import type { ReviewGate, RunContext, RunEvent, RunPaths } from "./actors/run-context.ts";
+import { newRunMemory, type ReviewGate, type RunContext, type RunEvent, type RunPaths } from "./actors/run-context.ts";
 import { DEFAULT_RATE_LIMIT_PATTERNS } from "./agents/rate-limit.ts";
 import { assignConfigOf, describeMap } from "./actors/assignment.ts";
 import { backendOptionsOf, describePermissions, type BackendOptions } from "./agents/native-options.ts";
@@ -16,7 +16,6 @@ import { preflight } from "./agents/preflight.ts";
 import { adapterFor } from "./agents/registry.ts";
 import { RepoNotReadyError, SpecNotFoundError } from "./errors.ts";
 import { repoProblem, type RepoProblem } from "./git/status.ts";
-import { crashPoint } from "./fault-injection.ts";
 import { runHook } from "./hooks.ts";
 import { createWorkdirGit } from "./actors/workdir-changes.ts";
 import { ownFiles } from "./actors/runaway.ts";
@@ -213,6 +212,7 @@ export async function runSpec(
       rateLimitPatterns: options.rateLimitPattern
         ? [new RegExp(options.rateLimitPattern, "i"), ...DEFAULT_RATE_LIMIT_PATTERNS]
         : undefined,
+      memory: newRunMemory(),
       gates: { verify: options.verify, commit: options.commit, review, pulse: options.pulse, haltOnDecision: options.haltOnDecision, onDecision: options.onDecision ?? null },
     };
     const notes = await recoverRun(context);
@@ -222,7 +222,7 @@ export async function runSpec(
     const attempts: Record<string, number> = {};
     // An adopted attempt is counted again when the machine dispatches (adopts) it.
     for (const key of Object.keys(store.get().attempts)) attempts[key] = countedAttempts(store.get(), key) - (context.adoptable.has(key) ? 1 : 0);
-    const actor = createActor(orchestratorMachine.provide({ actors: provideActors(context, assign) }), {
+    const actor = createActor(orchestratorMachine.provide({ actors: provideActors(context, assign), actions: provideActions(context) }), {
       input: {
         maxIterations: options.maxIterations,
         maxAttempts: options.maxAttempts,
@@ -240,32 +240,6 @@ export async function runSpec(
       },
       inspect: hooks.inspect,
       clock: machineClock,
-    });
-    let waitingFor: string | null = null;
-    let lastValue: unknown = null;
-    actor.subscribe((snap) => {
-      const entered = snap.value !== lastValue;
-      lastValue = snap.value;
-      if (entered && snap.value === "sleeping") {
-        crashPoint("sleep");
-        report({ type: "sleeping", untilMs: Date.now() + snap.context.delayMs });
-      }
-      const limited = snap.value === "rateLimited";
-      if (limited && waitingFor === null && snap.context.unit) {
-        const unit = snap.context.unit;
-        const until = Date.now() + snap.context.rateLimitDelayMs;
-        const reason = snap.context.outcome && "reason" in snap.context.outcome ? snap.context.outcome.reason : "rate limited";
-        waitingFor = unit.key;
-        report({ type: "rate-limited", unitId: unit.id, untilMs: until, reason });
-        store.update((state) => {
-          state.waiting = { unit: unit.key, until: new Date(until).toISOString(), reason };
-        });
-      } else if (!limited && waitingFor !== null) {
-        waitingFor = null;
-        store.update((state) => {
-          state.waiting = null;
-        });
-      }
     });
     const onStop = () => actor.send({ type: "STOP" });
     stopSignal.addEventListener("abort", onStop, { once: true });

@@ -4,11 +4,10 @@ import type { ConcludeInput, RecordOutput } from "../../machines/orchestrator.ts
 import type { CheckboxMark, DispatchUnit } from "../spec/types.ts";
 import { appendProgressNote } from "../store/progress.ts";
 import { recordDecision } from "./decisions.ts";
-import { writeUnitMarks } from "./dispatcher.ts";
 import { ensurePipeline } from "./pipeline-record.ts";
 import { parentsToTick, readPlan } from "./plan-reader.ts";
 import { refreshPulse } from "./pulse-writer.ts";
-import { endMarks } from "./recorder.ts";
+import { endMarks, writeUnitMarks } from "./marks.ts";
 import { reviewDirOf } from "./reviewer.ts";
 import type { RunContext } from "./run-context.ts";
 

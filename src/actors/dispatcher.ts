@@ -5,10 +5,10 @@ import type { AttemptInput, Dispatched } from "../../machines/orchestrator.ts";
 import { buildUnitPrompt } from "../prompt/unit-prompt.ts";
 import type { AttemptHandle, LaunchSpec } from "../runner/types.ts";
 import type { DispatchUnit } from "../spec/types.ts";
-import { writeMarks, type MarkChange } from "../spec/writeback.ts";
 import { crashPoint } from "../fault-injection.ts";
 import type { AttemptRecord } from "../store/state.ts";
-import { ancestorsOf, noteMarksWritten } from "./plan-reader.ts";
+import { ancestorsOf } from "./plan-reader.ts";
+import { startMarks, writeUnitMarks } from "./marks.ts";
 import { adoptedHandle } from "./recover-run.ts";
 import { evidenceBefore } from "./runaway.ts";
 import { recordUnitStart } from "./pipeline-record.ts";
@@ -25,10 +25,10 @@ export function attemptDirOf(context: RunContext, unitKey: string, attempt: numb
   return join(context.paths.attemptsDir, `${safeName(unitKey)}.${attempt}`);
 }
 
-const prepared = new Set<string>();
-
 /** Create the attempts folder once per run, with a .gitignore that keeps attempt files out of the user's commits. */
-function ensureAttemptsDir(attemptsDir: string): void {
+function ensureAttemptsDir(context: RunContext): void {
+  const { attemptsDir } = context.paths;
+  const prepared = context.memory.preparedDirs;
   if (prepared.has(attemptsDir)) return;
   mkdirSync(attemptsDir, { recursive: true });
   const ignore = join(attemptsDir, "..", ".gitignore");
@@ -50,12 +50,6 @@ function newAttemptDir(context: RunContext, unitKey: string): { seq: number; dir
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     }
   }
-}
-
-/** The `[-]` marks for a unit that starts: its own line, or for a heading group its pending sub-tasks. */
-export function startMarks(unit: DispatchUnit): MarkChange[] {
-  const tasks = unit.task ? [unit.task] : unit.subtasks;
-  return tasks.map((t) => ({ key: t.key, id: t.id, title: t.title, line: t.line, to: "-", onlyIf: [" ", "~", "-"] }));
 }
 
 /** One line per earlier failed attempt of a unit, for the prompt. */
@@ -85,7 +79,7 @@ export async function dispatchAttempt(context: RunContext, unit: DispatchUnit, i
   const adopted = context.adoptable.get(unit.key);
   if (adopted) return adoptAttempt(context, unit, input, adopted);
   // Records are numbered over all runs (a halted unit that gets fresh attempts keeps its old logs).
-  ensureAttemptsDir(context.paths.attemptsDir);
+  ensureAttemptsDir(context);
   const { seq, dir } = newAttemptDir(context, unit.key);
   const promptFile = join(dir, "prompt.md");
   const { paths } = context;
@@ -221,19 +215,4 @@ function adoptAttempt(context: RunContext, unit: DispatchUnit, input: AttemptInp
   }, { units: [unit.key] });
   reportStarted(context, unit, input, `adopted ${record.window_id ? `tmux window ${record.window_id}` : `pid ${record.pid}`}`, record.log, record.window_id);
   return { attempt: input.attempt, outLog: record.log, handle: adoptedHandle(record) };
-}
-
-/**
- * Write checkbox changes to tasks.md and tell the plan reader, so the next read needs no full parse. Not fsynced:
- * the state file is the record; tasks.md is re-ticked from it. A failed write is a warning, not a failed unit.
- */
-export async function writeUnitMarks(context: RunContext, changes: MarkChange[]): Promise<void> {
-  try {
-    const result = await writeMarks(context.paths.tasksFile, changes, { durable: false });
-    crashPoint("marks.written");
-    const applied = new Set(result.applied);
-    noteMarksWritten(context.paths.tasksFile, result.before, result.after, new Map(changes.filter((c) => applied.has(c.key)).map((c) => [c.key, c.to])), result.stamp);
-  } catch (error) {
-    context.report({ type: "warning", message: `could not update ${context.paths.tasksFile}: ${error instanceof Error ? error.message : String(error)}` });
-  }
 }

@@ -17,6 +17,7 @@ import type {
   CommitInput,
   CommitOutput,
   ConcludeInput,
+  OrchestratorContext,
   ResumeAt,
 } from "../../machines/orchestrator.ts";
 import { unitMachine, type ConsolidateInput, type FixInput, type FixOutput, type ReviewInput, type ReviewResults, type RoundOutput } from "../../machines/unit.ts";
@@ -36,6 +37,7 @@ import { readPlan } from "./plan-reader.ts";
 import { recordAttempt } from "./recorder.ts";
 import { dropAdoptable } from "./recover-run.ts";
 import { appendProgressNote } from "../store/progress.ts";
+import { crashPoint } from "../fault-injection.ts";
 import { describeChanges, rememberPlan } from "./spec-changes.ts";
 import type { RunContext } from "./run-context.ts";
 import { awaitAttempt } from "./session.ts";
@@ -72,6 +74,30 @@ const GC_EVERY = Number(process.env.SEQORCH_GC_EVERY ?? 4);
  */
 function collectGarbage(dispatches: number): void {
   if (GC_EVERY > 0 && dispatches % GC_EVERY === 0) Bun.gc(true);
+}
+
+/**
+ * The effects the machine names as actions: a sleep between units shown on the display, and a rate-limit wait
+ * recorded in the state (`seqorch status` shows it) from the moment it starts to the moment it ends.
+ */
+export function provideActions(context: RunContext) {
+  return {
+    noteSleeping: ({ context: machine }: { context: OrchestratorContext }) => {
+      crashPoint("sleep");
+      context.report({ type: "sleeping", untilMs: Date.now() + machine.delayMs });
+    },
+    noteRateLimitWait: ({ context: machine }: { context: OrchestratorContext }) => {
+      const unit = machine.unit;
+      if (!unit) return;
+      const until = Date.now() + machine.rateLimitDelayMs;
+      const reason = machine.outcome && "reason" in machine.outcome ? machine.outcome.reason : "rate limited";
+      context.report({ type: "rate-limited", unitId: unit.id, untilMs: until, reason });
+      context.store.update((state) => void (state.waiting = { unit: unit.key, until: new Date(until).toISOString(), reason }));
+    },
+    clearRateLimitWait: () => {
+      if (context.store.get().waiting) context.store.update((state) => void (state.waiting = null));
+    },
+  };
 }
 
 /**

@@ -2,25 +2,14 @@
 import type { RecordInput, RecordOutput } from "../../machines/orchestrator.ts";
 import { crashPoint } from "../fault-injection.ts";
 import type { CheckboxMark, DispatchUnit } from "../spec/types.ts";
-import type { MarkChange } from "../spec/writeback.ts";
 import { appendProgress, STATUS_WORD } from "../store/progress.ts";
-import { writeUnitMarks } from "./dispatcher.ts";
+import { endMarks, writeUnitMarks } from "./marks.ts";
 import { countPending, parentsToTick } from "./plan-reader.ts";
 import type { RunContext } from "./run-context.ts";
 import { countedAttempts } from "../store/state.ts";
 import { recordDecision } from "./decisions.ts";
 import { ensurePipeline } from "./pipeline-record.ts";
 import { refreshPulse } from "./pulse-writer.ts";
-
-/** Checkbox changes after an attempt: `[x]` for the unit and its sub-tasks when done, else `[-]` back to `[ ]`. */
-export function endMarks(unit: DispatchUnit, done: boolean): MarkChange[] {
-  const tasks = [...(unit.task ? [unit.task] : []), ...(done ? unit.subtasks : unit.task ? [] : unit.subtasks)];
-  return tasks.map((t) =>
-    done
-      ? { key: t.key, id: t.id, title: t.title, line: t.line, to: "x", onlyIf: [" ", "-", "~"] }
-      : { key: t.key, id: t.id, title: t.title, line: t.line, to: t.mark === "-" ? " " : t.mark, onlyIf: ["-"] },
-  );
-}
 
 /** With --review, an agent's HALT and a unit out of attempts become decisions; returns whether one was recorded. */
 function decideAfter(context: RunContext, unit: DispatchUnit, status: string, reason: string | null, log: string): boolean {

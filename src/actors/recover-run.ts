@@ -11,9 +11,8 @@ import type { AttemptHandle } from "../runner/types.ts";
 import { detectSignal } from "../signals.ts";
 import { appendProgress, STATUS_WORD } from "../store/progress.ts";
 import type { AttemptRecord } from "../store/state.ts";
-import { writeUnitMarks } from "./dispatcher.ts";
 import { readPlan } from "./plan-reader.ts";
-import { endMarks } from "./recorder.ts";
+import { endMarks, writeUnitMarks } from "./marks.ts";
 import type { RunContext } from "./run-context.ts";
 
 function handleOf(record: AttemptRecord): AttemptHandle {

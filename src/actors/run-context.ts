@@ -76,6 +76,17 @@ export interface Gates {
   onDecision: string | null;
 }
 
+/** What the actors of one run remember between units (one object per run, never module state). */
+export interface RunMemory {
+  /** Attempt folders already created with their .gitignore. */
+  preparedDirs: Set<string>;
+  /** Units recorded so far (a full garbage collection every few, see provide.ts). */
+  recordings: number;
+}
+
+/** A fresh memory for a new run. */
+export const newRunMemory = (): RunMemory => ({ preparedDirs: new Set(), recordings: 0 });
+
 /** The shared dependencies of the actors of one run. */
 export interface RunContext {
   paths: RunPaths;
@@ -104,6 +115,7 @@ export interface RunContext {
   /** Rate-limit text patterns (defaults plus --rate-limit-pattern); undefined: the defaults. */
   rateLimitPatterns?: readonly RegExp[];
   gates: Gates;
+  memory: RunMemory;
   /** The workdir's repository root, once asked (src/actors/pipeline-record.ts). */
   repoRoot?: string;
   /** Aborts when the user asked the run to stop (Ctrl-C, SIGTERM, SIGHUP). */

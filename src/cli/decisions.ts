@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { writePulse } from "../store/pulse.ts";
 import { readPlan } from "../actors/plan-reader.ts";
-import { endMarks } from "../actors/recorder.ts";
+import { endMarks } from "../actors/marks.ts";
 import { UsageError } from "../errors.ts";
 import { log } from "../log.ts";
 import { writeMarks } from "../spec/writeback.ts";
