@@ -163,6 +163,7 @@ export async function runSpec(
   if (review && !options.commit && (await repoProblem(paths.workdir)) === "not-a-repository") throw new RepoNotReadyError(paths.workdir, REPO_PROBLEM["not-a-repository"].replace("--commit", "--review"));
   const assign = assignConfigOf(options, (name, overrides) => adapterFor(name, { ...backendOptions, ...overrides }, "--assign-backend"));
   const assigning = assign.backend !== "none";
+  if (assigning && options.command === "orchestrate") assign.prompt = "orchestrate";
   for (const target of assigning ? Object.values(assign.map) : []) adapterFor(target, backendOptions, "--assign-map");
   // A missing CLI is an error before anything runs; a missing assignment target only reroutes its units.
   const { missing } = preflight(assigning ? [options.backend, assign.backend] : [options.backend], assigning ? Object.values(assign.map) : []);

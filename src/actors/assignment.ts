@@ -31,23 +31,28 @@ export interface AssignConfig {
   /** Map targets whose CLI is not installed: their units go to --backend, with a warning. */
   missing?: readonly string[];
   timeoutMs?: number;
+  /** Which prompt: the reference's sequential one, or seed 004's (orchestrate: criticality, writes, reads too). */
+  prompt?: "sequential" | "orchestrate";
 }
 
 /** No assignment: every unit runs on --backend. */
 export const NO_ASSIGNMENT: AssignConfig = { backend: "none", map: DEFAULT_ASSIGN_MAP };
 
 /** The reply the assignment prompt asks for, validated. */
-export const AssignmentReplySchema = z.object({
-  assignments: z.array(
-    z.object({
-      task_id: z.union([z.string(), z.number()]),
-      type: z.enum(["code", "ui", "review"]),
-      owner_agent: z.string().check(z.minLength(1)),
-      /** How many reviewers the unit gets (--review); optional, standard when absent. */
-      criticality: z.optional(z.enum(["standard", "complex", "security-sensitive"])),
-    }),
-  ),
+const AssignmentEntrySchema = z.object({
+  task_id: z.union([z.string(), z.number()]),
+  type: z.enum(["code", "ui", "review"]),
+  owner_agent: z.string().check(z.minLength(1)),
+  /** How many reviewers the unit gets (--review); optional, standard when absent. */
+  criticality: z.optional(z.enum(["standard", "complex", "security-sensitive"])),
+  /** Seed 004's manifest (orchestrate): files the unit will write, and only read. */
+  writes: z.optional(z.array(z.string())),
+  reads: z.optional(z.array(z.string())),
 });
+/** The reference's sequential reply. */
+export const AssignmentReplySchema = z.object({ assignments: z.array(AssignmentEntrySchema) });
+/** Seed 004's reply (orchestrate's prompt). */
+export const DispatchUnitsReplySchema = z.object({ dispatch_units: z.array(AssignmentEntrySchema) });
 
 /**
  * --assign-map (`agent=backend,agent=backend`) over the defaults. Throws UsageError for a malformed entry or a
@@ -104,20 +109,28 @@ export function extractJsonObjects(text: string): unknown[] {
 }
 
 /** The assignment of `unit` in an agent's reply, or why there is none. */
-export function assignmentFromReply(reply: string, unit: UnitRef): { type: string; ownerAgent: string; criticality?: string } | { error: string } {
+export function assignmentFromReply(reply: string, unit: UnitRef): { type: string; ownerAgent: string; criticality?: string; writes?: string[]; reads?: string[] } | { error: string } {
   const objects = extractJsonObjects(reply);
   if (objects.length === 0) return { error: reply.trim() ? "no JSON object in the reply" : "empty reply" };
   let firstIssue: string | null = null;
   for (const candidate of objects) {
-    const parsed = AssignmentReplySchema.safeParse(candidate);
+    const seed004 = typeof candidate === "object" && candidate !== null && "dispatch_units" in candidate;
+    const parsed = seed004 ? DispatchUnitsReplySchema.safeParse(candidate) : AssignmentReplySchema.safeParse(candidate);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       firstIssue ??= `${issue.path.map(String).join(".") || "(root)"}: ${issue.message}`;
       continue;
     }
-    const entry = parsed.data.assignments.find((a) => String(a.task_id) === unit.id || String(a.task_id) === unit.key);
+    const entries = "dispatch_units" in parsed.data ? parsed.data.dispatch_units : parsed.data.assignments;
+    const entry = entries.find((a) => String(a.task_id) === unit.id || String(a.task_id) === unit.key);
     if (!entry) return { error: `the reply has no assignment for task ${unit.id}` };
-    return { type: entry.type, ownerAgent: entry.owner_agent, ...(entry.criticality ? { criticality: entry.criticality } : {}) };
+    return {
+      type: entry.type,
+      ownerAgent: entry.owner_agent,
+      ...(entry.criticality ? { criticality: entry.criticality } : {}),
+      ...(entry.writes ? { writes: entry.writes } : {}),
+      ...(entry.reads ? { reads: entry.reads } : {}),
+    };
   }
   return { error: `the reply does not match the expected JSON (${firstIssue})` };
 }
@@ -130,9 +143,6 @@ function backendOf(config: AssignConfig, context: RunContext, ownerAgent: string
   return { backend: target, note: null };
 }
 
-/** Units whose assignment fell back in this run (not asked again on a retry). */
-const fellBack = new WeakMap<RunContext, Set<string>>();
-
 /** Report and record a fallback to --backend. */
 function fallBack(context: RunContext, config: AssignConfig, unit: UnitRef, reason: string): Assignment {
   const message = `assignment of unit ${unit.id} by ${config.backend} failed (${reason}); it runs on --backend ${context.backend}`;
@@ -141,7 +151,7 @@ function fallBack(context: RunContext, config: AssignConfig, unit: UnitRef, reas
   context.store.update((state) => {
     state.assignments[unit.key] = { backend: context.backend, source: "fallback", reason };
   });
-  (fellBack.get(context) ?? fellBack.set(context, new Set()).get(context)!).add(unit.key);
+  context.memory.assignFellBack.add(unit.key);
   return { backend: context.backend, source: "fallback" };
 }
 
@@ -153,7 +163,7 @@ async function askAgent(context: RunContext, config: AssignConfig, unit: UnitRef
   const promptFile = join(dir, "prompt.md");
   const outLog = join(dir, "out.log");
   const errLog = join(dir, "err.log");
-  writeFileSync(promptFile, buildAssignPrompt(context.paths.tasksFile, context.paths.workdir, [{ id: unit.id, title: unit.title }]));
+  writeFileSync(promptFile, buildAssignPrompt(context.paths.tasksFile, context.paths.workdir, [{ id: unit.id, title: unit.title }], config.prompt ?? "sequential"));
   writeFileSync(outLog, "");
   writeFileSync(errLog, "");
   const launch = adapter.buildLaunch({ taskId: unit.key, specDir: context.paths.specDir, workdir: context.paths.workdir, attempt: 1, promptFile, previousSessionId: null });
@@ -193,7 +203,7 @@ export async function assignUnit(context: RunContext, config: AssignConfig, unit
     const { backend } = backendOf(config, context, cached.owner_agent);
     return { backend, ...(cached.type ? { type: cached.type } : {}), ownerAgent: cached.owner_agent, source: "cache" };
   }
-  if (fellBack.get(context)?.has(unit.key)) return { backend: context.backend, source: "fallback" };
+  if (context.memory.assignFellBack.has(unit.key)) return { backend: context.backend, source: "fallback" };
   let asked: { message: string; problem: string | null };
   try {
     asked = await askAgent(context, config, unit, signal);
@@ -209,7 +219,8 @@ export async function assignUnit(context: RunContext, config: AssignConfig, unit
     context.report({ type: "warning", message: `unit ${unit.id} is assigned to ${found.ownerAgent} but ${note}; it runs on --backend ${context.backend}` });
   }
   context.store.update((state) => {
-    state.assignments[unit.key] = { backend, type: found.type, owner_agent: found.ownerAgent, ...(found.criticality ? { criticality: found.criticality } : {}), source: "llm" };
+    const { criticality, writes, reads } = found;
+    state.assignments[unit.key] = { backend, type: found.type, owner_agent: found.ownerAgent, ...(criticality ? { criticality } : {}), ...(writes ? { writes } : {}), ...(reads ? { reads } : {}), source: "llm" };
   });
   return { backend, type: found.type, ownerAgent: found.ownerAgent, source: "llm" };
 }

@@ -82,10 +82,12 @@ export interface RunMemory {
   preparedDirs: Set<string>;
   /** Units recorded so far (a full garbage collection every few, see provide.ts). */
   recordings: number;
+  /** Units whose assignment fell back to --backend in this run (not asked again on a retry). */
+  assignFellBack: Set<string>;
 }
 
 /** A fresh memory for a new run. */
-export const newRunMemory = (): RunMemory => ({ preparedDirs: new Set(), recordings: 0 });
+export const newRunMemory = (): RunMemory => ({ preparedDirs: new Set(), recordings: 0, assignFellBack: new Set() });
 
 /** The shared dependencies of the actors of one run. */
 export interface RunContext {

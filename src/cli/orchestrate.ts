@@ -20,11 +20,11 @@ export const orchestrateCommand = defineCommand({
     const { json, quiet, ...flags } = args as Record<string, unknown>;
     const verify = repeatedFlag(rawArgs, "verify");
     // --no-commit / --no-review still turn them off; otherwise the loop has them on.
-    const options = {
-      ...parseRunOptions({ commit: true, review: true, pulse: true, ...flags, ...(verify ? { verify } : {}) }),
-      haltOnDecision: false,
-      command: "orchestrate" as const,
-    };
+    const parsed = parseRunOptions({ commit: true, review: true, pulse: true, ...flags, ...(verify ? { verify } : {}) });
+    // LLM assignment on (seed 004's prompt: type, owner agent, criticality, writes, reads), asked of --backend
+    // unless --assign-backend says otherwise; a command backend is not asked (it is a script, not an LLM).
+    const assignBackend = parsed.assignBackend === "none" && flags["assign-backend"] === undefined && parsed.backend !== "command" ? parsed.backend : parsed.assignBackend;
+    const options = { ...parsed, assignBackend, haltOnDecision: false, command: "orchestrate" as const };
     locateSpecWithHint(options.spec);
     const display = createRunDisplay({ json: json === true, quiet: quiet === true || Boolean(process.env.SEQORCH_QUIET) });
     const inspector =

@@ -46,6 +46,9 @@ export const AssignmentRecordSchema = z.object({
   owner_agent: z.optional(z.string()),
   /** standard | complex | security-sensitive, when the assignment gave one (how many reviewers the unit gets). */
   criticality: z.optional(z.string()),
+  /** The writes/reads manifest an orchestrate assignment gave (seed 004; used by parallel runs). */
+  writes: z.optional(z.array(z.string())),
+  reads: z.optional(z.array(z.string())),
   source: z.enum(["default", "llm", "cache", "fallback"]),
   /** Why the assignment fell back to --backend (a bad or missing reply), for source "fallback". */
   reason: z.optional(z.string()),

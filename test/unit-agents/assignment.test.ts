@@ -128,3 +128,13 @@ describe("assignment in a run (command backend as the assigner)", () => {
     expect(map.stderr).toContain('--assign-map: unknown backend "y"');
   });
 });
+
+describe("orchestrate's assignment (seed 004)", () => {
+  test("the prompt asks for type, owner agent, criticality, writes and reads; the reply's dispatch_units are read", () => {
+    const prompt = buildAssignPrompt("/r/.kiro/specs/f/tasks.md", "/r", [unit], "orchestrate");
+    for (const text of ["multi-agent orchestration", "criticality", "writes", "reads", '"dispatch_units"']) expect(prompt).toContain(text);
+    const reply = '{"dispatch_units":[{"task_id":"2","type":"ui","owner_agent":"gemini","criticality":"security-sensitive","writes":["src/a.ts"],"reads":["src/b.ts"]}]}';
+    expect(assignmentFromReply(reply, unit)).toEqual({ type: "ui", ownerAgent: "gemini", criticality: "security-sensitive", writes: ["src/a.ts"], reads: ["src/b.ts"] });
+    expect(assignmentFromReply('{"dispatch_units":[{"task_id":"2","type":"ui","owner_agent":"gemini","criticality":"extreme"}]}', unit)).toMatchObject({ error: expect.stringContaining("does not match") });
+  });
+});
