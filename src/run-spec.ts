@@ -251,22 +251,9 @@ export async function runSpec(
     const snapshot = actor.getSnapshot();
     const final = snapshot.value as FinalState;
     const ctx = snapshot.context;
+    if (context.memory.endError) throw context.memory.endError;
     const endedAt = new Date().toISOString();
-    const detached = final === "stopped" && options.detachOnStop && ctx.unit ? store.get().attempts[ctx.unit.key]?.findLast((a) => a.status === "running") : undefined;
-    store.update((state) => {
-      if (detached && ctx.unit) {
-        const record = state.attempts[ctx.unit.key]?.find((a) => a.n === detached.n);
-        if (record) record.detached = true;
-      } else state.current = null;
-      state.waiting = null;
-      if (final === "complete") state.completed_at ??= endedAt;
-      if (final === "halted") {
-        state.halted = true;
-        state.halted_task = ctx.unit?.key ?? null;
-        state.halted_reason = ctx.haltReason;
-        state.halted_at = endedAt;
-      }
-    });
+    const detached = final === "stopped" && ctx.unit ? store.get().attempts[ctx.unit.key]?.findLast((a) => a.status === "running" && a.detached) : undefined;
     const detail = ctx.haltDetail ?? (final === "limitReached" ? `reached --max-iterations ${options.maxIterations}` : null);
     appendProgressNote(paths.progressFile, `Run ended ${endedAt}: ${final}`, [
       `Iterations this run: ${ctx.iteration}`,

@@ -17,6 +17,7 @@ import type {
   CommitInput,
   CommitOutput,
   ConcludeInput,
+  FinalState,
   OrchestratorContext,
   ResumeAt,
 } from "../../machines/orchestrator.ts";
@@ -96,6 +97,30 @@ export function provideActions(context: RunContext) {
     },
     clearRateLimitWait: () => {
       if (context.store.get().waiting) context.store.update((state) => void (state.waiting = null));
+    },
+    // The end of the run in the state: nothing current (or the detached attempt marked), no wait, completed_at, the halt.
+    recordRunEnd: ({ context: machine }: { context: OrchestratorContext }, params: { final: FinalState }) => {
+      const endedAt = new Date().toISOString();
+      const unit = machine.unit;
+      const detached = params.final === "stopped" && machine.detachOnStop && unit ? context.store.get().attempts[unit.key]?.findLast((a) => a.status === "running") : undefined;
+      try {
+        context.store.update((state) => {
+          if (detached && unit) {
+            const record = state.attempts[unit.key]?.find((a) => a.n === detached.n);
+            if (record) record.detached = true;
+          } else state.current = null;
+          state.waiting = null;
+          if (params.final === "complete") state.completed_at ??= endedAt;
+          if (params.final === "halted") {
+            state.halted = true;
+            state.halted_task = unit?.key ?? null;
+            state.halted_reason = machine.haltReason;
+            state.halted_at = endedAt;
+          }
+        });
+      } catch (error) {
+        context.memory.endError = error; // rethrown by runSpec once the machine has stopped
+      }
     },
   };
 }

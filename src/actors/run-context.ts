@@ -84,6 +84,8 @@ export interface RunMemory {
   recordings: number;
   /** Units whose assignment fell back to --backend in this run (not asked again on a retry). */
   assignFellBack: Set<string>;
+  /** The error of the state write at the end of the run, rethrown once the machine has stopped. */
+  endError?: unknown;
 }
 
 /** A fresh memory for a new run. */
