@@ -264,3 +264,35 @@ describe("seqorch demo --review", () => {
     });
   }
 });
+
+describe("the inspector sees the unit machines", () => {
+  test("run --review --inspect=FILE.jsonl: each unit's review loop is a child actor of the run, with its own states", async () => {
+    const { spec, agent } = oneUnit(`echo ${approve}`);
+    const file = join(tempDir(), "events.jsonl");
+    const r = await seqorch(["run", "--spec", spec, "--delay", "0", "--agent-command", agent, "--no-tmux", "--review", "--reviewers", "complex=1", `--inspect=${file}`], { env: GIT_ENV });
+    expect(r.code).toBe(0);
+    const events = readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { type: string; sessionId: string; name?: string; actorRef?: unknown; snapshot?: { value?: unknown } });
+    const root = events.find((e) => e.type === "@xstate.actor" && e.name === "orchestrator")!;
+    const child = events.find((e) => e.type === "@xstate.actor" && e.name === "unit");
+    expect(child, "the unit machine registered as an actor").toBeDefined();
+    expect(child!.sessionId).not.toBe(root.sessionId);
+    const values = events.filter((e) => e.type === "@xstate.snapshot" && e.sessionId === child!.sessionId).map((e) => e.snapshot?.value);
+    expect(values).toContain("reviewing");
+    expect(values).toContain("done");
+  });
+});
+
+describe("--review without --commit", () => {
+  test("the reviewer reads the working tree's diff (new files whole); the fix round runs and is reviewed again", async () => {
+    const { root, spec, dir, agent } = oneUnit(
+      `cp "$SEQORCH_DIFF_FILE" "$(dirname "$0")/diff-$SEQORCH_FIX_ROUND.patch"; if grep -q 'work 0' work.txt; then echo '<review>{"verdict":"request_changes","findings":[{"id":"R1","severity":"major","file":"work.txt","line":1,"title":"still round 0","evidence":"work 0","fix":"redo","requirement":null}]}</review>'; else echo '<review>{"verdict":"approve","findings":[],"previous":[{"id":"R1","status":"fixed"}]}</review>'; fi`,
+    );
+    const r = await seqorch(["run", "--spec", spec, "--delay", "0", "--agent-command", agent, "--no-tmux", "--review", "--reviewers", "complex=1"], { env: GIT_ENV });
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(dir, "diff-0.patch"), "utf8")).toContain("+work 0");
+    expect(readFileSync(join(dir, "diff-1.patch"), "utf8")).toContain("+work 1");
+    expect(calls(dir)).toEqual(["implement 0 ", "review 0 1", "fix 1 ", "review 1 1"]);
+    expect(git(root, "log", "--format=%s").trim()).toBe("init"); // nothing committed without --commit
+    expect(readFileSync(join(spec, "tasks.md"), "utf8")).toContain("- [x] 1. Only unit");
+  });
+});
