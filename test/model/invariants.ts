@@ -94,7 +94,10 @@ function timingAndStops(scenario: Scenario, trace: Trace, snapshot: AnyMachineSn
   if (snapshot.value === "rateLimited") {
     const outcome = context.outcome;
     const resetAt = outcome?.kind === "rate-limited" ? outcome.resetAt : null;
-    const expected = resetAt !== null ? Math.max(1_000, resetAt - NOW) : (scenario.input.rateLimitBackoffMs ?? 60_000) * 2 ** Math.min(context.rateLimitHits - 1, 20);
+    // An exponential backoff (1×, 2×, 4× …), cut to what --max-wait leaves; a reset time still ahead is waited for as given.
+    const waitedBefore = context.rateLimitWaitedMs - context.rateLimitDelayMs;
+    const backoff = (scenario.input.rateLimitBackoffMs ?? 60_000) * 2 ** Math.min(context.rateLimitHits - 1, 20);
+    const expected = resetAt !== null && resetAt > NOW ? Math.max(1_000, resetAt - NOW) : Math.min(backoff, context.maxWaitMs - waitedBefore);
     expect(delayOf(orchestratorMachine, snapshot, "xstate.after.rateLimitDelay.orchestrator.rateLimited"), "rate-limit wait").toBe(expected);
   }
   if (context.stopRequested && !context.detachOnStop) expect(snapshot.value, "a stopped run still waits for its agent").not.toBe("waiting");
