@@ -45,7 +45,7 @@ export async function commitRound(context: RunContext, input: CommitInput): Prom
     context.store.update((state) => {
       const p = ensurePipeline(state, input.unit.key);
       p.commits = [...p.commits.filter((c) => c.round !== input.round), commit];
-    }, { units: [input.unit.key] });
+    }, { units: [input.unit.key], durable: false }); // lost, the commit is found again by its trailer
   }
   context.report({ type: "unit-step", unitId: input.unit.id, step: "commit", ok: true, detail: sha ? `committed ${sha.slice(0, 10)} (${files.length} file${files.length === 1 ? "" : "s"})` : "nothing to commit" });
   return { sha, files: files.length };

@@ -87,7 +87,8 @@ export async function reviewRound(context: RunContext, unit: DispatchUnit, input
   const previous = record?.reviews.findLast((r) => r.round < input.round)?.findings ?? [];
   const criticality = unitCriticality(context, unit);
   const count = Math.max(1, gate.reviewers[criticality]);
-  context.store.update((state) => void (ensurePipeline(state, unit.key).status = "under_review"), { units: [unit.key] });
+  // Not fsynced: lost, the unit is simply reviewed again.
+  context.store.update((state) => void (ensurePipeline(state, unit.key).status = "under_review"), { units: [unit.key], durable: false });
   crashPoint("review.start");
   const results: ReviewerResult[] = [];
   for (let n = 1; n <= count; n++) {

@@ -64,7 +64,8 @@ export async function verifyAttempt(context: RunContext, input: VerifyInput, sig
     if (code !== 0) break;
   }
   crashPoint("verify.done");
-  context.store.update((state) => void (ensurePipeline(state, input.unit.key).verify = results), { units: [input.unit.key] });
+  // Not fsynced: the results feed the next prompt; lost, the checks run again.
+  context.store.update((state) => void (ensurePipeline(state, input.unit.key).verify = results), { units: [input.unit.key], durable: false });
   const failed = results.find((r) => r.exit_code !== 0);
   if (!failed || failed.exit_code === null) return { passed: !failed, reason: null };
   return { passed: false, reason: `verify failed: \`${failed.command}\` exited ${failed.exit_code} (log: ${failed.log})` };
