@@ -53,6 +53,11 @@ export function waitingKeys(state: State): Set<string> {
   return keys;
 }
 
+/** Units a human skipped (`decide … skip`): left undone on purpose. */
+export function skippedKeys(state: State): Set<string> {
+  return new Set(Object.entries(state.pipeline).filter(([, r]) => r.status === "skipped").map(([key]) => key));
+}
+
 /** Skipped units that count as done for their dependents (`decide … skip --unblock-dependents`). */
 export function unblockedKeys(state: State): Set<string> {
   return new Set(Object.entries(state.pipeline).filter(([, r]) => r.status === "skipped" && r.unblock_dependents).map(([key]) => key));

@@ -27,7 +27,7 @@ import { consolidateRound } from "./consolidator.ts";
 import { fixRound } from "./fixer.ts";
 import { reviewRound } from "./reviewer.ts";
 import { commitRound } from "./committer.ts";
-import { nextNotWaiting, unblockedKeys, waitingKeys } from "./decisions.ts";
+import { nextNotWaiting, skippedKeys, unblockedKeys, waitingKeys } from "./decisions.ts";
 import { openDecisions, type UnitPipeline } from "../store/pipeline.ts";
 import { verifyAttempt } from "./verifier.ts";
 import type { AttemptHandle } from "../runner/types.ts";
@@ -155,12 +155,14 @@ export function provideActors(context: RunContext, assign: AssignConfig = NO_ASS
       units.clear();
       for (const unit of view.plan.units) units.set(unit.key, unit);
       for (const key of [...context.adoptable.keys()]) if (!view.pending.some((u) => u.key === key)) await dropAdoptable(context, key);
-      if (view.pending.length === 0) return { kind: "complete" };
+      // A unit a human skipped (`decide … skip`) is left undone on purpose: the run can complete without it.
+      const skipped = skippedKeys(context.store.get());
+      if (view.pending.every((u) => skipped.has(u.key))) return { kind: "complete" };
       const waiting = waitingKeys(context.store.get());
       const done = new Set([...context.store.get().completed, ...unblockedKeys(context.store.get())]);
       const nextFree = waiting.size ? nextNotWaiting(view.plan, view.pending, done, waiting) : view.next;
-      if (!nextFree && waiting.size) {
-        const open = openDecisions(context.store.get().decisions);
+      const open = openDecisions(context.store.get().decisions);
+      if (!nextFree && open.length) {
         const ids = open.map((d) => view.plan.units.find((u) => u.key === d.unit)?.id ?? d.unit);
         return { kind: "waiting", pending: view.pending.length, decisions: open.length, reason: `waiting for ${open.length} decision${open.length === 1 ? "" : "s"} (unit${ids.length === 1 ? "" : "s"} ${ids.join(", ")}); nothing else can run` };
       }

@@ -296,3 +296,40 @@ describe("--review without --commit", () => {
     expect(readFileSync(join(spec, "tasks.md"), "utf8")).toContain("- [x] 1. Only unit");
   });
 });
+
+describe("a decision waits with its dependents only", () => {
+  test("orchestrate: unit 1's question blocks 1 and its dependent 2, unit 3 runs; skip --unblock-dependents lets 2 run and the run complete", async () => {
+    const { root, spec } = makeSpec("# Tasks\n\n- [ ] 1. Ask\n- [ ] 2. Needs 1\n  - _Depends on: 1_\n- [ ] 3. Independent\n");
+    writeFileSync(join(root, "README.md"), "repo\n");
+    git(root, "init", "-q", "-b", "main");
+    git(root, "add", "-A");
+    git(root, "commit", "-qm", "init");
+    const dir = tempDir();
+    const script = join(dir, "agent.sh");
+    writeFileSync(
+      script,
+      `#!/bin/sh
+cat > /dev/null
+echo "$SEQORCH_ROLE $SEQORCH_TASK_ID" >> '${dir}/calls.log'
+case "$SEQORCH_ROLE" in
+review) if [ "$SEQORCH_TASK_ID" = 1 ]; then echo '<review>{"verdict":"needs_human","question":{"text":"Keep the old API?","options":["yes","no"]}}</review>'; else echo ${approve}; fi ;;
+*) echo "u$SEQORCH_TASK_ID" > "u$SEQORCH_TASK_ID.txt"; echo '<promise>TASK_DONE</promise>' ;;
+esac
+`,
+      { mode: 0o755 },
+    );
+    const args = ["orchestrate", "--spec", spec, "--delay", "0", "--agent-command", `/bin/sh '${script}'`, "--no-tmux"];
+    const first = await seqorch(args, { env: GIT_ENV });
+    expect(first.code).toBe(2);
+    expect(calls(dir)).toEqual(["implement 1", "review 1", "implement 3", "review 3"]);
+    expect(stateOf(spec).completed).toEqual(["3"]);
+    expect((await seqorch(["decide", "--spec", spec, "1", "skip", "--unblock-dependents"])).code).toBe(0);
+    const second = await seqorch(args, { env: GIT_ENV });
+    expect(second.code).toBe(0);
+    expect(calls(dir).slice(4)).toEqual(["implement 2", "review 2"]);
+    const tasks = readFileSync(join(spec, "tasks.md"), "utf8");
+    expect(tasks).toContain("- [ ] 1. Ask");
+    expect(tasks).toContain("- [x] 2. Needs 1");
+    expect(stateOf(spec).pipeline["1"].status).toBe("skipped");
+  });
+});
