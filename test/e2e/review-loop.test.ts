@@ -245,6 +245,16 @@ describe("reviewers that break the contract", () => {
     expect([...seen].filter((n) => n.startsWith("review-")).sort()).toEqual(["review-1-1", "review-1-2"]);
     expect(stateOf(spec).decisions[0]).toMatchObject({ kind: "reviewer_question", question: "Which storage?" });
   });
+
+  test("--on-decision runs with the decision in its environment", async () => {
+    const { spec, dir, agent } = oneUnit(`echo '<review>{"verdict":"needs_human","question":{"text":"Which storage?","options":[]}}</review>'`);
+    const out = join(dir, "hook.txt");
+    const hook = `printf '%s|%s|%s|%s' "$SEQORCH_EVENT" "$SEQORCH_DECISION_KIND" "$SEQORCH_DECISION_QUESTION" "$SEQORCH_DECIDE_COMMAND" > '${out}'`;
+    const r = await seqorch(["orchestrate", "--spec", spec, "--delay", "0", "--agent-command", agent, "--no-tmux", "--on-decision", hook], { env: GIT_ENV });
+    expect(r.code).toBe(2);
+    for (let i = 0; i < 50 && !existsSync(out); i++) await Bun.sleep(50);
+    expect(readFileSync(out, "utf8")).toBe(`decision|reviewer_question|Which storage?|seqorch decide --spec "${spec}" 1 accept|fixed|retry|skip|abort [--note TEXT]`);
+  });
 });
 
 describe("seqorch demo --review", () => {
