@@ -27,6 +27,7 @@ function segmentsOf(view: RunView, now: number): { head: string; title: string; 
   }
   if (!u) return { head: `◐ planning ${view.specName}`, title: "", rest: attachSegment(view, rest) };
   if (view.attempt) rest.push({ text: `attempt ${view.attempt.n}/${view.attempt.max}`, rank: 0 }, { text: view.attempt.backend, rank: 1 });
+  if (view.step) rest.push({ text: printable(view.step), rank: 1 });
   if (u.startedAt !== null) rest.push({ text: `${formatDuration(now - u.startedAt)} (run ${formatDuration(now - view.startedAt)})`, rank: 0 });
   const left = estimateLeftMs(view);
   if (left !== null) rest.push({ text: `~${formatDuration(left)} left`, rank: 2 });
@@ -79,6 +80,8 @@ export function createLiveDisplay(stream: NodeJS.WriteStream = process.stdout): 
       const title = view.rows.find((r) => r.id === event.unitId)?.title || (view.unit?.id === event.unitId ? view.unit.title : "");
       const what = event.status === "done" ? "" : ` ${event.status}${event.reason ? `: ${event.reason}` : ""}`;
       above(`${colour(COLOUR[event.status], ICON[event.status])} ${printable(`${event.unitId} ${title}${what}`)} (${formatDuration(event.durationMs)}, attempt ${event.attempt})`);
+    } else if (event.type === "unit-step" && (event.step === "decision" || (event.step === "review" && /^(round|approved)/.test(event.detail)))) {
+      above(`${colour(event.ok ? 32 : 33, event.ok ? "✔" : "⚑")} ${printable(`${event.unitId} ${event.step}: ${event.detail}`)}`);
     } else if (event.type === "warning") {
       above(`${colour(33, "⚠")} ${printable(event.message)}`);
     } else if (event.type === "spec-changed") {

@@ -24,11 +24,13 @@ export interface RunView {
   sleepingUntil: number | null;
   waitingUntil: number | null;
   rows: UnitRow[];
+  /** The multi-agent loop's step of the current unit (`review: round 0: fix …`), or null. */
+  step: string | null;
 }
 
 /** A new, empty view. */
 export function emptyView(now: number): RunView {
-  return { specName: "", startedAt: now, attach: null, unit: null, attempt: null, sleepingUntil: null, waitingUntil: null, rows: [] };
+  return { specName: "", startedAt: now, attach: null, unit: null, attempt: null, sleepingUntil: null, waitingUntil: null, rows: [], step: null };
 }
 
 function rowOf(view: RunView, id: string): UnitRow {
@@ -47,7 +49,12 @@ export function foldEvent(view: RunView, event: RunEvent, now: number): RunView 
       view.specName = event.specName;
       view.attach = event.attach;
       break;
+    case "unit-step":
+      view.step = `${event.step}: ${event.detail.split(";")[0]}`;
+      if (event.step === "review") view.attempt = null;
+      break;
     case "unit-next":
+      view.step = null;
       view.unit = { id: event.unitId, title: event.title, position: event.position, total: event.total, nextId: event.nextId, startedAt: null };
       view.sleepingUntil = null;
       break;

@@ -36,4 +36,20 @@ describe("live display", () => {
     expect(line.length).toBe(80);
     expect(line.endsWith("…")).toBe(true);
   });
+
+  test("the loop's step is on the status line; a review's verdict and a decision get a line above it", () => {
+    process.env.NO_COLOR = "1";
+    let written = "";
+    const stream = { columns: 160, write: (text: string) => ((written += text), true) } as unknown as NodeJS.WriteStream;
+    const display = createLiveDisplay(stream);
+    display.report({ type: "unit-next", unitId: "2", title: "Second", position: 2, total: 2, nextId: null });
+    display.report({ type: "unit-step", unitId: "2", step: "review", ok: true, detail: "reviewer 1 started; log /x" });
+    expect(statusLine(display.view, Date.now(), 160)).toContain("review: reviewer 1 started");
+    display.report({ type: "unit-step", unitId: "2", step: "review", ok: false, detail: "round 0: fix — [R1] major a.ts:3: Broken" });
+    display.report({ type: "unit-step", unitId: "2", step: "decision", ok: false, detail: "review_exhausted: still blocking — answer with: seqorch decide …" });
+    display.close();
+    expect(written).toContain("⚑ 2 review: round 0: fix — [R1] major a.ts:3: Broken\n");
+    expect(written).toContain("⚑ 2 decision: review_exhausted");
+    expect(written).not.toContain("⚑ 2 review: reviewer 1 started");
+  });
 });
