@@ -134,6 +134,7 @@ function reviewGateOf(options: RunOptions, backendOptions: BackendOptions): Revi
     maxFixRounds: options.maxFixRounds,
     backend,
     adapter: adapterFor(backend, reviewOptions, "--review-backend"),
+    fixAdapterFor: (name) => adapterFor(name, { ...backendOptions, resumeSession: true }),
     escalateBackend,
     escalateAdapter: adapterFor(escalateBackend, escalateOptions, "--escalate-backend"),
   };

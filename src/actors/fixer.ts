@@ -4,14 +4,14 @@
 import { join } from "node:path";
 import type { AttemptOutcome } from "../../machines/orchestrator.ts";
 import type { FixInput, FixOutput } from "../../machines/unit.ts";
-import { snapshot, sameSnapshot, type GitSnapshot } from "../git/status.ts";
+import { snapshot, type GitSnapshot } from "../git/status.ts";
 import { crashPoint } from "../fault-injection.ts";
 import { buildFixPrompt, type RoundFindings, type VerifyResult } from "../review/prompt.ts";
 import type { DispatchUnit } from "../spec/types.ts";
 import { appendProgress, STATUS_WORD } from "../store/progress.ts";
 import { finishLoopAgent, startLoopAgent } from "./agent-launch.ts";
 import { attemptDirOf, safeName } from "./dispatcher.ts";
-import { ensurePipeline, repoRootOf } from "./pipeline-record.ts";
+import { agentChanges, ensurePipeline, repoRootOf } from "./pipeline-record.ts";
 import type { RunContext } from "./run-context.ts";
 import { judgeAttempt } from "./session.ts";
 import { verifyTail } from "./verifier.ts";
@@ -65,7 +65,7 @@ function fixPrompt(context: RunContext, unit: DispatchUnit, input: FixInput): st
 export async function fixRound(context: RunContext, unit: DispatchUnit, input: FixInput, signal: AbortSignal): Promise<FixOutput> {
   const gate = context.gates.review!;
   const backend = input.escalate ? gate.escalateBackend : input.assignment.backend;
-  const adapter = input.escalate ? gate.escalateAdapter : context.adapterFor(backend);
+  const adapter = input.escalate ? gate.escalateAdapter : gate.fixAdapterFor(backend);
   const prompt = fixPrompt(context, unit, input);
   const records = context.store.get().attempts[unit.key] ?? [];
   const seq = records.length + 1;
@@ -98,7 +98,8 @@ export async function fixRound(context: RunContext, unit: DispatchUnit, input: F
   const { exit, reply } = await finishLoopAgent(context, adapter, agent, signal);
   const outcome: AttemptOutcome = exit.reason === "aborted" ? { kind: "interrupted", reason: "stopped" } : judgeAttempt(exit, reply, () => readTail(agent.errLog, 16 * 1024), context.rateLimitPatterns, Date.now());
   const after = await stateOf(context);
-  const changed = !before || !after || !sameSnapshot(before, after);
+  const root = before && after ? await repoRootOf(context) : "";
+  const changed = !before || !after || before.head !== after.head || agentChanges(context, root, before, after, false).length > 0;
   const ended = new Date();
   const reason = `fix round ${input.round}${"reason" in outcome ? `: ${outcome.reason}` : ""}${outcome.kind === "done" && !changed ? ": changed nothing" : ""}`;
   context.store.update((state) => {

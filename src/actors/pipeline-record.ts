@@ -2,7 +2,7 @@
 import { dirname } from "node:path";
 import { repoPath } from "../git/commit.ts";
 import { gitOk } from "../git/exec.ts";
-import { pathsOf, snapshot } from "../git/status.ts";
+import { changedPaths, pathsOf, snapshot, type GitSnapshot } from "../git/status.ts";
 import type { UnitPipeline } from "../store/pipeline.ts";
 import type { State } from "../store/state.ts";
 import type { RunContext } from "./run-context.ts";
@@ -42,4 +42,16 @@ export function seqorchFiles(context: RunContext, root: string): { excluded: str
     excluded: files.map((f) => repoPath(root, f)).filter((p): p is string => p !== null),
     excludedDirs: dirs.map((d) => repoPath(root, d)).filter((p): p is string => p !== null).map((p) => `${p.replace(/\/$/, "")}/`),
   };
+}
+
+/**
+ * The paths that changed between two snapshots of the repository at `root`, leaving out the files seqorch itself
+ * writes meanwhile (the state, its lock, the progress log, PULSE, `.seqorch/`); `tasksFile` says whether tasks.md
+ * counts (a reviewer must not touch it; a fix that only ticks a box changed nothing).
+ */
+export function agentChanges(context: RunContext, root: string, before: GitSnapshot, after: GitSnapshot, tasksFile: boolean): string[] {
+  const { excluded, excludedDirs } = seqorchFiles(context, root);
+  const tasks = repoPath(root, context.paths.tasksFile);
+  const skip = new Set(excluded.filter((p) => tasksFile ? p !== tasks : true));
+  return changedPaths(before, after).filter((p) => !skip.has(p) && !excludedDirs.some((d) => p.startsWith(d)));
 }

@@ -8,7 +8,7 @@ import type { ReviewInput } from "../../machines/unit.ts";
 import { writeUnitDiff } from "../git/diff.ts";
 import { gitOk } from "../git/exec.ts";
 import { stashReviewerEdits } from "../git/stash.ts";
-import { changedPaths, snapshot } from "../git/status.ts";
+import { snapshot } from "../git/status.ts";
 import { crashPoint } from "../fault-injection.ts";
 import type { ReviewerResult } from "../review/consolidate.ts";
 import { buildReaskPrompt, buildReviewerPrompt, type VerifyResult } from "../review/prompt.ts";
@@ -18,7 +18,7 @@ import type { DispatchUnit } from "../spec/types.ts";
 import { appendProgressNote } from "../store/progress.ts";
 import { finishLoopAgent, startLoopAgent } from "./agent-launch.ts";
 import { safeName } from "./dispatcher.ts";
-import { ensurePipeline, repoRootOf, seqorchFiles } from "./pipeline-record.ts";
+import { agentChanges, ensurePipeline, repoRootOf, seqorchFiles } from "./pipeline-record.ts";
 import type { Criticality, ReviewGate, RunContext } from "./run-context.ts";
 import { verifyTail } from "./verifier.ts";
 
@@ -113,8 +113,10 @@ export async function reviewRound(context: RunContext, unit: DispatchUnit, input
     const before = await snapshot(root, { contents: true });
     let result = await runReviewer(context, gate, unit, input.round, n, prompt, diffFile, previous.map((f) => f.id), signal);
     const after = await snapshot(root, { contents: true });
-    if (before.head !== after.head || changedPaths(before, after).length > 0) {
-      const kept = await stashReviewerEdits(root, before, `${unit.key}-${input.round}-${n}`, `seqorch reviewer edits: unit ${unit.id}, round ${input.round}, reviewer ${n}`);
+    const edited = new Set(agentChanges(context, root, before, after, true));
+    if (before.head !== after.head || edited.size > 0) {
+      const name = `${unit.key}-${input.round}-${n}`;
+      const kept = await stashReviewerEdits(root, before, name, `seqorch reviewer edits: unit ${unit.id}, round ${input.round}, reviewer ${n}`, (p) => edited.has(p) || before.head !== after.head);
       const where = [kept.stash ? `stash ${kept.stash.slice(0, 10)}` : null, kept.ref].filter(Boolean).join(" and ");
       const reason = `the reviewer changed ${kept.paths.join(", ") || "HEAD"}; kept in ${where || "nothing"} (never deleted), review failed`;
       result = { reviewer: n, ok: false, kind: "edited", reason, logs: result.logs };

@@ -55,6 +55,8 @@ export interface ReviewGate {
   /** Backend of the reviewers (--review-backend) and its adapter (read-only where the backend has a mode for it). */
   backend: string;
   adapter: AgentAdapter;
+  /** The adapter of fix rounds 1 and 2 on `backend`: the implementer's, continuing its agent session where it can. */
+  fixAdapterFor(backend: string): AgentAdapter;
   /** Backend and adapter of the escalated fix rounds (--escalate-backend / --escalate-model). */
   escalateBackend: string;
   escalateAdapter: AgentAdapter;

@@ -25,10 +25,10 @@ export interface StashedEdits {
  * Put back the state of `before` (a snapshot with contents) after a reviewer changed `root`: commits it made are kept under `reviewerRef(name)`
  * and undone with a soft reset; every path that differs from `before` is stashed with `message`. A path that was
  * already dirty in `before` and that the reviewer changed again is stashed as it is now, then restored to its
- * content in `before` (kept in the object database by the snapshot).
+ * content in `before` (kept in the object database by the snapshot). Only paths `keep` accepts are stashed.
  * Throws GitError when git fails.
  */
-export async function stashReviewerEdits(root: string, before: GitSnapshot, name: string, message: string): Promise<StashedEdits> {
+export async function stashReviewerEdits(root: string, before: GitSnapshot, name: string, message: string, keep: (path: string) => boolean = () => true): Promise<StashedEdits> {
   let now = await snapshot(root, { contents: true });
   let ref: string | null = null;
   if (before.head && now.head !== before.head) {
@@ -39,7 +39,8 @@ export async function stashReviewerEdits(root: string, before: GitSnapshot, name
     await gitOk(root, ["reset", "-q"]);
     now = await snapshot(root, { contents: true });
   }
-  const paths = changedPaths(before, now);
+  // `keep` leaves out files that are not the reviewer's to lose (seqorch's own state and logs).
+  const paths = changedPaths(before, now).filter(keep);
   if (paths.length === 0) return { ref, stash: null, paths };
   const stashed = await runGit(root, stashArgv(message), undefined, `${paths.join("\0")}\0`);
   if (stashed.code !== 0) throw new GitError("stash push", stashed.stderr.trim());

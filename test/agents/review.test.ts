@@ -87,4 +87,37 @@ describe.skipIf(!ready)("the review loop with real CLIs", () => {
     },
     TIMEOUT,
   );
+
+  test(
+    "a fix round continues the implementer's claude session (--resume); a fix that changes nothing goes to a human at once",
+    async () => {
+      const { root, spec } = repoSpec();
+      const finding = { id: "R1", severity: "major", file: "created_by_agent.txt", line: 1, title: "says alpha, wants ALPHA", evidence: "alpha", fix: "write ALPHA", requirement: "1.1" };
+      const script: MockScript = {
+        rules: [
+          { match: "Earlier findings (re-review)", reply: { text: '<review>{"verdict":"approve","findings":[],"previous":[{"id":"R1","status":"fixed"}]}</review>' } },
+          { match: "# Review of task 1:", reply: { text: `One problem.\n<review>${JSON.stringify({ verdict: "request_changes", findings: [finding] })}</review>` } },
+          { match: "# Review of task", reply: { text: APPROVE } },
+          { match: "# Fix request for task 1", reply: { command: "printf ALPHA > created_by_agent.txt", text: "Fixed R1.\n<promise>TASK_DONE</promise>" } },
+          ...IMPLEMENT,
+        ],
+      };
+      const run = await isolated(runArgs(spec, privateTmux(), ["--backend", "claude", "--commit", "--review", "--review-backend", "codex"]), script, { env: GIT_ENV });
+      // The mock asks for one tool call per conversation, and the resumed one already holds the implementation's:
+      // the fix answers without touching the file, which seqorch sees (its own state and log writes aside).
+      expectCode(run, 2);
+      expect(readFileSync(join(root, "created_by_agent.txt"), "utf8")).toBe("alpha");
+      const state = stateOf(spec);
+      const [implement, fix] = state.attempts["1"];
+      expect(implement.agent_session_id).toBeString();
+      expect(fix.reason).toContain("fix round 1");
+      // The fix ran in the implementer's session: its launch script passes claude --resume <that session>.
+      const launch = readFileSync(join(fix.log, "..", "run.sh"), "utf8");
+      expect(launch).toContain("'--resume'");
+      expect(launch).toContain(implement.agent_session_id);
+      expect(state.decisions[0]).toMatchObject({ unit: "1", kind: "review_exhausted", question: "fix round 1 changed nothing" });
+      expect(git(root, "log", "--format=%s").trim().split("\n")).toEqual(["feature: 1 Create the alpha file", "init"]);
+    },
+    TIMEOUT,
+  );
 });

@@ -343,3 +343,32 @@ esac
     expect(stateOf(spec).pipeline["1"].status).toBe("skipped");
   });
 });
+
+describe("stalemates go to a human at once", () => {
+  test("a fix round that changes nothing (seqorch's own writes aside) becomes a decision after that round", async () => {
+    const { root, spec } = makeSpec("# Tasks\n\n- [ ] 1. Only unit\n");
+    writeFileSync(join(root, "README.md"), "repo\n");
+    git(root, "init", "-q", "-b", "main");
+    git(root, "add", "-A");
+    git(root, "commit", "-qm", "init");
+    const dir = tempDir();
+    const script = join(dir, "agent.sh");
+    writeFileSync(
+      script,
+      `#!/bin/sh
+cat > /dev/null
+echo "$SEQORCH_ROLE $SEQORCH_FIX_ROUND" >> '${dir}/calls.log'
+case "$SEQORCH_ROLE" in
+implement) echo one > one.txt; echo '<promise>TASK_DONE</promise>' ;;
+fix) echo 'Looked at it. <promise>TASK_DONE</promise>' ;;
+review) echo '<review>{"verdict":"request_changes","findings":[{"id":"R1","severity":"major","title":"wrong"}]}</review>' ;;
+esac
+`,
+      { mode: 0o755 },
+    );
+    const r = await seqorch(["orchestrate", "--spec", spec, "--delay", "0", "--agent-command", `/bin/sh '${script}'`, "--no-tmux"], { env: GIT_ENV });
+    expect(r.code).toBe(2);
+    expect(calls(dir)).toEqual(["implement 0", "review 0", "fix 1"]);
+    expect(stateOf(spec).decisions[0]).toMatchObject({ kind: "review_exhausted", question: "fix round 1 changed nothing" });
+  });
+});
