@@ -11,7 +11,8 @@ import type { DispatchUnit } from "../spec/types.ts";
 import { appendProgress, STATUS_WORD } from "../store/progress.ts";
 import { finishLoopAgent, startLoopAgent } from "./agent-launch.ts";
 import { attemptDirOf, safeName } from "./dispatcher.ts";
-import { agentChanges, ensurePipeline, repoRootOf } from "./pipeline-record.ts";
+import { agentChanges, ensurePipeline, repoRootOf, seqorchFiles } from "./pipeline-record.ts";
+import { unitFiles } from "../git/commit.ts";
 import type { RunContext } from "./run-context.ts";
 import { judgeAttempt } from "./session.ts";
 import { verifyTail } from "./verifier.ts";
@@ -61,6 +62,24 @@ function fixPrompt(context: RunContext, unit: DispatchUnit, input: FixInput): st
   });
 }
 
+/**
+ * Did fix round `round` change anything? With --commit: is there anything since the previous round's commit (HEAD
+ * moved, or the unit's files changed), so a round resumed after a crash counts what the interrupted run did. Without:
+ * did the agent change a file (seqorch's own writes aside); a resumed round gets the benefit of the doubt (its review
+ * judges it). Outside git every fix counts as a change.
+ */
+async function fixChanged(context: RunContext, key: string, round: number, before: GitSnapshot | null, after: GitSnapshot | null, resumed: boolean): Promise<boolean> {
+  if (!before || !after) return true;
+  const root = await repoRootOf(context);
+  const record = context.store.get().pipeline[key];
+  const previous = record?.commits.findLast((c) => c.round < round)?.sha;
+  if (context.gates.commit && previous) {
+    if (after.head !== previous) return true;
+    return unitFiles(after, { dirtyAtStart: record?.start?.dirty ?? [], ...seqorchFiles(context, root) }).length > 0;
+  }
+  return resumed || before.head !== after.head || agentChanges(context, root, before, after, false).length > 0;
+}
+
 /** Run fix round `input.round` of `unit`; returns how it ended and whether the workdir changed. */
 export async function fixRound(context: RunContext, unit: DispatchUnit, input: FixInput, signal: AbortSignal): Promise<FixOutput> {
   const gate = context.gates.review!;
@@ -72,6 +91,8 @@ export async function fixRound(context: RunContext, unit: DispatchUnit, input: F
   const dir = join(attemptDirOf(context, unit.key, seq));
   const previousSessionId = input.escalate ? null : (records.findLast((a) => a.backend === backend && a.agent_session_id)?.agent_session_id ?? null);
   const before = await stateOf(context);
+  // A round run again after a stop or a crash may find its work already done by the interrupted run.
+  const resumed = records.some((a) => a.reason?.startsWith(`fix round ${input.round}`) ?? false);
   const startedAt = new Date().toISOString();
   context.store.update((state) => {
     const p = ensurePipeline(state, unit.key);
@@ -98,8 +119,7 @@ export async function fixRound(context: RunContext, unit: DispatchUnit, input: F
   const { exit, reply } = await finishLoopAgent(context, adapter, agent, signal);
   const outcome: AttemptOutcome = exit.reason === "aborted" ? { kind: "interrupted", reason: "stopped" } : judgeAttempt(exit, reply, () => readTail(agent.errLog, 16 * 1024), context.rateLimitPatterns, Date.now());
   const after = await stateOf(context);
-  const root = before && after ? await repoRootOf(context) : "";
-  const changed = !before || !after || before.head !== after.head || agentChanges(context, root, before, after, false).length > 0;
+  const changed = await fixChanged(context, unit.key, input.round, before, after, resumed);
   const ended = new Date();
   const reason = `fix round ${input.round}${"reason" in outcome ? `: ${outcome.reason}` : ""}${outcome.kind === "done" && !changed ? ": changed nothing" : ""}`;
   context.store.update((state) => {
