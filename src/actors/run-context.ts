@@ -82,8 +82,6 @@ export interface Gates {
 export interface RunMemory {
   /** Attempt folders already created with their .gitignore. */
   preparedDirs: Set<string>;
-  /** Units recorded so far (a full garbage collection every few, see provide.ts). */
-  recordings: number;
   /** Units whose assignment fell back to --backend in this run (not asked again on a retry). */
   assignFellBack: Set<string>;
   /** The error of the state write at the end of the run, rethrown once the machine has stopped. */
@@ -91,7 +89,7 @@ export interface RunMemory {
 }
 
 /** A fresh memory for a new run. */
-export const newRunMemory = (): RunMemory => ({ preparedDirs: new Set(), recordings: 0, assignFellBack: new Set() });
+export const newRunMemory = (): RunMemory => ({ preparedDirs: new Set(), assignFellBack: new Set() });
 
 /** The shared dependencies of the actors of one run. */
 export interface RunContext {
