@@ -372,3 +372,86 @@ esac
     expect(stateOf(spec).decisions[0]).toMatchObject({ kind: "review_exhausted", question: "fix round 1 changed nothing" });
   });
 });
+
+describe("decide fixed", () => {
+  test("a human's fix gets the checks and one review round: still refused → a new decision, no fix agent; approved → done and ticked", async () => {
+    const { root, spec } = makeSpec("# Tasks\n\n- [ ] 1. Only unit\n");
+    writeFileSync(join(root, "README.md"), "repo\n");
+    git(root, "init", "-q", "-b", "main");
+    git(root, "add", "-A");
+    git(root, "commit", "-qm", "init");
+    const dir = tempDir();
+    const script = join(dir, "agent.sh");
+    writeFileSync(
+      script,
+      `#!/bin/sh
+prompt=$(cat)
+echo "$SEQORCH_ROLE $SEQORCH_FIX_ROUND" >> '${dir}/calls.log'
+case "$SEQORCH_ROLE" in
+implement|fix) echo "work $SEQORCH_FIX_ROUND" > work.txt; echo '<promise>TASK_DONE</promise>' ;;
+review)
+  cp "$SEQORCH_DIFF_FILE" '${dir}/diff-'"$SEQORCH_FIX_ROUND"'.patch'
+  printf '%s\\n' "$prompt" > '${dir}/review-'"$SEQORCH_FIX_ROUND"'.md'
+  if grep -q 'human fix v2' work.txt; then echo '<review>{"verdict":"approve","findings":[],"previous":[{"id":"R1","status":"fixed"}]}</review>'
+  else echo '<review>{"verdict":"request_changes","findings":[{"id":"R1","severity":"major","file":"work.txt","line":1,"title":"work.txt is wrong","evidence":"not v2","fix":"write human fix v2","requirement":null}]}</review>'; fi ;;
+esac
+`,
+      { mode: 0o755 },
+    );
+    const check = `echo ran >> '${dir}/verify.log'; ! grep -q BROKEN work.txt`;
+    const args = ["orchestrate", "--spec", spec, "--delay", "0", "--agent-command", `/bin/sh '${script}'`, "--no-tmux", "--max-fix-rounds", "1", "--verify", check];
+    const verifyRuns = () => readFileSync(join(dir, "verify.log"), "utf8").trim().split("\n").length;
+    const first = await seqorch(args, { env: GIT_ENV });
+    expect(first.code).toBe(2);
+    expect(calls(dir)).toEqual(["implement 0", "review 0", "fix 1", "review 1"]);
+    expect(verifyRuns()).toBe(2);
+
+    // The human fixes it (not well enough) and commits; `decide fixed`: verify and one review, no agent fixes.
+    writeFileSync(join(root, "work.txt"), "human fix v1\n");
+    git(root, "commit", "-qam", "human fix v1");
+    const decided = await seqorch(["decide", "--spec", spec, "1", "fixed", "--note", "I rewrote it"]);
+    expect(decided.code).toBe(0);
+    const second = await seqorch(args, { env: GIT_ENV });
+    expect(second.code).toBe(2);
+    expect(second.stdout + second.stderr).toContain("Waiting for 1 decision");
+    expect(calls(dir).slice(4)).toEqual(["review 2"]);
+    expect(verifyRuns()).toBe(3);
+    expect(readFileSync(join(dir, "diff-2.patch"), "utf8")).toContain("+human fix v1");
+    // A re-review: the earlier finding to mark, and the human's fix as the fix's own diff.
+    expect(readFileSync(join(dir, "review-2.md"), "utf8")).toContain("- [R1] MAJOR work.txt:1: work.txt is wrong");
+    expect(readFileSync(join(spec, ".seqorch", "reviews", "1", "2", "fix.patch"), "utf8")).toContain("+human fix v1");
+    let state = stateOf(spec);
+    expect(state.decisions.map((d: { resolution: string | null; note: string | null }) => [d.resolution, d.note])).toEqual([["fixed", "I rewrote it"], [null, null]]);
+    expect(state.decisions[1]).toMatchObject({ unit: "1", kind: "review_exhausted" });
+    expect(state.pipeline["1"]).toMatchObject({ status: "blocked", human_fix: false });
+    expect(state.completed).toEqual([]);
+    expect(readFileSync(join(spec, "tasks.md"), "utf8")).toContain("- [ ] 1. Only unit");
+    expect(JSON.parse((await seqorch(["decisions", "--spec", spec, "--json"])).stdout)).toHaveLength(1);
+
+    // A human fix that fails the checks: a decision again, with no review and no fix agent.
+    writeFileSync(join(root, "work.txt"), "BROKEN\n");
+    expect((await seqorch(["decide", "--spec", spec, "1", "fixed"])).code).toBe(0);
+    expect((await seqorch(args, { env: GIT_ENV })).code).toBe(2);
+    expect(calls(dir)).toHaveLength(5);
+    expect(verifyRuns()).toBe(4);
+    expect(stateOf(spec).decisions[2]).toMatchObject({ unit: "1", kind: "review_exhausted", resolution: null });
+
+    // The next human fix, left uncommitted: seqorch checks, commits and reviews it; approved, done and ticked.
+    writeFileSync(join(root, "work.txt"), "human fix v2\n");
+    expect((await seqorch(["decide", "--spec", spec, "1", "fixed"])).code).toBe(0);
+    const third = await seqorch(args, { env: GIT_ENV });
+    expect(third.code).toBe(0);
+    expect(calls(dir).slice(5)).toEqual(["review 4"]);
+    expect(verifyRuns()).toBe(5);
+    expect(readFileSync(join(dir, "diff-4.patch"), "utf8")).toContain("+human fix v2");
+    state = stateOf(spec);
+    expect(state.completed).toEqual(["1"]);
+    expect(state.pipeline["1"].status).toBe("completed");
+    expect(state.decisions.every((d: { resolution: string | null }) => d.resolution === "fixed")).toBe(true);
+    expect(readFileSync(join(spec, "tasks.md"), "utf8")).toContain("- [x] 1. Only unit");
+    // The human's commit stands; no empty commit for round 2, none for the failed round 3; the uncommitted fix is round 4's commit, alone.
+    expect(git(root, "log", "--reverse", "--format=%s").trim().split("\n")).toEqual(["init", "feature: 1 Only unit", "feature: 1 Only unit (fix round 1)", "human fix v1", "feature: 1 Only unit (fix round 4)"]);
+    expect(git(root, "show", "--name-only", "--format=", "HEAD").trim()).toBe("work.txt");
+    expect(git(root, "status", "--porcelain", "--", "work.txt")).toBe("");
+  });
+});
