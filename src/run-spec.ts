@@ -4,7 +4,7 @@ import { existsSync, realpathSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { createActor, toPromise, type InspectionEvent } from "xstate";
 import { orchestratorMachine, type FinalState, type HaltReason } from "../machines/orchestrator.ts";
-import { readPlan } from "./actors/plan-reader.ts";
+import { createPlanReader } from "./actors/plan-reader.ts";
 import { provideActions, provideActors } from "./actors/provide.ts";
 import { recoverRun } from "./actors/recover-run.ts";
 import { refreshPulse } from "./actors/pulse-writer.ts";
@@ -154,7 +154,8 @@ export async function runSpec(
 ): Promise<RunResult> {
   const paths = resolveRunPaths(options);
   const planOptions = { includeOptional: options.includeOptional, granularity: options.granularity };
-  readPlan(paths.tasksFile, planOptions, []);
+  const planReader = createPlanReader(paths.tasksFile, planOptions);
+  planReader.read([]);
   if (options.commit) await checkRepoReady(paths.workdir);
   const backendOptions = backendOptionsOf(options, process.getuid?.() === 0);
   // Building a launch once up front checks the backend's own options (e.g. --agent-command) before anything runs.
@@ -197,6 +198,7 @@ export async function runSpec(
     const context: RunContext = {
       paths,
       planOptions,
+      planReader,
       maxAttempts: options.maxAttempts,
       writeback: options.writeback,
       store,
@@ -289,7 +291,7 @@ export async function runSpec(
       lastLog: ctx.unit ? (store.get().attempts[ctx.unit.key]?.at(-1)?.log ?? null) : null,
       error: ctx.error,
       decisions: openDecisions(store.get().decisions).map((d) => {
-        const id = readPlan(paths.tasksFile, planOptions, []).plan.units.find((u) => u.key === d.unit)?.id ?? d.unit;
+        const id = planReader.read([]).plan.units.find((u) => u.key === d.unit)?.id ?? d.unit;
         return { id: d.id, unit: id, kind: d.kind, question: d.question, command: decideCommand(paths.specDir, id) };
       }),
     };

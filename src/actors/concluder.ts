@@ -5,7 +5,6 @@ import type { CheckboxMark, DispatchUnit } from "../spec/types.ts";
 import { appendProgressNote } from "../store/progress.ts";
 import { recordDecision } from "./decisions.ts";
 import { ensurePipeline } from "./pipeline-record.ts";
-import { parentsToTick, readPlan } from "./plan-reader.ts";
 import { refreshPulse } from "./pulse-writer.ts";
 import { endMarks, writeUnitMarks } from "./marks.ts";
 import { reviewDirOf } from "./reviewer.ts";
@@ -24,7 +23,7 @@ export async function concludeUnit(context: RunContext, unit: DispatchUnit, inpu
     if (context.writeback) {
       await writeUnitMarks(context, endMarks(unit, true));
       if (unit.task && context.planOptions.granularity === "leaf") {
-        const parents = parentsToTick(context.paths.tasksFile, context.planOptions, unit.task.key);
+        const parents = context.planReader.parentsToTick(unit.task.key);
         if (parents.length) await writeUnitMarks(context, parents.map((t) => ({ key: t.key, id: t.id, title: t.title, line: t.line, to: "x" as const, onlyIf: [" ", "-", "~"] as CheckboxMark[] })));
       }
     }
@@ -42,6 +41,6 @@ export async function concludeUnit(context: RunContext, unit: DispatchUnit, inpu
     if (context.writeback) await writeUnitMarks(context, endMarks(unit, false));
   }
   refreshPulse(context);
-  const view = readPlan(context.paths.tasksFile, context.planOptions, context.store.get().completed);
+  const view = context.planReader.read(context.store.get().completed);
   return { pending: view.pending.length, now: Date.now(), decision };
 }

@@ -7,7 +7,6 @@ import type { AttemptHandle, LaunchSpec } from "../runner/types.ts";
 import type { DispatchUnit } from "../spec/types.ts";
 import { crashPoint } from "../fault-injection.ts";
 import type { AttemptRecord } from "../store/state.ts";
-import { ancestorsOf } from "./plan-reader.ts";
 import { startMarks, writeUnitMarks } from "./marks.ts";
 import { adoptedHandle } from "./recover-run.ts";
 import { evidenceBefore } from "./runaway.ts";
@@ -99,7 +98,7 @@ export async function dispatchAttempt(context: RunContext, unit: DispatchUnit, i
       attempt: input.attempt,
       maxAttempts: context.maxAttempts,
       previousAttempts: previousAttempts(context, unit.key),
-      parents: unit.task ? ancestorsOf(paths.tasksFile, context.planOptions, unit.task.key) : [],
+      parents: unit.task ? context.planReader.ancestorsOf(unit.task.key) : [],
       checks: context.gates.verify,
       seqorchCommits: context.gates.commit,
       failingChecks: failingChecksOf(context, unit.key),

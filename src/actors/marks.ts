@@ -4,7 +4,6 @@
 import { crashPoint } from "../fault-injection.ts";
 import type { DispatchUnit } from "../spec/types.ts";
 import { writeMarks, type MarkChange } from "../spec/writeback.ts";
-import { noteMarksWritten } from "./plan-reader.ts";
 import type { RunContext } from "./run-context.ts";
 
 /** The `[-]` marks for a unit that starts: its own line, or for a heading group its pending sub-tasks. */
@@ -32,7 +31,7 @@ export async function writeUnitMarks(context: RunContext, changes: MarkChange[])
     const result = await writeMarks(context.paths.tasksFile, changes, { durable: false });
     crashPoint("marks.written");
     const applied = new Set(result.applied);
-    noteMarksWritten(context.paths.tasksFile, result.before, result.after, new Map(changes.filter((c) => applied.has(c.key)).map((c) => [c.key, c.to])), result.stamp);
+    context.planReader.noteMarksWritten(result.before, result.after, new Map(changes.filter((c) => applied.has(c.key)).map((c) => [c.key, c.to])), result.stamp);
   } catch (error) {
     context.report({ type: "warning", message: `could not update ${context.paths.tasksFile}: ${error instanceof Error ? error.message : String(error)}` });
   }

@@ -34,7 +34,6 @@ import type { AttemptHandle } from "../runner/types.ts";
 import type { DispatchUnit, Plan } from "../spec/types.ts";
 import { assignUnit, NO_ASSIGNMENT, type AssignConfig } from "./assignment.ts";
 import { dispatchAttempt } from "./dispatcher.ts";
-import { readPlan } from "./plan-reader.ts";
 import { recordAttempt } from "./recorder.ts";
 import { dropAdoptable } from "./recover-run.ts";
 import { appendProgressNote } from "../store/progress.ts";
@@ -141,7 +140,7 @@ export function provideActors(context: RunContext, assign: AssignConfig = NO_ASS
   };
   return {
     planner: fromPromise<PlannerOutput, PlannerInput>(async () => {
-      const view = readPlan(context.paths.tasksFile, context.planOptions, context.store.get().completed);
+      const view = context.planReader.read(context.store.get().completed);
       // Only a reading of tasks.md from disk can hold someone else's change: after seqorch's own checkbox
       // writes (same generation) the comparison would find nothing, so it is not made.
       if (memory && memory.generation !== view.generation) {

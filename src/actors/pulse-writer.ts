@@ -1,6 +1,5 @@
 // Writes PROJECT_PULSE.md after a unit event when the run keeps one (--pulse; on in orchestrate).
 import { writePulse } from "../store/pulse.ts";
-import { readPlan } from "./plan-reader.ts";
 import type { RunContext } from "./run-context.ts";
 
 /** Render PULSE from the state and the plan; a failed write is a warning (PULSE is regenerated next time). */
@@ -16,7 +15,7 @@ export function refreshPulse(context: RunContext): void {
         running[key] = `${record.status}${record.round > 0 ? `, fix round ${record.round}` : ""}`;
       }
     }
-    const view = readPlan(context.paths.tasksFile, context.planOptions, context.store.get().completed);
+    const view = context.planReader.read(context.store.get().completed);
     const units = view.counted.map((u) => ({ key: u.key, id: u.id, title: u.title, dependsOn: u.dependsOn }));
     writePulse(context.paths.pulseFile, { specName: context.paths.specName, specDir: context.paths.specDir, state: context.store.get(), units, running, now: Date.now() });
   } catch (error) {

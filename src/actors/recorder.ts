@@ -4,7 +4,6 @@ import { crashPoint } from "../fault-injection.ts";
 import type { CheckboxMark, DispatchUnit } from "../spec/types.ts";
 import { appendProgress, STATUS_WORD } from "../store/progress.ts";
 import { endMarks, writeUnitMarks } from "./marks.ts";
-import { countPending, parentsToTick } from "./plan-reader.ts";
 import type { RunContext } from "./run-context.ts";
 import { countedAttempts } from "../store/state.ts";
 import { recordDecision } from "./decisions.ts";
@@ -83,7 +82,7 @@ export async function recordAttempt(context: RunContext, unit: DispatchUnit, inp
   if (context.writeback && !(reviewing && status === "done")) {
     await writeUnitMarks(context, endMarks(unit, status === "done"));
     if (status === "done" && unit.task && context.planOptions.granularity === "leaf") {
-      const parents = parentsToTick(context.paths.tasksFile, context.planOptions, unit.task.key);
+      const parents = context.planReader.parentsToTick(unit.task.key);
       if (parents.length) await writeUnitMarks(context, parents.map((t) => ({ key: t.key, id: t.id, title: t.title, line: t.line, to: "x" as const, onlyIf: [" ", "-", "~"] as CheckboxMark[] })));
     }
   }
@@ -111,5 +110,5 @@ export async function recordAttempt(context: RunContext, unit: DispatchUnit, inp
   context.report({ type: "attempt-finished", unitId: unit.id, attempt: input.attempt, status, durationMs, reason: reason ?? "", log, tokens });
   const decision = reviewing ? decideAfter(context, unit, status, reason, log) : false;
   refreshPulse(context);
-  return { pending: countPending(context.paths.tasksFile, context.planOptions, context.store.get().completed), now: Date.now(), decision };
+  return { pending: context.planReader.countPending(context.store.get().completed), now: Date.now(), decision };
 }

@@ -11,7 +11,6 @@ import type { AttemptHandle } from "../runner/types.ts";
 import { detectSignal } from "../signals.ts";
 import { appendProgress, STATUS_WORD } from "../store/progress.ts";
 import type { AttemptRecord } from "../store/state.ts";
-import { readPlan } from "./plan-reader.ts";
 import { endMarks, writeUnitMarks } from "./marks.ts";
 import type { RunContext } from "./run-context.ts";
 
@@ -112,12 +111,12 @@ export async function dropAdoptable(context: RunContext, unit: string): Promise<
 
 /** Recover the run's state; returns one note per thing done, for the log and the progress file. */
 export async function recoverRun(context: RunContext): Promise<string[]> {
-  const { store, paths } = context;
+  const { store } = context;
   const notes: string[] = [];
   const running = Object.entries(store.get().attempts).flatMap(([unit, records]) =>
     records.filter((r) => r.status === "running").map((r) => ({ unit, record: r })),
   );
-  const plan = running.length > 0 ? readPlan(paths.tasksFile, context.planOptions, store.get().completed).plan : null;
+  const plan = running.length > 0 ? context.planReader.read(store.get().completed).plan : null;
   for (const { unit, record } of running) {
     if (record.detached && stillRunning(record)) {
       // A run killed during a log trim's pause (SIGSTOP) leaves the agent stopped: continue it before adopting it.
@@ -204,7 +203,7 @@ function restoreProgress(context: RunContext, notes: string[]): void {
 /** Tick units the state file records done but tasks.md does not show done (the run died before writing them). */
 async function retick(context: RunContext, notes: string[]): Promise<void> {
   const completed = new Set(context.store.get().completed);
-  const view = readPlan(context.paths.tasksFile, context.planOptions, []);
+  const view = context.planReader.read([]);
   const stale = view.plan.units.filter((u) => !u.done && completed.has(u.key));
   for (const unit of stale) await writeUnitMarks(context, endMarks(unit, true));
   if (stale.length) notes.push(`ticked ${stale.map((u) => u.id).join(", ")} in tasks.md (recorded done before the earlier run stopped)`);

@@ -4,6 +4,7 @@ import type { AgentAdapter } from "../agents/types.ts";
 import type { SessionRunner } from "../runner/types.ts";
 import type { PlanOptions } from "../spec/types.ts";
 import type { AttemptRecord, StateStore } from "../store/state.ts";
+import type { PlanReader } from "./plan-reader.ts";
 import type { WorkdirGit } from "./workdir-changes.ts";
 
 /** Files and folders of one run (absolute paths). */
@@ -95,6 +96,8 @@ export const newRunMemory = (): RunMemory => ({ preparedDirs: new Set(), assignF
 export interface RunContext {
   paths: RunPaths;
   planOptions: PlanOptions;
+  /** This run's reader of tasks.md (with its own cache), planned with `planOptions`. */
+  planReader: PlanReader;
   maxAttempts: number;
   /** Write checkboxes back to tasks.md (`[-]` while running, `[x]` when done). */
   writeback: boolean;

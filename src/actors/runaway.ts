@@ -1,6 +1,5 @@
 // Doubting a "done": an agent that says TASK_DONE but changed nothing in the workdir, or unticked boxes itself.
 import type { AttemptOutcome, Dispatched } from "../../machines/orchestrator.ts";
-import { tickedTasks } from "./plan-reader.ts";
 import type { RunContext, RunPaths } from "./run-context.ts";
 
 /**
@@ -17,7 +16,7 @@ export function ownFiles(paths: RunPaths): string[] {
  * with, when it just ended: one git process per unit) and the tasks done in tasks.md.
  */
 export async function evidenceBefore(context: RunContext): Promise<NonNullable<Dispatched["before"]>> {
-  return { workdir: await context.workdirGit.before(), doneTasks: [...tickedTasks(context.paths.tasksFile, context.planOptions)] };
+  return { workdir: await context.workdirGit.before(), doneTasks: [...context.planReader.ticked()] };
 }
 
 /**
@@ -32,7 +31,7 @@ export async function doubtDone(context: RunContext, outcome: AttemptOutcome, be
   }
   const cannotCheck = before.workdir === null && context.requireChanges;
   try {
-    const now = tickedTasks(context.paths.tasksFile, context.planOptions);
+    const now = context.planReader.ticked();
     const unticked = before.doneTasks.filter((key) => !now.has(key));
     if (unticked.length) warnings.push(`the agent unticked done task(s) in tasks.md: ${unticked.join(", ")}`);
   } catch (error) {
