@@ -10,10 +10,11 @@ import { recoverRun } from "./actors/recover-run.ts";
 import { refreshPulse } from "./actors/pulse-writer.ts";
 import { newRunMemory, type ReviewGate, type RunContext, type RunEvent, type RunPaths } from "./actors/run-context.ts";
 import { DEFAULT_RATE_LIMIT_PATTERNS } from "./agents/rate-limit.ts";
-import { assignConfigOf, describeMap } from "./actors/assignment.ts";
+import { assignConfigOf, describeMap, type AssignConfig } from "./actors/assignment.ts";
 import { backendOptionsOf, describePermissions, type BackendOptions } from "./agents/native-options.ts";
 import { preflight } from "./agents/preflight.ts";
-import { adapterFor } from "./agents/registry.ts";
+import { adapterFor, validateBackend } from "./agents/registry.ts";
+import type { AgentAdapter } from "./agents/types.ts";
 import { RepoNotReadyError, SpecNotFoundError } from "./errors.ts";
 import { repoProblem, type RepoProblem } from "./git/status.ts";
 import { runHook } from "./hooks.ts";
@@ -116,6 +117,12 @@ const READ_ONLY_ARGS: Partial<Record<string, string>> = {
   claude: "--permission-mode plan",
 };
 
+/** The adapter of `name`, its options checked first (validateBackend). Throws UsageError naming one of `flags`. */
+function checkedAdapter(name: string, options: BackendOptions, flags: { backend: string; command: string }): AgentAdapter {
+  validateBackend(name, options, flags);
+  return adapterFor(name, options, flags.backend);
+}
+
 /** The review gate of a run (--review), with the reviewers' and the escalation's adapters; null without --review. */
 function reviewGateOf(options: RunOptions, backendOptions: BackendOptions): ReviewGate | null {
   if (!options.review) return null;
@@ -133,11 +140,46 @@ function reviewGateOf(options: RunOptions, backendOptions: BackendOptions): Revi
     reviewers: reviewersOf(options.reviewers),
     maxFixRounds: options.maxFixRounds,
     backend,
-    adapter: adapterFor(backend, reviewOptions, "--review-backend"),
+    adapter: checkedAdapter(backend, reviewOptions, { backend: "--review-backend", command: "--review-agent-command" }),
     fixAdapterFor: (name) => adapterFor(name, { ...backendOptions, resumeSession: true }),
     escalateBackend,
-    escalateAdapter: adapterFor(escalateBackend, escalateOptions, "--escalate-backend"),
+    escalateAdapter: checkedAdapter(escalateBackend, escalateOptions, { backend: "--escalate-backend", command: "--agent-command" }),
   };
+}
+
+/** The backends of one run, checked before it starts. */
+interface RunBackends {
+  backendOptions: BackendOptions;
+  review: ReviewGate | null;
+  assign: AssignConfig;
+  /** What the progress log's start line says about assignment and permissions. */
+  agentNotes: string[];
+}
+
+/**
+ * Check every backend a run may use (--backend, the reviewers', the escalation's, the assignment's and its map's)
+ * with the adapters' own checks (validateBackend), and look for their CLIs. Throws UsageError naming the flag, or
+ * AgentMissingError when the CLI of --backend or --assign-backend is not installed; a missing assignment target
+ * is a warning (its units run on --backend).
+ */
+function prepareBackends(options: RunOptions, report: (e: RunEvent) => void): RunBackends {
+  const backendOptions = backendOptionsOf(options, process.getuid?.() === 0);
+  validateBackend(options.backend, backendOptions);
+  const review = reviewGateOf(options, backendOptions);
+  const assign = assignConfigOf(options, (name, overrides) => adapterFor(name, { ...backendOptions, ...overrides }, "--assign-backend"));
+  const assigning = assign.backend !== "none";
+  if (assigning && options.command === "orchestrate") assign.prompt = "orchestrate";
+  if (assigning) validateBackend(assign.backend, backendOptions, { backend: "--assign-backend", command: "--agent-command" });
+  for (const target of assigning ? Object.values(assign.map) : []) validateBackend(target, backendOptions, { backend: "--assign-map", command: "--agent-command" });
+  // A missing CLI is an error before anything runs; a missing assignment target only reroutes its units.
+  const { missing } = preflight(assigning ? [options.backend, assign.backend] : [options.backend], assigning ? Object.values(assign.map) : []);
+  assign.missing = missing;
+  for (const backend of missing) report({ type: "warning", message: `${backend} is not installed: units assigned to it run on --backend ${options.backend}` });
+  const agentNotes = [
+    ...(assigning ? [`assignment by ${assign.backend}: ${describeMap(assign.map)}; other agents and failed assignments → ${options.backend}`] : []),
+    describePermissions([options.backend, ...(assigning ? [assign.backend, ...Object.values(assign.map)] : [])], backendOptions),
+  ].filter(Boolean);
+  return { backendOptions, review, assign, agentNotes };
 }
 
 /**
@@ -157,24 +199,9 @@ export async function runSpec(
   const planReader = createPlanReader(paths.tasksFile, planOptions);
   planReader.read([]);
   if (options.commit) await checkRepoReady(paths.workdir);
-  const backendOptions = backendOptionsOf(options, process.getuid?.() === 0);
-  // Building a launch once up front checks the backend's own options (e.g. --agent-command) before anything runs.
-  adapterFor(options.backend, backendOptions).buildLaunch({ taskId: "0", specDir: paths.specDir, workdir: paths.workdir, attempt: 1, promptFile: "" });
-  const review = reviewGateOf(options, backendOptions);
+  const { backendOptions, review, assign, agentNotes } = prepareBackends(options, report);
   // The review loop diffs from the unit's start commit, so it needs git even without --commit.
   if (review && !options.commit && (await repoProblem(paths.workdir)) === "not-a-repository") throw new RepoNotReadyError(paths.workdir, REPO_PROBLEM["not-a-repository"].replace("--commit", "--review"));
-  const assign = assignConfigOf(options, (name, overrides) => adapterFor(name, { ...backendOptions, ...overrides }, "--assign-backend"));
-  const assigning = assign.backend !== "none";
-  if (assigning && options.command === "orchestrate") assign.prompt = "orchestrate";
-  for (const target of assigning ? Object.values(assign.map) : []) adapterFor(target, backendOptions, "--assign-map");
-  // A missing CLI is an error before anything runs; a missing assignment target only reroutes its units.
-  const { missing } = preflight(assigning ? [options.backend, assign.backend] : [options.backend], assigning ? Object.values(assign.map) : []);
-  assign.missing = missing;
-  for (const backend of missing) report({ type: "warning", message: `${backend} is not installed: units assigned to it run on --backend ${options.backend}` });
-  const agentNotes = [
-    ...(assigning ? [`assignment by ${assign.backend}: ${describeMap(assign.map)}; other agents and failed assignments → ${options.backend}`] : []),
-    describePermissions([options.backend, ...(assigning ? [assign.backend, ...Object.values(assign.map)] : [])], backendOptions),
-  ].filter(Boolean);
   for (const [label, file] of [["requirements.md", paths.requirementsFile], ["design.md", paths.designFile]] as const) {
     if (!file) report({ type: "warning", message: `${paths.specDir} has no ${label}; the prompt says so` });
   }

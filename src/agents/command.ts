@@ -7,6 +7,23 @@ import type { AgentAdapter, AgentLaunch, LaunchRequest } from "./types.ts";
 export const REPLY_TAIL_BYTES = 64 * 1024;
 const ERROR_TAIL_BYTES = 4 * 1024;
 
+/** The flags a command backend was given by: the backend's (--backend, --review-backend…) and its command's. */
+export interface CommandFlags {
+  backend: string;
+  command: string;
+}
+
+/**
+ * The command of a `command` backend, checked (what its launch builder runs). Throws UsageError naming
+ * `flags.command` when it is missing or blank.
+ */
+export function validateAgentCommand(command: string | undefined, flags: CommandFlags = { backend: "--backend", command: "--agent-command" }): string {
+  if (!command || command.trim() === "") {
+    throw new UsageError(flags.command, `required with ${flags.backend} command (or choose a native backend: ${flags.backend} claude, codex, gemini or opencode)`);
+  }
+  return command;
+}
+
 /**
  * A backend that runs `command` with `/bin/sh -c` in the workdir, the prompt on stdin (then closed), and
  * SEQORCH_TASK_ID, SEQORCH_SPEC_DIR, SEQORCH_ATTEMPT, SEQORCH_PROMPT_FILE set. Its stdout is the reply.
@@ -16,11 +33,8 @@ export function commandAdapter(command: string | undefined): AgentAdapter {
   return {
     name: "command",
     buildLaunch(request: LaunchRequest): AgentLaunch {
-      if (!command || command.trim() === "") {
-        throw new UsageError("--agent-command", "required with --backend command (or choose a native backend: --backend claude, codex, gemini or opencode)");
-      }
       return {
-        argv: ["/bin/sh", "-c", command],
+        argv: ["/bin/sh", "-c", validateAgentCommand(command)],
         env: {
           SEQORCH_TASK_ID: request.taskId,
           SEQORCH_SPEC_DIR: request.specDir,

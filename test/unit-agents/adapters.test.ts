@@ -6,7 +6,7 @@ import { codexArgv } from "../../src/agents/codex.ts";
 import { geminiArgv } from "../../src/agents/gemini.ts";
 import type { NativeOptions } from "../../src/agents/native-options.ts";
 import { opencodeArgv } from "../../src/agents/opencode.ts";
-import { adapterFor, BACKEND_NAMES } from "../../src/agents/registry.ts";
+import { adapterFor, BACKEND_NAMES, validateBackend } from "../../src/agents/registry.ts";
 import type { LaunchRequest } from "../../src/agents/types.ts";
 
 const request: LaunchRequest = { taskId: "2.1", specDir: "/r/.kiro/specs/f", workdir: "/r", attempt: 2, promptFile: "/r/p.md", previousSessionId: "sess-1" };
@@ -97,6 +97,41 @@ describe("registry", () => {
     expect(adapterFor("claude", options).buildLaunch(request).argv.slice(5)).toEqual(["--permission-mode", "acceptEdits", "--allowedTools=Bash", "--model", "all-model", "--common", "two words", "--max-turns", "3"]);
     expect(adapterFor("opencode", options).buildLaunch(request).argv.slice(6)).toEqual(["--model", "mock/m", "--agent", "gawain", "--common", "two words"]);
     expect(adapterFor("gemini", { skipPermissions: true }).buildLaunch(request).argv).toContain("yolo");
+  });
+
+  test("validateBackend rejects exactly what building a launch rejects, with the same message, and names the flags it is given", () => {
+    const launchError = (name: string, options: Parameters<typeof adapterFor>[1]): string | null => {
+      try {
+        adapterFor(name, options).buildLaunch(request);
+        return null;
+      } catch (error) {
+        return (error as Error).message;
+      }
+    };
+    const checkError = (name: string, options: Parameters<typeof adapterFor>[1]): string | null => {
+      try {
+        validateBackend(name, options);
+        return null;
+      } catch (error) {
+        return (error as Error).message;
+      }
+    };
+    const cases: [string, Parameters<typeof adapterFor>[1]][] = [
+      ["command", {}],
+      ["command", { agentCommand: "   " }],
+      ["command", { agentCommand: "my-agent" }],
+      ...BACKEND_NAMES.filter((n) => n !== "command").flatMap((n): [string, Parameters<typeof adapterFor>[1]][] => [
+        [n, {}],
+        [n, { model: `${n}=` }],
+        [n, { agentArgs: "--unclosed 'quote" }],
+        [n, { model: "all,nosuch=m" }],
+      ]),
+    ];
+    for (const [name, options] of cases) expect(checkError(name, options)).toBe(launchError(name, options));
+    expect(checkError("command", {})).toBe("--agent-command: required with --backend command (or choose a native backend: --backend claude, codex, gemini or opencode)");
+    expect(checkError("codex", { model: "codex=" })).toContain("--model");
+    expect(() => validateBackend("command", {}, { backend: "--review-backend", command: "--review-agent-command" })).toThrow("--review-agent-command: required with --review-backend command");
+    expect(() => validateBackend("amp", {}, { backend: "--assign-map", command: "--agent-command" })).toThrow('--assign-map: unknown backend "amp"');
   });
 
   test("an unknown backend is a usage error naming the flag", () => {
