@@ -2,7 +2,7 @@
 // run the orchestrator machine with the real actors, and write the final state.
 import { existsSync, realpathSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { createActor, toPromise, type InspectionEvent } from "xstate";
+import { createActor, toPromise, type InspectionEvent, type SnapshotFrom } from "xstate";
 import { orchestratorMachine, type FinalState, type HaltReason } from "../machines/orchestrator.ts";
 import { createPlanReader } from "./actors/plan-reader.ts";
 import { provideActions, provideActors } from "./actors/provide.ts";
@@ -183,6 +183,56 @@ function prepareBackends(options: RunOptions, report: (e: RunEvent) => void): Ru
 }
 
 /**
+ * The end of a run once its machine has stopped: the progress log's last entry, PULSE when decisions wait, the
+ * --on-halt / --on-complete hook, and the result with the open decisions and their commands.
+ */
+function finishRun(context: RunContext, options: RunOptions, snapshot: SnapshotFrom<typeof orchestratorMachine>, session: string | null): RunResult {
+  const { paths, store } = context;
+  const final = snapshot.value as FinalState;
+  const ctx = snapshot.context;
+  const endedAt = new Date().toISOString();
+  const detached = final === "stopped" && ctx.unit ? store.get().attempts[ctx.unit.key]?.findLast((a) => a.status === "running" && a.detached) : undefined;
+  const detail = ctx.haltDetail ?? (final === "limitReached" ? `reached --max-iterations ${options.maxIterations}` : null);
+  appendProgressNote(paths.progressFile, `Run ended ${endedAt}: ${final}`, [
+    `Iterations this run: ${ctx.iteration}`,
+    ...(detached ? [`The agent of unit ${ctx.unit?.id} keeps running (--detach-on-stop): ${detached.window_id ? `tmux window ${detached.window_id}` : `pid ${detached.pid}`}; the next run adopts it`] : []),
+    ...(detail ? [`Reason: ${detail}`] : []),
+  ]);
+  if (final === "waitingForDecisions") refreshPulse(context);
+  const hook = final === "halted" ? options.onHalt : final === "complete" ? options.onComplete : undefined;
+  if (hook) {
+    const failure = runHook(hook, {
+      event: final === "halted" ? "halt" : "complete",
+      reason: final === "halted" ? (ctx.haltReason ?? "") : "complete",
+      summary: final === "halted" ? `seqorch halted on ${paths.specName}: ${detail ?? ""}` : `seqorch finished ${paths.specName}: every unit done`,
+      specDir: paths.specDir,
+      unit: final === "halted" ? (ctx.unit?.id ?? null) : null,
+      stateFile: paths.stateFile,
+      progressFile: paths.progressFile,
+    });
+    if (failure) context.report({ type: "warning", message: `the ${final === "halted" ? "--on-halt" : "--on-complete"} hook did not start: ${failure}` });
+  }
+  return {
+    final,
+    exitCode: EXIT_OF[final],
+    haltReason: ctx.haltReason,
+    detail,
+    unit: ctx.unit?.id ?? null,
+    iterations: ctx.iteration,
+    pending: ctx.pending,
+    paths,
+    runner: context.runner.kind,
+    tmuxSession: session,
+    lastLog: ctx.unit ? (store.get().attempts[ctx.unit.key]?.at(-1)?.log ?? null) : null,
+    error: ctx.error,
+    decisions: openDecisions(store.get().decisions).map((d) => {
+      const id = context.planReader.read([]).plan.units.find((u) => u.key === d.unit)?.id ?? d.unit;
+      return { id: d.id, unit: id, kind: d.kind, question: d.question, command: decideCommand(paths.specDir, id) };
+    }),
+  };
+}
+
+/**
  * Run the spec described by `options` until it is complete, halted, out of iterations or stopped.
  * Throws SpecNotFoundError, SpecParseError, StateFileError, LockHeldError, UsageError before anything runs;
  * errors during the run end it in the `failed` state (returned, with `error`).
@@ -278,50 +328,8 @@ export async function runSpec(
     if (stopSignal.aborted) onStop();
     await toPromise(actor);
     stopSignal.removeEventListener("abort", onStop);
-    const snapshot = actor.getSnapshot();
-    const final = snapshot.value as FinalState;
-    const ctx = snapshot.context;
     if (context.memory.endError) throw context.memory.endError;
-    const endedAt = new Date().toISOString();
-    const detached = final === "stopped" && ctx.unit ? store.get().attempts[ctx.unit.key]?.findLast((a) => a.status === "running" && a.detached) : undefined;
-    const detail = ctx.haltDetail ?? (final === "limitReached" ? `reached --max-iterations ${options.maxIterations}` : null);
-    appendProgressNote(paths.progressFile, `Run ended ${endedAt}: ${final}`, [
-      `Iterations this run: ${ctx.iteration}`,
-      ...(detached ? [`The agent of unit ${ctx.unit?.id} keeps running (--detach-on-stop): ${detached.window_id ? `tmux window ${detached.window_id}` : `pid ${detached.pid}`}; the next run adopts it`] : []),
-      ...(detail ? [`Reason: ${detail}`] : []),
-    ]);
-    if (final === "waitingForDecisions") refreshPulse(context);
-    const hook = final === "halted" ? options.onHalt : final === "complete" ? options.onComplete : undefined;
-    if (hook) {
-      const failure = runHook(hook, {
-        event: final === "halted" ? "halt" : "complete",
-        reason: final === "halted" ? (ctx.haltReason ?? "") : "complete",
-        summary: final === "halted" ? `seqorch halted on ${paths.specName}: ${detail ?? ""}` : `seqorch finished ${paths.specName}: every unit done`,
-        specDir: paths.specDir,
-        unit: final === "halted" ? (ctx.unit?.id ?? null) : null,
-        stateFile: paths.stateFile,
-        progressFile: paths.progressFile,
-      });
-      if (failure) report({ type: "warning", message: `the ${final === "halted" ? "--on-halt" : "--on-complete"} hook did not start: ${failure}` });
-    }
-    return {
-      final,
-      exitCode: EXIT_OF[final],
-      haltReason: ctx.haltReason,
-      detail,
-      unit: ctx.unit?.id ?? null,
-      iterations: ctx.iteration,
-      pending: ctx.pending,
-      paths,
-      runner: runner.kind,
-      tmuxSession: session,
-      lastLog: ctx.unit ? (store.get().attempts[ctx.unit.key]?.at(-1)?.log ?? null) : null,
-      error: ctx.error,
-      decisions: openDecisions(store.get().decisions).map((d) => {
-        const id = planReader.read([]).plan.units.find((u) => u.key === d.unit)?.id ?? d.unit;
-        return { id: d.id, unit: id, kind: d.kind, question: d.question, command: decideCommand(paths.specDir, id) };
-      }),
-    };
+    return finishRun(context, options, actor.getSnapshot(), session);
   } finally {
     await runner?.close();
     lock.release();
