@@ -16,7 +16,9 @@ export async function concludeUnit(context: RunContext, unit: DispatchUnit, inpu
   let decision = false;
   if (output.kind === "completed") {
     context.store.update((state) => {
-      Object.assign(ensurePipeline(state, unit.key), { status: "completed", human_fix: false });
+      // A person's fix reviewed: its note (given to the reviewer) is used up too.
+      const record = ensurePipeline(state, unit.key);
+      Object.assign(record, { status: "completed", human_fix: false, guidance: record.human_fix ? null : record.guidance });
       const keys = new Set(state.completed);
       for (const key of [unit.key, ...unit.subtasks.map((t) => t.key)]) if (!keys.has(key)) state.completed.push(key);
     }, { units: [unit.key] });
@@ -34,7 +36,10 @@ export async function concludeUnit(context: RunContext, unit: DispatchUnit, inpu
     ]);
     context.report({ type: "unit-step", unitId: unit.id, step: "review", ok: true, detail: `approved after ${output.round} fix round${output.round === 1 ? "" : "s"}; done` });
   } else if (output.kind === "blocked") {
-    context.store.update((state) => void (ensurePipeline(state, unit.key).human_fix = false), { units: [unit.key] });
+    context.store.update((state) => {
+      const record = ensurePipeline(state, unit.key);
+      if (record.human_fix) Object.assign(record, { human_fix: false, guidance: null });
+    }, { units: [unit.key] });
     const dir = reviewDirOf(context, unit.key, output.round);
     recordDecision(context, unit, output.block, output.reason, [dir]);
     decision = true;

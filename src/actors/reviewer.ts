@@ -109,6 +109,7 @@ export async function reviewRound(context: RunContext, unit: DispatchUnit, input
       securityFocus: criticality === "security-sensitive" && n === 2,
       previous,
       fixDiffFile,
+      humanFix: record?.human_fix ? { note: record.guidance } : null,
     });
     const before = await snapshot(root, { contents: true });
     let result = await runReviewer(context, gate, unit, input.round, n, prompt, diffFile, previous.map((f) => f.id), signal);

@@ -45,6 +45,8 @@ export interface ReviewerPromptInput {
   /** Findings of the previous round, to mark fixed / still_valid / outdated; and the fix's own diff. */
   previous: Finding[];
   fixDiffFile: string | null;
+  /** The round reviews a person's fix (`seqorch decide UNIT fixed`), with their --note; null: an agent's work. */
+  humanFix?: { note: string | null } | null;
 }
 
 const verifyBlock = (results: VerifyResult[]): string =>
@@ -85,6 +87,9 @@ export function buildReviewerPrompt(input: ReviewerPromptInput): string {
     REQUIREMENT_IDS: input.requirementIds.length ? input.requirementIds.join(", ") : "(none listed)",
     VERIFY: verifyBlock(input.verify),
     PREVIOUS: previous,
+    HUMAN_FIX: input.humanFix
+      ? `\n## A person's fix\nThe loop handed this unit to a person, who fixed it by hand; this round reviews their fix like any other.${input.humanFix.note ? `\nTheir note: ${input.humanFix.note}` : ""}\n`
+      : "",
   });
 }
 

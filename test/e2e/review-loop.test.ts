@@ -418,12 +418,17 @@ esac
     expect(verifyRuns()).toBe(3);
     expect(readFileSync(join(dir, "diff-2.patch"), "utf8")).toContain("+human fix v1");
     // A re-review: the earlier finding to mark, and the human's fix as the fix's own diff.
-    expect(readFileSync(join(dir, "review-2.md"), "utf8")).toContain("- [R1] MAJOR work.txt:1: work.txt is wrong");
+    const review2 = readFileSync(join(dir, "review-2.md"), "utf8");
+    expect(review2).toContain("- [R1] MAJOR work.txt:1: work.txt is wrong");
+    // The reviewer is told it reviews a person's fix, with the person's note.
+    expect(review2).toContain("## A person's fix");
+    expect(review2).toContain("Their note: I rewrote it");
+    expect(readFileSync(join(dir, "review-1.md"), "utf8")).not.toContain("A person's fix");
     expect(readFileSync(join(spec, ".seqorch", "reviews", "1", "2", "fix.patch"), "utf8")).toContain("+human fix v1");
     let state = stateOf(spec);
     expect(state.decisions.map((d: { resolution: string | null; note: string | null }) => [d.resolution, d.note])).toEqual([["fixed", "I rewrote it"], [null, null]]);
     expect(state.decisions[1]).toMatchObject({ unit: "1", kind: "review_exhausted" });
-    expect(state.pipeline["1"]).toMatchObject({ status: "blocked", human_fix: false });
+    expect(state.pipeline["1"]).toMatchObject({ status: "blocked", human_fix: false, guidance: null });
     expect(state.completed).toEqual([]);
     expect(readFileSync(join(spec, "tasks.md"), "utf8")).toContain("- [ ] 1. Only unit");
     expect(JSON.parse((await seqorch(["decisions", "--spec", spec, "--json"])).stdout)).toHaveLength(1);
@@ -444,6 +449,8 @@ esac
     expect(calls(dir).slice(5)).toEqual(["review 4"]);
     expect(verifyRuns()).toBe(5);
     expect(readFileSync(join(dir, "diff-4.patch"), "utf8")).toContain("+human fix v2");
+    expect(readFileSync(join(dir, "review-4.md"), "utf8")).toContain("## A person's fix");
+    expect(readFileSync(join(dir, "review-4.md"), "utf8")).not.toContain("Their note");
     state = stateOf(spec);
     expect(state.completed).toEqual(["1"]);
     expect(state.pipeline["1"].status).toBe("completed");
