@@ -54,6 +54,33 @@ describe("README against the binary", () => {
     for (const flag of demoFlags) expect(demoRow, `demo --${flag}`).toMatch(new RegExp(`--(no-)?${flag}\\b`));
   });
 
+  test("every flag of orchestrate, decisions and decide is documented, and decide's actions", async () => {
+    const runTable = section("### `seqorch run` flags");
+    const commands = section("## Commands").split("\n");
+    const row = (name: string) => commands.find((l) => l.startsWith(`| \`seqorch ${name} `))!;
+    // orchestrate takes the run flags ("[run flags]" in its row): each is in the run flags table.
+    const orchestrateFlags = await helpFlags("orchestrate");
+    expect(orchestrateFlags).toEqual(expect.arrayContaining(["commit", "review", "max-fix-rounds", "escalate-backend", "on-decision", "pulse"]));
+    for (const flag of orchestrateFlags) expect(runTable, `orchestrate --${flag}`).toMatch(new RegExp(`\`--(no-)?${flag}[\` =\\[]`));
+    expect(row("orchestrate")).toContain("[run flags]");
+    for (const off of ["--no-commit", "--no-review"]) expect(row("orchestrate")).toContain(off);
+    // …and they do: outside a git repository orchestrate refuses (its --commit needs one), with them it runs.
+    const { spec } = makeSpec("- [ ] 1. Only task\n");
+    const loop = ["orchestrate", "--spec", spec, "--no-tmux", "--delay", "0", "--agent-command", "echo '<promise>TASK_DONE</promise>'"];
+    expect((await seqorch(loop)).code).toBe(75);
+    expect((await seqorch([...loop, "--no-commit", "--no-review"])).code).toBe(0);
+    expect(readFileSync(join(spec, "tasks.md"), "utf8")).toContain("- [x] 1. Only task");
+    for (const name of ["decisions", "decide"]) {
+      const flags = await helpFlags(name);
+      expect(flags).toContain("state-file");
+      for (const flag of flags) expect(row(name), `${name} --${flag}`).toMatch(new RegExp(`--${flag}\\b`));
+    }
+    const help = (await seqorch(["decide", "--help"])).stdout;
+    const actions = help.match(/ACTION\s+What to do: ([a-z, ]+)/)![1]!.split(", ");
+    expect(actions).toEqual(["accept", "fixed", "retry", "skip", "abort"]);
+    for (const action of actions) expect(row("decide"), `decide ${action}`).toContain(`\`${action}\` (`);
+  });
+
   test("the command backend's section and the failed-attempt reason name <promise>TASK_DONE</promise>", async () => {
     expect(section("### The `command` backend")).toContain("the reply must contain `<promise>TASK_DONE</promise>`");
     const { spec } = makeSpec("- [ ] 1. Only task\n");
