@@ -96,6 +96,14 @@ export class RunnerError extends SeqorchError {
   }
 }
 
+/** The repository is not fit for parallel units (`--parallel N`): one line per problem found by the preflight. */
+export class WorktreePreflightError extends SeqorchError {
+  readonly exitCode = ExitCode.tempFail;
+  constructor(readonly repo: string, readonly problems: readonly string[]) {
+    super(problems.map((p) => `${repo}: ${p}`).join("\nseqorch: "));
+  }
+}
+
 /** One line for the user: `seqorch: <message>`. Unknown errors get their message and a hint. */
 export function formatError(error: unknown): string {
   if (error instanceof SeqorchError) return `seqorch: ${error.message}`;

@@ -20,6 +20,7 @@ export const subCommands: Record<string, () => Promise<CommandDef<any>>> = {
   doctor: () => import("./doctor.ts").then((m) => m.doctorCommand),
   demo: () => import("./demo.ts").then((m) => m.demoCommand),
   "demo-agent": () => import("./demo.ts").then((m) => m.demoAgentCommand),
+  worktrees: () => import("./worktrees.ts").then((m) => m.worktreesCommand),
 };
 
 export const VERSION: string = pkg.version;

@@ -1,7 +1,7 @@
 // Which units may start now and which finished unit merges next: pure functions of the plan, the statuses and the
 // manifests (shared/reference/multi-agent-loop.md Part 3.8; issue 10 "Behaviour").
 import { type Manifest, manifestKind, writesOverlap } from "./manifest.ts";
-import { compareTaskIds } from "./task-order.ts";
+import { compareIdParts, idParts } from "./task-order.ts";
 
 /**
  * A unit's place in a parallel run:
@@ -39,7 +39,10 @@ export interface ScheduleInput {
 
 /** Units sorted by task ID, ties kept in plan order. */
 export function inTaskOrder<T extends { id: string }>(units: readonly T[]): T[] {
-  return units.map((u, i) => ({ u, i })).sort((a, b) => compareTaskIds(a.u.id, b.u.id) || a.i - b.i).map(({ u }) => u);
+  return units
+    .map((u, i) => ({ u, i, parts: idParts(u.id) }))
+    .sort((a, b) => compareIdParts(a.parts, b.parts) || a.i - b.i)
+    .map(({ u }) => u);
 }
 
 /** True when the unit must run with nothing beside it: no manifest, or marked `alone`. */

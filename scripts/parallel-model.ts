@@ -1,0 +1,323 @@
+// A discrete-event model of a parallel run (`--parallel N`): the real scheduler (src/schedule/next-units.ts) and merge
+// policy (src/schedule/merge-policy.ts) driven by a simulated clock over random plans, with the issue's invariants
+// checked at every step. Used by scripts/simulate-parallel.ts (figures) and test/schedule/simulation.test.ts.
+import { filesOutsideManifest, type Manifest, pathsOverlap, writesOverlap } from "../src/schedule/manifest.ts";
+import { afterMergeTurn, type MergeStepResult } from "../src/schedule/merge-policy.ts";
+import {
+  blockedByDependencies,
+  dependenciesMet,
+  IN_FLIGHT,
+  nextMerge,
+  nextUnits,
+  runsAlone,
+  type ScheduleUnit,
+  type UnitStatus,
+} from "../src/schedule/next-units.ts";
+import { compareTaskIds } from "../src/schedule/task-order.ts";
+
+/** A seeded pseudo-random generator (mulberry32): the same seed gives the same plan and the same run. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A unit of a random plan: what the scheduler sees, plus what the simulated agent really does. */
+export interface SimUnit extends ScheduleUnit {
+  /** Files the agent really edits (inside its manifest, or not when the manifest lies). */
+  actual: string[];
+}
+
+/** Knobs of one simulated run; times are in simulated ms. */
+export interface SimOptions {
+  parallel: number;
+  /** `--lenient-writes`: files outside the manifest only warn, so lying manifests reach the merge as conflicts. */
+  lenient: boolean;
+  /** Chance that one attempt fails (3 attempts, then the unit is blocked). */
+  failRate: number;
+  /** Chance that a review round asks for a fix (3 fix rounds, then the unit is blocked). */
+  fixRate: number;
+  /** Chance that an overlap of real edits is a textual conflict (same lines). */
+  conflictRate: number;
+  /** Chance that the gate fails on the integrated tree (a semantic clash). */
+  gateFailRate: number;
+  maxAgentMs: number;
+  maxMergeMs: number;
+}
+
+/**
+ * A random plan: up to `maxUnits` units with IDs `1`, `2`, `2.1`-style, a random DAG, random manifests (folders
+ * that overlap files, reads-only units, missing manifests, manifests that lie). `disjoint`: no dependencies and
+ * one file of its own per unit (the best case for parallel runs).
+ */
+export function randomPlan(random: () => number, maxUnits = 24, profile: "mixed" | "disjoint" = "mixed"): SimUnit[] {
+  const folders = ["src", "src/a", "src/b", "test", "docs"];
+  const files = ["src/a/x.ts", "src/a/y.ts", "src/b/z.ts", "src/c.ts", "test/t1.ts", "test/t2.ts", "docs/d.md", "README.md", "lib/k.ts", "lib/m.ts"];
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
+  const n = 1 + Math.floor(random() * maxUnits);
+  const density = random() * 0.3;
+  const units: SimUnit[] = [];
+  if (profile === "disjoint") {
+    for (let i = 0; i < n; i++) units.push({ key: `u${i}`, id: String(i + 1), dependsOn: [], manifest: { writes: [`src/u${i}.ts`], reads: [] }, actual: [`src/u${i}.ts`] });
+    return units;
+  }
+  for (let i = 0; i < n; i++) {
+    const id = random() < 0.2 && i > 0 ? `${i}.${1 + Math.floor(random() * 12)}` : String(i + 1);
+    const dependsOn = units.filter(() => random() < density).map((u) => u.key);
+    const r = random();
+    let manifest: Manifest;
+    if (r < 0.12) manifest = { writes: [], reads: [] };
+    else if (r < 0.22) manifest = { writes: [], reads: [pick(files)] };
+    else {
+      const writes = new Set<string>();
+      const count = 1 + Math.floor(random() * 3);
+      for (let k = 0; k < count; k++) writes.add(random() < 0.15 ? pick(folders) : pick(files));
+      manifest = { writes: [...writes], reads: random() < 0.3 ? [pick(files)] : [] };
+    }
+    const within = manifest.writes.length > 0 ? manifest.writes.map((w) => (files.includes(w) ? w : `${w}/new-${i}.ts`)) : [];
+    const actual = random() < 0.1 ? [...within, pick(files)] : within.length > 0 ? within : random() < 0.5 ? [pick(files)] : [];
+    units.push({ key: `u${i}`, id, dependsOn, manifest, actual: [...new Set(actual)] });
+  }
+  return dedupeIds(units);
+}
+
+/** IDs must be unique in a plan (the parser makes them so with `#2`): later duplicates get `#n`. */
+function dedupeIds(units: SimUnit[]): SimUnit[] {
+  const seen = new Map<string, number>();
+  for (const u of units) {
+    const n = (seen.get(u.id) ?? 0) + 1;
+    seen.set(u.id, n);
+    if (n > 1) u.id = `${u.id}#${n}`;
+  }
+  return units;
+}
+
+/** One thing the model records, in order (the invariants read this trace). */
+export type TraceEvent =
+  | { t: number; type: "start"; unit: string; alone: boolean }
+  | { t: number; type: "finish"; unit: string; ok: boolean; reason?: string }
+  | { t: number; type: "merge"; unit: string; result: MergeStepResult; verdict: UnitStatus };
+
+/** What a simulated run produced. */
+export interface SimResult {
+  trace: TraceEvent[];
+  status: Record<string, UnitStatus>;
+  makespan: number;
+  /** Sum over runs of the time units spent running (agent, gates, reviews, fixes). */
+  busy: number;
+  /** Most units in flight (worktrees) at once. */
+  peakInFlight: number;
+  merges: number;
+  conflicts: number;
+  decisions: number;
+  /** Worktrees kept for a human at the end (failed units, conflicts, scope violations). */
+  keptWorktrees: number;
+  /** Per-unit total running time of its last run, for the greedy comparison. */
+  work: Record<string, number>;
+}
+
+/** Thrown when an invariant of issue 10 breaks; `trace` shows how it came to that. */
+export class InvariantError extends Error {
+  constructor(message: string, readonly trace: TraceEvent[]) {
+    super(message);
+  }
+}
+
+/** The two choices the model asks for; the real ones by default, a broken one in the test that the checks bite. */
+export interface Scheduler {
+  nextUnits: typeof nextUnits;
+  nextMerge: typeof nextMerge;
+}
+
+export const realScheduler: Scheduler = { nextUnits, nextMerge };
+
+interface Running {
+  unit: SimUnit;
+  /** Index into the merge log when it started: merges after it moved the integration HEAD under it. */
+  baseMerge: number;
+  duration: number;
+}
+
+/** How long one run takes and whether it ends queued for merge or blocked (attempts or fix rounds used up). */
+function drawRun(random: () => number, o: SimOptions): { duration: number; ok: boolean; reason?: string } {
+  let duration = 0;
+  let attempts = 0;
+  for (;;) {
+    attempts++;
+    duration += 1 + Math.floor(random() * o.maxAgentMs);
+    if (random() >= o.failRate) break;
+    if (attempts === 3) return { duration, ok: false, reason: "attempts_exhausted" };
+  }
+  for (let round = 0; random() < o.fixRate; round++) {
+    if (round === 3) return { duration, ok: false, reason: "review_exhausted" };
+    duration += 1 + Math.floor(random() * o.maxAgentMs);
+  }
+  return { duration, ok: true };
+}
+
+/** Checks the invariants that hold at every step; throws InvariantError. */
+function checkStep(units: readonly SimUnit[], status: Record<string, UnitStatus>, o: SimOptions, trace: TraceEvent[]): void {
+  const flying = units.filter((u) => IN_FLIGHT.has(status[u.key] ?? "pending"));
+  if (flying.length > o.parallel) throw new InvariantError(`${flying.length} units in flight with --parallel ${o.parallel}`, trace);
+  if (flying.length > 1 && flying.some(runsAlone)) throw new InvariantError(`a unit that must run alone has company: ${flying.map((u) => u.id)}`, trace);
+  if (units.filter((u) => status[u.key] === "merging").length > 1) throw new InvariantError("two merges at once", trace);
+  for (let i = 0; i < flying.length; i++) {
+    for (let j = i + 1; j < flying.length; j++) {
+      const a = flying[i] as SimUnit;
+      const b = flying[j] as SimUnit;
+      if (writesOverlap(a.manifest, b.manifest)) throw new InvariantError(`units ${a.id} and ${b.id} with overlapping writes in flight`, trace);
+    }
+  }
+}
+
+/**
+ * Runs one plan to its end with a simulated clock: each step takes the next due event (a run finishing, a merge
+ * finishing), applies it, then starts what nextUnits and nextMerge allow. Throws InvariantError when any invariant
+ * of issue 10 breaks: overlap in flight, more than N in flight, a start before its dependencies completed, merges
+ * out of task-ID order, a unit merged twice or lost, a deadlock.
+ */
+export function simulate(plan: readonly SimUnit[], o: SimOptions, random: () => number, scheduler: Scheduler = realScheduler): SimResult {
+  const units = plan.map((u) => ({ ...u }));
+  const byKey = new Map(units.map((u) => [u.key, u]));
+  const status: Record<string, UnitStatus> = Object.fromEntries(units.map((u) => [u.key, "pending" as UnitStatus]));
+  const sentBack: Record<string, number> = {};
+  const merged = new Map<string, number>();
+  const mergeLog: string[][] = []; // real files of each merge, in order
+  const running = new Map<string, Running>();
+  const events: { t: number; seq: number; run: () => void }[] = [];
+  const trace: TraceEvent[] = [];
+  const work: Record<string, number> = {};
+  let now = 0;
+  let seq = 0;
+  let busy = 0;
+  let peak = 0;
+  let conflicts = 0;
+  let decisions = 0;
+  let kept = 0;
+  const at = (t: number, run: () => void) => events.push({ t, seq: seq++, run });
+  const schedule = { units, status, parallel: o.parallel };
+
+  const start = (key: string) => {
+    const unit = byKey.get(key) as SimUnit;
+    if (status[key] !== "pending") throw new InvariantError(`unit ${unit.id} started while ${status[key]}`, trace);
+    if (!dependenciesMet(unit, status)) throw new InvariantError(`unit ${unit.id} started before its dependencies completed`, trace);
+    const run = drawRun(random, o);
+    status[key] = "running";
+    running.set(key, { unit, baseMerge: mergeLog.length, duration: run.duration });
+    trace.push({ t: now, type: "start", unit: unit.id, alone: unit.alone === true });
+    busy += run.duration;
+    work[key] = run.duration;
+    at(now + run.duration, () => {
+      status[key] = run.ok ? "queued" : "blocked";
+      if (!run.ok) {
+        running.delete(key);
+        decisions++;
+        kept++;
+      }
+      trace.push({ t: now, type: "finish", unit: unit.id, ok: run.ok, ...(run.reason ? { reason: run.reason } : {}) });
+    });
+  };
+
+  const mergeTurn = (key: string) => {
+    const unit = byKey.get(key) as SimUnit;
+    const lower = units.find((u) => IN_FLIGHT.has(status[u.key] ?? "pending") && u.key !== key && compareTaskIds(u.id, unit.id) < 0);
+    if (lower) throw new InvariantError(`unit ${unit.id} merges while ${lower.id} (lower ID) is in flight`, trace);
+    const info = running.get(key) as Running;
+    status[key] = "merging";
+    const since = mergeLog.slice(info.baseMerge).flat();
+    let result: MergeStepResult;
+    if (!o.lenient && filesOutsideManifest(unit.manifest, unit.actual).length > 0) result = "scope-violation";
+    else if (unit.actual.some((f) => since.some((g) => pathsOverlap(f, g))) && random() < o.conflictRate) result = "conflict";
+    else result = random() < o.gateFailRate ? "gate-failed" : "merged";
+    at(now + 1 + Math.floor(random() * o.maxMergeMs), () => {
+      const verdict = afterMergeTurn(result, sentBack[key] ?? 0);
+      sentBack[key] = verdict.sentBack;
+      running.delete(key);
+      status[key] = verdict.status;
+      if (verdict.alone) unit.alone = true;
+      if (result === "conflict" || result === "gate-failed") conflicts++;
+      if (verdict.decision) decisions++;
+      if (verdict.keepWorktree && verdict.status === "blocked") kept++;
+      if (verdict.status === "completed") {
+        merged.set(key, (merged.get(key) ?? 0) + 1);
+        mergeLog.push(unit.actual);
+      }
+      trace.push({ t: now, type: "merge", unit: unit.id, result, verdict: verdict.status });
+    });
+  };
+
+  const dispatch = () => {
+    for (const key of scheduler.nextUnits(schedule)) start(key);
+    const next = scheduler.nextMerge(schedule);
+    if (next) mergeTurn(next);
+    peak = Math.max(peak, units.filter((u) => IN_FLIGHT.has(status[u.key] ?? "pending")).length);
+    checkStep(units, status, o, trace);
+  };
+
+  dispatch();
+  while (events.length > 0) {
+    events.sort((a, b) => a.t - b.t || a.seq - b.seq);
+    const event = events.shift() as (typeof events)[number];
+    now = event.t;
+    event.run();
+    checkStep(units, status, o, trace);
+    dispatch();
+  }
+  checkEnd(units, status, merged, trace);
+  return { trace, status, makespan: now, busy, peakInFlight: peak, merges: merged.size, conflicts, decisions, keptWorktrees: kept, work };
+}
+
+/** At the end: nothing in flight, every unit completed (merged exactly once) or blocked, directly or by a dependency. */
+function checkEnd(units: readonly SimUnit[], status: Record<string, UnitStatus>, merged: Map<string, number>, trace: TraceEvent[]): void {
+  const stuck = blockedByDependencies({ units, status, parallel: 1 });
+  for (const u of units) {
+    const s = status[u.key];
+    const times = merged.get(u.key) ?? 0;
+    if (s === "completed" && times !== 1) throw new InvariantError(`unit ${u.id} merged ${times} times`, trace);
+    if (s !== "completed" && times !== 0) throw new InvariantError(`unit ${u.id} merged but ends ${s}`, trace);
+    if (s === "blocked" || s === "completed") continue;
+    if (s === "pending" && stuck.has(u.key)) continue;
+    throw new InvariantError(`unit ${u.id} lost: ends ${s} with nothing left to run (deadlock)`, trace);
+  }
+}
+
+/**
+ * The best a greedy list schedule allows on the same plan and the same run times: deps, overlap, no-manifest-alone
+ * and N kept, but merges instantaneous and in completion order, no drain, no failures. Returns its makespan.
+ */
+export function greedyMakespan(plan: readonly SimUnit[], work: Record<string, number>, parallel: number): number {
+  const units = plan.filter((u) => work[u.key] !== undefined).map((u) => ({ ...u, alone: false }));
+  const keep = new Set(units.map((u) => u.key));
+  const trimmed = units.map((u) => ({ ...u, dependsOn: u.dependsOn.filter((d) => keep.has(d)) }));
+  const status: Record<string, UnitStatus> = Object.fromEntries(trimmed.map((u) => [u.key, "pending" as UnitStatus]));
+  const ends: { t: number; key: string }[] = [];
+  let now = 0;
+  for (;;) {
+    const flying = trimmed.filter((u) => status[u.key] === "running");
+    const ready = trimmed
+      .filter((u) => status[u.key] === "pending" && dependenciesMet(u, status))
+      .sort((a, b) => compareTaskIds(a.id, b.id));
+    const picked: SimUnit[] = [];
+    for (const u of ready) {
+      const beside = [...flying, ...picked];
+      if (beside.length >= parallel) break;
+      if (beside.some(runsAlone) || (runsAlone(u) && beside.length > 0)) continue;
+      if (beside.some((b) => writesOverlap(u.manifest, b.manifest))) continue;
+      picked.push(u);
+    }
+    for (const u of picked) {
+      status[u.key] = "running";
+      ends.push({ t: now + (work[u.key] ?? 0), key: u.key });
+    }
+    if (ends.length === 0) return now;
+    ends.sort((a, b) => a.t - b.t);
+    const next = ends.shift() as { t: number; key: string };
+    now = next.t;
+    status[next.key] = "completed";
+  }
+}
