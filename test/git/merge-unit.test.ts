@@ -134,6 +134,14 @@ describe("mergeUnit", () => {
     expect(git(s.repo, "show", "stash@{0}:src/one.ts")).toBe("one, edited after the commit\n");
   });
 
+  test("a unit that committed nothing merges as a no-op (zero commits), the integration branch unchanged", async () => {
+    const s = await setup();
+    const wt = unitWorktree(join(s.repo, s.specRel), "feat", "1");
+    await createUnitWorktree(s.repo, wt, s.base);
+    const outcome = await mergeUnit(s.request({ wt, manifest: { writes: ["src/one.ts"], reads: [] } }));
+    expect(outcome).toMatchObject({ kind: "merged", commits: 0, changed: [], head: s.base });
+  });
+
   test("an untracked file in the main checkout in the way: refused, integration branch unchanged", async () => {
     const s = await setup();
     const u = await s.unit("1", ["src/one.ts"], { "src/one.ts": "one\n" });

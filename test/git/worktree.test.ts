@@ -15,6 +15,7 @@ import {
 } from "../../src/git/worktree.ts";
 import { worktreeIncludeFiles } from "../../src/git/worktree-include.ts";
 import { setUpWorktree } from "../../src/git/worktree-setup.ts";
+import { isAlive } from "../../src/runner/process-tree.ts";
 import { commitAll, git, removeRepos, tempRepo, write } from "./temp-repo.ts";
 
 afterAll(removeRepos);
@@ -153,6 +154,26 @@ describe(".worktreeinclude and --worktree-setup", () => {
     const failed = await setUpWorktree(repo, wt.path, { setupCommand: "echo installing; exit 7", log });
     expect(failed).toEqual({ ok: false, copied: [], exitCode: 7, log });
     expect(readFileSync(log, "utf8")).toContain("installing");
+    rmSync(log);
+  });
+});
+
+describe("--worktree-setup stopped", () => {
+  test("aborting ends the set-up's whole process group, its background children too", async () => {
+    const { repo, specDir, base } = tempRepo();
+    const wt = unitWorktree(specDir, "feat", "1");
+    await createUnitWorktree(repo, wt, base);
+    const stop = new AbortController();
+    const log = join(repo, "..", `setup-stop-${Date.now()}.log`);
+    const running = setUpWorktree(repo, wt.path, { setupCommand: "sleep 30 & echo $! > child.pid; wait", log, signal: stop.signal });
+    const childFile = join(wt.path, "child.pid");
+    while (!existsSync(childFile) || readFileSync(childFile, "utf8").trim() === "") await Bun.sleep(20);
+    const child = Number(readFileSync(childFile, "utf8"));
+    stop.abort();
+    const result = await running;
+    expect(result.ok).toBe(false);
+    expect(result.ok ? 0 : result.exitCode).toBeGreaterThan(128);
+    expect(isAlive(child)).toBe(false);
     rmSync(log);
   });
 });
