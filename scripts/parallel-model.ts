@@ -2,7 +2,7 @@
 // policy (src/schedule/merge-policy.ts) driven by a simulated clock over random plans, with the issue's invariants
 // checked at every step. Used by scripts/simulate-parallel.ts (figures) and test/schedule/simulation.test.ts.
 import { filesOutsideManifest, type Manifest, pathsOverlap, writesOverlap } from "../src/schedule/manifest.ts";
-import { afterMergeTurn, type MergeStepResult } from "../src/schedule/merge-policy.ts";
+import type { MergeStepResult } from "../src/schedule/merge-policy.ts";
 import {
   blockedByDependencies,
   dependenciesMet,
@@ -13,6 +13,13 @@ import {
   type ScheduleUnit,
   type UnitStatus,
 } from "../src/schedule/next-units.ts";
+import {
+  applyParallelEvent,
+  initialParallelState,
+  type ParallelEvent,
+  ParallelEventError,
+  schedulerInput,
+} from "../src/schedule/parallel-run.ts";
 import { compareTaskIds } from "../src/schedule/task-order.ts";
 
 /** A seeded pseudo-random generator (mulberry32): the same seed gives the same plan and the same run. */
@@ -136,13 +143,6 @@ export interface Scheduler {
 
 export const realScheduler: Scheduler = { nextUnits, nextMerge };
 
-interface Running {
-  unit: SimUnit;
-  /** Index into the merge log when it started: merges after it moved the integration HEAD under it. */
-  baseMerge: number;
-  duration: number;
-}
-
 /** How long one run takes and whether it ends queued for merge or blocked (attempts or fix rounds used up). */
 function drawRun(random: () => number, o: SimOptions): { duration: number; ok: boolean; reason?: string } {
   let duration = 0;
@@ -161,15 +161,15 @@ function drawRun(random: () => number, o: SimOptions): { duration: number; ok: b
 }
 
 /** Checks the invariants that hold at every step; throws InvariantError. */
-function checkStep(units: readonly SimUnit[], status: Record<string, UnitStatus>, o: SimOptions, trace: TraceEvent[]): void {
+function checkStep(units: readonly ScheduleUnit[], status: Record<string, UnitStatus>, o: SimOptions, trace: TraceEvent[]): void {
   const flying = units.filter((u) => IN_FLIGHT.has(status[u.key] ?? "pending"));
   if (flying.length > o.parallel) throw new InvariantError(`${flying.length} units in flight with --parallel ${o.parallel}`, trace);
   if (flying.length > 1 && flying.some(runsAlone)) throw new InvariantError(`a unit that must run alone has company: ${flying.map((u) => u.id)}`, trace);
   if (units.filter((u) => status[u.key] === "merging").length > 1) throw new InvariantError("two merges at once", trace);
   for (let i = 0; i < flying.length; i++) {
     for (let j = i + 1; j < flying.length; j++) {
-      const a = flying[i] as SimUnit;
-      const b = flying[j] as SimUnit;
+      const a = flying[i] as ScheduleUnit;
+      const b = flying[j] as ScheduleUnit;
       if (writesOverlap(a.manifest, b.manifest)) throw new InvariantError(`units ${a.id} and ${b.id} with overlapping writes in flight`, trace);
     }
   }
@@ -177,99 +177,114 @@ function checkStep(units: readonly SimUnit[], status: Record<string, UnitStatus>
 
 /**
  * Runs one plan to its end with a simulated clock: each step takes the next due event (a run finishing, a merge
- * finishing), applies it, then starts what nextUnits and nextMerge allow. Throws InvariantError when any invariant
- * of issue 10 breaks: overlap in flight, more than N in flight, a start before its dependencies completed, merges
- * out of task-ID order, a unit merged twice or lost, a deadlock.
+ * finishing), applies it with the run's reducer (src/schedule/parallel-run.ts), then starts what the scheduler
+ * allows. Throws InvariantError when any invariant of issue 10 breaks: overlap in flight, more than N in flight, a
+ * start before its dependencies completed, merges out of task-ID order, a unit merged twice or lost, a deadlock.
  */
 export function simulate(plan: readonly SimUnit[], o: SimOptions, random: () => number, scheduler: Scheduler = realScheduler): SimResult {
   const units = plan.map((u) => ({ ...u }));
   const byKey = new Map(units.map((u) => [u.key, u]));
-  const status: Record<string, UnitStatus> = Object.fromEntries(units.map((u) => [u.key, "pending" as UnitStatus]));
-  const sentBack: Record<string, number> = {};
+  let state = initialParallelState(units, new Set());
   const merged = new Map<string, number>();
   const mergeLog: string[][] = []; // real files of each merge, in order
-  const running = new Map<string, Running>();
-  const events: { t: number; seq: number; run: () => void }[] = [];
+  const baseMerge = new Map<string, number>(); // merges done when each unit started
+  const events: { t: number; seq: number; event: ParallelEvent; record: TraceEvent }[] = [];
   const trace: TraceEvent[] = [];
   const work: Record<string, number> = {};
+  const tally = { busy: 0, peak: 0, conflicts: 0, decisions: 0, kept: 0 };
   let now = 0;
   let seq = 0;
-  let busy = 0;
-  let peak = 0;
-  let conflicts = 0;
-  let decisions = 0;
-  let kept = 0;
-  const at = (t: number, run: () => void) => events.push({ t, seq: seq++, run });
-  const schedule = { units, status, parallel: o.parallel };
+  const at = (t: number, event: ParallelEvent, record: TraceEvent) => events.push({ t, seq: seq++, event, record });
+  const apply = (event: ParallelEvent) => {
+    try {
+      state = applyParallelEvent(units, state, event);
+    } catch (error) {
+      if (error instanceof ParallelEventError) throw new InvariantError(error.message, trace);
+      throw error;
+    }
+  };
 
   const start = (key: string) => {
     const unit = byKey.get(key) as SimUnit;
-    if (status[key] !== "pending") throw new InvariantError(`unit ${unit.id} started while ${status[key]}`, trace);
-    if (!dependenciesMet(unit, status)) throw new InvariantError(`unit ${unit.id} started before its dependencies completed`, trace);
     const run = drawRun(random, o);
-    status[key] = "running";
-    running.set(key, { unit, baseMerge: mergeLog.length, duration: run.duration });
-    trace.push({ t: now, type: "start", unit: unit.id, alone: unit.alone === true });
-    busy += run.duration;
+    baseMerge.set(key, mergeLog.length);
+    trace.push({ t: now, type: "start", unit: unit.id, alone: state.alone[key] === true });
+    tally.busy += run.duration;
     work[key] = run.duration;
-    at(now + run.duration, () => {
-      status[key] = run.ok ? "queued" : "blocked";
-      if (!run.ok) {
-        running.delete(key);
-        decisions++;
-        kept++;
-      }
-      trace.push({ t: now, type: "finish", unit: unit.id, ok: run.ok, ...(run.reason ? { reason: run.reason } : {}) });
-    });
+    const record: TraceEvent = { t: 0, type: "finish", unit: unit.id, ok: run.ok, ...(run.reason ? { reason: run.reason } : {}) };
+    at(now + run.duration, { type: "finished", unit: key, ok: run.ok }, record);
   };
 
   const mergeTurn = (key: string) => {
     const unit = byKey.get(key) as SimUnit;
-    const lower = units.find((u) => IN_FLIGHT.has(status[u.key] ?? "pending") && u.key !== key && compareTaskIds(u.id, unit.id) < 0);
+    const lower = units.find((u) => IN_FLIGHT.has(state.status[u.key] ?? "pending") && u.key !== key && compareTaskIds(u.id, unit.id) < 0);
     if (lower) throw new InvariantError(`unit ${unit.id} merges while ${lower.id} (lower ID) is in flight`, trace);
-    const info = running.get(key) as Running;
-    status[key] = "merging";
-    const since = mergeLog.slice(info.baseMerge).flat();
+    apply({ type: "merge-started", unit: key });
+    const since = mergeLog.slice(baseMerge.get(key) ?? 0).flat();
     let result: MergeStepResult;
     if (!o.lenient && filesOutsideManifest(unit.manifest, unit.actual).length > 0) result = "scope-violation";
     else if (unit.actual.some((f) => since.some((g) => pathsOverlap(f, g))) && random() < o.conflictRate) result = "conflict";
     else result = random() < o.gateFailRate ? "gate-failed" : "merged";
-    at(now + 1 + Math.floor(random() * o.maxMergeMs), () => {
-      const verdict = afterMergeTurn(result, sentBack[key] ?? 0);
-      sentBack[key] = verdict.sentBack;
-      running.delete(key);
-      status[key] = verdict.status;
-      if (verdict.alone) unit.alone = true;
-      if (result === "conflict" || result === "gate-failed") conflicts++;
-      if (verdict.decision) decisions++;
-      if (verdict.keepWorktree && verdict.status === "blocked") kept++;
-      if (verdict.status === "completed") {
-        merged.set(key, (merged.get(key) ?? 0) + 1);
-        mergeLog.push(unit.actual);
+    at(now + 1 + Math.floor(random() * o.maxMergeMs), { type: "merge-ended", unit: key, result }, { t: 0, type: "merge", unit: unit.id, result, verdict: "pending" });
+  };
+
+  const settle = (event: ParallelEvent, record: TraceEvent) => {
+    apply(event);
+    const key = event.type === "finished" || event.type === "merge-ended" ? event.unit : "";
+    const status = state.status[key];
+    if (event.type === "finished" && !event.ok) {
+      tally.decisions++;
+      tally.kept++;
+    }
+    if (event.type === "merge-ended") {
+      if (event.result === "conflict" || event.result === "gate-failed") tally.conflicts++;
+      if (status === "blocked") {
+        tally.decisions++;
+        tally.kept++;
       }
-      trace.push({ t: now, type: "merge", unit: unit.id, result, verdict: verdict.status });
-    });
+      if (status === "completed") {
+        merged.set(key, (merged.get(key) ?? 0) + 1);
+        mergeLog.push((byKey.get(key) as SimUnit).actual);
+      }
+    }
+    trace.push({ ...record, t: now, ...(record.type === "merge" ? { verdict: status ?? "pending" } : {}) } as TraceEvent);
   };
 
   const dispatch = () => {
-    for (const key of scheduler.nextUnits(schedule)) start(key);
-    const next = scheduler.nextMerge(schedule);
+    const input = schedulerInput(units, state, o.parallel);
+    const picks = scheduler.nextUnits(input);
+    if (picks.length > 0) {
+      apply({ type: "started", units: picks });
+      for (const key of picks) start(key);
+    }
+    const next = scheduler.nextMerge(schedulerInput(units, state, o.parallel));
     if (next) mergeTurn(next);
-    peak = Math.max(peak, units.filter((u) => IN_FLIGHT.has(status[u.key] ?? "pending")).length);
-    checkStep(units, status, o, trace);
+    tally.peak = Math.max(tally.peak, units.filter((u) => IN_FLIGHT.has(state.status[u.key] ?? "pending")).length);
+    checkStep(schedulerInput(units, state, o.parallel).units, state.status, o, trace);
   };
 
   dispatch();
   while (events.length > 0) {
     events.sort((a, b) => a.t - b.t || a.seq - b.seq);
-    const event = events.shift() as (typeof events)[number];
-    now = event.t;
-    event.run();
-    checkStep(units, status, o, trace);
+    const next = events.shift() as (typeof events)[number];
+    now = next.t;
+    settle(next.event, next.record);
+    checkStep(schedulerInput(units, state, o.parallel).units, state.status, o, trace);
     dispatch();
   }
-  checkEnd(units, status, merged, trace);
-  return { trace, status, makespan: now, busy, peakInFlight: peak, merges: merged.size, conflicts, decisions, keptWorktrees: kept, work };
+  checkEnd(units, state.status, merged, trace);
+  return {
+    trace,
+    status: state.status,
+    makespan: now,
+    busy: tally.busy,
+    peakInFlight: tally.peak,
+    merges: merged.size,
+    conflicts: tally.conflicts,
+    decisions: tally.decisions,
+    keptWorktrees: tally.kept,
+    work,
+  };
 }
 
 /** At the end: nothing in flight, every unit completed (merged exactly once) or blocked, directly or by a dependency. */
