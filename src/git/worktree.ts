@@ -1,6 +1,6 @@
 // A parallel unit's git worktree: its path and branch, `git worktree add/remove/list` as argv builders plus parsers,
 // and the exclude line that keeps worktrees out of the main checkout's `git status`. Design: multi-agent-loop.md 3.8.
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { WorktreePreflightError } from "../errors.ts";
 import { withWorktreeRegistry } from "./registry-lock.ts";
@@ -51,15 +51,24 @@ export function unitWorktree(specDir: string, specName: string, unitKey: string)
   return { unit: unitKey, path: join(worktreesRoot(specDir), part), branch: `seqorch/${refComponent(specName)}/${part}` };
 }
 
-/** `git worktree add -b <branch> <path> <base>`: a new branch at `base`, checked out at `path`. */
+/**
+ * `git worktree add --no-checkout -b <branch> <path> <base>`: a new branch at `base` registered at `path`; the files
+ * are checked out afterwards (CHECKOUT_ARGS), outside the registry lock, so worktrees of a batch fill in parallel.
+ */
 export function worktreeAddArgs(path: string, branch: string, base: string): string[] {
-  return ["worktree", "add", "--quiet", "-b", branch, path, base];
+  return ["worktree", "add", "--quiet", "--no-checkout", "-b", branch, path, base];
 }
 
-/** `git worktree add <path> <branch>`: an existing branch (left by an earlier run) checked out again. */
+/** `git worktree add --no-checkout <path> <branch>`: an existing branch (left by an earlier run) registered again. */
 export function worktreeReattachArgs(path: string, branch: string): string[] {
-  return ["worktree", "add", "--quiet", path, branch];
+  return ["worktree", "add", "--quiet", "--no-checkout", path, branch];
 }
+
+/** `git reset --hard --quiet`, run in a new worktree: fills its index and files from its branch. */
+export const CHECKOUT_ARGS: readonly string[] = ["reset", "--hard", "--quiet"];
+
+/** Name of the file, in the worktree's own git folder, that says its files were checked out (so adoption knows). */
+const READY_MARK = "seqorch-checked-out";
 
 /** `git worktree remove --force <path>`: `--force` because ignored files (`.env`, node_modules) are expected there. */
 export function worktreeRemoveArgs(path: string): string[] {
@@ -138,8 +147,15 @@ export type WorktreeOrigin = "created" | "adopted" | "reattached";
  * first. The worktrees folder is excluded from git first. Throws GitError, or WorktreePreflightError when the folder
  * is a worktree on another branch.
  */
-export function createUnitWorktree(repo: string, wt: UnitWorktree, base: string): Promise<WorktreeOrigin> {
-  return withWorktreeRegistry(repo, () => createLocked(repo, wt, base));
+export async function createUnitWorktree(repo: string, wt: UnitWorktree, base: string): Promise<WorktreeOrigin> {
+  const origin = await withWorktreeRegistry(repo, () => createLocked(repo, wt, base));
+  const mark = (await gitOk(wt.path, ["rev-parse", "--path-format=absolute", "--git-path", READY_MARK])).trim();
+  if (!existsSync(mark)) {
+    // new, or killed between registering and checking out: nothing of the unit's is in the folder yet
+    await gitOk(wt.path, CHECKOUT_ARGS);
+    writeFileSync(mark, `${new Date().toISOString()}\n`);
+  }
+  return origin;
 }
 
 async function createLocked(repo: string, wt: UnitWorktree, base: string): Promise<WorktreeOrigin> {

@@ -101,6 +101,16 @@ describe("createUnitWorktree / removeUnitWorktree", () => {
     expect(git(wt.path, "rev-parse", "HEAD").trim()).toBe(work);
   });
 
+  test("killed between registering the worktree and checking out its files: adoption checks them out", async () => {
+    const { repo, specDir, base } = tempRepo();
+    const wt = unitWorktree(specDir, "feat", "1");
+    git(repo, "worktree", "add", "-q", "--no-checkout", "-b", wt.branch, wt.path, base);
+    expect(existsSync(join(wt.path, "src/shared.ts"))).toBe(false);
+    expect(await createUnitWorktree(repo, wt, base)).toBe("adopted");
+    expect(readFileSync(join(wt.path, "src/shared.ts"), "utf8")).toStartWith("line 1");
+    expect(git(wt.path, "status", "--porcelain")).toBe("");
+  });
+
   test("removal deletes the folder and the git entry; the branch is deleted only when asked and merged", async () => {
     const { repo, specDir, base } = tempRepo();
     const wt = unitWorktree(specDir, "feat", "1");
