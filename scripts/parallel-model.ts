@@ -176,6 +176,26 @@ function checkStep(units: readonly ScheduleUnit[], status: Record<string, UnitSt
 }
 
 /**
+ * What the merge step of `unit` returns: a scope violation when it wrote outside its manifest (strict mode), a
+ * conflict (by chance) when its real edits overlap the edits merged since it started, else a gate failure by chance.
+ */
+function drawMergeResult(unit: SimUnit, mergedSince: readonly string[], o: SimOptions, random: () => number): MergeStepResult {
+  if (!o.lenient && filesOutsideManifest(unit.manifest, unit.actual).length > 0) return "scope-violation";
+  if (unit.actual.some((f) => mergedSince.some((g) => pathsOverlap(f, g))) && random() < o.conflictRate) return "conflict";
+  return random() < o.gateFailRate ? "gate-failed" : "merged";
+}
+
+/** Counts decisions, kept worktrees and sent-back merges as the events settle. */
+function count(tally: { conflicts: number; decisions: number; kept: number }, event: ParallelEvent, status: UnitStatus | undefined): void {
+  const blocked = (event.type === "finished" && !event.ok) || (event.type === "merge-ended" && status === "blocked");
+  if (blocked) {
+    tally.decisions++;
+    tally.kept++;
+  }
+  if (event.type === "merge-ended" && (event.result === "conflict" || event.result === "gate-failed")) tally.conflicts++;
+}
+
+/**
  * Runs one plan to its end with a simulated clock: each step takes the next due event (a run finishing, a merge
  * finishing), applies it with the run's reducer (src/schedule/parallel-run.ts), then starts what the scheduler
  * allows. Throws InvariantError when any invariant of issue 10 breaks: overlap in flight, more than N in flight, a
@@ -220,11 +240,7 @@ export function simulate(plan: readonly SimUnit[], o: SimOptions, random: () => 
     const lower = units.find((u) => IN_FLIGHT.has(state.status[u.key] ?? "pending") && u.key !== key && compareTaskIds(u.id, unit.id) < 0);
     if (lower) throw new InvariantError(`unit ${unit.id} merges while ${lower.id} (lower ID) is in flight`, trace);
     apply({ type: "merge-started", unit: key });
-    const since = mergeLog.slice(baseMerge.get(key) ?? 0).flat();
-    let result: MergeStepResult;
-    if (!o.lenient && filesOutsideManifest(unit.manifest, unit.actual).length > 0) result = "scope-violation";
-    else if (unit.actual.some((f) => since.some((g) => pathsOverlap(f, g))) && random() < o.conflictRate) result = "conflict";
-    else result = random() < o.gateFailRate ? "gate-failed" : "merged";
+    const result = drawMergeResult(unit, mergeLog.slice(baseMerge.get(key) ?? 0).flat(), o, random);
     at(now + 1 + Math.floor(random() * o.maxMergeMs), { type: "merge-ended", unit: key, result }, { t: 0, type: "merge", unit: unit.id, result, verdict: "pending" });
   };
 
@@ -232,20 +248,10 @@ export function simulate(plan: readonly SimUnit[], o: SimOptions, random: () => 
     apply(event);
     const key = event.type === "finished" || event.type === "merge-ended" ? event.unit : "";
     const status = state.status[key];
-    if (event.type === "finished" && !event.ok) {
-      tally.decisions++;
-      tally.kept++;
-    }
-    if (event.type === "merge-ended") {
-      if (event.result === "conflict" || event.result === "gate-failed") tally.conflicts++;
-      if (status === "blocked") {
-        tally.decisions++;
-        tally.kept++;
-      }
-      if (status === "completed") {
-        merged.set(key, (merged.get(key) ?? 0) + 1);
-        mergeLog.push((byKey.get(key) as SimUnit).actual);
-      }
+    count(tally, event, status);
+    if (event.type === "merge-ended" && status === "completed") {
+      merged.set(key, (merged.get(key) ?? 0) + 1);
+      mergeLog.push((byKey.get(key) as SimUnit).actual);
     }
     trace.push({ ...record, t: now, ...(record.type === "merge" ? { verdict: status ?? "pending" } : {}) } as TraceEvent);
   };
