@@ -90,8 +90,10 @@ export function writesOverlap(a: Manifest, b: Manifest): boolean {
 /**
  * The changed files (repository-relative, from `git diff --name-only`) that no write of the manifest covers:
  * the unit's scope violations. Files under `ignored` (the spec folder, which seqorch restores) are not counted.
+ * A unit without a manifest ran alone and may write anywhere: nothing is outside. A reads-only unit writes nothing.
  */
 export function filesOutsideManifest(manifest: Manifest, changed: readonly string[], ignored: readonly string[] = []): string[] {
+  if (manifestKind(manifest) === "none") return [];
   const skip = normaliseAll(ignored);
   return changed.filter((file) => {
     const path = normaliseManifestPath(file) ?? file;

@@ -74,6 +74,15 @@ describe("mergeUnit", () => {
     expect(existsSync(join(s.repo, "src/sneaky.ts"))).toBe(true);
   });
 
+  test("a unit without a manifest (it ran alone) may write anywhere; a reads-only unit may not write", async () => {
+    const s = await setup();
+    const free = await s.unit("1", [], { "src/any.ts": "x\n", "docs/y.md": "y\n" });
+    expect(await mergeUnit(s.request(free))).toMatchObject({ kind: "merged", outside: [] });
+    const reader = await s.unit("2", [], { "src/wrote.ts": "x\n" });
+    reader.manifest.reads = ["src/any.ts"];
+    expect(await mergeUnit(s.request(reader))).toMatchObject({ kind: "scope-violation", outside: ["src/wrote.ts"] });
+  });
+
   describe("two units declare disjoint writes but both edit one file: nothing is lost", () => {
     test("strict: the second is a scope violation (a decision), its commit untouched on its branch", async () => {
       const s = await setup();

@@ -130,6 +130,11 @@ describe("filesOutsideManifest", () => {
     expect(filesOutsideManifest(manifest, changed, [".kiro/specs/f"])).toEqual(expected);
   });
 
+  test("no manifest (the unit ran alone) permits everything; reads only permits nothing", () => {
+    expect(filesOutsideManifest({ writes: [], reads: [] }, ["a", "b/c"])).toEqual([]);
+    expect(filesOutsideManifest({ writes: [], reads: ["a"] }, ["a", "b/c"])).toEqual(["a", "b/c"]);
+  });
+
   test("a whole-repository write (`.`) permits everything", () => {
     expect(filesOutsideManifest({ writes: [""], reads: [] }, ["a", "b/c"])).toEqual([]);
   });
