@@ -184,7 +184,7 @@ describe("messages and exit codes", () => {
     expect(r.code).toBe(64);
     expect(r.stderr.trim()).toBe("seqorch: --dealy: unknown flag; did you mean --delay?");
     expect((await seqorch(["status", "--spec", spec, "--jsno"])).stderr).toContain("did you mean --json?");
-    expect((await seqorch(["rnu"])).stderr.trim()).toBe("seqorch: rnu: unknown command; did you mean run? (commands: run, orchestrate, decisions, decide, plan, status, logs, reset, config, graph, doctor, demo)");
+    expect((await seqorch(["rnu"])).stderr.trim()).toBe("seqorch: rnu: unknown command; did you mean run? (commands: run, orchestrate, decisions, decide, plan, status, logs, reset, config, graph, doctor, demo, worktrees)");
     mkdirSync(join(spec, "..", "..", "..", ".kiro"), { recursive: true });
     writeFileSync(join(spec, "..", "..", "seqorch.json"), JSON.stringify({ delai: 3 }));
     const file = await seqorch(["run", "--spec", spec, "--agent-command", "true"], { cwd: join(spec, "..", "..", "..") });
