@@ -117,11 +117,14 @@ export async function listWorktrees(repo: string): Promise<WorktreeEntry[]> {
 
 /**
  * Adds `/<folder relative to the repository>/` to `.git/info/exclude` once, so the main checkout never shows
- * the worktrees as untracked files. Returns the pattern. Throws when `folder` is outside the repository.
+ * the worktrees as untracked files. Returns the pattern. Throws WorktreePreflightError when `folder` is outside the
+ * repository.
  */
 export async function excludeFromGit(repo: string, folder: string): Promise<string> {
   const rel = relative(repo, resolve(folder)).split("\\").join("/");
-  if (rel.startsWith("..") || isAbsolute(rel)) throw new Error(`${folder} is outside the repository ${repo}`);
+  if (rel.startsWith("..") || isAbsolute(rel)) {
+    throw new WorktreePreflightError(repo, [`${folder} is outside this repository: unit worktrees live under the spec folder, which must be inside it`]);
+  }
   const pattern = `/${rel}/`;
   const file = (await gitOk(repo, ["rev-parse", "--path-format=absolute", "--git-path", "info/exclude"])).trim();
   const text = existsSync(file) ? readFileSync(file, "utf8") : "";

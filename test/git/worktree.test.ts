@@ -2,7 +2,7 @@
 // .worktreeinclude, --worktree-setup, and the spec folder restored before a commit.
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { restoreSpecFolder } from "../../src/git/spec-restore.ts";
 import {
   createUnitWorktree,
@@ -109,6 +109,13 @@ describe("createUnitWorktree / removeUnitWorktree", () => {
     expect(await createUnitWorktree(repo, wt, base)).toBe("adopted");
     expect(readFileSync(join(wt.path, "src/shared.ts"), "utf8")).toStartWith("line 1");
     expect(git(wt.path, "status", "--porcelain")).toBe("");
+  });
+
+  test("a spec folder outside the repository: one clear line", async () => {
+    const { repo, base } = tempRepo();
+    const other = tempRepo();
+    const wt = unitWorktree(other.specDir, "feat", "1");
+    await expect(createUnitWorktree(repo, wt, base)).rejects.toThrow(`${dirname(wt.path)} is outside this repository`);
   });
 
   test("removal deletes the folder and the git entry; the branch is deleted only when asked and merged", async () => {
