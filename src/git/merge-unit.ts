@@ -2,7 +2,7 @@
 // the writes manifest, rebase onto the integration HEAD, fast-forward. No automatic conflict resolution.
 // Design: multi-agent-loop.md Part 3.8, Part 2.5 (ralph-tui's backup tags and sequential queue).
 import { filesOutsideManifest, type Manifest } from "../schedule/manifest.ts";
-import { parsePorcelainZ } from "./preflight.ts";
+import { parseStatus } from "./status.ts";
 import { gitOk, runGit } from "./exec.ts";
 import { parseNulList } from "./worktree-include.ts";
 import { refComponent, type UnitWorktree } from "./worktree.ts";
@@ -62,7 +62,7 @@ async function revParse(cwd: string, rev: string): Promise<string> {
 
 /** Leftover uncommitted edits in the worktree (a rebase refuses to start over them): stashed, never deleted. */
 async function stashLeftovers(worktree: string, unit: string): Promise<string[]> {
-  const left = parsePorcelainZ(await gitOk(worktree, ["status", "--porcelain=v1", "-z", "--untracked-files=all"])).map((e) => e.path);
+  const left = parseStatus(await gitOk(worktree, ["status", "--porcelain=v1", "-z", "--untracked-files=all"])).map((e) => e.path);
   if (left.length > 0) await gitOk(worktree, ["stash", "push", "--include-untracked", "--quiet", "-m", `seqorch: unit ${unit} uncommitted at merge`]);
   return left;
 }

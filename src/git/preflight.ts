@@ -4,6 +4,7 @@ import { existsSync, statfsSync } from "node:fs";
 import { WorktreePreflightError } from "../errors.ts";
 import { pathCovers } from "../schedule/manifest.ts";
 import { gitOk, runGit } from "./exec.ts";
+import { parseStatus } from "./status.ts";
 
 /** Free space under which parallel runs refuse to start (500 MiB, as ralph-tui). */
 export const MIN_FREE_BYTES = 500 * 1024 * 1024;
@@ -29,20 +30,6 @@ const IN_PROGRESS: [string, string][] = [
   ["revert", "REVERT_HEAD"],
 ];
 
-/** Parses `git status --porcelain=v1 -z`: `XY path` entries (a rename's second path is dropped). */
-export function parsePorcelainZ(output: string): { code: string; path: string }[] {
-  const fields = output.split("\0");
-  const out: { code: string; path: string }[] = [];
-  for (let i = 0; i < fields.length; i++) {
-    const field = fields[i] ?? "";
-    if (field.length < 4) continue;
-    const code = field.slice(0, 2);
-    out.push({ code, path: field.slice(3) });
-    if (code.includes("R") || code.includes("C")) i++;
-  }
-  return out;
-}
-
 /**
  * One line per problem, or none: a detached HEAD, a merge/rebase/cherry-pick in progress, unmerged paths, modified
  * tracked files outside `ownFolders` (seqorch's own spec folder, whose tasks.md it ticks), too little free space.
@@ -67,7 +54,7 @@ export function preflightProblems(facts: RepoFacts, ownFolders: readonly string[
 /** Reads the facts preflightProblems judges, from the main checkout at `repo`. */
 export async function readRepoFacts(repo: string): Promise<RepoFacts> {
   const head = await runGit(repo, ["symbolic-ref", "-q", "--short", "HEAD"]);
-  const status = parsePorcelainZ(await gitOk(repo, ["status", "--porcelain=v1", "-z", "--untracked-files=no"]));
+  const status = parseStatus(await gitOk(repo, ["status", "--porcelain=v1", "-z", "--untracked-files=no"]));
   const inProgress: string[] = [];
   for (const [name, file] of IN_PROGRESS) {
     const path = (await gitOk(repo, ["rev-parse", "--path-format=absolute", "--git-path", file])).trim();
@@ -77,7 +64,7 @@ export async function readRepoFacts(repo: string): Promise<RepoFacts> {
   const fs = statfsSync(repo);
   return {
     branch: head.code === 0 ? head.stdout.trim() : null,
-    dirty: status.map((s) => `${s.code} ${s.path}`),
+    dirty: status.map((s) => `${s.xy} ${s.path}`),
     inProgress,
     unmerged,
     freeBytes: Number(fs.bavail) * Number(fs.bsize),

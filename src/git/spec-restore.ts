@@ -1,6 +1,6 @@
 // Keeping a unit branch off the spec folder: only seqorch writes tasks.md, the state and the progress log, in the
 // main checkout (ralphex#440/#450, ralph-tui#310). Edits an agent made there in its worktree are stashed, never deleted.
-import { parsePorcelainZ } from "./preflight.ts";
+import { parseStatus } from "./status.ts";
 import { gitOk } from "./exec.ts";
 
 /** `git status` of one folder, untracked files included, as `-z` porcelain. */
@@ -19,7 +19,7 @@ export function stashFolderArgs(folder: string, message: string): string[] {
  * (`git stash list` shows it; it is shared by every worktree). Returns the paths put aside ([] when clean).
  */
 export async function restoreSpecFolder(worktree: string, specRel: string, unit: string): Promise<string[]> {
-  const changed = parsePorcelainZ(await gitOk(worktree, folderStatusArgs(specRel))).map((e) => e.path);
+  const changed = parseStatus(await gitOk(worktree, folderStatusArgs(specRel))).map((e) => e.path);
   if (changed.length === 0) return [];
   await gitOk(worktree, stashFolderArgs(specRel, `seqorch: unit ${unit} edits to the spec folder`));
   return changed;

@@ -2,7 +2,7 @@
 // without losing work (`seqorch worktrees --spec DIR [--prune]`).
 import { existsSync } from "node:fs";
 import { resolve, sep } from "node:path";
-import { parsePorcelainZ } from "./preflight.ts";
+import { parseStatus } from "./status.ts";
 import { withWorktreeRegistry } from "./registry-lock.ts";
 import { gitOk, runGit } from "./exec.ts";
 import { listWorktrees, refComponent, removeUnitWorktree, worktreesRoot } from "./worktree.ts";
@@ -50,7 +50,7 @@ export async function specWorktrees(repo: string, specDir: string, specName: str
     const ahead = entry.branch ? await aheadOf(repo, entry.branch) : 0;
     let state: SpecWorktreeState = ahead === 0 ? "merged" : "unmerged";
     if (entry.prunable || !existsSync(entry.path)) state = "missing";
-    else if (parsePorcelainZ(await gitOk(entry.path, ["status", "--porcelain=v1", "-z", "--untracked-files=all"])).length > 0) state = "dirty";
+    else if (parseStatus(await gitOk(entry.path, ["status", "--porcelain=v1", "-z", "--untracked-files=all"])).length > 0) state = "dirty";
     rows.push({ unit, path: entry.path, branch: entry.branch, state, ahead });
   }
   const prefix = `seqorch/${refComponent(specName)}/`;

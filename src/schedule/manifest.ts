@@ -54,14 +54,16 @@ function normaliseAll(paths: readonly string[]): string[] {
 
 /**
  * The manifest of a dispatch unit: the union of `_writes:` / `_reads:` over the unit's own task and every
- * sub-task it carries, normalised. When no task declares writes, `fallbackWrites` (an assignment's `writes`)
- * is used instead. A path both written and read counts as written.
+ * sub-task it carries, normalised. When no task declares writes, the assignment's (`fallback`, from an
+ * orchestrate assignment in the state) are used instead; the same for reads. A path both written and read counts
+ * as written.
  */
-export function unitManifest(unit: DispatchUnit, fallbackWrites: readonly string[] = []): Manifest {
+export function unitManifest(unit: DispatchUnit, fallback: { writes?: readonly string[]; reads?: readonly string[] } = {}): Manifest {
   const tasks = [...(unit.task ? [unit.task] : []), ...unit.subtasks];
   const declared = normaliseAll(tasks.flatMap((t) => t.writes));
-  const writes = declared.length > 0 ? declared : normaliseAll(fallbackWrites);
-  const reads = normaliseAll(tasks.flatMap((t) => t.reads)).filter((p) => !writes.includes(p));
+  const writes = declared.length > 0 ? declared : normaliseAll(fallback.writes ?? []);
+  const declaredReads = normaliseAll(tasks.flatMap((t) => t.reads));
+  const reads = (declaredReads.length > 0 ? declaredReads : normaliseAll(fallback.reads ?? [])).filter((p) => !writes.includes(p));
   return { writes, reads };
 }
 

@@ -113,9 +113,10 @@ describe("unitManifest from tasks.md", () => {
     expect(unitManifest(byKey("4")).writes).toEqual(["go.mod", "cmd/root.go"]);
   });
 
-  test("without `_writes:` the assignment's writes are the manifest; declared writes win over them", () => {
-    expect(unitManifest(byKey("3"), ["lib/", "lib/x.ts"]).writes).toEqual(["lib", "lib/x.ts"]);
-    expect(unitManifest(byKey("4"), ["other.ts"]).writes).toEqual(["go.mod", "cmd/root.go"]);
+  test("without `_writes:` / `_reads:` the assignment's are the manifest; declared ones win over them", () => {
+    expect(unitManifest(byKey("3"), { writes: ["lib/", "lib/x.ts"], reads: ["./docs"] })).toEqual({ writes: ["lib", "lib/x.ts"], reads: ["docs"] });
+    expect(unitManifest(byKey("4"), { writes: ["other.ts"] }).writes).toEqual(["go.mod", "cmd/root.go"]);
+    expect(unitManifest(byKey("2"), { reads: ["x.md"] }).reads).toEqual(["docs"]);
   });
 });
 
