@@ -56,7 +56,7 @@ export async function recordAttempt(context: RunContext, unit: DispatchUnit, inp
       record.duration_ms = durationMs;
       record.exit_code = "exitCode" in outcome ? outcome.exitCode : null;
       // A rate-limited attempt is not the agent's failure: it does not count towards --max-attempts; nor does one
-      // the user stopped (Ctrl-C, SIGTERM, SIGHUP). A timed-out one, or one a crashed run left, still counts.
+      // the user stopped (Ctrl-C, SIGTERM, SIGHUP). A timed-out one still counts (one a killed run left: recover-run.ts).
       if (status === "rate-limited" || (status === "interrupted" && context.stopSignal.aborted)) record.counted = false;
     }
     state.current = null;

@@ -14,6 +14,21 @@ import type { AttemptRecord } from "../store/state.ts";
 import { endMarks, writeUnitMarks } from "./marks.ts";
 import type { RunContext } from "./run-context.ts";
 
+/**
+ * Runs killed during one unit whose cut-short attempts do not count towards --max-attempts (seqorch died, not the
+ * agent). Later ones count, so an agent that kills seqorch every time, restarted by a supervisor, halts the unit
+ * after this many plus --max-attempts runs instead of looping.
+ */
+export const FORGIVEN_KILLS_PER_UNIT = 3;
+
+/** The reason recovery gives an attempt whose run died while it ran (its first words, whatever follows). */
+const KILLED_RUN = "the orchestrator stopped during this attempt";
+
+/** An attempt recovery recorded interrupted and did not count (a killed run forgiven, within the cap). */
+function forgivenKill(record: AttemptRecord): boolean {
+  return record.status === "interrupted" && !record.counted && (record.reason ?? "").startsWith(KILLED_RUN);
+}
+
 function handleOf(record: AttemptRecord): AttemptHandle {
   return {
     runner: record.runner,
@@ -125,6 +140,8 @@ export async function recoverRun(context: RunContext): Promise<string[]> {
       notes.push(`unit ${unit}: adopting attempt ${record.n}, left running by a run stopped with --detach-on-stop`);
       continue;
     }
+    // Read before the ending (which makes a tmux pane's script write one): the agent ended on its own.
+    const exitedOnItsOwn = readExitCode(dirname(record.log)) !== null;
     const wasRunning = await endIfRunning(context, record);
     // Read only now, after the ending: an agent may finish (TASK_DONE, exit 0) while it is being ended.
     // With --verify or --commit a TASK_DONE is only a claim until the checks ran: the unit runs again.
@@ -145,19 +162,27 @@ export async function recoverRun(context: RunContext): Promise<string[]> {
         for (const key of [unit, ...(planUnit?.subtasks.map((t) => t.key) ?? [])]) if (!draft.completed.includes(key)) draft.completed.push(key);
       } else {
         r.status = "interrupted";
-        r.reason = wasRunning ? "the orchestrator stopped during this attempt; its agent was ended" : "the orchestrator stopped during this attempt";
-        // Not the agent's failure: the run died around it (during its checks or commit, with gates on).
+        r.reason = wasRunning ? `${KILLED_RUN}; its agent was ended` : KILLED_RUN;
         if (saidDone) {
+          // Not the agent's failure: the run died around it (during its checks or commit, with gates on).
           r.counted = false;
           r.reason = "the agent said TASK_DONE, but the run stopped before its checks and commit; the unit runs again";
+        } else if (!exitedOnItsOwn) {
+          // Cut short by seqorch's own death (or never started): not the agent's failure, up to the cap.
+          const forgiven = (draft.attempts[unit] ?? []).filter((a) => a !== r && forgivenKill(a)).length;
+          if (forgiven < FORGIVEN_KILLS_PER_UNIT) r.counted = false;
+          else r.reason += `; counted: more than ${FORGIVEN_KILLS_PER_UNIT} runs were killed during this unit`;
         }
       }
     });
+    const counted = store.get().attempts[unit]?.find((a) => a.n === record.n)?.counted;
     notes.push(
       done
         ? `unit ${unit}: attempt ${record.n} finished with TASK_DONE after the earlier run stopped; recorded done`
-        : `unit ${unit}: attempt ${record.n} was left running by an earlier run; recorded as interrupted`,
+        : `unit ${unit}: attempt ${record.n} was left running by an earlier run; recorded as interrupted${counted ? "" : " (not counted towards --max-attempts)"}`,
     );
+    // Nobody works on the unit now: its `[-]` goes back to `[ ]`, as the recorder does for an ended attempt.
+    if (!done && planUnit && context.writeback) await writeUnitMarks(context, endMarks(planUnit, false));
   }
   if (store.get().current) store.update((draft) => void (draft.current = null));
   restoreProgress(context, notes);
