@@ -74,12 +74,16 @@ function deathSignalLauncher(): readonly string[] {
 
 /**
  * End the `tmux wait-for` clients left blocked by seqorch processes that were killed: a client whose parent is
- * no longer the process its channel names (it was re-parented when that one died). Returns their pids.
+ * no longer the process its channel names (it was re-parented when that one died), on the tmux server that
+ * `server` selects (the arguments after the binary: `[]` or `["-L", socket]`); another server's clients are left
+ * to the runs on that server. Returns their pids.
  */
-export function endOrphanedWaitClients(): number[] {
+export function endOrphanedWaitClients(server: readonly string[]): number[] {
   const orphans = commandLines((cmdline) => cmdline.includes("\0wait-for\0seqorch-")).filter(({ pid, argv }) => {
-    const owner = CHANNEL.exec(argv[argv.indexOf("wait-for") + 1] ?? "")?.[1];
-    return owner !== undefined && parentPid(pid) !== Number(owner);
+    const at = argv.indexOf("wait-for");
+    const owner = CHANNEL.exec(argv[at + 1] ?? "")?.[1];
+    const sameServer = at - 1 === server.length && server.every((arg, i) => argv[i + 1] === arg);
+    return owner !== undefined && sameServer && parentPid(pid) !== Number(owner);
   });
   for (const { pid } of orphans) {
     try {
@@ -189,7 +193,7 @@ export function createTmuxRunner(options: TmuxRunnerOptions): SessionRunner {
   }
 
   async function findOrCreateSession(): Promise<string> {
-    endOrphanedWaitClients(); // once per session look-up: clients a killed run left blocked
+    endOrphanedWaitClients(client.prefix.slice(1)); // once per session look-up: clients a killed run left blocked
     const listed = await client.probe(["list-sessions", "-F", "#{session_id} #{session_name}"]);
     if (listed.code !== 0 && !isServerGone(listed.stderr)) {
       throw new RunnerError("tmux", `tmux list-sessions: ${listed.stderr.trim()}`);

@@ -142,6 +142,17 @@ function waitForClients(socket: string): { pid: number; channel: string }[] {
   return found;
 }
 
+/**
+ * Poll `check` every 20 ms until it holds or `ms` have passed; whether it held. What is checked happens in other
+ * processes (a spawned client's exec, a signalled client's exit), so a single look after a fixed sleep races load.
+ */
+async function eventually(check: () => boolean, ms = 10_000): Promise<boolean> {
+  for (const end = Date.now() + ms; ; await Bun.sleep(20)) {
+    if (check()) return true;
+    if (Date.now() > end) return false;
+  }
+}
+
 describe("a killed tmux run's wait-for client", () => {
   test("dies with seqorch (setpriv --pdeathsig) or is ended by the next run, which leaves no blocked client of its own", async () => {
     const dir = tempDir();
@@ -158,7 +169,8 @@ describe("a killed tmux run's wait-for client", () => {
     if (Bun.which("setpriv")) expect(waitForClients(socket).length).toBeLessThanOrEqual(1);
     const r = await seqorch(args, { env: { SEQORCH_KILL_GRACE_MS: "500" } });
     expect(r.code).toBe(0);
-    await Bun.sleep(200);
+    // A client the run signalled exits on its own time: wait (bounded) for it to be gone.
+    await eventually(() => waitForClients(socket).length === 0);
     const after = waitForClients(socket);
     for (const c of after) process.kill(c.pid, "SIGKILL");
     expect(after).toEqual([]);
@@ -171,15 +183,38 @@ describe("a killed tmux run's wait-for client", () => {
     expect(Bun.spawnSync(["tmux", "-L", socket, "start-server", ";", "new-session", "-d", "-s", "other"]).exitCode).toBe(0);
     const dead = Number(Bun.spawnSync(["/bin/sh", "-c", "echo $$"]).stdout.toString().trim());
     const orphan = Bun.spawn(["tmux", "-L", socket, "wait-for", `seqorch-${dead}-1-abcdefgh`], { stdio: ["ignore", "ignore", "ignore"] });
+    // Bun.spawn returns before the child has exec'd tmux (its command line is empty until then, for a long while
+    // under load): wait for the client to show, then make sure it stays, blocked on the channel, before the run.
+    await eventually(() => waitForClients(socket).length > 0);
     await Bun.sleep(200);
     expect(waitForClients(socket).map((c) => c.pid)).toEqual([orphan.pid]);
     const agent = scriptedAgent(dir, DONE);
     const r = await seqorch(["run", "--spec", spec, "--delay", "0", "--agent-command", agent.command, "--tmux-socket", socket]);
     expect(r.code).toBe(0);
-    await Bun.sleep(200);
+    await eventually(() => waitForClients(socket).length === 0);
     const after = waitForClients(socket);
     for (const c of after) process.kill(c.pid, "SIGKILL");
     expect(after).toEqual([]);
+  }, 30_000);
+});
+
+describe("the wait-for sweep stays on the run's own tmux server", () => {
+  test("an orphaned client of another tmux server is left alone; this server's is ended", async () => {
+    const dir = tempDir();
+    const { spec } = makeSpec(TWO);
+    const [mine, other] = [privateTmux(), privateTmux()];
+    for (const socket of [mine, other]) expect(Bun.spawnSync(["tmux", "-L", socket, "start-server", ";", "new-session", "-d", "-s", "other"]).exitCode).toBe(0);
+    const dead = Number(Bun.spawnSync(["/bin/sh", "-c", "echo $$"]).stdout.toString().trim());
+    const orphans = [mine, other].map((socket) => Bun.spawn(["tmux", "-L", socket, "wait-for", `seqorch-${dead}-1-abcdefgh`], { stdio: ["ignore", "ignore", "ignore"] }));
+    await eventually(() => waitForClients(mine).length > 0 && waitForClients(other).length > 0);
+    expect([...waitForClients(mine), ...waitForClients(other)].map((c) => c.pid)).toEqual(orphans.map((o) => o.pid));
+    const agent = scriptedAgent(dir, DONE);
+    const r = await seqorch(["run", "--spec", spec, "--delay", "0", "--agent-command", agent.command, "--tmux-socket", mine]);
+    expect(r.code).toBe(0);
+    await eventually(() => waitForClients(mine).length === 0);
+    const left = { mine: waitForClients(mine).map((c) => c.pid), other: waitForClients(other).map((c) => c.pid) };
+    for (const o of orphans) o.kill("SIGKILL");
+    expect(left).toEqual({ mine: [], other: [orphans[1]!.pid] });
   }, 30_000);
 });
 
@@ -187,6 +222,7 @@ describe("the wait-for client and seqorch's death", () => {
   test("10 runs killed while they wait: no wait-for client outlives them (setpriv, from util-linux, is on Linux)", async () => {
     expect(Bun.which("setpriv")).not.toBeNull();
     let left = 0;
+    let seen = 0;
     for (let i = 0; i < 10; i++) {
       const dir = tempDir();
       const { spec } = makeSpec("- [ ] 1. One\n");
@@ -196,16 +232,18 @@ describe("the wait-for client and seqorch's death", () => {
         env: { ...process.env, CI: "true", SEQORCH_KILL_GRACE_MS: "200" },
         stdio: ["ignore", "ignore", "ignore"],
       });
-      for (let t = 0; t < 200 && waitForClients(socket).length === 0; t++) await Bun.sleep(20);
+      if (await eventually(() => waitForClients(socket).length > 0, 20_000)) seen++;
       await Bun.sleep(100);
       proc.kill("SIGKILL");
       await proc.exited;
-      await Bun.sleep(200);
+      // The death signal (SIGTERM) reaches the client at once; its exit takes a moment under load.
+      await eventually(() => waitForClients(socket).length === 0, 5_000);
       const clients = waitForClients(socket);
       left += clients.length;
       for (const c of clients) process.kill(c.pid, "SIGKILL");
       Bun.spawnSync(["tmux", "-L", socket, "kill-server"], { stderr: "ignore" });
     }
+    expect(seen).toBe(10); // every run was killed while its client waited, not before it started one
     expect(left).toBe(0);
-  }, 60_000);
+  }, 120_000);
 });
