@@ -19,13 +19,31 @@ interface Record {
   counted: boolean;
   reason: string | null;
 }
-const attemptsOf = (spec: string, unit = "1"): Record[] => JSON.parse(readFileSync(join(spec, "SEQUENTIAL_STATE.json"), "utf8")).attempts[unit] ?? [];
+/** The unit's attempt records; a failed one's reason is printed (it should not happen here: say why it did). */
+function attemptsOf(spec: string, unit = "1"): Record[] {
+  const records: Record[] = JSON.parse(readFileSync(join(spec, "SEQUENTIAL_STATE.json"), "utf8")).attempts[unit] ?? [];
+  for (const r of records) if (r.status === "failed") console.log(`unit ${unit}: a failed attempt: ${r.reason}`);
+  return records;
+}
 const dispatches = (log: string) => readFileSync(log, "utf8").split("\n").filter(Boolean).length;
 
 /** An agent that hangs (until ended) on its first `hangs` runs and then says TASK_DONE; counts its runs in `dir`. */
 function hangingAgent(dir: string, hangs: number) {
   const count = join(dir, "runs");
-  return scriptedAgent(dir, `cat >/dev/null; n=$(($(cat '${count}' 2>/dev/null || echo 0) + 1)); echo $n > '${count}'; if [ $n -le ${hangs} ]; then exec sleep 300; fi; ${DONE}`);
+  const agent = scriptedAgent(dir, `cat >/dev/null; n=$(($(cat '${count}' 2>/dev/null || echo 0) + 1)); echo $n > '${count}'; if [ $n -le ${hangs} ]; then exec sleep 300; fi; ${DONE}`);
+  return { ...agent, runs: () => (existsSync(count) ? Number(readFileSync(count, "utf8")) : 0) };
+}
+
+/**
+ * Run seqorch killed at its first wait, `times` times; after each, wait until that run's agent has counted itself
+ * (the run dies right after starting it: the next run's recovery could otherwise end it before its first line).
+ */
+async function killedRuns(args: string[], agent: ReturnType<typeof hangingAgent>, times: number): Promise<void> {
+  for (let i = 1; i <= times; i++) {
+    expect((await seqorch(args, { env: { ...KILL_ENV, SEQORCH_CRASH_AT: "wait#1" } })).code).toBe(137);
+    for (const end = Date.now() + 10_000; agent.runs() < i && Date.now() < end; ) await Bun.sleep(20);
+    expect(agent.runs()).toBe(i);
+  }
 }
 
 for (const mode of ["direct", "tmux"] as const) {
@@ -36,7 +54,7 @@ for (const mode of ["direct", "tmux"] as const) {
       const modeArgs = mode === "tmux" ? ["--tmux-socket", privateTmux()] : ["--no-tmux"];
       const agent = hangingAgent(dir, 3);
       const args = ["run", "--spec", spec, "--delay", "0", "--max-attempts", "3", "--agent-command", agent.command, ...modeArgs];
-      for (let i = 0; i < 3; i++) expect((await seqorch(args, { env: { ...KILL_ENV, SEQORCH_CRASH_AT: "wait#1" } })).code).toBe(137);
+      await killedRuns(args, agent, 3);
       const r = await seqorch(args, { env: KILL_ENV });
       expect(r.stderr).not.toContain("used up");
       expect(r.code).toBe(0);
@@ -59,7 +77,7 @@ for (const mode of ["direct", "tmux"] as const) {
       // It would succeed on the run after the last kill: the halt must come from the cap, not from the agent.
       const agent = hangingAgent(dir, killed);
       const args = ["run", "--spec", spec, "--delay", "0", "--max-attempts", "1", "--agent-command", agent.command, ...modeArgs];
-      for (let i = 0; i < killed; i++) expect((await seqorch(args, { env: { ...KILL_ENV, SEQORCH_CRASH_AT: "wait#1" } })).code).toBe(137);
+      await killedRuns(args, agent, killed);
       const r = await seqorch(args, { env: KILL_ENV });
       expect(r.code).toBe(2);
       expect(r.stderr).toContain("unit 1 used up its 1 attempts");

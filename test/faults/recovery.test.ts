@@ -115,6 +115,11 @@ describe("an attempt that finishes while recovery ends it", () => {
       );
       const args = ["run", "--spec", spec, "--delay", "0", "--agent-command", agent.command, ...modeArgs];
       expect((await seqorch(args, { env: { SEQORCH_CRASH_AT: "wait#1" } })).code).toBe(137);
+      // The run died right after starting the agent: under load its SIGTERM trap may not be set yet, and a TERM
+      // then would end it unlike this test means (or before `once`, leaving the retry looping). Wait for the pid it
+      // writes after the trap.
+      await eventually(() => pidsIn(pids).length > 0);
+      expect(pidsIn(pids)).toHaveLength(1);
       const r = await seqorch(args);
       expect(r.code).toBe(0);
       expect(readFileSync(agent.dispatchLog, "utf8")).toBe("1 1\n2 1\n");
