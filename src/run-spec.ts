@@ -32,6 +32,7 @@ import { acquireLock } from "./store/lock.ts";
 import { decideCommand, openDecisions } from "./store/pipeline.ts";
 import { appendProgressNote, startProgress } from "./store/progress.ts";
 import { checkStateSpec, countedAttempts, createStateStore, emptyState, loadState } from "./store/state.ts";
+import { loadPriceTable } from "./usage/price-file.ts";
 
 /** How a run ended. `exitCode`: 0 complete, 1 iteration limit, 2 halted, 130/143 stopped by a signal. */
 export interface RunResult {
@@ -255,6 +256,7 @@ export async function runSpec(
   for (const [label, file] of [["requirements.md", paths.requirementsFile], ["design.md", paths.designFile]] as const) {
     if (!file) report({ type: "warning", message: `${paths.specDir} has no ${label}; the prompt says so` });
   }
+  const prices = loadPriceTable(process.cwd());
   const lock = acquireLock(`${paths.stateFile}.lock`);
   let runner: SessionRunner | null = null;
   try {
@@ -284,6 +286,8 @@ export async function runSpec(
       adapterFor: (name) => adapterFor(name, backendOptions),
       stopSignal,
       report,
+      prices,
+      startedAtMs: Date.now(),
       maxLogBytes: options.maxLogBytes,
       requireChanges: options.requireChanges,
       workdirGit: createWorkdirGit(paths.workdir, ownFiles(paths)),

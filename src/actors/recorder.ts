@@ -9,6 +9,8 @@ import { countedAttempts } from "../store/state.ts";
 import { recordDecision } from "./decisions.ts";
 import { ensurePipeline } from "./pipeline-record.ts";
 import { refreshPulse } from "./pulse-writer.ts";
+import { totalTokens } from "../usage/record.ts";
+import { runUsage, unitUsage } from "../usage/totals.ts";
 
 /** With --review, an agent's HALT and a unit out of attempts become decisions; returns whether one was recorded. */
 function decideAfter(context: RunContext, unit: DispatchUnit, status: string, reason: string | null, log: string): boolean {
@@ -105,9 +107,21 @@ export async function recordAttempt(context: RunContext, unit: DispatchUnit, inp
   });
   if (outcome.kind === "done") for (const warning of outcome.warnings ?? []) context.report({ type: "warning", message: `unit ${unit.id}: ${warning}` });
   crashPoint("record.progress");
-  const usage = context.store.get().attempts[unit.key]?.at(-1)?.agent_usage ?? null;
-  const tokens = usage ? usage.input + usage.output : null;
-  context.report({ type: "attempt-finished", unitId: unit.id, attempt: input.attempt, status, durationMs, reason: reason ?? "", log, tokens });
+  const state = context.store.get();
+  const usage = state.attempts[unit.key]?.at(-1)?.agent_usage ?? null;
+  context.report({
+    type: "attempt-finished",
+    unitId: unit.id,
+    attempt: input.attempt,
+    status,
+    durationMs,
+    reason: reason ?? "",
+    log,
+    tokens: usage ? totalTokens(usage) : null,
+    usage,
+    unitUsage: unitUsage(state, unit.key),
+    runUsage: runUsage(state, context.startedAtMs),
+  });
   const decision = reviewing ? decideAfter(context, unit, status, reason, log) : false;
   refreshPulse(context);
   return { pending: context.planReader.countPending(context.store.get().completed), now: Date.now(), decision };

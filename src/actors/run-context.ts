@@ -6,6 +6,8 @@ import type { PlanOptions } from "../spec/types.ts";
 import type { AttemptRecord, StateStore } from "../store/state.ts";
 import type { PlanReader } from "./plan-reader.ts";
 import type { WorkdirGit } from "./workdir-changes.ts";
+import type { PriceTable } from "../usage/prices.ts";
+import type { Usage, UsageTotal } from "../usage/record.ts";
 
 /** Files and folders of one run (absolute paths). */
 export interface RunPaths {
@@ -37,8 +39,13 @@ export type RunEvent =
       durationMs: number;
       reason: string;
       log: string;
-      /** Tokens the backend reported for the attempt (input + output), or null. */
+      /** Tokens the backend reported for the attempt (all kinds), or null. */
       tokens: number | null;
+      /** The attempt's usage and cost (cost_usd null: unknown), or null when the backend reported none. */
+      usage?: Usage | null;
+      /** Sums so far: the unit's attempts, and the attempts of this run. */
+      unitUsage?: UsageTotal;
+      runUsage?: UsageTotal;
     }
   | { type: "spec-changed"; detail: string }
   | { type: "rate-limited"; unitId: string; untilMs: number; reason: string }
@@ -125,6 +132,10 @@ export interface RunContext {
   memory: RunMemory;
   /** The workdir's repository root, once asked (src/actors/pipeline-record.ts). */
   repoRoot?: string;
+  /** Prices per model from the config file (src/usage/prices.ts); empty: costs only where the CLI reports them. */
+  prices: PriceTable;
+  /** When this run started, epoch ms: the run's usage sums attempts started since. */
+  startedAtMs: number;
   /** Aborts when the user asked the run to stop (Ctrl-C, SIGTERM, SIGHUP). */
   stopSignal: AbortSignal;
   report(event: RunEvent): void;

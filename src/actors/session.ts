@@ -11,6 +11,7 @@ import { capLog } from "../runner/log-cap.ts";
 import { detectSignal, TASK_DONE } from "../signals.ts";
 import { appendProgressNote } from "../store/progress.ts";
 import type { RunContext } from "./run-context.ts";
+import { priceUsage } from "../usage/prices.ts";
 import { doubtDone } from "./runaway.ts";
 
 /** How often the agent's log sizes are compared for the idle timeout, ms. */
@@ -91,14 +92,14 @@ function noteLeftovers(context: RunContext, input: SessionInput, leftovers: stri
   appendProgressNote(context.paths.progressFile, `Processes left behind ${new Date().toISOString()}`, [message]);
 }
 
-/** Keep the agent CLI's session id and token usage on the running attempt's record (native backends only). */
+/** Keep the agent CLI's session id and usage (priced: src/usage/prices.ts) on the running attempt's record. */
 function recordAgentSession(context: RunContext, unitKey: string, reply: AgentReply): void {
   if (!reply.sessionId && !reply.usage) return;
   context.store.update((state) => {
     const record = state.attempts[unitKey]?.findLast((a) => a.status === "running");
     if (!record) return;
     record.agent_session_id = reply.sessionId ?? null;
-    record.agent_usage = reply.usage ?? null;
+    record.agent_usage = reply.usage ? priceUsage(reply.usage, context.prices) : null;
   }, { units: [unitKey] });
 }
 

@@ -3,6 +3,8 @@ import type { AttemptExit } from "../runner/types.ts";
 import { num, obj, readJsonl, stderrSummary, str, type JsonEvent } from "./jsonl.ts";
 import type { NativeOptions } from "./native-options.ts";
 import type { AgentAdapter, AgentLaunch, AgentReply, LaunchRequest } from "./types.ts";
+import { jsonLineMeter, reportedCost, type EventUsage, type UsageMeter } from "../usage/meter.ts";
+import { totalTokens, usageOf, type Usage } from "../usage/record.ts";
 
 /** The CLI this backend runs, and how to install it. */
 export const CLAUDE_CLI = { binary: "claude", install: "npm install -g @anthropic-ai/claude-code" } as const;
@@ -49,20 +51,67 @@ function textOf(event: JsonEvent): string {
     .join("");
 }
 
+/** Token counts of a Claude `usage` object (the Messages API's, or the result's total). */
+function claudeTokens(u: JsonEvent, model: string | null): Usage {
+  return usageOf({ input: num(u.input_tokens), output: num(u.output_tokens), cacheRead: num(u.cache_read_input_tokens), cacheWrite: num(u.cache_creation_input_tokens) }, model);
+}
+
+/**
+ * Claude's usage: each `assistant` event carries its API message's `usage` (one message can span several events,
+ * so they are keyed by message id) until the final `result{usage, total_cost_usd}` gives the attempt's total and
+ * cost. The model is `system/init`'s, or the only key of `result.modelUsage`.
+ */
+export function claudeUsage(fallbackModel: string | null = null): EventUsage {
+  let model: string | null = fallbackModel;
+  const messages = new Map<string, Usage>();
+  let result: Usage | null = null;
+  return {
+    event(event) {
+      if (event.type === "system" && event.subtype === "init") model = str(event.model) ?? model;
+      else if (event.type === "assistant") {
+        const message = obj(event.message);
+        if (message.model === "<synthetic>" || message.usage === undefined) return;
+        messages.set(str(message.id) ?? String(messages.size), claudeTokens(obj(message.usage), model));
+      } else if (event.type === "result" && event.usage !== undefined) {
+        const models = Object.keys(obj(event.modelUsage));
+        const total = claudeTokens(obj(event.usage), models.length === 1 ? models[0]! : model);
+        const cost = reportedCost(num(event.total_cost_usd), totalTokens(total));
+        result = cost === null ? total : { ...total, cost_usd: cost, cost_source: "agent" };
+      }
+    },
+    usage() {
+      if (result) return result;
+      if (messages.size === 0) return null;
+      const sum = usageOf({}, model);
+      for (const u of messages.values()) {
+        sum.input += u.input;
+        sum.output += u.output;
+        sum.cache_read += u.cache_read;
+        sum.cache_write += u.cache_write;
+      }
+      return sum;
+    },
+  };
+}
+
+/** A live meter of Claude's stream-json stdout. */
+export const claudeMeter = (model: string | null = null): UsageMeter => jsonLineMeter(claudeUsage(model), /"usage"/);
+
 /**
  * Claude's stream-json events: `system/init{session_id}`, `assistant{message}`, `user{tool_result}`, and a
  * final `result{is_error, result, session_id, usage}`. An API failure shows as an assistant message from the
  * `<synthetic>` model and a result with `is_error: true`; its text is an error, not the agent's reply.
  */
-export async function parseClaudeStream(outLog: string, errLog: string, exit: AttemptExit): Promise<AgentReply> {
+export async function parseClaudeStream(outLog: string, errLog: string, exit: AttemptExit, model: string | null = null): Promise<AgentReply> {
+  const usage = claudeUsage(model);
   let sessionId: string | null = null;
   let lastText = "";
   let result: string | null = null;
-  let usage: AgentReply["usage"] = null;
   let rateLimit: AgentReply["rateLimit"] = null;
   const errors: string[] = [];
   for await (const event of readJsonl(outLog)) {
     sessionId ??= str(event.session_id) ?? null;
+    usage.event(event);
     if (event.type === "assistant") {
       const text = textOf(event);
       if (obj(event.message).model === "<synthetic>") {
@@ -70,8 +119,6 @@ export async function parseClaudeStream(outLog: string, errLog: string, exit: At
       } else if (text) lastText = text;
     } else if (event.type === "result") {
       const text = str(event.result) ?? "";
-      const u = obj(event.usage);
-      usage = { input: num(u.input_tokens) + num(u.cache_read_input_tokens) + num(u.cache_creation_input_tokens), output: num(u.output_tokens) };
       if (event.is_error === true) {
         const detail = text || str(event.subtype) || "error";
         if (!errors.includes(detail)) errors.push(detail);
@@ -86,7 +133,7 @@ export async function parseClaudeStream(outLog: string, errLog: string, exit: At
     const detail = stderrSummary(errLog);
     if (detail) errors.push(detail);
   }
-  return { finalMessage: result ?? lastText, sessionId, errors, usage, rateLimit };
+  return { finalMessage: result ?? lastText, sessionId, errors, usage: usage.usage(), rateLimit };
 }
 
 /** The claude adapter. */
@@ -94,6 +141,7 @@ export function claudeAdapter(options: NativeOptions): AgentAdapter {
   return {
     name: "claude",
     buildLaunch: (request) => claudeLaunch(request, options),
-    parseReply: parseClaudeStream,
+    parseReply: (outLog, errLog, exit) => parseClaudeStream(outLog, errLog, exit, options.model ?? null),
+    usageMeter: () => claudeMeter(options.model ?? null),
   };
 }

@@ -3,6 +3,8 @@ import type { AttemptExit } from "../runner/types.ts";
 import { num, obj, readJsonl, stderrSummary, str } from "./jsonl.ts";
 import type { NativeOptions } from "./native-options.ts";
 import type { AgentAdapter, AgentLaunch, AgentReply, LaunchRequest } from "./types.ts";
+import { jsonLineMeter, type EventUsage, type UsageMeter } from "../usage/meter.ts";
+import { usageOf, type Usage } from "../usage/record.ts";
 
 /** The CLI this backend runs, and how to install it. */
 export const CODEX_CLI = { binary: "codex", install: "npm install -g @openai/codex" } as const;
@@ -30,28 +32,48 @@ export function codexArgv(request: LaunchRequest, options: NativeOptions): strin
 }
 
 /**
+ * Codex's usage: `turn.completed{usage{input_tokens, cached_input_tokens, cache_write_input_tokens, output_tokens}}`
+ * per turn, summed. `input_tokens` includes the cached ones (the Responses API's count), so they are taken off.
+ * Codex names no model in its stream and reports no cost: the model is --model's (`fallbackModel`).
+ */
+export function codexUsage(fallbackModel: string | null = null): EventUsage {
+  let sum: Usage | null = null;
+  return {
+    event(event) {
+      if (event.type !== "turn.completed") return;
+      const u = obj(event.usage);
+      const cacheRead = num(u.cached_input_tokens);
+      const cacheWrite = num(u.cache_write_input_tokens);
+      sum ??= usageOf({}, fallbackModel);
+      sum.input += Math.max(0, num(u.input_tokens) - cacheRead - cacheWrite);
+      sum.output += num(u.output_tokens);
+      sum.cache_read += cacheRead;
+      sum.cache_write += cacheWrite;
+    },
+    usage: () => sum,
+  };
+}
+
+/** A live meter of Codex's `--json` stdout. */
+export const codexMeter = (model: string | null = null): UsageMeter => jsonLineMeter(codexUsage(model), /"turn\.completed"/);
+
+/**
  * Codex's `--json` events: `thread.started{thread_id}`, `item.completed{item}` (the last `agent_message` is the
  * final message), `turn.completed{usage}`, `turn.failed{error}`, `error{message}` (retry notices and errors).
  */
-export async function parseCodexStream(outLog: string, errLog: string, exit: AttemptExit): Promise<AgentReply> {
+export async function parseCodexStream(outLog: string, errLog: string, exit: AttemptExit, model: string | null = null): Promise<AgentReply> {
+  const usage = codexUsage(model);
   let sessionId: string | null = null;
   let finalMessage = "";
-  let input = 0;
-  let output = 0;
-  let sawUsage = false;
   let lastError: string | undefined;
   const errors: string[] = [];
   for await (const event of readJsonl(outLog)) {
     const type = event.type;
+    usage.event(event);
     if (type === "thread.started") sessionId ??= str(event.thread_id) ?? null;
     else if (type === "item.completed") {
       const item = obj(event.item);
       if (item.type === "agent_message") finalMessage = str(item.text) ?? finalMessage;
-    } else if (type === "turn.completed") {
-      const usage = obj(event.usage);
-      input += num(usage.input_tokens);
-      output += num(usage.output_tokens);
-      sawUsage = true;
     } else if (type === "turn.failed") {
       const message = str(obj(event.error).message);
       if (message) errors.push(message);
@@ -65,7 +87,7 @@ export async function parseCodexStream(outLog: string, errLog: string, exit: Att
   }
   // Codex reports an HTTP 429 as "… status: 429 Too Many Requests" once its retries are spent.
   const limited = errors.find((e) => /\b429\b/.test(e));
-  return { finalMessage, sessionId, errors, usage: sawUsage ? { input, output } : null, rateLimit: limited ? { resetAt: null, detail: limited } : null };
+  return { finalMessage, sessionId, errors, usage: usage.usage(), rateLimit: limited ? { resetAt: null, detail: limited } : null };
 }
 
 /** The codex adapter. */
@@ -73,6 +95,7 @@ export function codexAdapter(options: NativeOptions): AgentAdapter {
   return {
     name: "codex",
     buildLaunch: (request): AgentLaunch => ({ argv: codexArgv(request, options), env: {}, stdin: "prompt" }),
-    parseReply: parseCodexStream,
+    parseReply: (outLog, errLog, exit) => parseCodexStream(outLog, errLog, exit, options.model ?? null),
+    usageMeter: () => codexMeter(options.model ?? null),
   };
 }

@@ -1,6 +1,8 @@
 // The `command` backend: any agent CLI, given as a shell command line by the user (--agent-command).
 import { UsageError } from "../errors.ts";
 import { readTail } from "./log-tail.ts";
+import { commandUsageMeter } from "../usage/command-usage.ts";
+import { readAllLines } from "../usage/lines.ts";
 import type { AgentAdapter, AgentLaunch, LaunchRequest } from "./types.ts";
 
 /** How much of the end of stdout is the reply (bytes): enough for any final message, bounded for huge logs. */
@@ -26,7 +28,8 @@ export function validateAgentCommand(command: string | undefined, flags: Command
 
 /**
  * A backend that runs `command` with `/bin/sh -c` in the workdir, the prompt on stdin (then closed), and
- * SEQORCH_TASK_ID, SEQORCH_SPEC_DIR, SEQORCH_ATTEMPT, SEQORCH_PROMPT_FILE set. Its stdout is the reply.
+ * SEQORCH_TASK_ID, SEQORCH_SPEC_DIR, SEQORCH_ATTEMPT, SEQORCH_PROMPT_FILE set. Its stdout is the reply; its
+ * `<usage>{…}</usage>` lines are its usage (src/usage/command-usage.ts).
  * The command is the user's own (a flag), never text from tasks.md. Throws UsageError when it is empty.
  */
 export function commandAdapter(command: string | undefined): AgentAdapter {
@@ -50,7 +53,10 @@ export function commandAdapter(command: string | undefined): AgentAdapter {
         const err = readTail(errLog, ERROR_TAIL_BYTES).trim();
         if (err) errors.push(err);
       }
-      return { finalMessage: readTail(outLog, REPLY_TAIL_BYTES), sessionId: null, errors };
+      const meter = commandUsageMeter();
+      readAllLines(outLog, (line) => meter.line(line));
+      return { finalMessage: readTail(outLog, REPLY_TAIL_BYTES), sessionId: null, errors, usage: meter.usage() };
     },
+    usageMeter: commandUsageMeter,
   };
 }

@@ -4,6 +4,8 @@ import type { AttemptExit } from "../runner/types.ts";
 import { num, obj, readJsonl, stderrSummary, str } from "./jsonl.ts";
 import type { NativeOptions } from "./native-options.ts";
 import type { AgentAdapter, AgentLaunch, AgentReply, LaunchRequest } from "./types.ts";
+import { jsonLineMeter, type EventUsage, type UsageMeter } from "../usage/meter.ts";
+import { usageOf, type Usage } from "../usage/record.ts";
 
 /** The CLI this backend runs, and how to install it. */
 export const GEMINI_CLI = { binary: "gemini", install: "npm install -g @google/gemini-cli" } as const;
@@ -50,22 +52,46 @@ function stderrJsonError(errLog: string): string | undefined {
 }
 
 /**
+ * Gemini's usage: the final `result{stats{input_tokens, output_tokens, cached, input, models}}` only (no usage
+ * while it runs). `input_tokens` includes the cached ones; `input` (when given) is the uncached part. No cost is
+ * reported. The model is `init`'s, or the only key of `stats.models`.
+ */
+export function geminiUsage(fallbackModel: string | null = null): EventUsage {
+  let model = fallbackModel;
+  let total: Usage | null = null;
+  return {
+    event(event) {
+      if (event.type === "init") model = str(event.model) ?? model;
+      if (event.type !== "result" || event.stats === undefined) return;
+      const stats = obj(event.stats);
+      const cached = num(stats.cached);
+      const input = typeof stats.input === "number" ? num(stats.input) : Math.max(0, num(stats.input_tokens) - cached);
+      const models = Object.keys(obj(stats.models));
+      total = usageOf({ input, output: num(stats.output_tokens), cacheRead: cached }, model ?? (models.length === 1 ? models[0]! : null));
+    },
+    usage: () => total,
+  };
+}
+
+/** A live meter of Gemini's stream-json stdout. */
+export const geminiMeter = (model: string | null = null): UsageMeter => jsonLineMeter(geminiUsage(model), /"stats"|"init"/);
+
+/**
  * Gemini's stream-json events: `init{session_id}`, `message{role, content, delta}`, `tool_use`, `tool_result`,
  * `result{status, error, stats}`. The final message is the assistant text after the last tool event; user
  * messages (the prompt echoed back) are never part of it.
  */
-export async function parseGeminiStream(outLog: string, errLog: string, exit: AttemptExit): Promise<AgentReply> {
+export async function parseGeminiStream(outLog: string, errLog: string, exit: AttemptExit, model: string | null = null): Promise<AgentReply> {
+  const usage = geminiUsage(model);
   let sessionId: string | null = null;
   let text = "";
-  let usage: AgentReply["usage"] = null;
   const errors: string[] = [];
   for await (const event of readJsonl(outLog)) {
+    usage.event(event);
     if (event.type === "init") sessionId ??= str(event.session_id) ?? null;
     else if (event.type === "message" && event.role === "assistant") text += str(event.content) ?? "";
     else if (event.type === "tool_use" || event.type === "tool_result") text = "";
     else if (event.type === "result") {
-      const stats = obj(event.stats);
-      usage = { input: num(stats.input_tokens), output: num(stats.output_tokens) };
       const message = str(obj(event.error).message);
       if (event.status === "error" || message) errors.push(message ?? "error");
     }
@@ -76,7 +102,7 @@ export async function parseGeminiStream(outLog: string, errLog: string, exit: At
   }
   // Gemini quotes the API's error JSON in its message: `[API Error: {"error":{"code":429,…}}]`.
   const limited = errors.find((e) => /"code":\s*429\b|\bRESOURCE_EXHAUSTED\b/.test(e));
-  return { finalMessage: text, sessionId, errors, usage, rateLimit: limited ? { resetAt: null, detail: limited } : null };
+  return { finalMessage: text, sessionId, errors, usage: usage.usage(), rateLimit: limited ? { resetAt: null, detail: limited } : null };
 }
 
 /** The gemini adapter. */
@@ -84,6 +110,7 @@ export function geminiAdapter(options: NativeOptions): AgentAdapter {
   return {
     name: "gemini",
     buildLaunch: (request): AgentLaunch => ({ argv: geminiArgv(request, options), env: {}, stdin: "prompt" }),
-    parseReply: parseGeminiStream,
+    parseReply: (outLog, errLog, exit) => parseGeminiStream(outLog, errLog, exit, options.model ?? null),
+    usageMeter: () => geminiMeter(options.model ?? null),
   };
 }

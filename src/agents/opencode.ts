@@ -3,6 +3,8 @@ import type { AttemptExit } from "../runner/types.ts";
 import { num, obj, readJsonl, stderrSummary, str } from "./jsonl.ts";
 import type { NativeOptions } from "./native-options.ts";
 import type { AgentAdapter, AgentLaunch, AgentReply, LaunchRequest } from "./types.ts";
+import { jsonLineMeter, reportedCost, type EventUsage, type UsageMeter } from "../usage/meter.ts";
+import { totalTokens, usageOf, type Usage } from "../usage/record.ts";
 
 /** The CLI this backend runs, and how to install it. */
 export const OPENCODE_CLI = { binary: "opencode", install: "npm install -g opencode-ai" } as const;
@@ -31,32 +33,58 @@ export function opencodeArgv(request: LaunchRequest, options: NativeOptions): st
 }
 
 /**
+ * opencode's usage: each `step_finish{part{tokens{input, output, reasoning, cache{read, write}}, cost}}`, summed
+ * (reasoning counts as output). opencode reports a cost of 0 for a model it has no price for: then the cost is
+ * unknown. Its stream names no model: the model is --model's (`provider/model`).
+ */
+export function opencodeUsage(fallbackModel: string | null = null): EventUsage {
+  let sum: Usage | null = null;
+  let cost = 0;
+  return {
+    event(event) {
+      if (event.type !== "step_finish") return;
+      const part = obj(event.part);
+      const tokens = obj(part.tokens);
+      const cache = obj(tokens.cache);
+      sum ??= usageOf({}, fallbackModel);
+      sum.input += num(tokens.input);
+      sum.output += num(tokens.output) + num(tokens.reasoning);
+      sum.cache_read += num(cache.read);
+      sum.cache_write += num(cache.write);
+      cost += num(part.cost);
+    },
+    usage() {
+      if (!sum) return null;
+      const known = reportedCost(cost, totalTokens(sum));
+      return known === null ? { ...sum } : { ...sum, cost_usd: known, cost_source: "agent" };
+    },
+  };
+}
+
+/** A live meter of opencode's JSON stdout. */
+export const opencodeMeter = (model: string | null = null): UsageMeter => jsonLineMeter(opencodeUsage(model), /"step_finish"/);
+
+/**
  * opencode's JSON events, each `{type, sessionID, part}`: `step_start`, `text{part.text}`, `tool_use`,
  * `step_finish{part.tokens}`, `error{error{name, data{message, statusCode}}}`. The final message is the text
  * of the last message that had text.
  */
-export async function parseOpencodeStream(outLog: string, errLog: string, exit: AttemptExit): Promise<AgentReply> {
+export async function parseOpencodeStream(outLog: string, errLog: string, exit: AttemptExit, model: string | null = null): Promise<AgentReply> {
+  const usage = opencodeUsage(model);
   let sessionId: string | null = null;
   let text = "";
   let textMessage: string | undefined;
-  let input = 0;
-  let output = 0;
-  let sawUsage = false;
   let rateLimit: AgentReply["rateLimit"] = null;
   const errors: string[] = [];
   for await (const event of readJsonl(outLog)) {
     sessionId ??= str(event.sessionID) ?? null;
+    usage.event(event);
     const part = obj(event.part);
     if (event.type === "text") {
       const messageId = str(part.messageID);
       const chunk = str(part.text) ?? "";
       text = messageId !== undefined && messageId === textMessage ? `${text}\n${chunk}` : chunk;
       textMessage = messageId;
-    } else if (event.type === "step_finish") {
-      const tokens = obj(part.tokens);
-      input += num(tokens.input);
-      output += num(tokens.output);
-      sawUsage = true;
     } else if (event.type === "error") {
       const error = obj(event.error);
       const data = obj(error.data);
@@ -75,7 +103,7 @@ export async function parseOpencodeStream(outLog: string, errLog: string, exit: 
     const detail = stderrSummary(errLog);
     if (detail) errors.push(detail);
   }
-  return { finalMessage: text, sessionId, errors, usage: sawUsage ? { input, output } : null, rateLimit };
+  return { finalMessage: text, sessionId, errors, usage: usage.usage(), rateLimit };
 }
 
 /** The opencode adapter. */
@@ -83,6 +111,7 @@ export function opencodeAdapter(options: NativeOptions): AgentAdapter {
   return {
     name: "opencode",
     buildLaunch: (request): AgentLaunch => ({ argv: opencodeArgv(request, options), env: {}, stdin: "prompt" }),
-    parseReply: parseOpencodeStream,
+    parseReply: (outLog, errLog, exit) => parseOpencodeStream(outLog, errLog, exit, options.model ?? null),
+    usageMeter: () => opencodeMeter(options.model ?? null),
   };
 }

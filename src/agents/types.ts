@@ -1,5 +1,7 @@
 // What a backend adapter is: pure builders for one attempt's command line and a parser for its output.
 import type { AttemptExit } from "../runner/types.ts";
+import type { UsageMeter } from "../usage/meter.ts";
+import type { Usage } from "../usage/record.ts";
 
 /** Everything an adapter may need to build one attempt's launch. */
 export interface LaunchRequest {
@@ -37,14 +39,8 @@ export interface AgentReply {
    * reset time (epoch ms) when given. Text patterns are only the fallback (src/agents/rate-limit.ts).
    */
   rateLimit?: { resetAt: number | null; detail: string } | null;
-  /** Tokens used by the attempt, when the CLI reports them. */
-  usage?: TokenUsage | null;
-}
-
-/** Token counts an agent CLI reported for one attempt. */
-export interface TokenUsage {
-  input: number;
-  output: number;
+  /** Tokens (and the cost, when the CLI reports one) used by the attempt, when the CLI reports them. */
+  usage?: Usage | null;
 }
 
 /** A backend: data plus pure builders; it spawns nothing. */
@@ -54,4 +50,6 @@ export interface AgentAdapter {
   buildLaunch(request: LaunchRequest): AgentLaunch;
   /** Read the attempt's stdout/stderr files (streaming; never the whole output in memory) into a reply. */
   parseReply(outLog: string, errLog: string, exit: AttemptExit): Promise<AgentReply>;
+  /** A reader of the attempt's usage from its stdout while it runs (the per-unit budget); absent: none reported. */
+  usageMeter?(): UsageMeter;
 }

@@ -26,10 +26,15 @@ const REPEATABLE = new Set(["verify"]);
 
 const toKebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replace(/_/g, "-");
 
+/** Settings of the project files that are not flags. */
+const NON_FLAG_KEYS = new Set(["prices"]);
+
 function layerFrom(file: string, data: unknown, known: ReadonlySet<string>): FileLayer {
   if (data === null || typeof data !== "object" || Array.isArray(data)) throw new UsageError(file, "the seqorch settings must be a JSON object");
   const values: Record<string, string | boolean | string[]> = {};
   for (const [key, value] of Object.entries(data)) {
+    // Not a flag: the price table, read by src/usage/prices.ts from the same files.
+    if (NON_FLAG_KEYS.has(key)) continue;
     const name = toKebab(key);
     if (!known.has(name)) {
       const near = closest(name, known);
@@ -43,7 +48,20 @@ function layerFrom(file: string, data: unknown, known: ReadonlySet<string>): Fil
   return { file, values };
 }
 
-function readJson(file: string): unknown {
+/** The nearest `.kiro/seqorch.json` and package.json at or above `cwd` (null: none). */
+export function findProjectFiles(cwd: string): { kiro: string | null; pkg: string | null } {
+  let kiro: string | null = null;
+  let pkg: string | null = null;
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    if (!kiro && existsSync(join(dir, ".kiro", "seqorch.json"))) kiro = join(dir, ".kiro", "seqorch.json");
+    if (!pkg && existsSync(join(dir, "package.json"))) pkg = join(dir, "package.json");
+    if (dirname(dir) === dir) break;
+  }
+  return { kiro, pkg };
+}
+
+/** A JSON file's value. Throws UsageError naming the file when it is not valid JSON. */
+export function readJson(file: string): unknown {
   try {
     return JSON.parse(readFileSync(file, "utf8"));
   } catch (error) {
@@ -57,13 +75,7 @@ function readJson(file: string): unknown {
  */
 export function loadFileLayers(cwd: string, known: ReadonlySet<string>): FileLayer[] {
   const layers: FileLayer[] = [];
-  let kiro: string | null = null;
-  let pkg: string | null = null;
-  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
-    if (!kiro && existsSync(join(dir, ".kiro", "seqorch.json"))) kiro = join(dir, ".kiro", "seqorch.json");
-    if (!pkg && existsSync(join(dir, "package.json"))) pkg = join(dir, "package.json");
-    if (dirname(dir) === dir) break;
-  }
+  const { kiro, pkg } = findProjectFiles(cwd);
   if (kiro) layers.push(layerFrom(kiro, readJson(kiro), known));
   if (pkg) {
     const data = readJson(pkg) as { seqorch?: unknown } | null;

@@ -6,6 +6,10 @@ import type { RunResult } from "../run-spec.ts";
 import { cutToWidth, displayWidth, padToWidth, printable } from "./display-width.ts";
 import { createLiveDisplay } from "./live-display.ts";
 import { emptyView, foldEvent, formatDuration, type RunView } from "./run-view.ts";
+import { formatTotal, formatUsd, type UsageTotal } from "../usage/record.ts";
+
+/** A unit's cost in the summary table: `$0.42`, `?` (tokens without a price), `-` (no usage reported). */
+const costCell = (u: UsageTotal): string => (u.attempts === 0 ? "-" : u.unpriced > 0 ? (u.unpriced === u.attempts ? "?" : `${formatUsd(u.cost_usd)}+?`) : formatUsd(u.cost_usd));
 
 /** A reporter plus the view it keeps, and a close() for the end of the run. */
 export interface RunDisplay {
@@ -86,21 +90,23 @@ export function summaryTable(view: RunView, columns?: number): string[] {
   if (view.rows.length === 0) return [];
   const idWidth = Math.max(4, ...view.rows.map((r) => displayWidth(r.id)));
   const withTokens = view.rows.some((r) => r.tokens !== null);
-  const tokenHead = withTokens ? `    ${"Tokens".padStart(10)}` : "";
+  const tokenHead = withTokens ? `    ${"Tokens".padStart(10)}${"Cost".padStart(10)}` : "";
   // Unit, two spaces, Title, then "  Attempts  Failed  Result        Time" (Time up to 8: "59m 59s", "12h 05m").
-  const fixed = idWidth + 2 + 2 + 8 + 2 + 6 + 2 + 12 + 2 + 8 + (withTokens ? 10 : 0);
+  const fixed = idWidth + 2 + 2 + 8 + 2 + 6 + 2 + 12 + 2 + 8 + (withTokens ? 20 : 0);
   const longest = Math.max(5, ...view.rows.map((r) => displayWidth(printable(r.title))));
   const titleWidth = Math.max(5, Math.min(48, longest, columns === undefined ? 48 : columns - 1 - fixed));
   const title = (t: string) => padToWidth(cutToWidth(printable(t), titleWidth), titleWidth);
   const lines = [`${padToWidth("Unit", idWidth)}  ${padToWidth("Title", titleWidth)}  Attempts  Failed  Result        Time${tokenHead}`];
   for (const r of view.rows) {
-    const timeAndTokens = withTokens ? `  ${padToWidth(formatDuration(r.durationMs), 8)}${(r.tokens === null ? "-" : String(r.tokens)).padStart(10)}` : `  ${formatDuration(r.durationMs)}`;
+    const timeAndTokens = withTokens
+      ? `  ${padToWidth(formatDuration(r.durationMs), 8)}${(r.tokens === null ? "-" : String(r.tokens)).padStart(10)}${costCell(r.usage).padStart(10)}`
+      : `  ${formatDuration(r.durationMs)}`;
     lines.push(`${padToWidth(r.id, idWidth)}  ${title(r.title)}  ${String(r.attempts).padStart(8)}  ${String(r.failed).padStart(6)}  ${r.result.padEnd(12)}${timeAndTokens}`);
   }
   const done = view.rows.filter((r) => r.result === "done").length;
   const failed = view.rows.reduce((n, r) => n + r.failed, 0);
-  const total = view.rows.reduce((n, r) => n + (r.tokens ?? 0), 0);
-  lines.push(`${done} unit(s) done, ${failed} failed attempt(s), ${formatDuration(Date.now() - view.startedAt)} in all${withTokens ? `, ${total} tokens` : ""}`);
+  const spent = formatTotal(view.usage);
+  lines.push(`${done} unit(s) done, ${failed} failed attempt(s), ${formatDuration(Date.now() - view.startedAt)} in all${spent ? `, ${spent}` : ""}`);
   return lines.map((l) => l.trimEnd());
 }
 

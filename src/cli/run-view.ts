@@ -1,6 +1,7 @@
 // What a person watching a run wants to know, folded from run events: the unit, its attempt, the times, the
 // estimate, the next unit, where to attach, and one result row per unit. Pure data; the displays render it.
 import type { RunEvent } from "../actors/run-context.ts";
+import { addUsage, emptyTotal, type UsageTotal } from "../usage/record.ts";
 
 /** One unit's result in this run. Durations in ms. */
 export interface UnitRow {
@@ -12,6 +13,8 @@ export interface UnitRow {
   durationMs: number;
   /** Tokens reported by the backend, summed over attempts; null when it reports none. */
   tokens: number | null;
+  /** Tokens and cost of this run's attempts of the unit (src/usage/record.ts). */
+  usage: UsageTotal;
 }
 
 /** The folded view of a run so far. Times are epoch ms. */
@@ -26,17 +29,19 @@ export interface RunView {
   rows: UnitRow[];
   /** The multi-agent loop's step of the current unit (`review: round 0: fix …`), or null. */
   step: string | null;
+  /** Usage of every attempt of this run. */
+  usage: UsageTotal;
 }
 
 /** A new, empty view. */
 export function emptyView(now: number): RunView {
-  return { specName: "", startedAt: now, attach: null, unit: null, attempt: null, sleepingUntil: null, waitingUntil: null, rows: [], step: null };
+  return { specName: "", startedAt: now, attach: null, unit: null, attempt: null, sleepingUntil: null, waitingUntil: null, rows: [], step: null, usage: emptyTotal() };
 }
 
 function rowOf(view: RunView, id: string): UnitRow {
   let row = view.rows.find((r) => r.id === id);
   if (!row) {
-    row = { id, title: view.unit?.id === id ? view.unit.title : "", attempts: 0, failed: 0, result: "", durationMs: 0, tokens: null };
+    row = { id, title: view.unit?.id === id ? view.unit.title : "", attempts: 0, failed: 0, result: "", durationMs: 0, tokens: null, usage: emptyTotal() };
     view.rows.push(row);
   }
   return row;
@@ -69,6 +74,8 @@ export function foldEvent(view: RunView, event: RunEvent, now: number): RunView 
       if (event.status === "failed" || event.status === "timeout" || event.status === "interrupted") row.failed += 1;
       row.durationMs += event.durationMs;
       if (event.tokens !== null) row.tokens = (row.tokens ?? 0) + event.tokens;
+      row.usage = addUsage(row.usage, event.usage);
+      view.usage = addUsage(view.usage, event.usage);
       row.result = event.status;
       view.attempt = null;
       break;

@@ -4,6 +4,7 @@
 import { readFileSync, realpathSync } from "node:fs";
 import { z } from "zod/mini";
 import { StateFileError } from "../errors.ts";
+import { UsageSchema } from "../usage/record.ts";
 import { writeFileAtomic } from "./atomic-write.ts";
 import { DebtSchema, DecisionSchema, UnitPipelineSchema } from "./pipeline.ts";
 
@@ -34,8 +35,8 @@ export const AttemptRecordSchema = z.object({
   attempt_id: z._default(z.string(), ""),
   /** The agent CLI's own session (thread) id, from its event stream; a retry may continue it (--resume-session). */
   agent_session_id: z._default(z.nullable(z.string()), null),
-  /** Tokens the agent CLI reported for this attempt. */
-  agent_usage: z._default(z.nullable(z.object({ input: z.number(), output: z.number() })), null),
+  /** Tokens and cost of this attempt (src/usage/record.ts), when the backend reported usage. */
+  agent_usage: z._default(z.nullable(UsageSchema), null),
 });
 export type AttemptRecord = z.infer<typeof AttemptRecordSchema>;
 

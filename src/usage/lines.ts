@@ -1,0 +1,89 @@
+// Reads the lines a growing file gained since the last read (an agent's stdout, for its usage while it runs),
+// without reading it again from the start and without holding more than one line in memory.
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+
+/** Lines longer than this (bytes) are skipped: no usage report is that long (a huge tool output is). */
+const MAX_LINE_BYTES = 10 * 1024 * 1024;
+const CHUNK = 64 * 1024;
+const NEWLINE = 0x0a;
+
+/** Where the last read stopped in a file, and the start of a line not yet ended. */
+export interface LineCursor {
+  offset: number;
+  partial: Buffer[];
+  partialBytes: number;
+  /** The current line is over MAX_LINE_BYTES: drop it up to its newline. */
+  skipping: boolean;
+}
+
+export const newCursor = (): LineCursor => ({ offset: 0, partial: [], partialBytes: 0, skipping: false });
+
+/**
+ * Call `onLine` for each line `path` gained since `cursor` (which is moved on). A file that shrank (the log cap
+ * cut its head) is read on from its new end: the lines moved, and counting them again would count twice.
+ * A missing file reads as empty. Throws other read errors.
+ */
+export function readNewLines(path: string, cursor: LineCursor, onLine: (line: string) => void): void {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw error;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size < cursor.offset) {
+      cursor.offset = size;
+      cursor.partial = [];
+      cursor.partialBytes = 0;
+      cursor.skipping = true;
+    }
+    const buffer = Buffer.allocUnsafe(CHUNK);
+    for (;;) {
+      const n = readSync(fd, buffer, 0, CHUNK, cursor.offset);
+      if (n === 0) break;
+      cursor.offset += n;
+      splitLines(buffer.subarray(0, n), cursor, onLine);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The line left without a newline at the end of the file (an agent that exited mid-line), then forgotten. */
+export function flushLine(cursor: LineCursor, onLine: (line: string) => void): void {
+  if (!cursor.skipping && cursor.partialBytes > 0) onLine(Buffer.concat(cursor.partial, cursor.partialBytes).toString("utf8"));
+  cursor.partial = [];
+  cursor.partialBytes = 0;
+  cursor.skipping = false;
+}
+
+function splitLines(chunk: Buffer, cursor: LineCursor, onLine: (line: string) => void): void {
+  let start = 0;
+  for (;;) {
+    const end = chunk.indexOf(NEWLINE, start);
+    const piece = end < 0 ? chunk.subarray(start) : chunk.subarray(start, end);
+    if (!cursor.skipping) {
+      if (cursor.partialBytes + piece.length > MAX_LINE_BYTES) {
+        cursor.skipping = true;
+        cursor.partial = [];
+        cursor.partialBytes = 0;
+      } else if (piece.length > 0) {
+        // Copied: the read buffer is reused for the next chunk.
+        cursor.partial.push(Buffer.from(piece));
+        cursor.partialBytes += piece.length;
+      }
+    }
+    if (end < 0) return;
+    flushLine(cursor, onLine);
+    start = end + 1;
+  }
+}
+
+/** Every line of `path` (for a whole finished log). */
+export function readAllLines(path: string, onLine: (line: string) => void): void {
+  const cursor = newCursor();
+  readNewLines(path, cursor, onLine);
+  flushLine(cursor, onLine);
+}
