@@ -95,7 +95,7 @@ export function claudeUsage(fallbackModel: string | null = null): EventUsage {
 }
 
 /** A live meter of Claude's stream-json stdout. */
-export const claudeMeter = (model: string | null = null): UsageMeter => jsonLineMeter(claudeUsage(model), /"usage"/);
+export const claudeMeter = (model: string | null = null): UsageMeter => jsonLineMeter(claudeUsage(model), /"usage"|"init"/);
 
 /**
  * Claude's stream-json events: `system/init{session_id}`, `assistant{message}`, `user{tool_result}`, and a

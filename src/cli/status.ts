@@ -6,6 +6,8 @@ import { readPlan } from "../actors/plan-reader.ts";
 import type { SpecLocation } from "../spec/locate.ts";
 import { emptyState, loadState } from "../store/state.ts";
 import { decideCommand, openDecisions } from "../store/pipeline.ts";
+import { formatTotal } from "../usage/record.ts";
+import { runUsage, usageByUnit } from "../usage/totals.ts";
 import { rejectUnknown } from "./run-options.ts";
 import { specFromArgs } from "./spec-args.ts";
 import { sleepUnlessStopped, stopSignal } from "./stop-signal.ts";
@@ -44,6 +46,8 @@ function summaryOf(spec: SpecLocation, stateFile: string) {
     units: Object.fromEntries(view.counted.map((u) => [u.key, state.pipeline[u.key]?.status ?? (state.completed.includes(u.key) ? "completed" : "not_started")])),
     decisions: openDecisions(state.decisions).map((d) => ({ id: d.id, unit: d.unit, kind: d.kind, question: d.question, command: decideCommand(spec.specDir, d.unit) })),
     debt: state.debt.length,
+    /** Tokens and cost over every recorded attempt, and per unit (src/usage/record.ts UsageTotal). */
+    usage: { total: runUsage(state), units: usageByUnit(state) },
     durationsMs: Object.fromEntries(Object.entries(state.attempts).map(([unit, records]) => [unit, records.reduce((sum, r) => sum + (r.duration_ms ?? 0), 0)])),
   };
 }
@@ -55,6 +59,11 @@ function linesOf(spec: SpecLocation, s: ReturnType<typeof summaryOf>): string[] 
     `  done: ${s.total - s.pending.length} of ${s.total} units; ${s.iteration} iteration(s) recorded`,
     `  started: ${s.started_at ?? "never"}${s.completed_at ? `, completed: ${s.completed_at}` : ""}`,
   ];
+  const spent = formatTotal(s.usage.total);
+  if (spent) {
+    const units = Object.entries(s.usage.units).map(([unit, u]) => `${unit}: ${formatTotal(u)}`);
+    lines.push(`  used: ${spent}${units.length > 1 ? ` (${units.slice(0, 8).join("; ")}${units.length > 8 ? "; …" : ""})` : ""}`);
+  }
   if (s.current) lines.push(`  running: unit ${s.current.unit}, attempt ${s.current.attempt}, since ${s.current.started_at}`);
   if (s.waiting) lines.push(`  waiting for a rate limit on unit ${s.waiting.unit} until ${s.waiting.until}: ${s.waiting.reason}`);
   if (s.halted) lines.push(`  HALTED (${s.halted_reason}) at unit ${s.halted_task} on ${s.halted_at}`);
