@@ -33,6 +33,8 @@ import { decideCommand, openDecisions } from "./store/pipeline.ts";
 import { appendProgressNote, startProgress } from "./store/progress.ts";
 import { checkStateSpec, countedAttempts, createStateStore, emptyState, loadState } from "./store/state.ts";
 import { loadPriceTable } from "./usage/price-file.ts";
+import { formatTotal, type UsageTotal } from "./usage/record.ts";
+import { runUsage } from "./usage/totals.ts";
 
 /** How a run ended. `exitCode`: 0 complete, 1 iteration limit, 2 halted, 130/143 stopped by a signal. */
 export interface RunResult {
@@ -52,6 +54,8 @@ export interface RunResult {
   error: unknown;
   /** Open decisions at the end of the run, each with the command that answers it. */
   decisions: { id: string; unit: string; kind: string; question: string; command: string }[];
+  /** Tokens and cost of this run's attempts (src/usage/record.ts). */
+  usage: UsageTotal;
 }
 
 /** Resolve every path of a run from its options. Throws SpecNotFoundError for a missing spec or workdir. */
@@ -194,8 +198,10 @@ function finishRun(context: RunContext, options: RunOptions, snapshot: SnapshotF
   const endedAt = new Date().toISOString();
   const detached = final === "stopped" && ctx.unit ? store.get().attempts[ctx.unit.key]?.findLast((a) => a.status === "running" && a.detached) : undefined;
   const detail = ctx.haltDetail ?? (final === "limitReached" ? `reached --max-iterations ${options.maxIterations}` : null);
+  const usage = runUsage(store.get(), context.startedAtMs);
   appendProgressNote(paths.progressFile, `Run ended ${endedAt}: ${final}`, [
     `Iterations this run: ${ctx.iteration}`,
+    ...(usage.attempts > 0 ? [`Used this run: ${formatTotal(usage)}`] : []),
     ...(detached ? [`The agent of unit ${ctx.unit?.id} keeps running (--detach-on-stop): ${detached.window_id ? `tmux window ${detached.window_id}` : `pid ${detached.pid}`}; the next run adopts it`] : []),
     ...(detail ? [`Reason: ${detail}`] : []),
   ]);
@@ -230,6 +236,7 @@ function finishRun(context: RunContext, options: RunOptions, snapshot: SnapshotF
       const id = context.planReader.read([]).plan.units.find((u) => u.key === d.unit)?.id ?? d.unit;
       return { id: d.id, unit: id, kind: d.kind, question: d.question, command: decideCommand(paths.specDir, id) };
     }),
+    usage,
   };
 }
 

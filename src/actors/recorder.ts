@@ -9,7 +9,7 @@ import { countedAttempts } from "../store/state.ts";
 import { recordDecision } from "./decisions.ts";
 import { ensurePipeline } from "./pipeline-record.ts";
 import { refreshPulse } from "./pulse-writer.ts";
-import { totalTokens } from "../usage/record.ts";
+import { formatTotal, sumUsage, totalTokens } from "../usage/record.ts";
 import { runUsage, unitUsage } from "../usage/totals.ts";
 
 /** With --review, an agent's HALT and a unit out of attempts become decisions; returns whether one was recorded. */
@@ -90,6 +90,7 @@ export async function recordAttempt(context: RunContext, unit: DispatchUnit, inp
   }
   crashPoint("record.marks");
   const message = outcome.kind === "interrupted" ? "" : outcome.message;
+  const usage = context.store.get().attempts[unit.key]?.at(-1)?.agent_usage ?? null;
   appendProgress(context.paths.progressFile, {
     iteration: context.store.get().attempts[unit.key]?.at(-1)?.iteration ?? input.iteration,
     unitId: unit.id,
@@ -104,11 +105,11 @@ export async function recordAttempt(context: RunContext, unit: DispatchUnit, inp
     message,
     warnings: outcome.kind === "done" ? outcome.warnings : undefined,
     details: gateDetails(context, unit.key, status === "done"),
+    usage: usage ? formatTotal(sumUsage([usage])) : undefined,
   });
   if (outcome.kind === "done") for (const warning of outcome.warnings ?? []) context.report({ type: "warning", message: `unit ${unit.id}: ${warning}` });
   crashPoint("record.progress");
   const state = context.store.get();
-  const usage = state.attempts[unit.key]?.at(-1)?.agent_usage ?? null;
   context.report({
     type: "attempt-finished",
     unitId: unit.id,

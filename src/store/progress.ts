@@ -28,6 +28,8 @@ export interface ProgressEntry {
   log: string;
   /** The agent's message or the failure reason; folded to one line and cut to 400 characters. */
   message: string;
+  /** Tokens and cost of the attempt, as people read them (src/usage/record.ts formatTotal); absent: none reported. */
+  usage?: string;
   /** Doubts about the result (e.g. a done with no change in the workdir). */
   warnings?: string[];
   /** Further `Key: value` lines (checks run, the commit made). */
@@ -74,6 +76,7 @@ export function appendProgress(path: string, entry: ProgressEntry): void {
     `- Time: ${entry.time}`,
     `- Duration: ${(entry.durationMs / 1000).toFixed(2)} s`,
     `- Log: ${entry.log}`,
+    ...(entry.usage ? [`- Usage: ${entry.usage}`] : []),
     `- Message: ${oneLine(entry.message) || "(none)"}`,
     ...(entry.details ?? []).map((d) => `- ${oneLine(d)}`),
     ...(entry.warnings ?? []).map((w) => `- Warning: ${oneLine(w)}`),

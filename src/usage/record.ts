@@ -73,6 +73,20 @@ export function addUsage(total: UsageTotal, usage: Usage | null | undefined): Us
   };
 }
 
+/** Two totals added up. */
+export function mergeTotals(a: UsageTotal, b: UsageTotal): UsageTotal {
+  return {
+    input: a.input + b.input,
+    output: a.output + b.output,
+    cache_read: a.cache_read + b.cache_read,
+    cache_write: a.cache_write + b.cache_write,
+    tokens: a.tokens + b.tokens,
+    cost_usd: a.cost_usd + b.cost_usd,
+    unpriced: a.unpriced + b.unpriced,
+    attempts: a.attempts + b.attempts,
+  };
+}
+
 /** The sum of several usage records. */
 export const sumUsage = (records: Iterable<Usage | null | undefined>): UsageTotal => {
   let total = emptyTotal();

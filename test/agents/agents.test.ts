@@ -55,6 +55,9 @@ for (const cli of CLIS) {
           expect(attempt.status).toBe("done");
           expect(attempt.runner).toBe("tmux");
           expect(attempt.agent_session_id).toBeString();
+          // Usage read from the CLI's own stream: tokens always; a cost only from Claude Code (its own figure).
+          expect(attempt.agent_usage.input + attempt.agent_usage.output).toBeGreaterThan(0);
+          expect(attempt.agent_usage.cost_source).toBe(cli === "claude" ? "agent" : null);
         }
         // Each unit made a tool call and then got its final answer: both kinds of request reached the mock.
         const answers = run.requests().filter((r) => r.api !== null).map((r) => r.answer);

@@ -102,3 +102,18 @@ describe("sums", () => {
     expect(formatTotal(sumUsage([]))).toBe("");
   });
 });
+
+describe("the report section (for PROJECT_PULSE.md)", () => {
+  test("a total line, then one line per unit with the backends of its attempts", async () => {
+    const { usageMarkdown } = await import("../../src/usage/report.ts");
+    const state = emptyState("/s");
+    const base = { iteration: 1, status: "done", reason: null, started_at: "2026-01-01T00:00:00Z", ended_at: null, duration_ms: null, exit_code: null, counted: true, log: "", runner: "direct", window_id: null, session_id: null, pid: null, channel: null, detached: false, attempt_id: "", agent_session_id: null } as const;
+    state.attempts["1"] = [
+      { ...base, n: 1, backend: "claude", agent_usage: { ...usageOf({ input: 1000 }), cost_usd: 0.2, cost_source: "agent" } },
+      { ...base, n: 2, backend: "codex", agent_usage: usageOf({ input: 500 }) },
+    ];
+    state.attempts["2"] = [{ ...base, n: 1, backend: "claude", agent_usage: null }];
+    expect(usageMarkdown(state)).toEqual(["- Total: 1,500 tokens, $0.20 + cost unknown for 1 attempt(s)", "- Unit 1: 1,500 tokens, $0.20 + cost unknown for 1 attempt(s) (claude ×1, codex ×1)"]);
+    expect(usageMarkdown(emptyState("/s"))).toEqual([]);
+  });
+});
