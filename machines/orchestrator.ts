@@ -10,6 +10,7 @@ import type {
   CommitInput,
   CommitOutput,
   ConcludeInput,
+  BudgetOutput,
   Dispatched,
   EnderInput,
   FinalState,
@@ -71,6 +72,17 @@ const rateLimitHaltDetail = (context: OrchestratorContext, now: number): string 
   return `${unit} still after --max-wait (${s(context.maxWaitMs)}): ${waited}`;
 };
 
+/** The next fallback backend for the current unit (not the one it is on, nor its own), with its place, or null. */
+const nextFallbackOf = (context: OrchestratorContext): { backend: string; index: number } | null => {
+  const current = context.assignment?.backend;
+  const own = context.assignment?.fallbackFrom ?? current;
+  for (let i = context.fallbackIndex; i < context.fallbacks.length; i++) {
+    const backend = context.fallbacks[i]!;
+    if (backend !== current && backend !== own) return { backend, index: i + 1 };
+  }
+  return null;
+};
+
 /** Timers bounded by setTimeout's 32-bit limit (about 24.8 days). */
 const timerMs = (ms: number) => Math.min(Math.max(0, ms), 2_147_483_647);
 
@@ -92,6 +104,8 @@ export const orchestratorMachine = setup({
     /** One unit's review loop (machines/unit.ts), a child machine: the inspector shows it under the run. */
     unit: unitMachine,
     concluder: notProvided<RecordOutput, ConcludeInput>("concluder"),
+    // No limits unless a run provides its budget check (src/actors/budget.ts).
+    budget: fromPromise<BudgetOutput, { unit: UnitRef }>(async () => ({ reached: null })),
   },
   guards: {
     planComplete: (_, output: PlannerOutput) => output.kind === "complete",
@@ -113,8 +127,15 @@ export const orchestratorMachine = setup({
       context.outcome?.kind === "rate-limited" &&
       (rateLimitWaitLeft(context) <= 0 || rateLimitWaitOf(context, output.now) > rateLimitWaitLeft(context)),
     outcomeIsRateLimited: ({ context }) => context.outcome?.kind === "rate-limited",
+    /** Rate-limited with a reset further away than --fallback-after (or unknown), and a fallback left to try. */
+    fallbackNow: ({ context }, output: RecordOutput) => {
+      const outcome = context.outcome;
+      if (outcome?.kind !== "rate-limited" || nextFallbackOf(context) === null) return false;
+      return outcome.resetAt === null || outcome.resetAt - output.now > context.fallbackAfterMs;
+    },
+    budgetReached: (_, output: BudgetOutput) => output.reached !== null,
     attemptsUsedUp: ({ context }) =>
-      (context.outcome?.kind === "failed" || context.outcome?.kind === "timeout" || context.outcome?.kind === "interrupted") &&
+      (context.outcome?.kind === "failed" || context.outcome?.kind === "timeout" || context.outcome?.kind === "interrupted" || context.outcome?.kind === "over-budget") &&
       attemptsOf(context) >= context.maxAttempts,
     nothingPending: (_, output: RecordOutput) => output.pending === 0,
     doneAndVerify: ({ context }, outcome: AttemptOutcome) => outcome.kind === "done" && context.verify,
@@ -132,6 +153,7 @@ export const orchestratorMachine = setup({
             dispatched: null,
             assignment: null,
             endReason: null,
+            fallbackIndex: 0,
             rateLimitHits: output.unit.key === context.unit?.key ? context.rateLimitHits : 0,
             rateLimitWaitedMs: output.unit.key === context.unit?.key ? context.rateLimitWaitedMs : 0,
             resume: output.resume ?? null,
@@ -177,6 +199,30 @@ export const orchestratorMachine = setup({
       haltReason: "rate-limit" as const,
       haltDetail: rateLimitHaltDetail(context, output.now),
     })),
+    haltBudget: assign((_, output: BudgetOutput) => ({
+      haltReason: "budget" as const,
+      haltDetail: output.reached,
+    })),
+    /** Give the rate-limited attempt back (like a wait would) and move the unit to the next fallback backend. */
+    switchToFallback: assign(({ context }, output: RecordOutput) => {
+      const key = context.unit?.key ?? "";
+      const next = nextFallbackOf(context)!;
+      const outcome = context.outcome;
+      const resetAt = outcome?.kind === "rate-limited" ? outcome.resetAt : null;
+      const from = context.assignment?.backend ?? "";
+      const when = resetAt === null ? "reset time unknown" : `resets in ${Math.round((resetAt - output.now) / 1000)} s, over --fallback-after ${Math.round(context.fallbackAfterMs / 1000)} s`;
+      return {
+        iteration: context.iteration - 1,
+        attempts: { ...context.attempts, [key]: Math.max(0, (context.attempts[key] ?? 1) - 1) },
+        fallbackIndex: next.index,
+        assignment: {
+          ...context.assignment!,
+          backend: next.backend,
+          fallbackFrom: context.assignment?.fallbackFrom ?? from,
+          fallbackReason: `${from} ${outcome && "reason" in outcome ? outcome.reason : "rate limited"} (${when})`,
+        },
+      };
+    }),
     haltError: assign((_, error: unknown) => ({
       haltReason: "error" as const,
       haltDetail: error instanceof Error ? error.message : String(error),
@@ -274,6 +320,9 @@ export const orchestratorMachine = setup({
     rateLimitDelayMs: 0,
     iteration: 0,
     attempts: { ...(input.attempts ?? {}) },
+    fallbacks: [...(input.fallbacks ?? [])],
+    fallbackAfterMs: input.fallbackAfterMs ?? 300_000,
+    fallbackIndex: 0,
     unit: null,
     assignment: null,
     dispatched: null,
@@ -331,7 +380,26 @@ export const orchestratorMachine = setup({
         input: ({ context }) => ({ unit: context.unit! }),
         onDone: [
           { guard: "resuming", target: "reviewing", actions: { type: "setAssignment", params: ({ event }) => event.output } },
-          { target: "dispatching", actions: { type: "setAssignment", params: ({ event }) => event.output } },
+          { target: "checkingBudget", actions: { type: "setAssignment", params: ({ event }) => event.output } },
+        ],
+        onError: { target: "failed", actions: { type: "haltError", params: errorOf } },
+      },
+    },
+    // Before each dispatch (a new unit, a retry after a rate limit, a fallback): is the run or unit over budget?
+    checkingBudget: {
+      tags: ["busy"],
+      on: { STOP: { target: "stopped", actions: "requestStop" } },
+      invoke: {
+        id: "budget",
+        src: "budget",
+        input: ({ context }) => ({ unit: context.unit! }),
+        onDone: [
+          {
+            guard: { type: "budgetReached", params: ({ event }) => event.output },
+            target: "halted",
+            actions: { type: "haltBudget", params: ({ event }) => event.output },
+          },
+          { target: "dispatching" },
         ],
         onError: { target: "failed", actions: { type: "haltError", params: errorOf } },
       },
@@ -454,6 +522,11 @@ export const orchestratorMachine = setup({
             actions: { type: "setPending", params: ({ event }) => event.output },
           },
           { guard: "stopRequested", target: "stopped" },
+          {
+            guard: { type: "fallbackNow", params: ({ event }) => event.output },
+            target: "checkingBudget",
+            actions: { type: "switchToFallback", params: ({ event }) => event.output },
+          },
           { guard: { type: "rateLimitWaitTooLong", params: ({ event }) => event.output }, target: "halted", actions: { type: "haltRateLimit", params: ({ event }) => event.output } },
           {
             guard: "outcomeIsRateLimited",
@@ -518,7 +591,7 @@ export const orchestratorMachine = setup({
       entry: "noteRateLimitWait",
       exit: "clearRateLimitWait",
       on: { STOP: { target: "stopped", actions: "requestStop" } },
-      after: { rateLimitDelay: "dispatching" },
+      after: { rateLimitDelay: "checkingBudget" },
     },
     sleeping: {
       entry: "noteSleeping",

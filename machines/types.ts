@@ -32,6 +32,9 @@ export interface Assignment {
   type?: string;
   ownerAgent?: string;
   source: "default" | "llm" | "cache" | "fallback";
+  /** Set when the unit runs on a fallback backend (--fallback-backend): the backend it was limited on, and why. */
+  fallbackFrom?: string;
+  fallbackReason?: string;
 }
 
 /** A started attempt, as the session actor needs it. `handle` is the runner's plain-data AttemptHandle. */
@@ -50,7 +53,14 @@ export type AttemptOutcome =
   | { kind: "failed"; reason: string; message: string; exitCode: number | null }
   | { kind: "timeout"; reason: string; message: string }
   | { kind: "rate-limited"; reason: string; message: string; /** Epoch ms when the limit resets, when the agent said. */ resetAt: number | null }
-  | { kind: "interrupted"; reason: string };
+  | { kind: "interrupted"; reason: string }
+  /** Ended because the usage it reported crossed a budget (--max-unit-tokens, --max-cost…); counts as an attempt. */
+  | { kind: "over-budget"; reason: string; message: string };
+
+/** What the budget check before a dispatch says: the limit reached and what was spent, or null. */
+export interface BudgetOutput {
+  reached: string | null;
+}
 
 /** What the recorder reports back after writing state, progress and checkboxes. */
 export interface RecordOutput {
@@ -63,7 +73,7 @@ export interface RecordOutput {
 }
 
 /** Why a run halted (exit 2), or "error" for an actor failure (exit by error type). */
-export type HaltReason = "agent-halt" | "attempts-exhausted" | "blocked" | "rate-limit" | "decision" | "error";
+export type HaltReason = "agent-halt" | "attempts-exhausted" | "blocked" | "rate-limit" | "decision" | "budget" | "error";
 
 /** Input of a run: limits, the delay (ms), and counters carried over from the state file. */
 export interface OrchestratorInput {
@@ -91,6 +101,10 @@ export interface OrchestratorInput {
   review?: { maxFixRounds: number } | null;
   /** A recorded decision halts the run (run); false: only the unit and its dependents wait (orchestrate). */
   haltOnDecision?: boolean;
+  /** Backends to try in turn when a unit's backend is limited for longer than fallbackAfterMs (--fallback-backend). */
+  fallbacks?: string[];
+  /** A limit whose reset is further away than this (or unknown) sends the unit to the next fallback at once, ms. */
+  fallbackAfterMs?: number;
 }
 
 export interface OrchestratorContext {
@@ -111,6 +125,10 @@ export interface OrchestratorContext {
   /** Dispatches made by this run (the iteration limit counts these). */
   iteration: number;
   attempts: Record<string, number>;
+  fallbacks: string[];
+  fallbackAfterMs: number;
+  /** Fallbacks of `fallbacks` used so far on the current unit (0: it runs on its own backend). */
+  fallbackIndex: number;
   unit: UnitRef | null;
   assignment: Assignment | null;
   dispatched: Dispatched | null;

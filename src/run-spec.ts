@@ -33,6 +33,7 @@ import { decideCommand, openDecisions } from "./store/pipeline.ts";
 import { appendProgressNote, startProgress } from "./store/progress.ts";
 import { checkStateSpec, countedAttempts, createStateStore, emptyState, loadState } from "./store/state.ts";
 import { loadPriceTable } from "./usage/price-file.ts";
+import type { BudgetLimits } from "./usage/budget.ts";
 import { formatTotal, type UsageTotal } from "./usage/record.ts";
 import { runUsage } from "./usage/totals.ts";
 
@@ -159,6 +160,8 @@ interface RunBackends {
   assign: AssignConfig;
   /** What the progress log's start line says about assignment and permissions. */
   agentNotes: string[];
+  /** --fallback-backend, in order. */
+  fallbacks: string[];
 }
 
 /**
@@ -176,15 +179,19 @@ function prepareBackends(options: RunOptions, report: (e: RunEvent) => void): Ru
   if (assigning && options.command === "orchestrate") assign.prompt = "orchestrate";
   if (assigning) validateBackend(assign.backend, backendOptions, { backend: "--assign-backend", command: "--agent-command" });
   for (const target of assigning ? Object.values(assign.map) : []) validateBackend(target, backendOptions, { backend: "--assign-map", command: "--agent-command" });
-  // A missing CLI is an error before anything runs; a missing assignment target only reroutes its units.
-  const { missing } = preflight(assigning ? [options.backend, assign.backend] : [options.backend], assigning ? Object.values(assign.map) : []);
+  // A fallback's own options (e.g. --agent-command for `command`) are checked now, not when a limit strikes at night.
+  const fallbacks = fallbacksOf(options);
+  for (const name of fallbacks) validateBackend(name, backendOptions, { backend: "--fallback-backend", command: "--agent-command" });
+  // A missing CLI is an error before anything runs (also a fallback's: it was asked for by name); a missing
+  // assignment target only reroutes its units.
+  const { missing } = preflight([options.backend, ...(assigning ? [assign.backend] : []), ...fallbacks], assigning ? Object.values(assign.map) : []);
   assign.missing = missing;
   for (const backend of missing) report({ type: "warning", message: `${backend} is not installed: units assigned to it run on --backend ${options.backend}` });
   const agentNotes = [
     ...(assigning ? [`assignment by ${assign.backend}: ${describeMap(assign.map)}; other agents and failed assignments → ${options.backend}`] : []),
     describePermissions([options.backend, ...(assigning ? [assign.backend, ...Object.values(assign.map)] : [])], backendOptions),
   ].filter(Boolean);
-  return { backendOptions, review, assign, agentNotes };
+  return { backendOptions, review, assign, agentNotes, fallbacks };
 }
 
 /**
@@ -240,6 +247,21 @@ function finishRun(context: RunContext, options: RunOptions, snapshot: SnapshotF
   };
 }
 
+/** --fallback-backend as a list of backend names, in order, without repeats. */
+function fallbacksOf(options: RunOptions): string[] {
+  return [...new Set((options.fallbackBackend ?? "").split(",").filter(Boolean))];
+}
+
+/** The run's spending limits from its flags. */
+function limitsOf(options: RunOptions): BudgetLimits {
+  return {
+    maxTokens: options.maxTokens ?? null,
+    maxCost: options.maxCost ?? null,
+    maxUnitTokens: options.maxUnitTokens ?? null,
+    maxUnitCost: options.maxUnitCost ?? null,
+  };
+}
+
 /**
  * Run the spec described by `options` until it is complete, halted, out of iterations or stopped.
  * Throws SpecNotFoundError, SpecParseError, StateFileError, LockHeldError, UsageError before anything runs;
@@ -257,7 +279,7 @@ export async function runSpec(
   const planReader = createPlanReader(paths.tasksFile, planOptions);
   planReader.read([]);
   if (options.commit) await checkRepoReady(paths.workdir);
-  const { backendOptions, review, assign, agentNotes } = prepareBackends(options, report);
+  const { backendOptions, review, assign, agentNotes, fallbacks } = prepareBackends(options, report);
   // The review loop diffs from the unit's start commit, so it needs git even without --commit.
   if (review && !options.commit && (await repoProblem(paths.workdir)) === "not-a-repository") throw new RepoNotReadyError(paths.workdir, REPO_PROBLEM["not-a-repository"].replace("--commit", "--review"));
   for (const [label, file] of [["requirements.md", paths.requirementsFile], ["design.md", paths.designFile]] as const) {
@@ -294,6 +316,7 @@ export async function runSpec(
       stopSignal,
       report,
       prices,
+      limits: limitsOf(options),
       startedAtMs: Date.now(),
       maxLogBytes: options.maxLogBytes,
       requireChanges: options.requireChanges,
@@ -329,6 +352,8 @@ export async function runSpec(
         commit: options.commit,
         review: review ? { maxFixRounds: review.maxFixRounds } : null,
         haltOnDecision: options.haltOnDecision,
+        fallbacks,
+        fallbackAfterMs: options.fallbackAfterSeconds * 1000,
       },
       inspect: hooks.inspect,
       clock: machineClock,

@@ -13,6 +13,7 @@ import { evidenceBefore } from "./runaway.ts";
 import { recordUnitStart } from "./pipeline-record.ts";
 import { verifyTail } from "./verifier.ts";
 import type { RunContext } from "./run-context.ts";
+import { appendProgressNote } from "../store/progress.ts";
 
 /** A unit key as a folder or window name: `13.4#2` → `13.4_2`. */
 export function safeName(key: string): string {
@@ -77,6 +78,7 @@ function previousSessionOf(context: RunContext, unitKey: string, backend: string
 export async function dispatchAttempt(context: RunContext, unit: DispatchUnit, input: AttemptInput): Promise<Dispatched> {
   const adopted = context.adoptable.get(unit.key);
   if (adopted) return adoptAttempt(context, unit, input, adopted);
+  if (input.assignment.fallbackFrom) noteFallback(context, unit, input);
   // Records are numbered over all runs (a halted unit that gets fresh attempts keeps its old logs).
   ensureAttemptsDir(context);
   const { seq, dir } = newAttemptDir(context, unit.key);
@@ -161,6 +163,7 @@ export async function dispatchAttempt(context: RunContext, unit: DispatchUnit, i
       attempt_id: attemptId,
       agent_session_id: null,
       agent_usage: null,
+      ...(input.assignment.fallbackFrom ? { fallback_from: input.assignment.fallbackFrom, fallback_reason: input.assignment.fallbackReason ?? null } : {}),
     });
   }, { durable: false, units: [unit.key] });
   crashPoint("dispatch.intent");
@@ -188,6 +191,21 @@ export async function dispatchAttempt(context: RunContext, unit: DispatchUnit, i
   crashPoint("dispatch.recorded");
   reportStarted(context, unit, input, handle.windowId ? `tmux window ${handle.windowId} (${spec.windowName})` : `pid ${handle.pid}`, spec.outLog, handle.windowId);
   return { attempt: input.attempt, outLog: spec.outLog, handle, before };
+}
+
+/**
+ * The unit moves to a fallback backend (--fallback-backend): say so in the progress log and to the display,
+ * once per move (not again for a retry on the same fallback).
+ */
+function noteFallback(context: RunContext, unit: DispatchUnit, input: AttemptInput): void {
+  const { backend, fallbackFrom, fallbackReason } = input.assignment;
+  if (context.store.get().attempts[unit.key]?.at(-1)?.backend === backend) return;
+  const reason = fallbackReason ?? `${fallbackFrom} is rate-limited`;
+  appendProgressNote(context.paths.progressFile, `Unit ${unit.id}: fallback to ${backend} ${new Date().toISOString()}`, [
+    `${reason}`,
+    `Attempt ${input.attempt} runs on ${backend} (the rate-limited attempt is not counted); the next unit starts on its own backend`,
+  ]);
+  context.report({ type: "fallback", unitId: unit.id, from: context.store.get().attempts[unit.key]?.at(-1)?.backend ?? fallbackFrom ?? "", to: backend, reason });
 }
 
 /** Tell the display that an attempt of `unit` runs `where` (a tmux window or a pid), writing to `log`. */

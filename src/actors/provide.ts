@@ -4,6 +4,7 @@ import type {
   Assignment,
   AttemptInput,
   AttemptOutcome,
+  BudgetOutput,
   Dispatched,
   EnderInput,
   PlannerInput,
@@ -33,6 +34,7 @@ import { verifyAttempt } from "./verifier.ts";
 import type { AttemptHandle } from "../runner/types.ts";
 import type { DispatchUnit, Plan } from "../spec/types.ts";
 import { assignUnit, NO_ASSIGNMENT, type AssignConfig } from "./assignment.ts";
+import { checkBudget } from "./budget.ts";
 import { dispatchAttempt } from "./dispatcher.ts";
 import { recordAttempt } from "./recorder.ts";
 import { dropAdoptable } from "./recover-run.ts";
@@ -198,6 +200,7 @@ export function provideActors(context: RunContext, assign: AssignConfig = NO_ASS
       },
     }),
     concluder: fromPromise<RecordOutput, ConcludeInput>(({ input }) => concludeUnit(context, unitOf(input.unit), input)),
+    budget: fromPromise<BudgetOutput, { unit: UnitRef }>(async ({ input }) => checkBudget(context, input.unit)),
     recorder: fromPromise<RecordOutput, RecordInput>(async ({ input }) => {
       return recordAttempt(context, unitOf(input.unit), input);
     }),

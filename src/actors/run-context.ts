@@ -6,6 +6,7 @@ import type { PlanOptions } from "../spec/types.ts";
 import type { AttemptRecord, StateStore } from "../store/state.ts";
 import type { PlanReader } from "./plan-reader.ts";
 import type { WorkdirGit } from "./workdir-changes.ts";
+import type { BudgetLimits } from "../usage/budget.ts";
 import type { PriceTable } from "../usage/prices.ts";
 import type { Usage, UsageTotal } from "../usage/record.ts";
 
@@ -35,7 +36,7 @@ export type RunEvent =
       type: "attempt-finished";
       unitId: string;
       attempt: number;
-      status: "done" | "halt" | "failed" | "timeout" | "rate-limited" | "interrupted";
+      status: "done" | "halt" | "failed" | "timeout" | "rate-limited" | "interrupted" | "over-budget";
       durationMs: number;
       reason: string;
       log: string;
@@ -49,6 +50,8 @@ export type RunEvent =
     }
   | { type: "spec-changed"; detail: string }
   | { type: "rate-limited"; unitId: string; untilMs: number; reason: string }
+  /** The unit moves to a fallback backend (--fallback-backend) for its next attempt. */
+  | { type: "fallback"; unitId: string; from: string; to: string; reason: string }
   | { type: "warning"; message: string }
   /** A step of the multi-agent loop after a TASK_DONE: a check, a commit, a review. */
   | { type: "unit-step"; unitId: string; step: "verify" | "commit" | "review" | "decision"; ok: boolean; detail: string };
@@ -134,6 +137,8 @@ export interface RunContext {
   repoRoot?: string;
   /** Prices per model from the config file (src/usage/prices.ts); empty: costs only where the CLI reports them. */
   prices: PriceTable;
+  /** --max-tokens, --max-cost, --max-unit-tokens, --max-unit-cost (null: none). */
+  limits: BudgetLimits;
   /** When this run started, epoch ms: the run's usage sums attempts started since. */
   startedAtMs: number;
   /** Aborts when the user asked the run to stop (Ctrl-C, SIGTERM, SIGHUP). */

@@ -12,6 +12,7 @@ import { detectSignal, TASK_DONE } from "../signals.ts";
 import { appendProgressNote } from "../store/progress.ts";
 import type { RunContext } from "./run-context.ts";
 import { priceUsage } from "../usage/prices.ts";
+import { watchAttemptBudget } from "./budget.ts";
 import { doubtDone } from "./runaway.ts";
 
 /** How often the agent's log sizes are compared for the idle timeout, ms. */
@@ -127,6 +128,12 @@ export async function awaitAttempt(context: RunContext, input: SessionInput, sig
     idle = true;
     abort();
   });
+  // Usage reported while it runs that reaches a limit ends the attempt's whole tree (also with --detach-on-stop).
+  let overBudget: string | null = null;
+  const stopBudget = watchAttemptBudget(context, input.unit, input.assignment.backend, outLog, (reached) => {
+    overBudget = reached;
+    controller.abort();
+  });
   try {
     const handle = input.dispatched.handle as AttemptHandle;
     const waiting = context.runner.wait(handle, controller.signal);
@@ -138,14 +145,20 @@ export async function awaitAttempt(context: RunContext, input: SessionInput, sig
     if (idle) {
       return { kind: "timeout", reason: `no output for ${Math.round(context.idleTimeoutMs / 1000)} s (--idle-timeout)`, message: readTail(outLog, 4096) };
     }
-    if (exit.reason === "aborted") return { kind: "interrupted", reason: exit.detail ?? "stopped by the user" };
     const adapter = context.adapterFor(input.assignment.backend);
+    if (overBudget !== null) {
+      const reply = await adapter.parseReply(outLog, errLog, exit);
+      recordAgentSession(context, input.unit.key, reply);
+      return { kind: "over-budget", reason: `over budget: ${overBudget} (the agent was ended)`, message: reply.finalMessage };
+    }
+    if (exit.reason === "aborted") return { kind: "interrupted", reason: exit.detail ?? "stopped by the user" };
     const reply = await adapter.parseReply(outLog, errLog, exit);
     recordAgentSession(context, input.unit.key, reply);
     const outcome = judgeAttempt(exit, reply, () => readTail(errLog, ERROR_TAIL_BYTES), context.rateLimitPatterns, Date.now());
     return await doubtDone(context, outcome, input.dispatched.before);
   } finally {
     stopWatching();
+    stopBudget();
     signal.removeEventListener("abort", abort);
     context.stopSignal.removeEventListener("abort", abort);
   }

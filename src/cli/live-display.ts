@@ -5,8 +5,8 @@ import { cutToWidth, displayWidth, printable } from "./display-width.ts";
 import { emptyView, estimateLeftMs, foldEvent, formatDuration, type RunView } from "./run-view.ts";
 
 const colour = (code: number, text: string) => (process.env.NO_COLOR ? text : `\x1b[${code}m${text}\x1b[39m`);
-const ICON = { done: "✔", halt: "✋", failed: "✖", timeout: "⌛", "rate-limited": "⏸", interrupted: "■" } as const;
-const COLOUR = { done: 32, halt: 33, failed: 31, timeout: 31, "rate-limited": 33, interrupted: 33 } as const;
+const ICON = { done: "✔", halt: "✋", failed: "✖", timeout: "⌛", "rate-limited": "⏸", interrupted: "■", "over-budget": "$" } as const;
+const COLOUR = { done: 32, halt: 33, failed: 31, timeout: 31, "rate-limited": 33, interrupted: 33, "over-budget": 31 } as const;
 
 /** One piece of the status line; lower `rank` is kept first when the line must be cut to fit. */
 interface Segment {

@@ -57,6 +57,13 @@ export const runArgs = {
   "escalate-model": { type: "string", description: "Model of fix rounds 3 and later (as --model)", valueHint: "M" },
   pulse: { type: "boolean", description: "Keep PROJECT_PULSE.md beside tasks.md, rewritten after every unit event (on in orchestrate)" },
   "on-decision": { type: "string", description: "Shell command run when a unit needs a human decision (SEQORCH_DECISION_ID, SEQORCH_DECIDE_COMMAND… in its environment)", valueHint: "CMD" },
+  // Budgets and fallbacks (src/usage): limits count the attempts of this run; tokens are all kinds (cache included).
+  "max-tokens": { type: "string", description: "Halt (reason budget, exit 2) before a dispatch once this run's attempts used this many tokens; an attempt that crosses it is ended", valueHint: "N" },
+  "max-cost": { type: "string", description: "Halt (reason budget, exit 2) before a dispatch once this run's attempts cost this many USD (known costs: the CLI's or the config file's prices)", valueHint: "USD" },
+  "max-unit-tokens": { type: "string", description: "Tokens one unit's attempts may use in this run: an attempt that crosses it is ended (over-budget), and the run halts before the unit's next dispatch", valueHint: "N" },
+  "max-unit-cost": { type: "string", description: "USD one unit's attempts may cost in this run (as --max-unit-tokens)", valueHint: "USD" },
+  "fallback-backend": { type: "string", description: "Backends to try in turn when a unit's backend is rate- or usage-limited for longer than --fallback-after (not counted as an attempt; the next unit starts on its own backend). Models: --model's entry per backend", valueHint: "NAME,…" },
+  "fallback-after": { type: "string", description: "Use a fallback backend when the limit's reset is more than this many seconds away (or unknown); sooner resets are waited out (default 300)", valueHint: "S" },
   inspect: { type: "string", description: "Inspect the machine: --inspect (last, or --inspect=) for Stately Sky, --inspect=ws://HOST:PORT, --inspect=FILE.jsonl", valueHint: "TARGET" },
 } as const satisfies ArgsDef;
 
@@ -72,6 +79,10 @@ const seconds = (flag: string, min: number) =>
   z.coerce.number({ error: `${flag} must be a number of seconds` }).check(
     z.refine((n) => Number.isFinite(n) && n >= min, `${flag} must be at least ${min} seconds`),
   );
+
+/** An amount of at least 0 (USD or tokens), given as a flag string. */
+const amount = (flag: string, what: string) =>
+  z.coerce.number({ error: `${flag} must be a number of ${what}` }).check(z.refine((n) => Number.isFinite(n) && n > 0, `${flag} must be more than 0 ${what}`));
 
 /** Validated options of a run. Units: delaySeconds in s. */
 export const RunOptionsSchema = z.object({
@@ -155,6 +166,13 @@ export const RunOptionsSchema = z.object({
   haltOnDecision: z._default(z.boolean(), true),
   /** Set by `seqorch orchestrate`: its name in messages. */
   command: z._default(z.enum(["run", "orchestrate"]), "run"),
+  maxTokens: z.optional(amount("--max-tokens", "tokens")),
+  maxCost: z.optional(amount("--max-cost", "USD")),
+  maxUnitTokens: z.optional(amount("--max-unit-tokens", "tokens")),
+  maxUnitCost: z.optional(amount("--max-unit-cost", "USD")),
+  /** Backend names, in the order they are tried (checked against the registry when the run starts). */
+  fallbackBackend: z.optional(z.string().check(z.regex(/^[a-z-]+(,[a-z-]+)*$/, "--fallback-backend takes backend names separated by commas (e.g. codex,gemini)"))),
+  fallbackAfterSeconds: z._default(seconds("--fallback-after", 0), 300),
   /** "" (a bare --inspect): Stately Sky; ws://…: a WebSocket inspector; anything else: a JSONL file. */
   inspect: z.optional(z.string().check(z.refine((t) => !t.startsWith("-"), "takes its target after `=` (--inspect=FILE.jsonl); a bare --inspect goes last"))),
 });
@@ -212,6 +230,12 @@ export const OPTION_KEY = {
   "escalate-model": "escalateModel",
   pulse: "pulse",
   "on-decision": "onDecision",
+  "max-tokens": "maxTokens",
+  "max-cost": "maxCost",
+  "max-unit-tokens": "maxUnitTokens",
+  "max-unit-cost": "maxUnitCost",
+  "fallback-backend": "fallbackBackend",
+  "fallback-after": "fallbackAfterSeconds",
   inspect: "inspect",
 } as const satisfies Record<keyof typeof runArgs, keyof RunOptions>;
 

@@ -45,6 +45,9 @@ function lineFor(event: RunEvent): void {
     case "spec-changed":
       log.info(`tasks.md changed: ${event.detail}`);
       break;
+    case "fallback":
+      log.warn(`  unit ${event.unitId}: ${event.reason}; trying ${event.to} now (not counted as an attempt)`);
+      break;
     case "warning":
       log.warn(event.message);
       break;

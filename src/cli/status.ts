@@ -24,7 +24,7 @@ function summaryOf(spec: SpecLocation, stateFile: string) {
   const state = loadState(stateFile) ?? emptyState(spec.specDir);
   const view = readPlan(spec.tasksFile, {}, state.completed);
   const attempts = Object.entries(state.attempts).flatMap(([unit, records]) => records.map((r) => ({ unit, ...r })));
-  const failed = attempts.filter((a) => a.status === "failed" || a.status === "timeout" || a.status === "interrupted");
+  const failed = attempts.filter((a) => a.status === "failed" || a.status === "timeout" || a.status === "interrupted" || a.status === "over-budget");
   return {
     stateFile,
     exists: existsSync(stateFile),
@@ -46,6 +46,8 @@ function summaryOf(spec: SpecLocation, stateFile: string) {
     units: Object.fromEntries(view.counted.map((u) => [u.key, state.pipeline[u.key]?.status ?? (state.completed.includes(u.key) ? "completed" : "not_started")])),
     decisions: openDecisions(state.decisions).map((d) => ({ id: d.id, unit: d.unit, kind: d.kind, question: d.question, command: decideCommand(spec.specDir, d.unit) })),
     debt: state.debt.length,
+    /** Attempts that ran on a fallback backend (--fallback-backend): which backend, instead of which, and why. */
+    fallbacks: attempts.filter((a) => a.fallback_from).map((a) => ({ unit: a.unit, attempt: a.n, backend: a.backend, from: a.fallback_from, reason: a.fallback_reason ?? null, status: a.status })),
     /** Tokens and cost over every recorded attempt, and per unit (src/usage/record.ts UsageTotal). */
     usage: { total: runUsage(state), units: usageByUnit(state) },
     durationsMs: Object.fromEntries(Object.entries(state.attempts).map(([unit, records]) => [unit, records.reduce((sum, r) => sum + (r.duration_ms ?? 0), 0)])),
@@ -72,6 +74,7 @@ function linesOf(spec: SpecLocation, s: ReturnType<typeof summaryOf>): string[] 
   if (looped.length) lines.push(`  in the loop: ${looped.map(([key, status]) => `${key} ${status}`).join(", ")}`);
   for (const d of s.decisions) lines.push(`  DECISION ${d.id} (unit ${d.unit}, ${d.kind}): ${d.question.split("\n")[0]}\n    answer: ${d.command}`);
   if (s.debt) lines.push(`  debt: ${s.debt} minor/accepted finding(s) (PROJECT_PULSE.md lists them)`);
+  for (const f of s.fallbacks) lines.push(`  unit ${f.unit} attempt ${f.attempt} ran on ${f.backend} instead of ${f.from} (${f.status}): ${f.reason ?? "rate-limited"}`);
   for (const a of s.failedAttempts) lines.push(`  unit ${a.unit} attempt ${a.attempt} ${a.status}: ${a.reason ?? ""} (log ${a.log})`);
   return lines;
 }

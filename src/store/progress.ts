@@ -11,6 +11,7 @@ export const STATUS_WORD = {
   timeout: "Timed out",
   "rate-limited": "Rate limited",
   interrupted: "Interrupted",
+  "over-budget": "Over budget",
 } as const;
 
 /** One iteration's entry. Times are ISO strings; duration in ms. */

@@ -13,7 +13,7 @@ export const AttemptRecordSchema = z.object({
   n: z.int().check(z.positive()),
   iteration: z.int().check(z.nonnegative()),
   backend: z.string(),
-  status: z.enum(["running", "done", "halt", "failed", "timeout", "rate-limited", "interrupted"]),
+  status: z.enum(["running", "done", "halt", "failed", "timeout", "rate-limited", "interrupted", "over-budget"]),
   reason: z._default(z.nullable(z.string()), null),
   started_at: z.string(),
   ended_at: z._default(z.nullable(z.string()), null),
@@ -35,6 +35,9 @@ export const AttemptRecordSchema = z.object({
   attempt_id: z._default(z.string(), ""),
   /** The agent CLI's own session (thread) id, from its event stream; a retry may continue it (--resume-session). */
   agent_session_id: z._default(z.nullable(z.string()), null),
+  /** The backend this unit was moved from to this attempt's (--fallback-backend), and why; null: its own backend. */
+  fallback_from: z.optional(z.nullable(z.string())),
+  fallback_reason: z.optional(z.nullable(z.string())),
   /** Tokens and cost of this attempt (src/usage/record.ts), when the backend reported usage. */
   agent_usage: z._default(z.nullable(UsageSchema), null),
 });

@@ -3,10 +3,10 @@
 import type { State } from "../store/state.ts";
 import { addUsage, emptyTotal, type UsageTotal } from "./record.ts";
 
-/** Usage of every attempt of `unitKey`. */
-export function unitUsage(state: State, unitKey: string): UsageTotal {
+/** Usage of the attempts of `unitKey` started at or after `sinceMs` (epoch ms; 0: all of them). */
+export function unitUsage(state: State, unitKey: string, sinceMs = 0): UsageTotal {
   let total = emptyTotal();
-  for (const a of state.attempts[unitKey] ?? []) total = addUsage(total, a.agent_usage);
+  for (const a of state.attempts[unitKey] ?? []) if (sinceMs === 0 || Date.parse(a.started_at) >= sinceMs) total = addUsage(total, a.agent_usage);
   return total;
 }
 

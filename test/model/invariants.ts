@@ -15,6 +15,8 @@ const DISPATCH = "dispatcher";
 const RECORD = "recorder";
 /** States with this tag wait for a rate limit; entering one gives the attempt back (it is dispatched again). */
 const RATE_LIMIT_WAIT = "waiting-for-limit";
+/** The state that checks the budget before each dispatch. */
+const BUDGET_CHECK = "checkingBudget";
 
 interface Facts {
   scenario: Scenario;
@@ -36,6 +38,10 @@ const HALT_REASONS: Record<HaltReason, (f: Facts) => void> = {
   decision: ({ scenario, lastEvent }) => {
     expect(scenario.input.haltOnDecision ?? true).toBe(true);
     expect((lastEvent as { output?: { decision?: boolean } }).output?.decision).toBe(true);
+  },
+  budget: ({ lastEvent, context }) => {
+    expect(lastEvent.type).toBe("xstate.done.actor.budget");
+    expect(context.haltDetail).toBe((lastEvent as { output?: { reached?: string } }).output?.reached ?? "(none)");
   },
   error: () => {
     throw new Error("halted with reason error: an actor failure ends the run in failed");
@@ -172,6 +178,15 @@ function recordKeeper(scenario: Scenario) {
         if (cause?.kind === "step") gateEvent(cause.event);
       }
       if (entry.kind === "step") {
+        // A rate-limited attempt is given back when the run waits for the limit, or moves the unit to a
+        // fallback backend at once (from the recording straight to the next budget check and dispatch).
+        const fallback =
+          entry.event.type === `xstate.done.actor.${RECORD}` && recorded.at(-1)?.outcome.kind === "rate-limited" && entry.snapshot.matches(BUDGET_CHECK);
+        if (fallback) {
+          const key = (entry.snapshot.context as OrchestratorContext).unit!.key;
+          attempts[key] = Math.max(0, (attempts[key] ?? 1) - 1);
+          givenBack++;
+        }
         const entered = entry.snapshot.hasTag(RATE_LIMIT_WAIT);
         if (entered && !waitingForLimit) {
           const key = (entry.snapshot.context as OrchestratorContext).unit!.key;

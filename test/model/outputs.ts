@@ -5,6 +5,7 @@ import type {
   Assignment,
   AttemptOutcome,
   CommitOutput,
+  BudgetOutput,
   Dispatched,
   OrchestratorContext,
   OrchestratorInput,
@@ -45,6 +46,7 @@ const SESSION_OUTCOMES: { [K in AttemptOutcome["kind"]]: Extract<AttemptOutcome,
     { kind: "rate-limited", reason: "rate limited: resets in 2 s", message: "", resetAt: NOW + 2_000 },
   ],
   interrupted: [{ kind: "interrupted", reason: "stopped by the user" }],
+  "over-budget": [{ kind: "over-budget", reason: "unit 1 used 12,000 tokens of --max-unit-tokens 10,000", message: "" }],
 };
 
 /** The outputs table for a world of `units`. Add an entry here when the machine invokes a new actor id. */
@@ -92,6 +94,8 @@ export function outputsFor(units: UnitRef[]): EventTable {
       ],
       concluder: (context: OrchestratorContext): RecordOutput[] => [{ pending: units.length - doneCount(units, context), now: NOW, decision: context.unitOutput?.kind === "blocked" }],
       recorder,
+      // Before each dispatch: under every limit, or one reached (the run halts with reason budget).
+      budget: (): BudgetOutput[] => [{ reached: null }, { reached: "the run spent $5.00 of --max-cost $5.00" }],
     },
   };
 }
@@ -143,6 +147,13 @@ export const SCENARIOS: Scenario[] = [
   { name: "a spec with nothing left to do", units: [], input: { maxIterations: 2, maxAttempts: 2, ...timing } },
   // --detach-on-stop: a stop while an agent runs leaves it for the next run instead of ending it.
   { name: "2 units, --detach-on-stop", units: ["1", "2"].map(unitRef), input: { maxIterations: 2, maxAttempts: 2, ...timing, detachOnStop: true } },
+  // --fallback-backend codex: a rate limit further away than --fallback-after (or of unknown reset) moves the unit
+  // to codex at once, without using up an attempt; codex rate-limited in turn is waited out.
+  {
+    name: "2 units, --fallback-backend codex",
+    units: ["1", "2"].map(unitRef),
+    input: { maxIterations: 2, maxAttempts: 2, ...timing, fallbacks: ["codex"], fallbackAfterMs: 1_000 },
+  },
   // The CLI rejects --max-iterations 0; the machine's planner-time limit check is only reachable this way.
   { name: "an iteration limit of 0", units: ["1"].map(unitRef), input: { maxIterations: 0, maxAttempts: 2, ...timing } },
 ];

@@ -1,0 +1,155 @@
+// End to end: spending limits and fallback backends on the compiled binary, with scripted agents that report
+// their usage with `<usage>` lines: a run halting on --max-cost with the figure spent, an attempt ended (its
+// whole process tree) on --max-unit-tokens, and a rate-limited unit finishing on its fallback backend without
+// using up an attempt, the next unit back on its own backend.
+import { afterAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { cleanUp, makeSpec, privateTmux, scriptedAgent, seqorch, tempDir } from "./harness.ts";
+
+afterAll(cleanUp);
+
+const units = (n: number) => `# Plan\n\n${Array.from({ length: n }, (_, i) => `- [ ] ${i + 1}. Task ${i + 1}\n  - do it\n`).join("\n")}`;
+const state = (spec: string) => JSON.parse(readFileSync(join(spec, "SEQUENTIAL_STATE.json"), "utf8"));
+const lines = (file: string) => (existsSync(file) ? readFileSync(file, "utf8").trim().split("\n").filter(Boolean) : []);
+
+/** True while a process with `pid` exists (and is not a zombie). */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false; // no such process
+  }
+}
+
+describe("--max-cost", () => {
+  test("the run halts before the dispatch after its spend reaches the limit: reason budget, exit 2, the figure spent", async () => {
+    const { root, spec } = makeSpec(units(5));
+    // Every attempt costs $0.40: after units 1-3 the run has spent $1.20 of $1.00, and unit 4 is never started.
+    const agent = scriptedAgent(tempDir(), `cat >/dev/null; echo '<usage>{"input_tokens":4000,"output_tokens":400,"cost_usd":0.4}</usage>'; echo 'Done. <promise>TASK_DONE</promise>'`);
+    const r = await seqorch(["run", "--spec", spec, "--delay", "0", "--no-tmux", "--agent-command", agent.command, "--max-cost", "1"], { cwd: root });
+    expect(r.code).toBe(2);
+    expect(lines(agent.dispatchLog)).toEqual(["1 1", "2 1", "3 1"]);
+    expect(r.stderr + r.stdout).toContain("Halted (budget): the run spent $1.20 of --max-cost $1.00");
+    const s = state(spec);
+    expect(s.halted).toBe(true);
+    expect(s.halted_reason).toBe("budget");
+    expect(s.completed).toEqual(["1", "2", "3"]);
+    expect(readFileSync(join(spec, "SEQUENTIAL_PROGRESS.md"), "utf8")).toContain("- Reason: the run spent $1.20 of --max-cost $1.00");
+    const status = await seqorch(["status", "--spec", spec]);
+    expect(status.stdout).toContain("HALTED (budget)");
+    expect(status.stdout).toContain("used: 13,200 tokens, $1.20");
+    // The limit is this run's: the next run gets its own, and goes on from unit 4.
+    const again = await seqorch(["run", "--spec", spec, "--delay", "0", "--no-tmux", "--agent-command", agent.command, "--max-cost", "0.4"], { cwd: root });
+    expect(again.code).toBe(2);
+    expect(lines(agent.dispatchLog).slice(3)).toEqual(["4 1"]);
+    expect(again.stderr + again.stdout).toContain("Halted (budget): the run spent $0.40 of --max-cost $0.40");
+  });
+
+  test("bad limits are usage errors naming the flag", async () => {
+    const { spec } = makeSpec(units(1));
+    for (const [flag, value] of [["--max-cost", "-1"], ["--max-tokens", "lots"], ["--fallback-after", "-5"], ["--fallback-backend", "codex;rm"]] as const) {
+      const r = await seqorch(["run", "--spec", spec, "--no-tmux", "--agent-command", "true", flag, value]);
+      expect(r.code).toBe(64);
+      expect(r.stderr).toContain(flag);
+    }
+    const unknown = await seqorch(["run", "--spec", spec, "--no-tmux", "--agent-command", "true", "--fallback-backend", "cursor"]);
+    expect(unknown.code).toBe(64);
+    expect(unknown.stderr).toContain('--fallback-backend: unknown backend "cursor"');
+  });
+});
+
+for (const mode of ["tmux", "direct"] as const) {
+  describe(`--max-unit-tokens (${mode})`, () => {
+    test("an attempt whose reported usage crosses the unit's budget is ended with its whole tree and recorded over-budget", async () => {
+      const { root, spec } = makeSpec(units(2));
+      const dir = tempDir();
+      const child = join(dir, "child.pid");
+      // Reports 5,000 tokens, then keeps a child busy that ignores SIGTERM and would run for a minute.
+      const agent = scriptedAgent(
+        dir,
+        `cat >/dev/null; echo '<usage>{"input_tokens":4500,"output_tokens":500}</usage>'; sh -c 'trap "" TERM; sleep 60' & echo $! > '${child}'; wait`,
+      );
+      const modeArgs = mode === "tmux" ? ["--tmux-socket", privateTmux(), "--tmux-session", "budget"] : ["--no-tmux"];
+      const started = Date.now();
+      const r = await seqorch(["run", "--spec", spec, "--delay", "0", "--agent-command", agent.command, "--max-unit-tokens", "1000", ...modeArgs], { cwd: root });
+      expect(Date.now() - started).toBeLessThan(30_000);
+      expect(r.code).toBe(2);
+      const pid = Number(readFileSync(child, "utf8"));
+      expect(alive(pid)).toBe(false);
+      const [attempt] = state(spec).attempts["1"];
+      expect(attempt.status).toBe("over-budget");
+      expect(attempt.reason).toBe("over budget: unit 1 used 5,000 tokens of --max-unit-tokens 1,000 (the agent was ended)");
+      expect(attempt.agent_usage).toMatchObject({ input: 4500, output: 500 });
+      // Before its next dispatch the unit is over its budget: the run halts instead of trying again.
+      expect(lines(agent.dispatchLog)).toEqual(["1 1"]);
+      expect(state(spec).halted_reason).toBe("budget");
+      expect(r.stderr + r.stdout).toContain("Halted (budget): unit 1 used 5,000 tokens of --max-unit-tokens 1,000");
+      expect(readFileSync(join(spec, "SEQUENTIAL_PROGRESS.md"), "utf8")).toContain("- Status: Over budget (over budget: unit 1 used 5,000 tokens");
+    });
+  });
+}
+
+describe("--fallback-backend", () => {
+  test("a unit rate-limited for hours finishes on the fallback at once, without using an attempt; the next unit runs on its own backend", async () => {
+    const { root, spec } = makeSpec(units(2));
+    const dir = tempDir();
+    // --backend command: unit 1 is told its usage limit resets in 2 hours; unit 2 is fine.
+    const agent = scriptedAgent(
+      dir,
+      `cat >/dev/null; if [ "$SEQORCH_TASK_ID" = 1 ]; then echo 'Error: usage limit reached, resets in 2 hours' >&2; exit 1; fi
+echo '<usage>{"input_tokens":10,"output_tokens":1}</usage>'; echo 'Done. <promise>TASK_DONE</promise>'`,
+    );
+    // The fallback, codeagent-wrapper (the reference's wrapper interface), scripted on PATH.
+    const bin = join(dir, "bin");
+    mkdirSync(bin);
+    writeFileSync(
+      join(bin, "codeagent-wrapper"),
+      `#!/bin/sh\ncat >/dev/null\necho wrapper >> '${agent.dispatchLog}'\nprintf 'Done on the fallback. <promise>TASK_DONE</promise>\\n---\\nSESSION_ID: w-1\\n'\n`,
+      { mode: 0o755 },
+    );
+    const started = Date.now();
+    const r = await seqorch(
+      ["run", "--spec", spec, "--delay", "0", "--no-tmux", "--agent-command", agent.command, "--max-attempts", "1", "--fallback-backend", "codeagent-wrapper", "--fallback-after", "300"],
+      { cwd: root, env: { PATH: `${bin}:${process.env.PATH}` } },
+    );
+    expect(r.code).toBe(0);
+    expect(Date.now() - started).toBeLessThan(20_000); // no wait for the limit
+    // The fallback's attempt is attempt 1 of 1: the rate-limited one was given back.
+    expect(lines(agent.dispatchLog)).toEqual(["1 1", "wrapper", "2 1"]);
+    const s = state(spec);
+    expect(s.completed).toEqual(["1", "2"]);
+    expect(s.attempts["1"].map((a: { backend: string; status: string; counted: boolean }) => [a.backend, a.status, a.counted])).toEqual([
+      ["command", "rate-limited", false],
+      ["codeagent-wrapper", "done", true],
+    ]);
+    expect(s.attempts["1"][1].fallback_from).toBe("command");
+    expect(s.attempts["1"][1].fallback_reason).toMatch(/^command rate limited: Error: usage limit reached, resets in 2 hours \(resets in 7\d{3} s, over --fallback-after 300 s\)$/);
+    expect(s.attempts["2"].map((a: { backend: string }) => a.backend)).toEqual(["command"]);
+    expect(r.stdout + r.stderr).toContain("trying codeagent-wrapper now (not counted as an attempt)");
+    const progress = readFileSync(join(spec, "SEQUENTIAL_PROGRESS.md"), "utf8");
+    expect(progress).toContain("## Unit 1: fallback to codeagent-wrapper");
+    expect(progress).toMatch(/- Task: 1 - Task 1\n- Status: Completed\n- Attempt: 1 of 1\n- Backend: codeagent-wrapper/);
+    expect(progress).toMatch(/- Task: 2 - Task 2\n- Status: Completed\n- Attempt: 1 of 1\n- Backend: command/);
+    const status = await seqorch(["status", "--spec", spec]);
+    expect(status.stdout).toContain("unit 1 attempt 2 ran on codeagent-wrapper instead of command (done): command rate limited");
+  });
+
+  test("a limit that resets sooner than --fallback-after is waited out on the unit's own backend", async () => {
+    const { root, spec } = makeSpec(units(1));
+    const dir = tempDir();
+    const flag = join(dir, "limited");
+    const agent = scriptedAgent(dir, `cat >/dev/null; if [ ! -e '${flag}' ]; then touch '${flag}'; echo 'Error: rate limit exceeded, try again in 1 seconds' >&2; exit 1; fi; echo 'Done. <promise>TASK_DONE</promise>'`);
+    const bin = join(dir, "bin");
+    mkdirSync(bin);
+    writeFileSync(join(bin, "codeagent-wrapper"), `#!/bin/sh\necho never >> '${join(dir, "wrapper.log")}'\nexit 1\n`, { mode: 0o755 });
+    const r = await seqorch(["run", "--spec", spec, "--delay", "0", "--no-tmux", "--agent-command", agent.command, "--fallback-backend", "codeagent-wrapper"], {
+      cwd: root,
+      env: { PATH: `${bin}:${process.env.PATH}` },
+    });
+    expect(r.code).toBe(0);
+    expect(existsSync(join(dir, "wrapper.log"))).toBe(false);
+    expect(state(spec).attempts["1"].map((a: { backend: string }) => a.backend)).toEqual(["command", "command"]);
+  });
+});
