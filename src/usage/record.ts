@@ -95,7 +95,7 @@ export const sumUsage = (records: Iterable<Usage | null | undefined>): UsageTota
 };
 
 /** USD with cents, or more digits below a cent: `$1.23`, `$0.0042`. */
-export const formatUsd = (usd: number): string => (usd >= 0.995 || usd === 0 ? `$${usd.toFixed(2)}` : `$${usd.toPrecision(2)}`);
+export const formatUsd = (usd: number): string => (usd >= 0.995 || usd === 0 ? `$${usd.toFixed(2)}` : `$${Number(usd.toPrecision(2))}`);
 
 /**
  * A total for people: `12,345 tokens, $0.42`; `…, cost unknown` when nothing was priced; `…, $0.42 + cost

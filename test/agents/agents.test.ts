@@ -213,6 +213,45 @@ for (const cli of CLIS) {
   });
 }
 
+describe.skipIf(!ready)("budgets and fallbacks (real CLIs)", () => {
+  test(
+    "fallback: claude rate-limited (HTTP 429) on unit 1 finishes it on codex at once, unit 2 back on claude; --max-cost counts Claude's own cost",
+    async () => {
+      const { root, spec } = twoUnitSpec();
+      const script: MockScript = {
+        rules: [
+          { api: "anthropic", match: "# Task 1:", reply: { status: 429, message: "Number of request tokens has exceeded your rate limit (mock)" } },
+          ...(TWO_FILES.rules ?? []),
+        ],
+      };
+      const socket = privateTmux();
+      const run = await isolated(runArgs(spec, socket, ["--backend", "claude", "--dangerously-bypass-permissions", "--max-attempts", "1", "--fallback-backend", "codex"]), script);
+      expectCode(run, 0);
+      expect(readFileSync(join(root, "created_by_agent.txt"), "utf8")).toBe("alpha");
+      const state = stateOf(spec);
+      const one = state.attempts["1"].map((a: { backend: string; status: string; counted: boolean }) => [a.backend, a.status, a.counted]);
+      expect(one).toEqual([
+        ["claude", "rate-limited", false],
+        ["codex", "done", true],
+      ]);
+      expect(state.attempts["1"][1].fallback_from).toBe("claude");
+      expect(state.attempts["2"].map((a: { backend: string }) => a.backend)).toEqual(["claude"]);
+      expect(state.attempts["2"][0].agent_usage.cost_source).toBe("agent");
+      expect(progressOf(spec)).toContain("## Unit 1: fallback to codex");
+
+      // Claude Code reports each attempt's cost: a budget below one unit's cost halts before unit 2.
+      const second = twoUnitSpec();
+      const budget = await isolated(runArgs(second.spec, privateTmux(), ["--backend", "claude", "--dangerously-bypass-permissions", "--max-cost", "0.001"]), TWO_FILES);
+      expectCode(budget, 2);
+      const spent = stateOf(second.spec).attempts["1"][0].agent_usage.cost_usd;
+      expect(spent).toBeGreaterThan(0.001);
+      expect(budget.stdout + budget.stderr).toContain(`Halted (budget): the run spent $${Number(spent.toPrecision(2))} of --max-cost $0.001`);
+      expect(stateOf(second.spec).attempts["2"]).toBeUndefined();
+    },
+    TIMEOUT,
+  );
+});
+
 describe.skipIf(!ready)("missing CLI", () => {
   test("a backend whose CLI is not installed is an error before the run starts", async () => {
     const { spec } = twoUnitSpec();

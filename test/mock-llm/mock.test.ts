@@ -45,6 +45,9 @@ describe("script", () => {
     expect(chooseReply(script, "… alpha …", used)).toEqual({ text: "A" });
     expect(chooseReply(script, "… beta …", used)).toEqual({ text: "F" });
     expect(chooseReply({}, "x", used)).toEqual({});
+    const perApi: MockScript = { rules: [{ api: "anthropic", reply: { status: 429 } }], fallback: { text: "ok" } };
+    expect(chooseReply(perApi, "x", new Map(), "anthropic")).toEqual({ status: 429 });
+    expect(chooseReply(perApi, "x", new Map(), "responses")).toEqual({ text: "ok" });
   });
 
   test("a tool call only with a declared shell tool and no tool result yet", () => {

@@ -27,6 +27,8 @@ export interface MockRule {
   reply: MockReply;
   /** Use this rule for at most this many requests, then skip it (e.g. one 429, then a normal reply). */
   times?: number;
+  /** Only for requests to this API (one CLI limited while another answers, for fallback tests). */
+  api?: "responses" | "anthropic" | "gemini" | "chat";
 }
 
 /** The whole script: the first rule that matches wins; `fallback` answers the rest. */
@@ -37,11 +39,12 @@ export interface MockScript {
 
 export const DEFAULT_TEXT = "Done. <promise>TASK_DONE</promise>";
 
-/** The reply for a request whose searchable text is `conversation`; counts uses in `used` (index → uses). */
-export function chooseReply(script: MockScript, conversation: string, used: Map<number, number>): MockReply {
+/** The reply for a request to `api` whose searchable text is `conversation`; counts uses in `used` (index → uses). */
+export function chooseReply(script: MockScript, conversation: string, used: Map<number, number>, api?: MockRule["api"]): MockReply {
   const rules = script.rules ?? [];
   for (let i = 0; i < rules.length; i++) {
     const rule = rules[i]!;
+    if (rule.api !== undefined && rule.api !== api) continue;
     if (rule.match !== undefined && !conversation.includes(rule.match)) continue;
     const uses = used.get(i) ?? 0;
     if (rule.times !== undefined && uses >= rule.times) continue;

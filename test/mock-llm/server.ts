@@ -115,7 +115,7 @@ export function startMockLlm(options: MockLlmOptions = {}): MockLlm {
         log({ ...entry, answer: "count" });
         return jsonResponse(found.action === "countTokens" ? { totalTokens: 10 } : { input_tokens: 10 });
       }
-      const reply = chooseReply(script, JSON.stringify(body), used);
+      const reply = chooseReply(script, JSON.stringify(body), used, api.name);
       const stream = api.name === "gemini" ? found.action === "streamGenerateContent" : body.stream === true;
       const model = found.model ?? String(body.model ?? "mock-model");
       const turn = turnOf(reply, api.shellTool(body), api.hasToolResult(body));
