@@ -9,7 +9,7 @@ import { countedAttempts } from "../store/state.ts";
 import { recordDecision } from "./decisions.ts";
 import { ensurePipeline } from "./pipeline-record.ts";
 import { refreshPulse } from "./pulse-writer.ts";
-import { formatTotal, sumUsage, totalTokens } from "../usage/record.ts";
+import { formatTotal, sumUsage, totalTokens, type Usage } from "../usage/record.ts";
 import { runUsage, unitUsage } from "../usage/totals.ts";
 
 /** With --review, an agent's HALT and a unit out of attempts become decisions; returns whether one was recorded. */
@@ -32,6 +32,20 @@ function gateDetails(context: RunContext, key: string, done: boolean): string[] 
   const checks = context.gates.verify.length ? pipeline.verify.map((v) => `Verify: \`${v.command}\` ${v.exit_code === 0 ? "passed" : v.exit_code === null ? "did not finish" : `exit ${v.exit_code}`} (${(v.duration_ms / 1000).toFixed(2)} s, log ${v.log})`) : [];
   const commit = done && context.gates.commit ? pipeline.commits.findLast((c) => c.round === pipeline.round) : undefined;
   return [...checks, ...(done && context.gates.commit ? [commit ? `Commit: ${commit.sha} (${commit.files.length} files)` : "Commit: none (nothing to commit)"] : [])];
+}
+
+/**
+ * With a cost limit set, say (once per run: on its first attempt of unknown cost) that such attempts are not
+ * counted against it, and how to price them.
+ */
+function warnIfUnpriced(context: RunContext, unit: DispatchUnit, usage: Usage | null): void {
+  if (context.limits.maxCost === null && context.limits.maxUnitCost === null) return;
+  if (!usage || usage.cost_usd !== null || totalTokens(usage) === 0) return;
+  if (runUsage(context.store.get(), context.startedAtMs).unpriced !== 1) return;
+  context.report({
+    type: "warning",
+    message: `unit ${unit.id}: cost unknown (model ${usage.model ?? "not reported"} has no price): --max-cost and --max-unit-cost do not count it; add it to "prices" in .kiro/seqorch.json`,
+  });
 }
 
 /**
@@ -110,6 +124,7 @@ export async function recordAttempt(context: RunContext, unit: DispatchUnit, inp
   if (outcome.kind === "done") for (const warning of outcome.warnings ?? []) context.report({ type: "warning", message: `unit ${unit.id}: ${warning}` });
   crashPoint("record.progress");
   const state = context.store.get();
+  warnIfUnpriced(context, unit, usage);
   context.report({
     type: "attempt-finished",
     unitId: unit.id,

@@ -94,8 +94,12 @@ export const sumUsage = (records: Iterable<Usage | null | undefined>): UsageTota
   return total;
 };
 
-/** USD with cents, or more digits below a cent: `$1.23`, `$0.0042`. */
-export const formatUsd = (usd: number): string => (usd >= 0.995 || usd === 0 ? `$${usd.toFixed(2)}` : `$${Number(usd.toPrecision(2))}`);
+/** USD with cents, and two significant digits below ten cents: `$1.20`, `$0.50`, `$0.024`, `$0.001`. */
+export function formatUsd(usd: number): string {
+  if (usd === 0 || usd >= 0.1) return `$${usd.toFixed(2)}`;
+  const digits = Math.min(8, Math.max(2, 1 - Math.floor(Math.log10(usd))));
+  return `$${usd.toFixed(digits).replace(/(\.\d{2}\d*?)0+$/, "$1")}`;
+}
 
 /**
  * A total for people: `12,345 tokens, $0.42`; `…, cost unknown` when nothing was priced; `…, $0.42 + cost

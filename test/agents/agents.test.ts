@@ -4,6 +4,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { MockScript } from "../mock-llm/script.ts";
+import { formatUsd } from "../../src/usage/record.ts";
 import { agentsDir, cleanUp, CLIS, type Cli, expectCode, isolated, MODEL_FLAG, privateTmux, progressOf, requireClis, runArgs, stateOf, survivorsAfter, tempDir, twoUnitSpec } from "./harness.ts";
 
 const ready = requireClis();
@@ -245,7 +246,7 @@ describe.skipIf(!ready)("budgets and fallbacks (real CLIs)", () => {
       expectCode(budget, 2);
       const spent = stateOf(second.spec).attempts["1"][0].agent_usage.cost_usd;
       expect(spent).toBeGreaterThan(0.001);
-      expect(budget.stdout + budget.stderr).toContain(`Halted (budget): the run spent $${Number(spent.toPrecision(2))} of --max-cost $0.001`);
+      expect(budget.stdout + budget.stderr).toContain(`Halted (budget): the run spent ${formatUsd(spent)} of --max-cost $0.001`);
       expect(stateOf(second.spec).attempts["2"]).toBeUndefined();
     },
     TIMEOUT,

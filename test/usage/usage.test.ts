@@ -10,7 +10,7 @@ import { commandUsageMeter } from "../../src/usage/command-usage.ts";
 import { flushLine, newCursor, readNewLines } from "../../src/usage/lines.ts";
 import { loadPriceTable } from "../../src/usage/price-file.ts";
 import { parsePriceTable, priceUsage } from "../../src/usage/prices.ts";
-import { formatTotal, sumUsage, usageOf } from "../../src/usage/record.ts";
+import { formatTotal, formatUsd, sumUsage, usageOf } from "../../src/usage/record.ts";
 import { runUsage, unitUsage } from "../../src/usage/totals.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "seqorch-usage-"));
@@ -116,4 +116,22 @@ describe("the report section (for PROJECT_PULSE.md)", () => {
     expect(usageMarkdown(state)).toEqual(["- Total: 1,500 tokens, $0.20 + cost unknown for 1 attempt(s)", "- Unit 1: 1,500 tokens, $0.20 + cost unknown for 1 attempt(s) (claude ×1, codex ×1)"]);
     expect(usageMarkdown(emptyState("/s"))).toEqual([]);
   });
+});
+
+describe("budget limits", () => {
+  test("the first limit reached, worded with what was spent; equality counts as reached; unknown costs are named", async () => {
+    const { budgetReached, NO_LIMITS } = await import("../../src/usage/budget.ts");
+    const total = (tokens: number, cost: number, unpriced = 0) => ({ ...sumUsage([]), tokens, cost_usd: cost, unpriced, attempts: 1 + unpriced });
+    const none = total(0, 0);
+    expect(budgetReached(NO_LIMITS, total(1e9, 1e6), total(1e9, 1e6), "1")).toBeNull();
+    expect(budgetReached({ ...NO_LIMITS, maxTokens: 1000 }, total(999, 0), none, "1")).toBeNull();
+    expect(budgetReached({ ...NO_LIMITS, maxTokens: 1000 }, total(1000, 0), none, "1")).toBe("the run used 1,000 tokens of --max-tokens 1,000");
+    expect(budgetReached({ ...NO_LIMITS, maxCost: 5 }, total(0, 5.02, 2), none, "1")).toBe("the run spent $5.02 of --max-cost $5.00 (not counting 2 attempt(s) of unknown cost)");
+    expect(budgetReached({ ...NO_LIMITS, maxUnitTokens: 10 }, total(5, 0), total(12, 0), "2.1")).toBe("unit 2.1 used 12 tokens of --max-unit-tokens 10");
+    expect(budgetReached({ ...NO_LIMITS, maxUnitCost: 0.5 }, none, total(0, 0.75), "3")).toBe("unit 3 spent $0.75 of --max-unit-cost $0.50");
+  });
+});
+
+test("USD as people read it", () => {
+  expect([0, 1.2, 0.5, 0.75, 12.345, 0.024, 0.0239, 0.01, 0.05, 0.001, 0.00012].map(formatUsd)).toEqual(["$0.00", "$1.20", "$0.50", "$0.75", "$12.35", "$0.024", "$0.024", "$0.01", "$0.05", "$0.001", "$0.00012"]);
 });
