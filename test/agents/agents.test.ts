@@ -253,6 +253,29 @@ describe.skipIf(!ready)("budgets and fallbacks (real CLIs)", () => {
   );
 });
 
+describe.skipIf(!ready)("a budget reached while a real CLI runs", () => {
+  test(
+    "claude: the usage its stream reports after its first API call crosses --max-unit-tokens; the attempt is ended, its usage kept",
+    async () => {
+      const { spec } = twoUnitSpec();
+      // Each answer of the mock takes 3 s: the tool call's message (with its usage) is out long before the final answer.
+      const script: MockScript = { rules: [{ match: "# Task 1:", reply: { command: "printf alpha > created_by_agent.txt", text: "Done.\n<promise>TASK_DONE</promise>", delayMs: 3000 } }] };
+      const run = await isolated(runArgs(spec, privateTmux(), ["--backend", "claude", "--dangerously-bypass-permissions", "--max-unit-tokens", "1000"]), script);
+      expectCode(run, 2);
+      const [attempt] = stateOf(spec).attempts["1"];
+      expect(attempt.status).toBe("over-budget");
+      expect(attempt.reason).toMatch(/^over budget: unit 1 used [\d,]+ tokens of --max-unit-tokens 1,000 \(the agent was ended\)$/);
+      expect(attempt.agent_usage.input + attempt.agent_usage.output).toBeGreaterThanOrEqual(1000);
+      expect(stateOf(spec).halted_reason).toBe("budget");
+      expect(stateOf(spec).attempts["2"]).toBeUndefined();
+      // Ended while the mock held back its final answer (3 s): the stream never got it.
+      expect(readFileSync(attempt.log, "utf8")).not.toContain("TASK_DONE");
+      expect(await survivorsAfter(run.dirs.home)).toEqual([]);
+    },
+    TIMEOUT,
+  );
+});
+
 describe.skipIf(!ready)("missing CLI", () => {
   test("a backend whose CLI is not installed is an error before the run starts", async () => {
     const { spec } = twoUnitSpec();
