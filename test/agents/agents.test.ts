@@ -263,6 +263,7 @@ describe.skipIf(!ready)("a budget reached while a real CLI runs", () => {
       const run = await isolated(runArgs(spec, privateTmux(), ["--backend", "claude", "--dangerously-bypass-permissions", "--max-unit-tokens", "1000"]), script);
       expectCode(run, 2);
       const [attempt] = stateOf(spec).attempts["1"];
+      if (attempt.status !== "over-budget") console.error(JSON.stringify(attempt), readFileSync(attempt.log, "utf8").slice(0, 3000));
       expect(attempt.status).toBe("over-budget");
       expect(attempt.reason).toMatch(/^over budget: unit 1 used [\d,]+ tokens of --max-unit-tokens 1,000 \(the agent was ended\)$/);
       expect(attempt.agent_usage.input + attempt.agent_usage.output).toBeGreaterThanOrEqual(1000);
