@@ -54,7 +54,7 @@ export function commandAdapter(command: string | undefined): AgentAdapter {
         if (err) errors.push(err);
       }
       const meter = commandUsageMeter();
-      readAllLines(outLog, (line) => meter.line(line));
+      readAllLines(outLog, (line) => meter.line(line), "<usage>");
       return { finalMessage: readTail(outLog, REPLY_TAIL_BYTES), sessionId: null, errors, usage: meter.usage() };
     },
     usageMeter: commandUsageMeter,

@@ -14,9 +14,12 @@ export interface LineCursor {
   partialBytes: number;
   /** The current line is over MAX_LINE_BYTES: drop it up to its newline. */
   skipping: boolean;
+  /** Only lines holding these bytes are decoded and passed on (null: every line). */
+  needle: Buffer | null;
 }
 
-export const newCursor = (): LineCursor => ({ offset: 0, partial: [], partialBytes: 0, skipping: false });
+/** A cursor at the start of a file; with `needle`, only lines containing it are read (cheaper for big logs). */
+export const newCursor = (needle?: string): LineCursor => ({ offset: 0, partial: [], partialBytes: 0, skipping: false, needle: needle ? Buffer.from(needle) : null });
 
 /**
  * Call `onLine` for each line `path` gained since `cursor` (which is moved on). A file that shrank (the log cap
@@ -53,7 +56,10 @@ export function readNewLines(path: string, cursor: LineCursor, onLine: (line: st
 
 /** The line left without a newline at the end of the file (an agent that exited mid-line), then forgotten. */
 export function flushLine(cursor: LineCursor, onLine: (line: string) => void): void {
-  if (!cursor.skipping && cursor.partialBytes > 0) onLine(Buffer.concat(cursor.partial, cursor.partialBytes).toString("utf8"));
+  if (!cursor.skipping && cursor.partialBytes > 0) {
+    const line = cursor.partial.length === 1 ? cursor.partial[0]! : Buffer.concat(cursor.partial, cursor.partialBytes);
+    if (cursor.needle === null || line.includes(cursor.needle)) onLine(line.toString("utf8"));
+  }
   cursor.partial = [];
   cursor.partialBytes = 0;
   cursor.skipping = false;
@@ -81,9 +87,9 @@ function splitLines(chunk: Buffer, cursor: LineCursor, onLine: (line: string) =>
   }
 }
 
-/** Every line of `path` (for a whole finished log). */
-export function readAllLines(path: string, onLine: (line: string) => void): void {
-  const cursor = newCursor();
+/** Every line of `path` (for a whole finished log); with `needle`, only the lines holding it. */
+export function readAllLines(path: string, onLine: (line: string) => void, needle?: string): void {
+  const cursor = newCursor(needle);
   readNewLines(path, cursor, onLine);
   flushLine(cursor, onLine);
 }

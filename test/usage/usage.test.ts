@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { UsageError } from "../../src/errors.ts";
 import { emptyState } from "../../src/store/state.ts";
 import { commandUsageMeter } from "../../src/usage/command-usage.ts";
-import { flushLine, newCursor, readNewLines } from "../../src/usage/lines.ts";
+import { flushLine, newCursor, readAllLines, readNewLines } from "../../src/usage/lines.ts";
 import { loadPriceTable } from "../../src/usage/price-file.ts";
 import { parsePriceTable, priceUsage } from "../../src/usage/prices.ts";
 import { formatTotal, formatUsd, sumUsage, usageOf } from "../../src/usage/record.ts";
@@ -84,6 +84,14 @@ describe("reading a growing log", () => {
     readNewLines(file, cursor, (l) => seen.push(l));
     expect(seen.slice(3)).toEqual(["five"]);
     readNewLines(join(dir, "missing.log"), newCursor(), (l) => seen.push(l));
+  });
+
+  test("with a needle, only the lines holding it (also across chunks and at the end without a newline)", () => {
+    const file = join(dir, "big.log");
+    writeFileSync(file, `${"x".repeat(70_000)}<usage>{"input_tokens":1}</usage>\n${"noise\n".repeat(20_000)}tail <usage>{}</usage>`);
+    const seen: string[] = [];
+    readAllLines(file, (l) => seen.push(l.replace(/^x+/, "")), "<usage>");
+    expect(seen).toEqual(['<usage>{"input_tokens":1}</usage>', "tail <usage>{}</usage>"]);
   });
 });
 
