@@ -11,6 +11,7 @@ import { ensurePipeline } from "./pipeline-record.ts";
 import { refreshPulse } from "./pulse-writer.ts";
 import { formatTotal, sumUsage, totalTokens, type Usage } from "../usage/record.ts";
 import { runUsage, unitUsage } from "../usage/totals.ts";
+import { hasLimits } from "../usage/budget.ts";
 
 /** With --review, an agent's HALT and a unit out of attempts become decisions; returns whether one was recorded. */
 function decideAfter(context: RunContext, unit: DispatchUnit, status: string, reason: string | null, log: string): boolean {
@@ -35,12 +36,20 @@ function gateDetails(context: RunContext, key: string, done: boolean): string[] 
 }
 
 /**
- * With a cost limit set, say (once per run: on its first attempt of unknown cost) that such attempts are not
- * counted against it, and how to price them.
+ * With limits set, say once per run (on its first such attempt) that an attempt without reported usage counts
+ * for no limit, and that one of unknown cost counts for no cost limit, and how to fix each.
  */
-function warnIfUnpriced(context: RunContext, unit: DispatchUnit, usage: Usage | null): void {
-  if (context.limits.maxCost === null && context.limits.maxUnitCost === null) return;
-  if (!usage || usage.cost_usd !== null || totalTokens(usage) === 0) return;
+function warnIfUncounted(context: RunContext, unit: DispatchUnit, backend: string, usage: Usage | null): void {
+  const { limits } = context;
+  if (!hasLimits(limits)) return;
+  const ofThisRun = Object.values(context.store.get().attempts).flatMap((records) => records.filter((a) => Date.parse(a.started_at) >= context.startedAtMs && a.status !== "running"));
+  if (!usage) {
+    if (ofThisRun.filter((a) => a.agent_usage === null).length !== 1) return;
+    const how = backend === "command" ? 'print <usage>{"input_tokens":…,"output_tokens":…,"cost_usd":…}</usage> from the agent command' : "its CLI reports none";
+    context.report({ type: "warning", message: `unit ${unit.id}: ${backend} reported no usage, so the budget does not count this attempt (${how})` });
+    return;
+  }
+  if ((limits.maxCost === null && limits.maxUnitCost === null) || usage.cost_usd !== null || totalTokens(usage) === 0) return;
   if (runUsage(context.store.get(), context.startedAtMs).unpriced !== 1) return;
   context.report({
     type: "warning",
@@ -124,7 +133,7 @@ export async function recordAttempt(context: RunContext, unit: DispatchUnit, inp
   if (outcome.kind === "done") for (const warning of outcome.warnings ?? []) context.report({ type: "warning", message: `unit ${unit.id}: ${warning}` });
   crashPoint("record.progress");
   const state = context.store.get();
-  warnIfUnpriced(context, unit, usage);
+  warnIfUncounted(context, unit, input.assignment.backend, usage);
   context.report({
     type: "attempt-finished",
     unitId: unit.id,

@@ -47,6 +47,21 @@ describe("--max-cost", () => {
     expect(again.stderr + again.stdout).toContain("Halted (budget): the run spent $0.40 of --max-cost $0.40");
   });
 
+  test("attempts the budget cannot count are named once per run: no usage reported, or a cost unknown", async () => {
+    const { root, spec } = makeSpec(units(2));
+    const silent = scriptedAgent(tempDir(), `cat >/dev/null; echo 'Done. <promise>TASK_DONE</promise>'`);
+    const r = await seqorch(["run", "--spec", spec, "--delay", "0", "--no-tmux", "--agent-command", silent.command, "--max-tokens", "100"], { cwd: root });
+    expect(r.code).toBe(0);
+    const out = r.stdout + r.stderr;
+    expect(out.split("reported no usage, so the budget does not count this attempt").length - 1).toBe(1);
+    expect(out).toContain("print <usage>{");
+    const other = makeSpec(units(2));
+    const unpriced = scriptedAgent(tempDir(), `cat >/dev/null; echo '<usage>{"input_tokens":5,"output_tokens":1,"model":"house-model"}</usage>'; echo 'Done. <promise>TASK_DONE</promise>'`);
+    const p = await seqorch(["run", "--spec", other.spec, "--delay", "0", "--no-tmux", "--agent-command", unpriced.command, "--max-cost", "1"], { cwd: other.root });
+    expect(p.code).toBe(0);
+    expect((p.stdout + p.stderr).split("cost unknown (model house-model has no price): --max-cost and --max-unit-cost do not count it").length - 1).toBe(1);
+  });
+
   test("bad limits are usage errors naming the flag", async () => {
     const { spec } = makeSpec(units(1));
     for (const [flag, value] of [["--max-cost", "-1"], ["--max-tokens", "lots"], ["--fallback-after", "-5"], ["--fallback-backend", "codex;rm"]] as const) {
