@@ -84,6 +84,8 @@ export function createLiveDisplay(stream: NodeJS.WriteStream = process.stdout): 
       above(`${colour(event.ok ? 32 : 33, event.ok ? "✔" : "⚑")} ${printable(`${event.unitId} ${event.step}: ${event.detail}`)}`);
     } else if (event.type === "warning") {
       above(`${colour(33, "⚠")} ${printable(event.message)}`);
+    } else if (event.type === "fallback") {
+      above(`${colour(33, "⇄")} ${printable(`${event.unitId}: ${event.reason}; trying ${event.to} now (not counted as an attempt)`)}`);
     } else if (event.type === "spec-changed") {
       above(`${colour(36, "ℹ")} tasks.md changed: ${printable(event.detail)}`);
     } else if (event.type === "run-started" && event.attach) {
