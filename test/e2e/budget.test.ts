@@ -106,31 +106,52 @@ for (const mode of ["tmux", "direct"] as const) {
   });
 }
 
-describe("--fallback-backend", () => {
-  test("a unit rate-limited for hours finishes on the fallback at once, without using an attempt; the next unit runs on its own backend", async () => {
-    const { root, spec } = makeSpec(units(2));
-    const dir = tempDir();
-    // --backend command: unit 1 is told its usage limit resets in 2 hours; unit 2 is fine.
-    const agent = scriptedAgent(
-      dir,
-      `cat >/dev/null; if [ "$SEQORCH_TASK_ID" = 1 ]; then echo 'Error: usage limit reached, resets in 2 hours' >&2; exit 1; fi
+/**
+ * Two units on --backend command; unit 1 is told its usage limit resets in 2 hours. The fallback,
+ * codeagent-wrapper (the reference's wrapper interface), is scripted on PATH. `extra`: more flags.
+ */
+async function limitedRun(extra: string[]) {
+  const { root, spec } = makeSpec(units(2));
+  const dir = tempDir();
+  // --backend command: unit 1 is told its usage limit resets in 2 hours; unit 2 is fine.
+  const agent = scriptedAgent(
+    dir,
+    `cat >/dev/null; if [ "$SEQORCH_TASK_ID" = 1 ]; then echo 'Error: usage limit reached, resets in 2 hours' >&2; exit 1; fi
 echo '<usage>{"input_tokens":10,"output_tokens":1}</usage>'; echo 'Done. <promise>TASK_DONE</promise>'`,
-    );
-    // The fallback, codeagent-wrapper (the reference's wrapper interface), scripted on PATH.
-    const bin = join(dir, "bin");
-    mkdirSync(bin);
-    writeFileSync(
-      join(bin, "codeagent-wrapper"),
-      `#!/bin/sh\ncat >/dev/null\necho wrapper >> '${agent.dispatchLog}'\nprintf 'Done on the fallback. <promise>TASK_DONE</promise>\\n---\\nSESSION_ID: w-1\\n'\n`,
-      { mode: 0o755 },
-    );
-    const started = Date.now();
-    const r = await seqorch(
-      ["run", "--spec", spec, "--delay", "0", "--no-tmux", "--agent-command", agent.command, "--max-attempts", "1", "--fallback-backend", "codeagent-wrapper", "--fallback-after", "300"],
-      { cwd: root, env: { PATH: `${bin}:${process.env.PATH}` } },
-    );
+  );
+  // The fallback, codeagent-wrapper (the reference's wrapper interface), scripted on PATH.
+  const bin = join(dir, "bin");
+  mkdirSync(bin);
+  writeFileSync(
+    join(bin, "codeagent-wrapper"),
+    `#!/bin/sh\ncat >/dev/null\necho wrapper >> '${agent.dispatchLog}'\nprintf 'Done on the fallback. <promise>TASK_DONE</promise>\\n---\\nSESSION_ID: w-1\\n'\n`,
+    { mode: 0o755 },
+  );
+  const started = Date.now();
+  const r = await seqorch(
+    ["run", "--spec", spec, "--delay", "0", "--no-tmux", "--agent-command", agent.command, "--max-attempts", "1", "--fallback-backend", "codeagent-wrapper", "--fallback-after", "300", ...extra],
+    { cwd: root, env: { PATH: `${bin}:${process.env.PATH}` } },
+  );
+  return { r, spec, agent, ms: Date.now() - started };
+}
+
+describe("--fallback-backend", () => {
+  test("--json: a fallback event says which backend took over from which, and why", async () => {
+    const { r } = await limitedRun(["--json"]);
     expect(r.code).toBe(0);
-    expect(Date.now() - started).toBeLessThan(20_000); // no wait for the limit
+    const events = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    expect(events.filter((e) => e.type === "fallback")).toMatchObject([{ unitId: "1", from: "command", to: "codeagent-wrapper", reason: expect.stringContaining("resets in 2 hours") }]);
+    expect(events.filter((e) => e.type === "unit-started").map((e) => [e.unitId, e.backend, e.attempt])).toEqual([
+      ["1", "command", 1],
+      ["1", "codeagent-wrapper", 1],
+      ["2", "command", 1],
+    ]);
+  });
+
+  test("a unit rate-limited for hours finishes on the fallback at once, without using an attempt; the next unit runs on its own backend", async () => {
+    const { r, spec, agent, ms } = await limitedRun([]);
+    expect(r.code).toBe(0);
+    expect(ms).toBeLessThan(20_000); // no wait for the limit
     // The fallback's attempt is attempt 1 of 1: the rate-limited one was given back.
     expect(lines(agent.dispatchLog)).toEqual(["1 1", "wrapper", "2 1"]);
     const s = state(spec);
