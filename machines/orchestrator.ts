@@ -134,8 +134,10 @@ export const orchestratorMachine = setup({
       return outcome.resetAt === null || outcome.resetAt - output.now > context.fallbackAfterMs;
     },
     budgetReached: (_, output: BudgetOutput) => output.reached !== null,
+    /** The attempt was ended for reaching a limit: the next dispatch could only be over it too. */
+    outcomeIsOverBudget: ({ context }) => context.outcome?.kind === "over-budget",
     attemptsUsedUp: ({ context }) =>
-      (context.outcome?.kind === "failed" || context.outcome?.kind === "timeout" || context.outcome?.kind === "interrupted" || context.outcome?.kind === "over-budget") &&
+      (context.outcome?.kind === "failed" || context.outcome?.kind === "timeout" || context.outcome?.kind === "interrupted") &&
       attemptsOf(context) >= context.maxAttempts,
     nothingPending: (_, output: RecordOutput) => output.pending === 0,
     doneAndVerify: ({ context }, outcome: AttemptOutcome) => outcome.kind === "done" && context.verify,
@@ -202,6 +204,10 @@ export const orchestratorMachine = setup({
     haltBudget: assign((_, output: BudgetOutput) => ({
       haltReason: "budget" as const,
       haltDetail: output.reached,
+    })),
+    haltOverBudget: assign(({ context }) => ({
+      haltReason: "budget" as const,
+      haltDetail: context.outcome?.kind === "over-budget" ? context.outcome.reached : null,
     })),
     /** Give the rate-limited attempt back (like a wait would) and move the unit to the next fallback backend. */
     switchToFallback: assign(({ context }, output: RecordOutput) => {
@@ -522,6 +528,7 @@ export const orchestratorMachine = setup({
             actions: { type: "setPending", params: ({ event }) => event.output },
           },
           { guard: "stopRequested", target: "stopped" },
+          { guard: "outcomeIsOverBudget", target: "halted", actions: "haltOverBudget" },
           {
             guard: { type: "fallbackNow", params: ({ event }) => event.output },
             target: "checkingBudget",

@@ -55,7 +55,7 @@ export type AttemptOutcome =
   | { kind: "rate-limited"; reason: string; message: string; /** Epoch ms when the limit resets, when the agent said. */ resetAt: number | null }
   | { kind: "interrupted"; reason: string }
   /** Ended because the usage it reported crossed a budget (--max-unit-tokens, --max-cost…); counts as an attempt. */
-  | { kind: "over-budget"; reason: string; message: string };
+  | { kind: "over-budget"; reason: string; message: string; /** The limit reached and what was spent. */ reached: string };
 
 /** What the budget check before a dispatch says: the limit reached and what was spent, or null. */
 export interface BudgetOutput {

@@ -149,7 +149,7 @@ export async function awaitAttempt(context: RunContext, input: SessionInput, sig
     if (overBudget !== null) {
       const reply = await adapter.parseReply(outLog, errLog, exit);
       recordAgentSession(context, input.unit.key, reply);
-      return { kind: "over-budget", reason: `over budget: ${overBudget} (the agent was ended)`, message: reply.finalMessage };
+      return { kind: "over-budget", reason: `over budget: ${overBudget} (the agent was ended)`, message: reply.finalMessage, reached: overBudget };
     }
     if (exit.reason === "aborted") return { kind: "interrupted", reason: exit.detail ?? "stopped by the user" };
     const reply = await adapter.parseReply(outLog, errLog, exit);

@@ -88,7 +88,7 @@ for (const mode of ["tmux", "direct"] as const) {
       );
       const modeArgs = mode === "tmux" ? ["--tmux-socket", privateTmux(), "--tmux-session", "budget"] : ["--no-tmux"];
       const started = Date.now();
-      const r = await seqorch(["run", "--spec", spec, "--delay", "0", "--agent-command", agent.command, "--max-unit-tokens", "1000", ...modeArgs], { cwd: root });
+      const r = await seqorch(["run", "--spec", spec, "--delay", "0", "--agent-command", agent.command, "--max-unit-tokens", "1000", "--max-attempts", "1", ...modeArgs], { cwd: root });
       expect(Date.now() - started).toBeLessThan(30_000);
       expect(r.code).toBe(2);
       const pid = Number(readFileSync(child, "utf8"));
@@ -97,7 +97,7 @@ for (const mode of ["tmux", "direct"] as const) {
       expect(attempt.status).toBe("over-budget");
       expect(attempt.reason).toBe("over budget: unit 1 used 5,000 tokens of --max-unit-tokens 1,000 (the agent was ended)");
       expect(attempt.agent_usage).toMatchObject({ input: 4500, output: 500 });
-      // Before its next dispatch the unit is over its budget: the run halts instead of trying again.
+      // The unit cannot go on within its budget: the run halts (reason budget, even with its attempts used up).
       expect(lines(agent.dispatchLog)).toEqual(["1 1"]);
       expect(state(spec).halted_reason).toBe("budget");
       expect(r.stderr + r.stdout).toContain("Halted (budget): unit 1 used 5,000 tokens of --max-unit-tokens 1,000");

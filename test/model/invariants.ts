@@ -39,9 +39,11 @@ const HALT_REASONS: Record<HaltReason, (f: Facts) => void> = {
     expect(scenario.input.haltOnDecision ?? true).toBe(true);
     expect((lastEvent as { output?: { decision?: boolean } }).output?.decision).toBe(true);
   },
-  budget: ({ lastEvent, context }) => {
-    expect(lastEvent.type).toBe("xstate.done.actor.budget");
-    expect(context.haltDetail).toBe((lastEvent as { output?: { reached?: string } }).output?.reached ?? "(none)");
+  // Reached before a dispatch (the budget check's sentence), or by an attempt ended for it (the outcome's).
+  budget: ({ lastEvent, context, records }) => {
+    const outcome = records.at(-1)?.outcome;
+    if (lastEvent.type === "xstate.done.actor.budget") expect(context.haltDetail).toBe((lastEvent as { output?: { reached?: string } }).output?.reached ?? "(none)");
+    else expect(outcome?.kind === "over-budget" ? outcome.reached : "(not over budget)").toBe(context.haltDetail!);
   },
   error: () => {
     throw new Error("halted with reason error: an actor failure ends the run in failed");

@@ -46,7 +46,9 @@ const SESSION_OUTCOMES: { [K in AttemptOutcome["kind"]]: Extract<AttemptOutcome,
     { kind: "rate-limited", reason: "rate limited: resets in 2 s", message: "", resetAt: NOW + 2_000 },
   ],
   interrupted: [{ kind: "interrupted", reason: "stopped by the user" }],
-  "over-budget": [{ kind: "over-budget", reason: "unit 1 used 12,000 tokens of --max-unit-tokens 10,000", message: "" }],
+  "over-budget": [
+    { kind: "over-budget", reason: "over budget: unit 1 used 12,000 tokens of --max-unit-tokens 10,000 (the agent was ended)", message: "", reached: "unit 1 used 12,000 tokens of --max-unit-tokens 10,000" },
+  ],
 };
 
 /** The outputs table for a world of `units`. Add an entry here when the machine invokes a new actor id. */
