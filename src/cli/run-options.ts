@@ -60,7 +60,7 @@ export const runArgs = {
   // Budgets and fallbacks (src/usage): limits count the attempts of this run; tokens are all kinds (cache included).
   "max-tokens": { type: "string", description: "Halt (reason budget, exit 2) before a dispatch once this run's attempts used this many tokens; an attempt that crosses it is ended", valueHint: "N" },
   "max-cost": { type: "string", description: "Halt (reason budget, exit 2) before a dispatch once this run's attempts cost this many USD (known costs: the CLI's or the config file's prices)", valueHint: "USD" },
-  "max-unit-tokens": { type: "string", description: "Tokens one unit's attempts may use in this run: an attempt that crosses it is ended (over-budget), and the run halts before the unit's next dispatch", valueHint: "N" },
+  "max-unit-tokens": { type: "string", description: "Tokens one unit's attempts may use in this run: an attempt that crosses it is ended (over-budget) and the run halts (reason budget)", valueHint: "N" },
   "max-unit-cost": { type: "string", description: "USD one unit's attempts may cost in this run (as --max-unit-tokens)", valueHint: "USD" },
   "fallback-backend": { type: "string", description: "Backends to try in turn when a unit's backend is rate- or usage-limited for longer than --fallback-after (not counted as an attempt; the next unit starts on its own backend). Models: --model's entry per backend", valueHint: "NAME,…" },
   "fallback-after": { type: "string", description: "Use a fallback backend when the limit's reset is more than this many seconds away (or unknown); sooner resets are waited out (default 300)", valueHint: "S" },
