@@ -72,6 +72,10 @@ describe("--max-cost", () => {
     const unknown = await seqorch(["run", "--spec", spec, "--no-tmux", "--agent-command", "true", "--fallback-backend", "cursor"]);
     expect(unknown.code).toBe(64);
     expect(unknown.stderr).toContain('--fallback-backend: unknown backend "cursor"');
+    // A fallback that could not start is found before the run, not when a limit strikes.
+    const noCommand = await seqorch(["run", "--spec", spec, "--no-tmux", "--backend", "codeagent-wrapper", "--fallback-backend", "command"], { env: { PATH: `${tempDir()}:/usr/bin:/bin` } });
+    expect(noCommand.code).toBe(64);
+    expect(noCommand.stderr).toContain("--agent-command");
   });
 });
 
