@@ -55,7 +55,7 @@ function newAttemptDir(context: RunContext, unitKey: string): { seq: number; dir
 /** One line per earlier failed attempt of a unit, for the prompt. */
 function previousAttempts(context: RunContext, unitKey: string): string[] {
   return (context.store.get().attempts[unitKey] ?? [])
-    .filter((a) => a.status === "failed" || a.status === "interrupted")
+    .filter((a) => a.status === "failed" || a.status === "interrupted" || a.status === "over-budget")
     .map((a) => `attempt ${a.n}: ${a.reason ?? a.status} (log: ${a.log})`);
 }
 

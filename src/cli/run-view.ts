@@ -71,7 +71,7 @@ export function foldEvent(view: RunView, event: RunEvent, now: number): RunView 
     case "attempt-finished": {
       const row = rowOf(view, event.unitId);
       if (event.status !== "rate-limited") row.attempts += 1;
-      if (event.status === "failed" || event.status === "timeout" || event.status === "interrupted") row.failed += 1;
+      if (event.status === "failed" || event.status === "timeout" || event.status === "interrupted" || event.status === "over-budget") row.failed += 1;
       row.durationMs += event.durationMs;
       if (event.tokens !== null) row.tokens = (row.tokens ?? 0) + event.tokens;
       row.usage = addUsage(row.usage, event.usage);
