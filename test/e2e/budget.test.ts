@@ -106,6 +106,12 @@ for (const mode of ["tmux", "direct"] as const) {
       expect(state(spec).halted_reason).toBe("budget");
       expect(r.stderr + r.stdout).toContain("Halted (budget): unit 1 used 5,000 tokens of --max-unit-tokens 1,000");
       expect(readFileSync(join(spec, "SEQUENTIAL_PROGRESS.md"), "utf8")).toContain("- Status: Over budget (over budget: unit 1 used 5,000 tokens");
+      // The next run (its own budget) retries the unit, and the prompt says how the last attempt ended.
+      const copy = join(dir, "prompt.copy");
+      const next = scriptedAgent(tempDir(), `cat >> '${copy}'; echo 'Done. <promise>TASK_DONE</promise>'`);
+      const again = await seqorch(["run", "--spec", spec, "--delay", "0", "--agent-command", next.command, ...modeArgs], { cwd: root });
+      expect(again.code).toBe(0);
+      expect(readFileSync(copy, "utf8")).toContain("attempt 1: over budget: unit 1 used 5,000 tokens of --max-unit-tokens 1,000");
     });
   });
 }
