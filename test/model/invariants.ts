@@ -95,7 +95,7 @@ export function finalsWithoutExitReason(machine: AnyStateMachine): string[] {
 /**
  * Timing and stops, which the transitions alone do not pin: a rate limit waits its reset time or an exponential
  * backoff; a stop asked for while an agent starts never leaves it running (`waiting` is left at once); the wait
- * for a rate limit ends in a new dispatch of the same unit (never idle, never another unit).
+ * for a rate limit ends in the budget check before a new dispatch of the same unit (never idle, never another unit).
  */
 function timingAndStops(scenario: Scenario, trace: Trace, snapshot: AnyMachineSnapshot): void {
   const context = snapshot.context as OrchestratorContext;
@@ -112,7 +112,8 @@ function timingAndStops(scenario: Scenario, trace: Trace, snapshot: AnyMachineSn
   const steps = trace.entries.filter((e): e is Extract<typeof e, { kind: "step" }> => e.kind === "step");
   const before = steps.at(-2)?.snapshot;
   if (before?.value === "rateLimited" && snapshot.value !== "rateLimited" && snapshot.value !== "stopped") {
-    expect(snapshot.value, "after a rate-limit wait").toBe("dispatching");
+    // The budget check comes first: it dispatches the same unit again or halts the run (reason budget).
+    expect(snapshot.value, "after a rate-limit wait").toBe("checkingBudget");
     expect(context.unit?.key).toBe((before.context as OrchestratorContext).unit?.key);
   }
 }
