@@ -31,7 +31,7 @@ interface Batch {
 }
 
 function generate(scenario: Scenario): Batch[] {
-  const events = eventsFor(outputsFor(scenario.units));
+  const events = eventsFor(outputsFor(scenario.units, scenario));
   // @xstate/graph types `events` as the machine's own events; the internal done/error/after events are supplied too.
   const options = { input: scenario.input, events: events as unknown as (s: AnyMachineSnapshot) => never[] };
   const batches: Batch[] = [];
