@@ -10,6 +10,7 @@ import { buildFixPrompt, type RoundFindings, type VerifyResult } from "../review
 import type { DispatchUnit } from "../spec/types.ts";
 import { appendProgress, STATUS_WORD } from "../store/progress.ts";
 import { finishLoopAgent, startLoopAgent } from "./agent-launch.ts";
+import { priceUsage } from "../usage/prices.ts";
 import { attemptDirOf, safeName } from "./dispatcher.ts";
 import { agentChanges, ensurePipeline, repoRootOf, seqorchFiles } from "./pipeline-record.ts";
 import { unitFiles } from "../git/commit.ts";
@@ -124,7 +125,7 @@ export async function fixRound(context: RunContext, unit: DispatchUnit, input: F
   const reason = `fix round ${input.round}${"reason" in outcome ? `: ${outcome.reason}` : ""}${outcome.kind === "done" && !changed ? ": changed nothing" : ""}`;
   context.store.update((state) => {
     const r = state.attempts[unit.key]?.find((a) => a.n === seq);
-    if (r) Object.assign(r, { status: outcome.kind, reason, ended_at: ended.toISOString(), duration_ms: ended.getTime() - Date.parse(startedAt), exit_code: exit.exitCode, agent_session_id: reply.sessionId ?? null, agent_usage: reply.usage ?? null });
+    if (r) Object.assign(r, { status: outcome.kind, reason, ended_at: ended.toISOString(), duration_ms: ended.getTime() - Date.parse(startedAt), exit_code: exit.exitCode, agent_session_id: reply.sessionId ?? null, agent_usage: reply.usage ? priceUsage(reply.usage, context.prices) : null });
   }, { units: [unit.key] });
   appendProgress(context.paths.progressFile, {
     iteration: context.store.get().iteration, unitId: unit.id, title: unit.title, status: `${STATUS_WORD[outcome.kind]} (${reason})`, attempt: input.round, maxAttempts: gate.maxFixRounds,

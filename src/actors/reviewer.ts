@@ -17,6 +17,7 @@ import { criticalityOf } from "../spec/metadata.ts";
 import type { DispatchUnit } from "../spec/types.ts";
 import { appendProgressNote } from "../store/progress.ts";
 import { finishLoopAgent, startLoopAgent } from "./agent-launch.ts";
+import { priceUsage } from "../usage/prices.ts";
 import { safeName } from "./dispatcher.ts";
 import { agentChanges, ensurePipeline, repoRootOf, seqorchFiles } from "./pipeline-record.ts";
 import type { Criticality, ReviewGate, RunContext } from "./run-context.ts";
@@ -56,6 +57,10 @@ async function runReviewer(context: RunContext, gate: ReviewGate, unit: Dispatch
     context.report({ type: "unit-step", unitId: unit.id, step: "review", ok: true, detail: `reviewer ${n}${ask === 2 ? " (re-asked)" : ""} started; log ${agent.outLog}` });
     logs.push(agent.outLog);
     const { exit, reply } = await finishLoopAgent(context, gate.adapter, agent, signal);
+    if (reply.usage) {
+      const usage = priceUsage(reply.usage, context.prices);
+      context.store.update((state) => void (ensurePipeline(state, unit.key).review_usage ??= []).push({ round, reviewer: n, at: new Date().toISOString(), usage }), { units: [unit.key], durable: false });
+    }
     if (exit.reason === "aborted") return { reviewer: n, ok: false, kind: "failed", reason: "stopped", logs };
     const parsed = parseReview(reply.finalMessage, earlierIds);
     if (parsed.ok) return { reviewer: n, ok: true, review: parsed.review, logs };

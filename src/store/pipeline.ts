@@ -3,6 +3,7 @@
 // Status names follow the reference (shared/reference/multi-agent-loop.md §1.2), plus `skipped`.
 import { z } from "zod/mini";
 import { SeveritySchema } from "../review/schema.ts";
+import { UsageSchema } from "../usage/record.ts";
 
 /** A unit's status in the loop. */
 export const UNIT_STATUSES = ["not_started", "in_progress", "pending_review", "under_review", "fix_required", "blocked", "completed", "skipped"] as const;
@@ -48,6 +49,9 @@ export const ReviewRoundSchema = z.object({
 });
 export type ReviewRound = z.infer<typeof ReviewRoundSchema>;
 
+/** What one reviewer agent run (a review or its re-ask) used: tokens and cost (src/usage/record.ts), when it ended. */
+export const ReviewUsageSchema = z.object({ round: z.int().check(z.nonnegative()), reviewer: z.int(), at: z.string(), usage: UsageSchema });
+
 /** One unit's record in the loop. `round`: fix rounds done (0 until the first fix). */
 export const UnitPipelineSchema = z.object({
   status: UnitStatusSchema,
@@ -65,6 +69,8 @@ export const UnitPipelineSchema = z.object({
   human_fix: z._default(z.boolean(), false),
   /** `decide … skip --unblock-dependents`: the skipped unit counts as done for its dependents. */
   unblock_dependents: z._default(z.boolean(), false),
+  /** Usage of each reviewer run that reported some (fix rounds are attempts, with their own usage). */
+  review_usage: z.optional(z.array(ReviewUsageSchema)),
 });
 export type UnitPipeline = z.infer<typeof UnitPipelineSchema>;
 

@@ -78,3 +78,39 @@ describe("usage and cost", () => {
     expect(existsSync(agent.dispatchLog)).toBe(false);
   });
 });
+
+describe("usage of the review loop", () => {
+  test("reviewers' and fix rounds' usage is recorded with the unit's, priced, and summed in status", async () => {
+    const { root, spec } = makeSpec("# Tasks\n\n- [ ] 1. Fixed once\n");
+    const env = { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.com", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.com" };
+    for (const args of [["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "init"]]) Bun.spawnSync(["git", ...args], { cwd: root, env: { ...process.env, ...env } });
+    mkdirSync(join(root, ".kiro"), { recursive: true });
+    writeFileSync(join(root, ".kiro", "seqorch.json"), JSON.stringify({ prices: { "review-model": { input: 10, output: 10 } } }));
+    // implement: 1,000 tokens at $0.01; review: 100,000 tokens priced from the table (= $1.00), a major finding in
+    // round 0, approval after the fix; fix: 500 tokens, no price (cost unknown).
+    const review = (verdict: string, findings: string, previous: string) => `'<review>{"verdict":"${verdict}","findings":[${findings}],"previous":[${previous}]}</review>'`;
+    const agent = scriptedAgent(
+      tempDir(),
+      `cat >/dev/null
+case "$SEQORCH_ROLE" in
+implement) echo one > one.txt; echo '<usage>{"input_tokens":900,"output_tokens":100,"cost_usd":0.01}</usage>'; echo 'Done. <promise>TASK_DONE</promise>' ;;
+fix) echo fixed > one.txt; echo '<usage>{"input_tokens":400,"output_tokens":100,"model":"fix-model"}</usage>'; echo 'Fixed. <promise>TASK_DONE</promise>' ;;
+review) echo '<usage>{"input_tokens":90000,"output_tokens":10000,"model":"review-model"}</usage>'
+  if grep -q fixed one.txt; then echo ${review("approve", "", '{"id":"R1","status":"fixed"}')}
+  else echo ${review("request_changes", '{"id":"R1","severity":"major","file":"one.txt","line":1,"title":"not fixed","evidence":"","fix":"fix it","requirement":null}', "")}; fi ;;
+esac`,
+    );
+    const r = await seqorch(["run", "--spec", spec, "--delay", "0", "--no-tmux", "--agent-command", agent.command, "--commit", "--review"], { cwd: root, env });
+    expect(r.stderr).not.toContain("error");
+    expect(r.code).toBe(0);
+    const state = JSON.parse(readFileSync(join(spec, "SEQUENTIAL_STATE.json"), "utf8"));
+    expect(state.pipeline["1"].review_usage.map((u: { round: number; usage: { cost_usd: number; cost_source: string } }) => [u.round, u.usage.cost_usd, u.usage.cost_source])).toEqual([
+      [0, 1, "prices"],
+      [1, 1, "prices"],
+    ]);
+    const fix = state.attempts["1"].find((a: { reason: string | null }) => a.reason?.startsWith("fix round 1"));
+    expect(fix.agent_usage).toMatchObject({ input: 400, output: 100, cost_usd: null, model: "fix-model" });
+    const status = JSON.parse((await seqorch(["status", "--spec", spec, "--json"], { cwd: root })).stdout);
+    expect(status.usage.total).toMatchObject({ tokens: 1000 + 500 + 200_000, cost_usd: 2.01, unpriced: 1, attempts: 4 });
+  });
+});
