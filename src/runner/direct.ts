@@ -3,7 +3,8 @@ import { closeSync, openSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import type { Subprocess } from "bun";
 import { RunnerError } from "../errors.ts";
-import { describeProcesses, processStartTicks, sinceOf, endAttemptTree, isAlive, killAttemptTreeNow, type AttemptTree } from "./process-tree.ts";
+import { createAttemptTrees } from "./attempt-trees.ts";
+import { processStartTicks, sinceOf, isAlive, type AttemptTree } from "./process-tree.ts";
 import type { AttemptExit, AttemptHandle, LaunchSpec, SessionRunner } from "./types.ts";
 import { withoutNestingMarkers } from "./agent-env.ts";
 
@@ -75,34 +76,16 @@ function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
 /** Create the direct runner: no tmux, each attempt a detached child of this process. */
 export function createDirectRunner(options: DirectRunnerOptions = {}): SessionRunner {
   const graceMs = options.graceMs ?? 5000;
-  const hurry = options.hurry;
   const children = new Map<number, Subprocess>();
-  /** Attempts whose tree may still have processes, by leader pid; endings under way, by leader pid. */
-  const live = new Map<number, AttemptTree>();
-  const endings = new Map<number, Promise<string[]>>();
-  hurry?.addEventListener("abort", () => {
-    for (const tree of live.values()) killAttemptTreeNow(tree);
-  }, { once: true });
+  const trees = createAttemptTrees({ graceMs, hurry: options.hurry });
 
   /** End the attempt's tree (once, however many callers); resolves with what was found, described. */
   function endTree(handle: AttemptHandle): Promise<string[]> {
-    const pid = handle.pid!;
-    let ending = endings.get(pid);
-    if (ending === undefined) {
-      const tree = treeOf(handle);
-      ending = endAttemptTree(tree, { graceMs, ...(hurry ? { hurry } : {}) })
-        .then((found) => (found.length ? [describeProcesses(found)] : []))
-        .finally(() => {
-          endings.delete(pid);
-          live.delete(pid);
-        });
-      endings.set(pid, ending);
-    }
-    return ending;
+    return trees.end(handle.pid!, treeOf(handle));
   }
 
   async function waitAdopted(handle: AttemptHandle, pid: number, signal: AbortSignal): Promise<AttemptExit> {
-    live.set(pid, treeOf(handle));
+    trees.track(pid, treeOf(handle));
     while (isAlive(pid) && !signal.aborted) await sleepUnlessAborted(ADOPTED_POLL_MS, signal);
     const durationMs = Date.now() - handle.startedAt;
     if (signal.aborted) {
@@ -133,7 +116,7 @@ export function createDirectRunner(options: DirectRunnerOptions = {}): SessionRu
         ...(attemptId ? { attemptId } : {}),
         ...(startTicks !== null ? { startTicks } : {}),
       };
-      live.set(proc.pid, treeOf(handle));
+      trees.track(proc.pid, treeOf(handle));
       return handle;
     },
 
@@ -172,7 +155,7 @@ export function createDirectRunner(options: DirectRunnerOptions = {}): SessionRu
 
     async close() {
       // Endings under way finish before the run exits (an attempt left by --detach-on-stop is not ended).
-      await Promise.all([...endings.values()]);
+      await trees.settled();
       children.clear();
     },
   };

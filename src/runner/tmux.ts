@@ -2,7 +2,8 @@
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { RunnerError } from "../errors.ts";
-import { commandLines, describeProcesses, processStartTicks, sinceOf, endAttemptTree, killAttemptTreeNow, parentPid, type AttemptTree } from "./process-tree.ts";
+import { createAttemptTrees } from "./attempt-trees.ts";
+import { commandLines, processStartTicks, sinceOf, parentPid, type AttemptTree } from "./process-tree.ts";
 import { agentEnvironment, ENV_NAME, envFileText } from "./agent-env.ts";
 import { quoteShellArg as q } from "./shell-quote.ts";
 import { createTmuxClient, isServerGone, spawnTmux, type TmuxClient } from "./tmux-client.ts";
@@ -171,13 +172,8 @@ export function createTmuxRunner(options: TmuxRunnerOptions): SessionRunner {
   const graceMs = options.graceMs ?? 5000;
   const livenessMs = options.livenessMs ?? 1000;
   const active = new Set<AbortController>();
-  const hurry = options.hurry;
-  /** Attempts whose tree may still have processes, by pane pid; endings under way, by pane pid. */
-  const live = new Map<number, AttemptTree>();
-  const endings = new Map<number, Promise<string[]>>();
-  hurry?.addEventListener("abort", () => {
-    for (const tree of live.values()) killAttemptTreeNow(tree);
-  }, { once: true });
+  /** Attempts whose tree may still have processes, and endings under way, by pane pid. */
+  const trees = createAttemptTrees({ graceMs, hurry: options.hurry });
   /** The run's session id once looked up; reset when the session or server went away. */
   let session: Promise<string> | null = null;
   /** Earlier runs' finished windows are closed (or kept with keepWindows): done at the first lookup. */
@@ -257,19 +253,7 @@ export function createTmuxRunner(options: TmuxRunnerOptions): SessionRunner {
 
   /** End the attempt's whole tree (once, however many callers); resolves with what was found, described. */
   function endTree(handle: AttemptHandle, tree: AttemptTree = treeOf(handle)): Promise<string[]> {
-    const pid = handle.pid;
-    if (pid === null) return Promise.resolve([]);
-    let ending = endings.get(pid);
-    if (ending === undefined) {
-      ending = endAttemptTree(tree, { graceMs, ...(hurry ? { hurry } : {}) })
-        .then((found) => (found.length ? [describeProcesses(found)] : []))
-        .finally(() => {
-          endings.delete(pid);
-          live.delete(pid);
-        });
-      endings.set(pid, ending);
-    }
-    return ending;
+    return handle.pid === null ? Promise.resolve([]) : trees.end(handle.pid, tree);
   }
 
   async function waitOnce(handle: AttemptHandle, signal: AbortSignal): Promise<Outcome> {
@@ -333,7 +317,7 @@ export function createTmuxRunner(options: TmuxRunnerOptions): SessionRunner {
         ...(attemptId ? { attemptId } : {}),
         ...(startTicks !== null ? { startTicks } : {}),
       };
-      live.set(handle.pid!, treeOf(handle));
+      trees.track(handle.pid!, treeOf(handle));
       return handle;
     },
 
@@ -354,14 +338,14 @@ export function createTmuxRunner(options: TmuxRunnerOptions): SessionRunner {
     async close() {
       for (const stop of active) stop.abort();
       // Endings under way finish before the run exits (an attempt left by --detach-on-stop is not ended).
-      await Promise.all([...endings.values()]);
+      await trees.settled();
     },
   };
 
   /** Wait for the attempt to end (exit file, closed window, gone server) or for `signal`. */
   async function waitForEnd(handle: AttemptHandle, signal: AbortSignal): Promise<AttemptExit> {
     const end = (exit: Omit<AttemptExit, "durationMs">): AttemptExit => ({ ...exit, durationMs: Date.now() - handle.startedAt });
-    if (handle.pid !== null && !live.has(handle.pid)) live.set(handle.pid, treeOf(handle)); // adopted
+    if (handle.pid !== null && !trees.has(handle.pid)) trees.track(handle.pid, treeOf(handle)); // adopted
     for (;;) {
       const outcome = await waitOnce(handle, signal);
       if (outcome.kind === "aborted") {
@@ -390,7 +374,7 @@ export function createTmuxRunner(options: TmuxRunnerOptions): SessionRunner {
    */
   async function exited(handle: AttemptHandle, exitCode: number): Promise<Omit<AttemptExit, "durationMs">> {
     const leftovers = handle.attemptId ? await endTree(handle, { pgid: null, rootPid: null, attemptId: handle.attemptId, ...sinceOf(handle) }) : [];
-    if (handle.pid !== null) live.delete(handle.pid);
+    if (handle.pid !== null) trees.forget(handle.pid);
     return { exitCode, reason: "exited", ...(leftovers.length ? { leftovers } : {}) };
   }
 
