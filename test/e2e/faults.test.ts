@@ -3,6 +3,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { binary, makeSpec, privateTmux, scriptedAgent, seqorch, tempDir, cleanUp } from "./harness.ts";
+import { alive, pidsIn, until } from "../faults/processes.ts";
 
 afterAll(cleanUp);
 
@@ -14,24 +15,6 @@ function state(spec: string) {
 }
 function progress(spec: string): string {
   return readFileSync(join(spec, "SEQUENTIAL_PROGRESS.md"), "utf8");
-}
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
-function pidsIn(file: string): number[] {
-  return existsSync(file) ? readFileSync(file, "utf8").trim().split(/\s+/).filter(Boolean).map(Number) : [];
-}
-async function until(check: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error("timed out waiting");
-    await Bun.sleep(20);
-  }
 }
 
 for (const mode of ["tmux", "direct"] as const) {

@@ -2,33 +2,16 @@
 // --task-timeout before the next attempt starts, and at the end of every attempt (what it left behind, found by
 // SEQORCH_ATTEMPT_ID), including grandchildren that ignore SIGTERM and ones that moved to their own process group.
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { binary, cleanUp, makeSpec, privateTmux, scriptedAgent, seqorch, tempDir } from "../e2e/harness.ts";
+import { alive, pidsIn, until } from "./processes.ts";
 
 afterAll(cleanUp);
 
 const TWO = "- [ ] 1. First task\n- [ ] 2. Second task\n";
 const DONE = "echo '<promise>TASK_DONE</promise>'";
 
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
-function pidsIn(file: string): number[] {
-  return existsSync(file) ? readFileSync(file, "utf8").trim().split(/\s+/).filter(Boolean).map(Number) : [];
-}
-async function until(check: () => boolean, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error("timed out waiting");
-    await Bun.sleep(20);
-  }
-}
 function killAll(pids: number[]): void {
   for (const pid of pids) if (alive(pid)) process.kill(pid, "SIGKILL");
 }
@@ -60,7 +43,7 @@ for (const [mode, fixed] of modes) {
           stdout: "ignore",
           stderr: "ignore",
         });
-        await until(() => pidsIn(pids).length === 2);
+        await until(() => pidsIn(pids).length === 2, 15_000);
         proc.kill(signal);
         await proc.exited;
         const survivors = pidsIn(pids).filter(alive);
@@ -81,7 +64,7 @@ for (const [mode, fixed] of modes) {
         stdout: "ignore",
         stderr: "ignore",
       });
-      await until(() => pidsIn(pids).length === 3);
+      await until(() => pidsIn(pids).length === 3, 15_000);
       proc.kill("SIGINT");
       await Bun.sleep(300);
       const second = Date.now();

@@ -2,26 +2,16 @@
 // the recorded pid after a reboot or a tmux restart), it finds an agent started but not yet recorded, and an
 // attempt that finishes while recovery ends it is recorded as finished.
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { binary, cleanUp, makeSpec, privateTmux, scriptedAgent, seqorch, tempDir } from "../e2e/harness.ts";
+import { alive, pidsIn } from "./processes.ts";
 
 afterAll(cleanUp);
 
 const TWO = "- [ ] 1. First task\n- [ ] 2. Second task\n";
 const DONE = "cat >/dev/null; echo '<promise>TASK_DONE</promise>'";
 
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
-function pidsIn(file: string): number[] {
-  return existsSync(file) ? readFileSync(file, "utf8").trim().split(/\s+/).filter(Boolean).map(Number) : [];
-}
 const stateOf = (spec: string) => JSON.parse(readFileSync(join(spec, "SEQUENTIAL_STATE.json"), "utf8"));
 
 describe("recovery verifies identity before ending anything", () => {
