@@ -22,17 +22,8 @@ import {
 } from "../src/schedule/parallel-run.ts";
 import { compareTaskIds } from "../src/schedule/task-order.ts";
 
-/** A seeded pseudo-random generator (mulberry32): the same seed gives the same plan and the same run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded generator (mulberry32) plans and runs are drawn from: the same seed gives the same plan and run. */
+export { rng } from "./seeded-random.ts";
 
 /** A unit of a random plan: what the scheduler sees, plus what the simulated agent really does. */
 export interface SimUnit extends ScheduleUnit {

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { FORGIVEN_KILLS_PER_UNIT } from "../../src/actors/recover-run.ts";
+import { rng } from "../../scripts/seeded-random.ts";
 import { binary, cleanUp, makeSpec, privateTmux, scriptedAgent, seqorch, tempDir } from "../e2e/harness.ts";
 
 afterAll(cleanUp);
@@ -26,17 +27,6 @@ const PARALLEL = 4;
 const RUN_MS = { direct: 800, tmux: 1_400 };
 
 const seed = Number(process.env.SEQORCH_KILL_SEED ?? Date.now() % 1_000_000);
-/** mulberry32: a small seeded generator, so a failing sequence of kill times can be replayed. */
-function generator(start: number): () => number {
-  let a = start >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Live processes of an attempt of this trial: `entry` in the environment and either an attempt id there too (an
@@ -137,7 +127,7 @@ async function attack(mode: "tmux" | "direct", random: () => number, trialId: st
 for (const mode of ["direct", "tmux"] as const) {
   describe(`random kills (${mode})`, () => {
     test(`at least ${KILLS_PER_MODE} SIGKILLs at random moments, then a resume: nothing run twice, nothing left running`, async () => {
-      const random = generator(seed + (mode === "tmux" ? 1 : 0));
+      const random = rng(seed + (mode === "tmux" ? 1 : 0));
       console.log(`random kills (${mode}): SEQORCH_KILL_SEED=${seed}`);
       let kills = 0;
       let trials = 0;

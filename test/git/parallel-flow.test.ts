@@ -11,7 +11,7 @@ import { createUnitWorktree, unitWorktree, type UnitWorktree } from "../../src/g
 import { setUpWorktree } from "../../src/git/worktree-setup.ts";
 import { blockedByDependencies, type ScheduleUnit } from "../../src/schedule/next-units.ts";
 import { applyParallelEvent, initialParallelState, nextMoves, type ParallelEvent } from "../../src/schedule/parallel-run.ts";
-import { rng } from "../../scripts/parallel-model.ts";
+import { rng } from "../../scripts/seeded-random.ts";
 import { commitAll, git, removeRepos, tempRepo, write } from "./temp-repo.ts";
 
 afterAll(removeRepos);
