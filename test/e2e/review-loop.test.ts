@@ -25,6 +25,23 @@ function git(cwd: string, ...args: string[]): string {
   return r.stdout.toString();
 }
 
+/** A spec with `tasks` (and the `extra` spec files) in a fresh repository: README.md committed as "init" on main. */
+function repo(tasks: string, extra: Record<string, string> = {}): { root: string; spec: string } {
+  const { root, spec } = makeSpec(tasks, "feature", extra);
+  writeFileSync(join(root, "README.md"), "repo\n");
+  git(root, "init", "-q", "-b", "main");
+  git(root, "add", "-A");
+  git(root, "commit", "-qm", "init");
+  return { root, spec };
+}
+
+/** Write the `/bin/sh` script `body` to `dir`/agent.sh; returns the --agent-command that runs it. */
+function shAgent(dir: string, body: string): string {
+  const script = join(dir, "agent.sh");
+  writeFileSync(script, `#!/bin/sh\n${body}`, { mode: 0o755 });
+  return `/bin/sh '${script}'`;
+}
+
 const approve = `'<review>{"verdict":"approve","findings":[{"id":"N1","severity":"minor","file":null,"line":null,"title":"Name could be clearer","evidence":"","fix":"","requirement":null}],"previous":[]}</review>'`;
 
 /**
@@ -32,11 +49,7 @@ const approve = `'<review>{"verdict":"approve","findings":[{"id":"N1","severity"
  * and keeps its prompt. review: unit 2 has a major finding until fixed; unit 4 always; the rest approve.
  */
 function loopAgent(dir: string): string {
-  const script = join(dir, "agent.sh");
-  writeFileSync(
-    script,
-    `#!/bin/sh
-prompt=$(cat)
+  return shAgent(dir, `prompt=$(cat)
 printf '%s %s %s %s\\n' "$SEQORCH_ROLE" "$SEQORCH_TASK_ID" "$SEQORCH_FIX_ROUND" "\${SEQORCH_REVIEWER:-}" >> '${dir}/calls.log'
 case "$SEQORCH_ROLE" in
 implement)
@@ -70,19 +83,7 @@ review)
     *) echo ${approve} ;;
   esac ;;
 esac
-`,
-    { mode: 0o755 },
-  );
-  return `/bin/sh '${script}'`;
-}
-
-function repo() {
-  const { root, spec } = makeSpec(TASKS, "feature", { "requirements.md": "# Requirements\n\n1.1 One\n", "design.md": "# Design\n" });
-  writeFileSync(join(root, "README.md"), "repo\n");
-  git(root, "init", "-q", "-b", "main");
-  git(root, "add", "-A");
-  git(root, "commit", "-qm", "init");
-  return { root, spec };
+`);
 }
 
 const stateOf = (spec: string) => JSON.parse(readFileSync(join(spec, "SEQUENTIAL_STATE.json"), "utf8"));
@@ -90,7 +91,7 @@ const stateOf = (spec: string) => JSON.parse(readFileSync(join(spec, "SEQUENTIAL
 for (const mode of ["tmux", "direct"] as const) {
   describe(`seqorch orchestrate (${mode})`, () => {
     test("four units: approved, fixed once, check failed once, a decision; then retry with a note, then accept", async () => {
-      const { root, spec } = repo();
+      const { root, spec } = repo(TASKS, { "requirements.md": "# Requirements\n\n1.1 One\n", "design.md": "# Design\n" });
       const dir = tempDir();
       const agent = loopAgent(dir);
       const check = "if grep -q BROKEN three.txt 2>/dev/null; then echo three is BROKEN; exit 1; fi";
@@ -172,26 +173,16 @@ for (const mode of ["tmux", "direct"] as const) {
 
 /** A one-unit spec in a fresh repository, and a scripted agent with `review` as its reviewer body. */
 function oneUnit(review: string) {
-  const { root, spec } = makeSpec("# Tasks\n\n- [ ] 1. Only unit\n  - _criticality: complex_\n");
-  writeFileSync(join(root, "README.md"), "repo\n");
-  git(root, "init", "-q", "-b", "main");
-  git(root, "add", "-A");
-  git(root, "commit", "-qm", "init");
+  const { root, spec } = repo("# Tasks\n\n- [ ] 1. Only unit\n  - _criticality: complex_\n");
   const dir = tempDir();
-  const script = join(dir, "agent.sh");
-  writeFileSync(
-    script,
-    `#!/bin/sh
-cat > /dev/null
+  const agent = shAgent(dir, `cat > /dev/null
 printf '%s %s %s\\n' "$SEQORCH_ROLE" "$SEQORCH_FIX_ROUND" "\${SEQORCH_REVIEWER:-}" >> '${dir}/calls.log'
 case "$SEQORCH_ROLE" in
 implement|fix) echo "work $SEQORCH_FIX_ROUND" > work.txt; echo '<promise>TASK_DONE</promise>' ;;
 review) ${review} ;;
 esac
-`,
-    { mode: 0o755 },
-  );
-  return { root, spec, dir, agent: `/bin/sh '${script}'` };
+`);
+  return { root, spec, dir, agent };
 }
 
 const calls = (dir: string) => readFileSync(join(dir, "calls.log"), "utf8").trim().split("\n");
@@ -309,26 +300,16 @@ describe("--review without --commit", () => {
 
 describe("a decision waits with its dependents only", () => {
   test("orchestrate: unit 1's question blocks 1 and its dependent 2, unit 3 runs; skip --unblock-dependents lets 2 run and the run complete", async () => {
-    const { root, spec } = makeSpec("# Tasks\n\n- [ ] 1. Ask\n- [ ] 2. Needs 1\n  - _Depends on: 1_\n- [ ] 3. Independent\n");
-    writeFileSync(join(root, "README.md"), "repo\n");
-    git(root, "init", "-q", "-b", "main");
-    git(root, "add", "-A");
-    git(root, "commit", "-qm", "init");
+    const { spec } = repo("# Tasks\n\n- [ ] 1. Ask\n- [ ] 2. Needs 1\n  - _Depends on: 1_\n- [ ] 3. Independent\n");
     const dir = tempDir();
-    const script = join(dir, "agent.sh");
-    writeFileSync(
-      script,
-      `#!/bin/sh
-cat > /dev/null
+    const agent = shAgent(dir, `cat > /dev/null
 echo "$SEQORCH_ROLE $SEQORCH_TASK_ID" >> '${dir}/calls.log'
 case "$SEQORCH_ROLE" in
 review) if [ "$SEQORCH_TASK_ID" = 1 ]; then echo '<review>{"verdict":"needs_human","question":{"text":"Keep the old API?","options":["yes","no"]}}</review>'; else echo ${approve}; fi ;;
 *) echo "u$SEQORCH_TASK_ID" > "u$SEQORCH_TASK_ID.txt"; echo '<promise>TASK_DONE</promise>' ;;
 esac
-`,
-      { mode: 0o755 },
-    );
-    const args = ["orchestrate", "--spec", spec, "--delay", "0", "--agent-command", `/bin/sh '${script}'`, "--no-tmux"];
+`);
+    const args = ["orchestrate", "--spec", spec, "--delay", "0", "--agent-command", agent, "--no-tmux"];
     const first = await seqorch(args, { env: GIT_ENV });
     expect(first.code).toBe(2);
     expect(calls(dir)).toEqual(["implement 1", "review 1", "implement 3", "review 3"]);
@@ -346,27 +327,17 @@ esac
 
 describe("stalemates go to a human at once", () => {
   test("a fix round that changes nothing (seqorch's own writes aside) becomes a decision after that round", async () => {
-    const { root, spec } = makeSpec("# Tasks\n\n- [ ] 1. Only unit\n");
-    writeFileSync(join(root, "README.md"), "repo\n");
-    git(root, "init", "-q", "-b", "main");
-    git(root, "add", "-A");
-    git(root, "commit", "-qm", "init");
+    const { spec } = repo("# Tasks\n\n- [ ] 1. Only unit\n");
     const dir = tempDir();
-    const script = join(dir, "agent.sh");
-    writeFileSync(
-      script,
-      `#!/bin/sh
-cat > /dev/null
+    const agent = shAgent(dir, `cat > /dev/null
 echo "$SEQORCH_ROLE $SEQORCH_FIX_ROUND" >> '${dir}/calls.log'
 case "$SEQORCH_ROLE" in
 implement) echo one > one.txt; echo '<promise>TASK_DONE</promise>' ;;
 fix) echo 'Looked at it. <promise>TASK_DONE</promise>' ;;
 review) echo '<review>{"verdict":"request_changes","findings":[{"id":"R1","severity":"major","title":"wrong"}]}</review>' ;;
 esac
-`,
-      { mode: 0o755 },
-    );
-    const r = await seqorch(["orchestrate", "--spec", spec, "--delay", "0", "--agent-command", `/bin/sh '${script}'`, "--no-tmux"], { env: GIT_ENV });
+`);
+    const r = await seqorch(["orchestrate", "--spec", spec, "--delay", "0", "--agent-command", agent, "--no-tmux"], { env: GIT_ENV });
     expect(r.code).toBe(2);
     expect(calls(dir)).toEqual(["implement 0", "review 0", "fix 1"]);
     expect(stateOf(spec).decisions[0]).toMatchObject({ kind: "review_exhausted", question: "fix round 1 changed nothing" });
@@ -375,17 +346,9 @@ esac
 
 describe("decide fixed", () => {
   test("a human's fix gets the checks and one review round: still refused → a new decision, no fix agent; approved → done and ticked", async () => {
-    const { root, spec } = makeSpec("# Tasks\n\n- [ ] 1. Only unit\n");
-    writeFileSync(join(root, "README.md"), "repo\n");
-    git(root, "init", "-q", "-b", "main");
-    git(root, "add", "-A");
-    git(root, "commit", "-qm", "init");
+    const { root, spec } = repo("# Tasks\n\n- [ ] 1. Only unit\n");
     const dir = tempDir();
-    const script = join(dir, "agent.sh");
-    writeFileSync(
-      script,
-      `#!/bin/sh
-prompt=$(cat)
+    const agent = shAgent(dir, `prompt=$(cat)
 echo "$SEQORCH_ROLE $SEQORCH_FIX_ROUND" >> '${dir}/calls.log'
 case "$SEQORCH_ROLE" in
 implement|fix) echo "work $SEQORCH_FIX_ROUND" > work.txt; echo '<promise>TASK_DONE</promise>' ;;
@@ -395,11 +358,9 @@ review)
   if grep -q 'human fix v2' work.txt; then echo '<review>{"verdict":"approve","findings":[],"previous":[{"id":"R1","status":"fixed"}]}</review>'
   else echo '<review>{"verdict":"request_changes","findings":[{"id":"R1","severity":"major","file":"work.txt","line":1,"title":"work.txt is wrong","evidence":"not v2","fix":"write human fix v2","requirement":null}]}</review>'; fi ;;
 esac
-`,
-      { mode: 0o755 },
-    );
+`);
     const check = `echo ran >> '${dir}/verify.log'; ! grep -q BROKEN work.txt`;
-    const args = ["orchestrate", "--spec", spec, "--delay", "0", "--agent-command", `/bin/sh '${script}'`, "--no-tmux", "--max-fix-rounds", "1", "--verify", check];
+    const args = ["orchestrate", "--spec", spec, "--delay", "0", "--agent-command", agent, "--no-tmux", "--max-fix-rounds", "1", "--verify", check];
     const verifyRuns = () => readFileSync(join(dir, "verify.log"), "utf8").trim().split("\n").length;
     const first = await seqorch(args, { env: GIT_ENV });
     expect(first.code).toBe(2);
