@@ -26,6 +26,18 @@ describe("preflightProblems", () => {
   });
 });
 
+/** A repository whose branches `other` and `main` each change src/shared.ts differently; main checked out. */
+function divergedRepo(): string {
+  const { repo } = tempRepo();
+  git(repo, "checkout", "-q", "-b", "other");
+  write(repo, "src/shared.ts", "other\n");
+  commitAll(repo, "other");
+  git(repo, "checkout", "-q", "main");
+  write(repo, "src/shared.ts", "main\n");
+  commitAll(repo, "main");
+  return repo;
+}
+
 describe("preflightParallel on real repositories", () => {
   test("a clean repository passes and names its branch", async () => {
     const { repo, specRel } = tempRepo();
@@ -53,13 +65,7 @@ describe("preflightParallel on real repositories", () => {
   });
 
   test("a merge stopped on a conflict: merge in progress and the unresolved file", async () => {
-    const { repo } = tempRepo();
-    git(repo, "checkout", "-q", "-b", "other");
-    write(repo, "src/shared.ts", "other\n");
-    commitAll(repo, "other");
-    git(repo, "checkout", "-q", "main");
-    write(repo, "src/shared.ts", "main\n");
-    commitAll(repo, "main");
+    const repo = divergedRepo();
     expect(Bun.spawnSync(["git", "merge", "-q", "other"], { cwd: repo, stdout: "pipe", stderr: "pipe" }).exitCode).not.toBe(0);
     const facts = await readRepoFacts(repo);
     expect(facts.inProgress).toEqual(["merge"]);
@@ -68,13 +74,7 @@ describe("preflightParallel on real repositories", () => {
   });
 
   test("a rebase stopped on a conflict", async () => {
-    const { repo } = tempRepo();
-    git(repo, "checkout", "-q", "-b", "other");
-    write(repo, "src/shared.ts", "other\n");
-    commitAll(repo, "other");
-    git(repo, "checkout", "-q", "main");
-    write(repo, "src/shared.ts", "main\n");
-    commitAll(repo, "main");
+    const repo = divergedRepo();
     git(repo, "checkout", "-q", "other");
     expect(Bun.spawnSync(["git", "rebase", "-q", "main"], { cwd: repo, stdout: "pipe", stderr: "pipe" }).exitCode).not.toBe(0);
     const facts = await readRepoFacts(repo);
