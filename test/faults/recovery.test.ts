@@ -148,6 +148,17 @@ async function eventually(check: () => boolean, ms = 10_000): Promise<boolean> {
   }
 }
 
+/**
+ * The wait-for clients of `socket` still there once they had up to 10 s to go (a signalled client exits on its own
+ * time); those are killed, so a failing test leaves none behind.
+ */
+async function clientsLeft(socket: string): Promise<{ pid: number; channel: string }[]> {
+  await eventually(() => waitForClients(socket).length === 0);
+  const after = waitForClients(socket);
+  for (const c of after) process.kill(c.pid, "SIGKILL");
+  return after;
+}
+
 describe("a killed tmux run's wait-for client", () => {
   test("dies with seqorch (setpriv --pdeathsig) or is ended by the next run, which leaves no blocked client of its own", async () => {
     const dir = tempDir();
@@ -165,10 +176,7 @@ describe("a killed tmux run's wait-for client", () => {
     const r = await seqorch(args, { env: { SEQORCH_KILL_GRACE_MS: "500" } });
     expect(r.code).toBe(0);
     // A client the run signalled exits on its own time: wait (bounded) for it to be gone.
-    await eventually(() => waitForClients(socket).length === 0);
-    const after = waitForClients(socket);
-    for (const c of after) process.kill(c.pid, "SIGKILL");
-    expect(after).toEqual([]);
+    expect(await clientsLeft(socket)).toEqual([]);
   }, 30_000);
 
   test("one left blocked by a run that died (where setpriv is missing) is ended by the next run", async () => {
@@ -186,10 +194,7 @@ describe("a killed tmux run's wait-for client", () => {
     const agent = scriptedAgent(dir, DONE);
     const r = await seqorch(["run", "--spec", spec, "--delay", "0", "--agent-command", agent.command, "--tmux-socket", socket]);
     expect(r.code).toBe(0);
-    await eventually(() => waitForClients(socket).length === 0);
-    const after = waitForClients(socket);
-    for (const c of after) process.kill(c.pid, "SIGKILL");
-    expect(after).toEqual([]);
+    expect(await clientsLeft(socket)).toEqual([]);
   }, 30_000);
 });
 
