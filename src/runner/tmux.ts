@@ -195,9 +195,7 @@ export function createTmuxRunner(options: TmuxRunnerOptions): SessionRunner {
       throw new RunnerError("tmux", `tmux list-sessions: ${listed.stderr.trim()}`);
     }
     const line = listed.code === 0 ? listed.stdout.split("\n").find((l) => l.slice(l.indexOf(" ") + 1) === sessionName) : undefined;
-    const id = line !== undefined
-      ? line.slice(0, line.indexOf(" "))
-      : (await client.run(["new-session", "-d", "-s", sessionName, "-n", "seqorch", "-x", "200", "-y", "50", "-P", "-F", "#{session_id}"])).trim();
+    const id = line !== undefined ? line.slice(0, line.indexOf(" ")) : await createSession();
     // Once per run, when the session is found from an earlier run (not when it is found again mid-run).
     if (line !== undefined && !windowsCleaned) await closeFinishedWindows(client, id);
     windowsCleaned = true;
@@ -205,6 +203,23 @@ export function createTmuxRunner(options: TmuxRunnerOptions): SessionRunner {
     // this session only (not the server's global option), before the window's command can exit.
     await client.run(["set-hook", "-t", id, "after-new-window", "set-option -w remain-on-exit on"]);
     return id;
+  }
+
+  /**
+   * Create the run's session. A server that is exiting (its last session just closed, as after an earlier run)
+   * answers "server exited unexpectedly": tmux then starts a new server on the next call, so that answer is
+   * retried, up to 5 times, 50 ms apart. Throws RunnerError with tmux's message otherwise.
+   */
+  async function createSession(): Promise<string> {
+    const args = ["new-session", "-d", "-s", sessionName, "-n", "seqorch", "-x", "200", "-y", "50", "-P", "-F", "#{session_id}"];
+    for (let tries = 1; ; tries++) {
+      const created = await client.probe(args);
+      if (created.code === 0) return created.stdout.trim();
+      if (!isServerGone(created.stderr) || tries === 5) {
+        throw new RunnerError("tmux", `tmux new-session: ${created.stderr.trim() || `exit code ${created.code}`}`);
+      }
+      await Bun.sleep(50);
+    }
   }
 
   /** One liveness check of the attempt's pane: alive, dead (script ended) or gone (window or server). */

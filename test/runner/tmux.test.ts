@@ -105,6 +105,26 @@ describe("tmux runner with an injected client", () => {
     expect(calls.map((c) => c[3])).toEqual(["list-sessions", "list-windows", "set-hook", "new-window", "new-window", "list-sessions", "new-session", "set-hook", "new-window"]);
   });
 
+  test("a server that is exiting as the session is created is retried; another error is not", async () => {
+    const exiting = { code: 1, stdout: "", stderr: "server exited unexpectedly\n" };
+    const { calls, runner } = fake({
+      "list-sessions": [{ code: 0, stdout: "", stderr: "" }],
+      "new-session": [exiting, exiting, { code: 0, stdout: "$5\n", stderr: "" }],
+      "new-window": [{ code: 0, stdout: "@1 %1 11\n", stderr: "" }],
+    });
+    expect((await runner.start(spec("true"))).sessionId).toBe("$5");
+    expect(calls.filter((c) => c[3] === "new-session")).toHaveLength(3);
+
+    const refused = fake({
+      "list-sessions": [{ code: 0, stdout: "", stderr: "" }],
+      "new-session": [{ code: 1, stdout: "", stderr: "duplicate session: run_1\n" }],
+    });
+    const error = await refused.runner.start(spec("true")).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RunnerError);
+    expect((error as Error).message).toBe("tmux runner: tmux new-session: duplicate session: run_1");
+    expect(refused.calls.filter((c) => c[3] === "new-session")).toHaveLength(1);
+  });
+
   test("a failing new-window is a RunnerError carrying tmux's message", async () => {
     const { runner } = fake({
       "list-sessions": [{ code: 0, stdout: "$0 run_1\n", stderr: "" }],
