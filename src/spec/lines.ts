@@ -92,9 +92,17 @@ export interface ClassifiedText {
   eol: "\n" | "\r\n";
 }
 
-function indentWidth(s: string): number {
+/** Length of the leading run of spaces and tabs of `s`. */
+function leadLength(s: string): number {
+  let i = 0;
+  for (let c = s.charCodeAt(0); c === 32 || c === 9; c = s.charCodeAt(++i));
+  return i;
+}
+
+/** Width of the first `length` characters of `s` (spaces and tabs), tabs counted to the next multiple of 4. */
+function indentWidth(s: string, length: number): number {
   let width = 0;
-  for (const ch of s) width = ch === "\t" ? width + 4 - (width % 4) : width + 1;
+  for (let i = 0; i < length; i++) width = s.charCodeAt(i) === 9 ? width + 4 - (width % 4) : width + 1;
   return width;
 }
 
@@ -131,19 +139,65 @@ function endsInDigit(id: string): boolean {
   return code >= 48 && code <= 57;
 }
 
-/** Classifies one visible (comment-free) line with its leading white space removed. */
+/** True when `code` is `-`, `*` or `+` (a list marker). */
+function isListMarker(code: number): boolean {
+  return code === 45 || code === 42 || code === 43;
+}
+
+/** True for an ASCII letter (a lettered item `a. [x]` starts with one). */
+function isAsciiLetter(code: number): boolean {
+  return (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+}
+
+/**
+ * True when a list item (`body` starts with a marker) may be task-like: after the marker's white space comes
+ * `[`, `*` or a digit (what TASKLIKE_RE needs there). A cheap test that spares the regex for most detail lines.
+ */
+function mayBeTasklike(body: string): boolean {
+  let i = 1;
+  for (let c = body.charCodeAt(i); c === 32 || c === 9; c = body.charCodeAt(++i));
+  if (i === 1) return false;
+  const c = body.charCodeAt(i);
+  return c === 91 || c === 42 || (c >= 48 && c <= 57);
+}
+
+/**
+ * Classifies one visible (comment-free) line with its leading white space removed. The first character decides
+ * which patterns can match (headings start with `#`, checkboxes and task-like items with a list marker or a
+ * letter, and every checkbox holds `[`), so plain text and detail lines cost one or two character tests.
+ */
 function classifyBody(body: string, indent: number): LineShape {
   if (body === "") return { kind: "blank" };
-  const heading = indent < 4 ? HEADING_RE.exec(body) : null;
-  if (heading) {
-    const text = (heading[2] ?? "").replace(/[ \t]+#+$/, "");
-    const n = NUMBERED_HEADING_RE.exec(text);
-    const id = n?.[2] ?? "";
-    const strict = n !== null && (n[3] !== "" || endsInDigit(id));
-    // `## タスク 3:` has no title after the ID: the heading's own text names the group.
-    const numbered = n && strict ? { id, title: restoreBold(n[1], n[3] ?? "", n[4] ?? "") || text } : null;
-    return { kind: "heading", level: heading[1]?.length ?? 1, text, numbered };
+  const first = body.charCodeAt(0);
+  if (first === 35 /* # */ && indent < 4) {
+    const heading = HEADING_RE.exec(body);
+    if (heading) return classifyHeading(heading);
   }
+  const marker = isListMarker(first);
+  if (!marker && !isAsciiLetter(first)) return { kind: "text", text: body };
+  if (body.includes("[")) {
+    const shape = marker ? classifyBox(body) : null;
+    if (shape) return shape;
+    const box = marker ? null : LETTERED_RE.exec(body);
+    if (box && isMark(box[1])) return { kind: "checkbox", mark: box[1], optional: box[2] !== undefined, text: (box[3] ?? "").trim(), lettered: true };
+  }
+  if (marker && mayBeTasklike(body) && TASKLIKE_RE.test(body)) return { kind: "tasklike", text: body.trim() };
+  return { kind: "text", text: body };
+}
+
+/** A heading line (HEADING_RE matched), numbered when its text reads like `1. Title` or `Task 2: Title`. */
+function classifyHeading(heading: RegExpExecArray): LineShape {
+  const text = (heading[2] ?? "").replace(/[ \t]+#+$/, "");
+  const n = NUMBERED_HEADING_RE.exec(text);
+  const id = n?.[2] ?? "";
+  const strict = n !== null && (n[3] !== "" || endsInDigit(id));
+  // `## タスク 3:` has no title after the ID: the heading's own text names the group.
+  const numbered = n && strict ? { id, title: restoreBold(n[1], n[3] ?? "", n[4] ?? "") || text } : null;
+  return { kind: "heading", level: heading[1]?.length ?? 1, text, numbered };
+}
+
+/** A list item with a checkbox: a task line, a candidate (see CheckboxShape) or a plain checkbox item; else null. */
+function classifyBox(body: string): LineShape | null {
   const task = TASK_RE.exec(body);
   if (task && isMark(task[1])) {
     const id = task[4] ?? "";
@@ -152,12 +206,9 @@ function classifyBody(body: string, indent: number): LineShape {
     const box = CHECKBOX_RE.exec(body);
     if (box) return { kind: "checkbox", mark: task[1], optional: task[2] !== undefined, text: (box[3] ?? "").trim(), lettered: false, candidate: { id, title } };
   }
-  const box = CHECKBOX_RE.exec(body) ?? LETTERED_RE.exec(body);
-  if (box && isMark(box[1])) {
-    return { kind: "checkbox", mark: box[1], optional: box[2] !== undefined, text: (box[3] ?? "").trim(), lettered: !/^[-*+]/.test(body) };
-  }
-  if (TASKLIKE_RE.test(body)) return { kind: "tasklike", text: body.trim() };
-  return { kind: "text", text: body };
+  const box = CHECKBOX_RE.exec(body);
+  if (box && isMark(box[1])) return { kind: "checkbox", mark: box[1], optional: box[2] !== undefined, text: (box[3] ?? "").trim(), lettered: false };
+  return null;
 }
 
 /** `**1. Title**`: the `**` opened before the ID is closed at the end of the title, so put it back. */
@@ -179,16 +230,17 @@ export function classifyLines(text: string): ClassifiedText {
   const lines: ClassifiedLine[] = [];
   const codeBlocks: CodeBlock[] = [];
   const comment = { inComment: false };
-  let fence: { char: string; size: number; line: number; body: string[] } | null = null;
+  let fence: { char: string; code: number; size: number; line: number; body: string[] } | null = null;
 
-  for (const [index, withCr] of rawLines.entries()) {
-    const raw = withCr.endsWith("\r") ? withCr.slice(0, -1) : withCr;
+  for (let index = 0; index < rawLines.length; index++) {
+    const withCr = rawLines[index]!;
+    const raw = withCr.charCodeAt(withCr.length - 1) === 13 ? withCr.slice(0, -1) : withCr;
     const line = index + 1;
-    const lead = /^[ \t]*/.exec(raw)?.[0] ?? "";
-    const indent = indentWidth(lead);
+    const leadLen = leadLength(raw);
+    const indent = indentWidth(raw, leadLen);
     if (fence) {
-      const close = FENCE_RE.exec(raw.slice(lead.length));
-      if (close?.[1]?.[0] === fence.char && close[1].length >= fence.size && raw.slice(lead.length + close[1].length).trim() === "") {
+      const close = raw.charCodeAt(leadLen) === fence.code ? FENCE_RE.exec(raw.slice(leadLen)) : null;
+      if (close?.[1]?.[0] === fence.char && close[1].length >= fence.size && raw.slice(leadLen + close[1].length).trim() === "") {
         codeBlocks.push({ line: fence.line, text: fence.body.join("\n") });
         fence = null;
       } else {
@@ -204,14 +256,19 @@ export function classifyLines(text: string): ClassifiedText {
       continue;
     }
     const body = visible.trimStart();
-    const open = FENCE_RE.exec(body);
+    const first = body.charCodeAt(0);
+    const open = first === 96 || first === 126 ? FENCE_RE.exec(body) : null;
     if (open?.[1] && !(open[1][0] === "`" && body.slice(open[1].length).includes("`"))) {
-      fence = { char: open[1][0] ?? "`", size: open[1].length, line, body: [] };
+      fence = { char: open[1][0] ?? "`", code: open[1].charCodeAt(0), size: open[1].length, line, body: [] };
       lines.push({ kind: "code", line, raw, indent });
       continue;
     }
-    const visibleIndent = indentWidth(/^[ \t]*/.exec(visible)?.[0] ?? "");
-    lines.push({ ...classifyBody(body.trimEnd(), visibleIndent), line, raw, indent: visibleIndent });
+    const visibleIndent = visible === raw ? indent : indentWidth(visible, leadLength(visible));
+    const shape = classifyBody(body.trimEnd(), visibleIndent) as ClassifiedLine;
+    shape.line = line;
+    shape.raw = raw;
+    shape.indent = visibleIndent;
+    lines.push(shape);
   }
   if (fence) codeBlocks.push({ line: fence.line, text: fence.body.join("\n") });
   return { lines, codeBlocks, eol };

@@ -1,12 +1,19 @@
 // Parses a Kiro tasks.md into tasks, heading groups, ignored lines and waves. Pure: text in, data out.
 // Rules: shared/reference/kiro-tasks-format.md, Part 2.
-import { ancestorIds, claimKey, linkByIds, type HeadingCandidate } from "./hierarchy.ts";
+import { claimKey, linkByIds, type HeadingCandidate } from "./hierarchy.ts";
 import { promoteCandidates } from "./candidates.ts";
 import { classifyLines, type ClassifiedLine } from "./lines.ts";
 import { continueMetaLine, matchMetaLine, splitDependencies, splitFiles, splitRequirements, type MetaLine } from "./metadata.ts";
 import { nonTaskSections } from "./sections.ts";
 import type { CheckboxMark, Group, IgnoredLine, Task, TasksFile } from "./types.ts";
 import { readWaves } from "./waves.ts";
+
+/** `- x`, `* x`, `+ x`: a list marker followed by a space or tab. */
+function startsListItem(text: string): boolean {
+  const c = text.charCodeAt(0);
+  const next = text.charCodeAt(1);
+  return (c === 45 || c === 42 || c === 43) && (next === 32 || next === 9);
+}
 
 type Line<K extends ClassifiedLine["kind"]> = Extract<ClassifiedLine, { kind: K }>;
 
@@ -48,7 +55,7 @@ class TasksBuilder {
 
   take(line: ClassifiedLine, section: string | null): void {
     if (this.openMeta) {
-      if (line.kind === "text" && !/^[-*+][ \t]/.test(line.text)) {
+      if (line.kind === "text" && !startsListItem(line.text)) {
         this.openMeta.meta = continueMetaLine(this.openMeta.meta, line.text);
         this.openMeta.raws.push(line.raw);
         if (this.openMeta.meta.closed) this.closeMeta();
@@ -113,10 +120,11 @@ class TasksBuilder {
 
   private takeText(line: Line<"text">): void {
     if (!this.current) return;
-    const continued = this.lastOwner !== null && !/^[-*+][ \t]/.test(line.text);
+    const continued = this.lastOwner !== null && !startsListItem(line.text);
     const owner = continued && this.lastOwner ? this.lastOwner : this.ownerFor(this.current, line.indent);
     this.lastOwner = owner;
-    const meta = matchMetaLine(line.text.trimStart());
+    // Every key line has a colon (`_Requirements: 1.1_`, `依赖：2`): lines without one skip the key pattern.
+    const meta = line.text.includes(":") || line.text.includes("：") ? matchMetaLine(line.text.trimStart()) : null;
     if (!meta) return this.addDetail(owner, line.raw);
     this.openMeta = { owner, meta, raws: [line.raw], line: line.line };
     if (meta.closed) this.closeMeta();
@@ -206,7 +214,7 @@ class TasksBuilder {
       title,
       mark,
       ticked: mark === "x" || mark === "X",
-      optional: optional || /\[optional\]/i.test(title),
+      optional: optional || (title.includes("[") && /\[optional\]/i.test(title)),
       line: line.line,
       parentKey,
       childKeys: [],
@@ -217,7 +225,7 @@ class TasksBuilder {
       reads: [],
       dependencies: [],
     };
-    const up = this.numbered ? (ancestorIds(id).map((a) => this.latestById.get(a)).find((t) => t !== undefined) ?? null) : null;
+    const up = this.numbered ? this.nearestAncestor(id) : null;
     this.layout.set(task, { indent: line.indent, up });
     this.latestById.set(id, task);
     this.tasks.push(task);
@@ -225,6 +233,15 @@ class TasksBuilder {
     this.lastOwner = null;
     this.blanks = [];
     return task;
+  }
+
+  /** The latest task seen with the nearest ancestor ID of `id` (`5.2.1`: `5.2`, else `5`), or null. */
+  private nearestAncestor(id: string): Task | null {
+    for (let end = id.lastIndexOf("."); end > 0; end = id.lastIndexOf(".", end - 1)) {
+      const task = this.latestById.get(id.slice(0, end));
+      if (task) return task;
+    }
+    return null;
   }
 
   finish(): void {
