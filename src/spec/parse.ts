@@ -260,7 +260,7 @@ export function parseTasks(text: string, file: string): TasksFile {
   const sections = nonTaskSections(lines);
   const numbered = lines.some((line, i) => line.kind === "task" && sections[i] === null);
   const builder = new TasksBuilder(file, numbered);
-  lines.forEach((line, i) => builder.take(line, sections[i] ?? null));
+  for (let i = 0; i < lines.length; i++) builder.take(lines[i]!, sections[i] ?? null);
   builder.finish();
   const keys = new Set(builder.tasks.map((t) => t.key));
   const groups = numbered ? linkByIds(builder.tasks, builder.headings, keys) : builder.groups;

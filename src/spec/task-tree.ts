@@ -65,7 +65,9 @@ export class TaskTree {
       if (isTask(child)) out.push(child);
       for (let i = child.childKeys.length - 1; i >= 0; i--) stack.push(child.childKeys[i] as string);
     }
-    return out.sort((a, b) => a.line - b.line);
+    // Depth-first over line-sorted children is file order except where an ID places a task away from its line.
+    for (let i = 1; i < out.length; i++) if (out[i - 1]!.line > out[i]!.line) return out.sort((a, b) => a.line - b.line);
+    return out;
   }
 
   /** Parent, grandparent… up to the root (tasks and groups). */
@@ -96,7 +98,9 @@ export class TaskTree {
 
   /** Optional, or below an optional task. */
   isSkippable(task: Task): boolean {
-    return task.optional || this.ancestors(task).some((a) => isTask(a) && a.optional);
+    if (task.optional) return true;
+    for (let up = this.parentOf(task); up; up = this.parentOf(up)) if (isTask(up) && up.optional) return true;
+    return false;
   }
 
   /**
