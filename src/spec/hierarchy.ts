@@ -35,6 +35,12 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   else map.set(key, [value]);
 }
 
+/** True when `keys` are already in the order of their lines (children are usually adopted in file order). */
+function inLineOrder(keys: readonly string[], lineOf: (key: string) => number): boolean {
+  for (let i = 1; i < keys.length; i++) if (lineOf(keys[i - 1]!) > lineOf(keys[i]!)) return false;
+  return true;
+}
+
 /** A key not used yet: `id`, else `id#2`, `id#3`… Adds it to `used`. */
 export function claimKey(id: string, used: Set<string>): string {
   let key = id;
@@ -55,7 +61,8 @@ export function linkByIds(tasks: Task[], headings: HeadingCandidate[], usedKeys:
   const headingsById = new Map<string, HeadingCandidate[]>();
   for (const heading of headings) push(headingsById, heading.id, heading);
   const groupOf = new Map<HeadingCandidate, Group>();
-  const nodes = new Map<string, { line: number; childKeys: string[] }>(tasks.map((t) => [t.key, t]));
+  const nodes = new Map<string, { line: number; childKeys: string[] }>();
+  for (const task of tasks) nodes.set(task.key, task);
 
   const adopt = (parentKey: string | null, childKey: string): void => {
     if (parentKey !== null) nodes.get(parentKey)?.childKeys.push(childKey);
@@ -78,7 +85,9 @@ export function linkByIds(tasks: Task[], headings: HeadingCandidate[], usedKeys:
     return group;
   };
   const parentOf = (id: string, line: number): string | null => {
-    for (const ancestor of ancestorIds(id)) {
+    // The ancestor IDs nearest first (as ancestorIds lists them), cut from `id` without building the list.
+    for (let end = id.lastIndexOf("."); end > 0; end = id.lastIndexOf(".", end - 1)) {
+      const ancestor = id.slice(0, end);
       const task = nearest(tasksById.get(ancestor) ?? [], line);
       if (task) return task.key;
       const heading = nearest(headingsById.get(ancestor) ?? [], line);
@@ -93,7 +102,7 @@ export function linkByIds(tasks: Task[], headings: HeadingCandidate[], usedKeys:
   }
   const lineOf = (key: string): number => nodes.get(key)?.line ?? 0;
   for (const node of nodes.values()) {
-    if (node.childKeys.length > 1) node.childKeys.sort((a, b) => lineOf(a) - lineOf(b));
+    if (node.childKeys.length > 1 && !inLineOrder(node.childKeys, lineOf)) node.childKeys.sort((a, b) => lineOf(a) - lineOf(b));
   }
   return [...groupOf.values()].sort((a, b) => a.line - b.line);
 }

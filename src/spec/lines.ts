@@ -166,48 +166,48 @@ function mayBeTasklike(body: string): boolean {
  * which patterns can match (headings start with `#`, checkboxes and task-like items with a list marker or a
  * letter, and every checkbox holds `[`), so plain text and detail lines cost one or two character tests.
  */
-function classifyBody(body: string, indent: number): LineShape {
-  if (body === "") return { kind: "blank" };
+function classifyBody(body: string, line: number, raw: string, indent: number): ClassifiedLine {
+  if (body === "") return { kind: "blank", line, raw, indent };
   const first = body.charCodeAt(0);
   if (first === 35 /* # */ && indent < 4) {
     const heading = HEADING_RE.exec(body);
-    if (heading) return classifyHeading(heading);
+    if (heading) return classifyHeading(heading, line, raw, indent);
   }
   const marker = isListMarker(first);
-  if (!marker && !isAsciiLetter(first)) return { kind: "text", text: body };
+  if (!marker && !isAsciiLetter(first)) return { kind: "text", text: body, line, raw, indent };
   if (body.includes("[")) {
-    const shape = marker ? classifyBox(body) : null;
+    const shape = marker ? classifyBox(body, line, raw, indent) : null;
     if (shape) return shape;
     const box = marker ? null : LETTERED_RE.exec(body);
-    if (box && isMark(box[1])) return { kind: "checkbox", mark: box[1], optional: box[2] !== undefined, text: (box[3] ?? "").trim(), lettered: true };
+    if (box && isMark(box[1])) return { kind: "checkbox", mark: box[1], optional: box[2] !== undefined, text: (box[3] ?? "").trim(), lettered: true, line, raw, indent };
   }
-  if (marker && mayBeTasklike(body) && TASKLIKE_RE.test(body)) return { kind: "tasklike", text: body.trim() };
-  return { kind: "text", text: body };
+  if (marker && mayBeTasklike(body) && TASKLIKE_RE.test(body)) return { kind: "tasklike", text: body.trim(), line, raw, indent };
+  return { kind: "text", text: body, line, raw, indent };
 }
 
 /** A heading line (HEADING_RE matched), numbered when its text reads like `1. Title` or `Task 2: Title`. */
-function classifyHeading(heading: RegExpExecArray): LineShape {
+function classifyHeading(heading: RegExpExecArray, line: number, raw: string, indent: number): ClassifiedLine {
   const text = (heading[2] ?? "").replace(/[ \t]+#+$/, "");
   const n = NUMBERED_HEADING_RE.exec(text);
   const id = n?.[2] ?? "";
   const strict = n !== null && (n[3] !== "" || endsInDigit(id));
   // `## タスク 3:` has no title after the ID: the heading's own text names the group.
   const numbered = n && strict ? { id, title: restoreBold(n[1], n[3] ?? "", n[4] ?? "") || text } : null;
-  return { kind: "heading", level: heading[1]?.length ?? 1, text, numbered };
+  return { kind: "heading", level: heading[1]?.length ?? 1, text, numbered, line, raw, indent };
 }
 
 /** A list item with a checkbox: a task line, a candidate (see CheckboxShape) or a plain checkbox item; else null. */
-function classifyBox(body: string): LineShape | null {
+function classifyBox(body: string, line: number, raw: string, indent: number): ClassifiedLine | null {
   const task = TASK_RE.exec(body);
   if (task && isMark(task[1])) {
     const id = task[4] ?? "";
     const title = restoreBold(task[3], task[5] ?? "", (task[6] ?? "").trim());
-    if (task[5] !== "" || endsInDigit(id)) return { kind: "task", mark: task[1], optional: task[2] !== undefined, id, title };
+    if (task[5] !== "" || endsInDigit(id)) return { kind: "task", mark: task[1], optional: task[2] !== undefined, id, title, line, raw, indent };
     const box = CHECKBOX_RE.exec(body);
-    if (box) return { kind: "checkbox", mark: task[1], optional: task[2] !== undefined, text: (box[3] ?? "").trim(), lettered: false, candidate: { id, title } };
+    if (box) return { kind: "checkbox", mark: task[1], optional: task[2] !== undefined, text: (box[3] ?? "").trim(), lettered: false, candidate: { id, title }, line, raw, indent };
   }
   const box = CHECKBOX_RE.exec(body);
-  if (box && isMark(box[1])) return { kind: "checkbox", mark: box[1], optional: box[2] !== undefined, text: (box[3] ?? "").trim(), lettered: false };
+  if (box && isMark(box[1])) return { kind: "checkbox", mark: box[1], optional: box[2] !== undefined, text: (box[3] ?? "").trim(), lettered: false, line, raw, indent };
   return null;
 }
 
@@ -264,11 +264,8 @@ export function classifyLines(text: string): ClassifiedText {
       continue;
     }
     const visibleIndent = visible === raw ? indent : indentWidth(visible, leadLength(visible));
-    const shape = classifyBody(body.trimEnd(), visibleIndent) as ClassifiedLine;
-    shape.line = line;
-    shape.raw = raw;
-    shape.indent = visibleIndent;
-    lines.push(shape);
+    // Every line's object is made whole in one literal (one allocation, no properties added later).
+    lines.push(classifyBody(body.trimEnd(), line, raw, visibleIndent));
   }
   if (fence) codeBlocks.push({ line: fence.line, text: fence.body.join("\n") });
   return { lines, codeBlocks, eol };

@@ -5,9 +5,10 @@ import { isTask, TaskTree, type TreeNode } from "./task-tree.ts";
 import type { DispatchUnit, Plan, PlanOptions, Task, TasksFile } from "./types.ts";
 
 /** Unit granularity: each top-level task or group with all its sub-tasks, or a standalone task. */
-function topUnits(tree: TaskTree, includeOptional: boolean): DispatchUnit[] {
+function topUnits(tree: TaskTree, includeOptional: boolean, below: Map<string, Task[]>): DispatchUnit[] {
   return tree.roots().map((root) => {
     const all = tree.descendants(root);
+    below.set(root.key, all);
     const done = tree.isDone(root);
     const optional = isTask(root) ? root.optional : all.length > 0 && all.every((t) => tree.isSkippable(t));
     // An optional unit lists what it would run if optional tasks were included.
@@ -57,7 +58,9 @@ export function planUnits(parsed: TasksFile, options: PlanOptions = {}): Plan {
   };
   const tree = new TaskTree(parsed, opts.includeOptional);
   const leaf = opts.granularity === "leaf";
-  const units = leaf ? leafUnits(tree) : topUnits(tree, opts.includeOptional);
+  /** Every task below each unit's root (unit granularity), kept for the dependencies. */
+  const below = new Map<string, Task[]>();
+  const units = leaf ? leafUnits(tree) : topUnits(tree, opts.includeOptional, below);
   if (leaf) {
     resolveDependencies(
       tree,
@@ -71,7 +74,7 @@ export function planUnits(parsed: TasksFile, options: PlanOptions = {}): Plan {
       units,
       (u) => {
         const root = tree.node(u.key);
-        return root ? [...(isTask(root) ? [root] : []), ...tree.descendants(root)] : [];
+        return root ? [...(isTask(root) ? [root] : []), ...(below.get(u.key) ?? tree.descendants(root))] : [];
       },
       (node) => [tree.rootOf(node).key],
     );

@@ -40,7 +40,11 @@ export class TaskTree {
 
   /** Tasks and groups with no parent, in file order. */
   roots(): TreeNode[] {
-    return [...this.parsed.tasks, ...this.parsed.groups].filter((n) => n.parentKey === null).sort((a, b) => a.line - b.line);
+    const out: TreeNode[] = [];
+    for (const task of this.parsed.tasks) if (task.parentKey === null) out.push(task);
+    for (const group of this.parsed.groups) if (group.parentKey === null) out.push(group);
+    for (let i = 1; i < out.length; i++) if (out[i - 1]!.line > out[i]!.line) return out.sort((a, b) => a.line - b.line);
+    return out;
   }
 
   /** Direct sub-tasks; a child group is looked through (its tasks count as the node's). */
