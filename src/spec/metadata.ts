@@ -32,9 +32,10 @@ const KEY_RE = new RegExp(
 const KEY_KIND: [MetaKind, RegExp][] = KEYS.map(([kind, k]) => [kind, new RegExp(`^(?:${k})$`, "iu")]);
 
 /** The first closing `_` (or `*`): one that follows a non-space and is followed by a space or the end. */
+const UNDERSCORE_CLOSER = /(?<=\S)_(?=\s|$)/;
+const STAR_CLOSER = /(?<=\S)\*{1,2}(?=\s|$)/;
 function findCloser(value: string, wrapper: string): number {
-  const re = wrapper === "_" ? /(?<=\S)_(?=\s|$)/ : /(?<=\S)\*{1,2}(?=\s|$)/;
-  return re.exec(value)?.index ?? -1;
+  return (wrapper === "_" ? UNDERSCORE_CLOSER : STAR_CLOSER).exec(value)?.index ?? -1;
 }
 
 function closeValue(kind: MetaKind, value: string, wrapper: string): MetaLine {
@@ -64,8 +65,16 @@ export function continueMetaLine(open: MetaLine, text: string): MetaLine {
   return { ...next, value: `${open.value} ${next.value}`.trim() };
 }
 
+/** What makes a requirements value more than one trimmed entry: a separator, a bracket or a backtick. */
+const PLAIN_VALUE_SPECIAL = /[,，、;；[\]`]/;
+
 /** `1.1, 2.3`, `[1.1, 1.2]`, `4, 20 (AC 9)`, `1.1–1.10`, free text: as written, one entry per comma. */
 export function splitRequirements(value: string): string[] {
+  // Most values are one plain reference (`1.1`): no brackets, backticks or separators, so nothing to split.
+  if (!PLAIN_VALUE_SPECIAL.test(value)) {
+    const only = value.trim();
+    return only === "" ? [] : [only];
+  }
   const inner = value.trim().replace(/^\[(.*)\]$/s, "$1");
   return inner
     .split(/[,，、;；]/)

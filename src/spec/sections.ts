@@ -48,10 +48,14 @@ export function isNonTaskHeading(text: string): boolean {
  */
 export function nonTaskSections(lines: ClassifiedLine[]): (string | null)[] {
   let section: { level: number; text: string } | null = null;
-  return lines.map((line) => {
-    if (line.kind !== "heading") return section?.text ?? null;
-    if (section && line.level <= section.level) section = null;
-    if (!section && !line.numbered && isNonTaskHeading(line.text)) section = { level: line.level, text: line.text };
-    return section?.text ?? null;
-  });
+  const out: (string | null)[] = new Array(lines.length);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.kind === "heading") {
+      if (section && line.level <= section.level) section = null;
+      if (!section && !line.numbered && isNonTaskHeading(line.text)) section = { level: line.level, text: line.text };
+    }
+    out[i] = section === null ? null : section.text;
+  }
+  return out;
 }
