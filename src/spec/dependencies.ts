@@ -17,6 +17,8 @@ export type UnitsOf = (node: TreeNode) => string[];
  * the first edge's line for a cycle between units.
  */
 export function resolveDependencies(tree: TaskTree, units: DispatchUnit[], declaring: DeclaringTasks, unitsOf: UnitsOf): void {
+  // Without a single dependency line there is nothing to resolve and no cycle (units start with dependsOn []).
+  if (!tree.parsed.tasks.some((task) => task.dependencies.length > 0)) return;
   const file = tree.parsed.file;
   const edgeLine = new Map<string, Map<string, number>>();
   for (const unit of units) {

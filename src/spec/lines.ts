@@ -237,7 +237,7 @@ export function classifyLines(text: string): ClassifiedText {
     const raw = withCr.charCodeAt(withCr.length - 1) === 13 ? withCr.slice(0, -1) : withCr;
     const line = index + 1;
     const leadLen = leadLength(raw);
-    const indent = indentWidth(raw, leadLen);
+    const indent = leadLen === 0 ? 0 : indentWidth(raw, leadLen);
     if (fence) {
       const close = raw.charCodeAt(leadLen) === fence.code ? FENCE_RE.exec(raw.slice(leadLen)) : null;
       if (close?.[1]?.[0] === fence.char && close[1].length >= fence.size && raw.slice(leadLen + close[1].length).trim() === "") {
