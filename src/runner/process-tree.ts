@@ -1,5 +1,5 @@
 // Finding and ending an attempt's process tree (SIGTERM, grace period, SIGKILL) and checking whether processes are alive.
-import { closeSync, openSync, readdirSync, readFileSync, readSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 /** How often a process group is re-checked while waiting for it to exit after SIGTERM, in ms. */
 const POLL_MS = 10;
@@ -22,36 +22,19 @@ function signalTarget(target: number, signal: NodeJS.Signals | 0): boolean {
   }
 }
 
-/** Scratch space for reading /proc/<pid>/stat (at most about 1 KiB: the command name is cut to 15 bytes). */
-const STAT_BYTES = 4096;
-
-/**
- * Fields of /proc/<pid>/stat that seqorch uses; null when /proc has no such entry (or no /proc). Read with one
- * open/read/close into `scratch` (a sweep reads one per process on the machine, so no stat call or string split).
- */
-function procStat(pid: string | number, scratch: Buffer = Buffer.allocUnsafe(STAT_BYTES)): { state: string; ppid: number; pgid: number; start: number } | null {
-  let fd: number;
+/** Fields of /proc/<pid>/stat that seqorch uses; null when /proc has no such entry (or no /proc). */
+function procStat(pid: string | number): { state: string; ppid: number; pgid: number; start: number } | null {
+  let stat: string;
   try {
-    fd = openSync(`/proc/${pid}/stat`, "r");
+    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   } catch (error) {
     // The process is gone, or this system has no /proc.
     if (errnoOf(error) === "ENOENT" || errnoOf(error) === "ESRCH") return null;
     throw error;
   }
-  let size: number;
-  try {
-    size = readSync(fd, scratch, 0, scratch.length, 0);
-  } catch (error) {
-    // Reaped between the open and the read.
-    if (errnoOf(error) === "ESRCH") return null;
-    throw error;
-  } finally {
-    closeSync(fd);
-  }
   // Fields after the parenthesised command name (which may itself contain spaces or parentheses).
-  const stat = scratch.toString("latin1", scratch.lastIndexOf(0x29 /* ) */, size) + 2, size);
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   // fields[0] is field 3 of stat(5): state, ppid (4), pgrp (5) … starttime (22).
-  const fields = stat.split(" ", 20);
   return { state: fields[0] ?? "", ppid: Number(fields[1]), pgid: Number(fields[2]), start: Number(fields[19]) };
 }
 
@@ -158,21 +141,17 @@ export function findAttemptTree(tree: AttemptTree): TreeProcess[] {
   if (!hasProc) return [];
   const spare = new Set([process.pid, ...(tree.spare ?? [])]);
   const marker = tree.attemptId ? `SEQORCH_ATTEMPT_ID=${tree.attemptId}` : null;
-  const since = tree.since ?? 0;
-  // Only processes that started with the attempt or later can be its own (its group, its descendants and the
-  // holders of its id all start after its first process), so older ones are not kept, nor their environ read.
   const stats = new Map<number, NonNullable<ReturnType<typeof procStat>>>();
-  const scratch = Buffer.allocUnsafe(STAT_BYTES);
   for (const entry of readdirSync("/proc")) {
-    const first = entry.charCodeAt(0);
-    if (first < 48 || first > 57) continue;
-    const stat = procStat(entry, scratch);
-    if (stat && stat.state !== "Z" && stat.start >= since) stats.set(Number(entry), stat);
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = procStat(entry);
+    if (stat && stat.state !== "Z") stats.set(Number(entry), stat);
   }
   const found = new Set<number>();
   const agent = new Set<number>();
+  const since = tree.since ?? 0;
   for (const [pid, stat] of stats) {
-    if (marker !== null && processHasEnv(pid, marker)) {
+    if (marker !== null && stat.start >= since && processHasEnv(pid, marker)) {
       found.add(pid);
       agent.add(pid);
     } else if (tree.pgid !== null && tree.pgid > 1 && stat.pgid === tree.pgid) found.add(pid);
