@@ -100,7 +100,7 @@ review) echo '<usage>{"input_tokens":90000,"output_tokens":10000,"model":"review
   else echo ${review("request_changes", '{"id":"R1","severity":"major","file":"one.txt","line":1,"title":"not fixed","evidence":"","fix":"fix it","requirement":null}', "")}; fi ;;
 esac`,
     );
-    const r = await seqorch(["run", "--spec", spec, "--delay", "0", "--no-tmux", "--agent-command", agent.command, "--commit", "--review"], { cwd: root, env });
+    const r = await seqorch(["run", "--spec", spec, "--delay", "0", "--no-tmux", "--agent-command", agent.command, "--commit", "--review", "--pulse"], { cwd: root, env });
     expect(r.stderr).not.toContain("error");
     expect(r.code).toBe(0);
     const state = JSON.parse(readFileSync(join(spec, "SEQUENTIAL_STATE.json"), "utf8"));
@@ -112,5 +112,8 @@ esac`,
     expect(fix.agent_usage).toMatchObject({ input: 400, output: 100, cost_usd: null, model: "fix-model" });
     const status = JSON.parse((await seqorch(["status", "--spec", spec, "--json"], { cwd: root })).stdout);
     expect(status.usage.total).toMatchObject({ tokens: 1000 + 500 + 200_000, cost_usd: 2.01, unpriced: 1, attempts: 4 });
+    // PULSE shows the same sums as status, with who spent them.
+    const pulse = readFileSync(join(spec, "PROJECT_PULSE.md"), "utf8");
+    expect(pulse).toContain("## 💰 Usage\n- Total: 201,500 tokens, $2.01 + cost unknown for 1 attempt(s)\n- Unit 1: 201,500 tokens, $2.01 + cost unknown for 1 attempt(s) (command ×2, review ×2)");
   });
 });

@@ -20,7 +20,7 @@ function state(): State {
   const s = emptyState("/spec");
   s.completed = ["1"];
   s.attempts["1"] = [
-    { n: 1, iteration: 1, backend: "command", status: "done", reason: null, started_at: "2030-01-01T00:00:00Z", ended_at: "2030-01-01T00:05:00Z", duration_ms: 1, exit_code: 0, counted: true, log: "/l", runner: "direct", window_id: null, session_id: null, pid: 1, channel: null, detached: false, attempt_id: "", agent_session_id: null, agent_usage: null },
+    { n: 1, iteration: 1, backend: "command", status: "done", reason: null, started_at: "2030-01-01T00:00:00Z", ended_at: "2030-01-01T00:05:00Z", duration_ms: 1, exit_code: 0, counted: true, log: "/l", runner: "direct", window_id: null, session_id: null, pid: 1, channel: null, detached: false, attempt_id: "", agent_session_id: null, agent_usage: { input: 1000, output: 200, cache_read: 0, cache_write: 0, cost_usd: 0.25, cost_source: "agent", model: null } },
   ];
   s.pipeline["1"] = { status: "completed", start: { head: "a".repeat(40), dirty: [] }, round: 0, verify: [], commits: [{ sha: "b".repeat(40), round: 0, files: ["src/a.ts"], at: "2030-01-01T00:05:00Z" }], reviews: [], guidance: null, fix_base: 0, human_fix: false, unblock_dependents: false };
   s.pipeline["2"] = { status: "blocked", start: null, round: 3, verify: [], commits: [{ sha: "c".repeat(40), round: 0, files: ["src/a.ts", "src/b.ts"], at: "x" }], reviews: [], guidance: null, fix_base: 0, human_fix: false, unblock_dependents: false };
@@ -47,6 +47,7 @@ test("four sections from the state: statuses, last completion's SHA, debt, the o
   expect(text).not.toContain("d-3-1");
   expect(text).toContain("- `src/a.ts` → 1, 2");
   expect(text).toContain("- `src/b.ts` → 2");
+  expect(text).toContain("## 💰 Usage\n- Total: 1,200 tokens, $0.25\n- Unit 1: 1,200 tokens, $0.25 (command ×1)");
 });
 
 test("an empty state renders placeholders, and writing is atomic (no temporary file left)", () => {
@@ -55,6 +56,7 @@ test("an empty state renders placeholders, and writing is atomic (no temporary f
   const text = readFileSync(path, "utf8");
   expect(text).toContain("0/3 units completed");
   expect(text).toContain("- (no commits yet)");
+  expect(text).toContain("## 💰 Usage\n- (no usage reported yet)");
   expect(readdirSync(dir)).toEqual(["PROJECT_PULSE.md"]);
 });
 
