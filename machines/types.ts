@@ -66,7 +66,10 @@ export interface BudgetOutput {
 export interface RecordOutput {
   /** Units still not done (and runnable or blocked) after this recording. */
   pending: number;
-  /** A decision for a human was recorded (a HALT or used-up attempts with --review, a blocked review loop). */
+  /**
+   * A decision for a human was recorded that lets an orchestrate run go on past the unit (a HALT or used-up
+   * attempts with --review, a blocked review loop); a budget decision does not (the run halts, reason budget).
+   */
   decision?: boolean;
   /** Epoch ms when the result was recorded: rate-limit waits are computed from it, so no guard reads the clock. */
   now: number;

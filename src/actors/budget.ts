@@ -6,16 +6,37 @@ import { newCursor, readNewLines } from "../usage/lines.ts";
 import { priceUsage } from "../usage/prices.ts";
 import { addUsage } from "../usage/record.ts";
 import { runUsage, unitUsage } from "../usage/totals.ts";
+import { recordDecision } from "./decisions.ts";
+import { refreshPulse } from "./pulse-writer.ts";
 import type { RunContext } from "./run-context.ts";
 
 /** How often a running attempt's reported usage is read against the budget, ms. */
 const BUDGET_CHECK_MS = 500;
 
-/** Whether this run, or `unit` in it, has reached a limit: the sentence saying what was spent, or null. */
+/**
+ * Whether this run, or `unit` in it, has reached a limit: the sentence saying what was spent, or null. With
+ * --review (orchestrate) a limit reached is recorded as a `budget` decision on `unit` (the run halts either way).
+ */
 export function checkBudget(context: RunContext, unit: UnitRef): BudgetOutput {
   if (!hasLimits(context.limits)) return { reached: null };
   const state = context.store.get();
-  return { reached: budgetReached(context.limits, runUsage(state, context.startedAtMs), unitUsage(state, unit.key, context.startedAtMs), unit.id) };
+  const reached = budgetReached(context.limits, runUsage(state, context.startedAtMs), unitUsage(state, unit.key, context.startedAtMs), unit.id);
+  if (reached) recordBudgetDecision(context, unit, reached);
+  return { reached };
+}
+
+/**
+ * With --review, record a `budget` decision on `unit`: the limit's sentence (`reached`), the answers it takes,
+ * and what this run and the unit had spent (`spent`, shown by `seqorch decisions --json`); PULSE is written
+ * again. Without --review, nothing.
+ */
+export function recordBudgetDecision(context: RunContext, unit: UnitRef, reached: string, logs: string[] = []): void {
+  if (context.gates.review === null) return;
+  const state = context.store.get();
+  const spent = { run: runUsage(state, context.startedAtMs), unit: unitUsage(state, unit.key, context.startedAtMs) };
+  const question = `${reached}; retry: unit ${unit.id} runs again under the next run's budget; accept: done as it is; skip or abort: it waits`;
+  recordDecision(context, unit, "budget", question, logs, spent);
+  refreshPulse(context);
 }
 
 /**

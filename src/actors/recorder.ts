@@ -12,9 +12,18 @@ import { refreshPulse } from "./pulse-writer.ts";
 import { formatTotal, sumUsage, totalTokens, type Usage } from "../usage/record.ts";
 import { runUsage, unitUsage } from "../usage/totals.ts";
 import { hasLimits } from "../usage/budget.ts";
+import { recordBudgetDecision } from "./budget.ts";
 
-/** With --review, an agent's HALT and a unit out of attempts become decisions; returns whether one was recorded. */
-function decideAfter(context: RunContext, unit: DispatchUnit, status: string, reason: string | null, log: string): boolean {
+/**
+ * With --review, an agent's HALT, a unit out of attempts and an over-budget attempt become decisions; returns
+ * whether the run may go on past the unit (false for the budget one: the run halts, reason budget).
+ */
+function decideAfter(context: RunContext, unit: DispatchUnit, outcome: RecordInput["outcome"], reason: string | null, log: string): boolean {
+  const status = outcome.kind;
+  if (outcome.kind === "over-budget") {
+    recordBudgetDecision(context, unit, outcome.reached, [log]);
+    return false;
+  }
   if (status === "halt") {
     recordDecision(context, unit, "halt", `the agent asked for a human on unit ${unit.id} (see its log)`, [log]);
     return true;
@@ -147,7 +156,7 @@ export async function recordAttempt(context: RunContext, unit: DispatchUnit, inp
     unitUsage: unitUsage(state, unit.key),
     runUsage: runUsage(state, context.startedAtMs),
   });
-  const decision = reviewing ? decideAfter(context, unit, status, reason, log) : false;
+  const decision = reviewing ? decideAfter(context, unit, outcome, reason, log) : false;
   refreshPulse(context);
   return { pending: context.planReader.countPending(context.store.get().completed), now: Date.now(), decision };
 }

@@ -13,6 +13,7 @@ import { acquireLock } from "../store/lock.ts";
 import { DECISION_ACTIONS, decideCommand, openDecisions, type DecisionAction } from "../store/pipeline.ts";
 import { appendProgressNote } from "../store/progress.ts";
 import { createStateStore, emptyState, loadState } from "../store/state.ts";
+import { formatTotal } from "../usage/record.ts";
 import { rejectUnknown } from "./run-options.ts";
 import { specFromArgs } from "./spec-args.ts";
 
@@ -41,6 +42,7 @@ export const decisionsCommand = defineCommand({
     for (const d of open) {
       log.log(`${d.id}  unit ${d.unit_id}  ${d.kind}  (since ${d.created_at})\n  ${d.question.split("\n")[0]}`);
       for (const f of d.findings) log.log(`  - [${f.id}] ${f.severity}${f.file ? ` ${f.file}${f.line !== null ? `:${f.line}` : ""}` : ""}: ${f.title}`);
+      if (d.spent) log.log(`  spent: this run ${formatTotal(d.spent.run)}; unit ${d.unit_id} ${formatTotal(d.spent.unit)}`);
       for (const l of d.logs) log.log(`  log: ${l}`);
       log.log(`  answer: ${d.command}`);
     }

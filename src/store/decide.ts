@@ -1,7 +1,8 @@
 // Answering a decision (`seqorch decide UNIT ACTION`): what each action does to the state, as one pure change.
 // accept: done as it is, open findings become accepted debt; fixed: the next run verifies and reviews the human's
 // fix once; retry: fix rounds (or attempts) counted afresh, the note goes into the next prompt; skip: left undone;
-// abort: left blocked for later. Design: shared/reference/multi-agent-loop.md §3.7.
+// abort: left blocked for later. A budget decision (a limit reached in orchestrate): retry runs the unit again under
+// the next run's budget (limits count one run), its attempts counted afresh. Design: shared/reference/multi-agent-loop.md §3.7.
 import { openDecisions, type Decision, type DecisionAction } from "./pipeline.ts";
 import type { State } from "./state.ts";
 
@@ -42,7 +43,7 @@ export function applyDecision(state: State, key: string, keys: readonly string[]
       pipeline.guidance = note;
       return { decision, tick: false, summary: `unit ${key}: the next run verifies and reviews your fix once (round ${pipeline.round})` };
     case "retry": {
-      const inReview = pipeline.reviews.length > 0 && decision.kind !== "attempts_exhausted" && decision.kind !== "halt";
+      const inReview = pipeline.reviews.length > 0 && decision.kind !== "attempts_exhausted" && decision.kind !== "halt" && decision.kind !== "budget";
       pipeline.guidance = note;
       if (inReview) {
         pipeline.status = "fix_required";

@@ -3,7 +3,7 @@
 // Status names follow the reference (shared/reference/multi-agent-loop.md §1.2), plus `skipped`.
 import { z } from "zod/mini";
 import { SeveritySchema } from "../review/schema.ts";
-import { UsageSchema } from "../usage/record.ts";
+import { UsageSchema, UsageTotalSchema } from "../usage/record.ts";
 
 /** A unit's status in the loop. */
 export const UNIT_STATUSES = ["not_started", "in_progress", "pending_review", "under_review", "fix_required", "blocked", "completed", "skipped"] as const;
@@ -75,7 +75,7 @@ export const UnitPipelineSchema = z.object({
 export type UnitPipeline = z.infer<typeof UnitPipelineSchema>;
 
 /** What asks for a human. */
-export const DECISION_KINDS = ["halt", "attempts_exhausted", "review_exhausted", "reviewer_question", "scope_violation", "review_failed"] as const;
+export const DECISION_KINDS = ["halt", "attempts_exhausted", "review_exhausted", "reviewer_question", "scope_violation", "review_failed", "budget"] as const;
 /** How a human answers (`seqorch decide UNIT ACTION`). */
 export const DECISION_ACTIONS = ["accept", "fixed", "retry", "skip", "abort"] as const;
 
@@ -92,6 +92,8 @@ export const DecisionSchema = z.object({
   resolved_at: z._default(z.nullable(z.string()), null),
   resolution: z._default(z.nullable(z.enum(DECISION_ACTIONS)), null),
   note: z._default(z.nullable(z.string()), null),
+  /** A `budget` decision: what this run and the unit had spent (src/usage/totals.ts) when the limit was reached. */
+  spent: z.optional(z.object({ run: UsageTotalSchema, unit: UsageTotalSchema })),
 });
 export type Decision = z.infer<typeof DecisionSchema>;
 export type DecisionKind = Decision["kind"];

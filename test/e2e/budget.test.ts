@@ -199,3 +199,65 @@ describe("--fallback-backend", () => {
     expect(state(spec).attempts["1"].map((a: { backend: string }) => a.backend)).toEqual(["command", "command"]);
   });
 });
+
+/** A git repository with `tasks` as its spec, committed, for orchestrate (which commits each unit). */
+function gitSpec(tasks: string) {
+  const made = makeSpec(tasks);
+  const env = { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.com", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.com" };
+  for (const args of [["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "init"]]) Bun.spawnSync(["git", ...args], { cwd: made.root, env: { ...process.env, ...env } });
+  return { ...made, env };
+}
+
+/** Implements for $0.40 a unit (one file each, its id appended to `implemented`), approves every review without usage. */
+const paidLoop = (implemented: string) => `cat >/dev/null
+case "$SEQORCH_ROLE" in
+review) echo '<review>{"verdict":"approve","findings":[],"previous":[]}</review>' ;;
+*) echo "$SEQORCH_TASK_ID" >> '${implemented}'; echo "$SEQORCH_TASK_ID" > "unit-$SEQORCH_TASK_ID.txt"; echo '<usage>{"input_tokens":4000,"output_tokens":400,"cost_usd":0.4}</usage>'; echo 'Done. <promise>TASK_DONE</promise>' ;;
+esac`;
+
+describe("budgets in orchestrate", () => {
+  test("a run over --max-cost halts (budget, exit 2) with a budget decision saying what was spent; retry runs the unit under the next run's budget", async () => {
+    const { root, spec, env } = gitSpec(units(4));
+    const dir = tempDir();
+    const log = join(dir, "implemented.log");
+    const agent = scriptedAgent(dir, paidLoop(log));
+    const args = ["orchestrate", "--spec", spec, "--delay", "0", "--no-tmux", "--agent-command", agent.command, "--max-cost", "1"];
+    const r = await seqorch(args, { cwd: root, env });
+    expect(r.code).toBe(2);
+    expect(r.stderr + r.stdout).toContain("Halted (budget): the run spent $1.20 of --max-cost $1.00");
+    const implemented = () => lines(log);
+    expect(implemented()).toEqual(["1", "2", "3"]);
+    expect(state(spec).halted_reason).toBe("budget");
+    const listed = JSON.parse((await seqorch(["decisions", "--spec", spec, "--json"], { cwd: root })).stdout);
+    expect(listed).toHaveLength(1);
+    expect(listed[0]).toMatchObject({ unit: "4", kind: "budget", spent: { run: { tokens: 13_200, attempts: 3 }, unit: { tokens: 0, attempts: 0 } } });
+    expect(listed[0].spent.run.cost_usd).toBeCloseTo(1.2, 9);
+    expect(listed[0].question).toContain("the run spent $1.20 of --max-cost $1.00");
+    const text = await seqorch(["decisions", "--spec", spec], { cwd: root });
+    expect(text.stdout).toContain("spent: this run 13,200 tokens, $1.20");
+    expect(readFileSync(join(spec, "PROJECT_PULSE.md"), "utf8")).toContain("(budget): the run spent $1.20 of --max-cost $1.00");
+    // Unanswered, the next run waits for it (nothing else can run) and dispatches nothing.
+    const waiting = await seqorch(args, { cwd: root, env });
+    expect(waiting.code).toBe(2);
+    expect(implemented()).toHaveLength(3);
+    const decide = await seqorch(["decide", "--spec", spec, "4", "retry"], { cwd: root });
+    expect(decide.code).toBe(0);
+    const again = await seqorch(args, { cwd: root, env });
+    expect(again.code).toBe(0);
+    expect(implemented()).toEqual(["1", "2", "3", "4"]);
+    expect(state(spec).pipeline["4"].status).toBe("completed");
+  });
+
+  test("an attempt ended on --max-unit-tokens is a budget decision on its unit, with its usage, and the run halts", async () => {
+    const { root, spec, env } = gitSpec(units(2));
+    const agent = scriptedAgent(tempDir(), `cat >/dev/null; echo '<usage>{"input_tokens":4500,"output_tokens":500}</usage>'; sleep 30`);
+    const r = await seqorch(["orchestrate", "--spec", spec, "--delay", "0", "--no-tmux", "--agent-command", agent.command, "--max-unit-tokens", "1000"], { cwd: root, env });
+    expect(r.code).toBe(2);
+    expect(state(spec).halted_reason).toBe("budget");
+    expect(lines(agent.dispatchLog)).toHaveLength(1);
+    const [decision] = JSON.parse((await seqorch(["decisions", "--spec", spec, "--json"], { cwd: root })).stdout);
+    expect(decision).toMatchObject({ unit: "1", kind: "budget", spent: { unit: { tokens: 5000, attempts: 1 } } });
+    expect(decision.question).toContain("unit 1 used 5,000 tokens of --max-unit-tokens 1,000");
+    expect(decision.logs).toHaveLength(1);
+  });
+});
