@@ -116,6 +116,8 @@ export const orchestratorMachine = setup({
     decisionContinues: ({ context }, output: RecordOutput) => output.decision === true && !context.haltOnDecision,
     decisionHalts: ({ context }, output: RecordOutput) => output.decision === true && context.haltOnDecision,
     unitStopped: ({ context }) => context.unitOutput?.kind === "stopped",
+    /** The review loop stopped at a budget check: the run halts (reason budget), its decision recorded. */
+    unitOverBudget: ({ context }) => context.unitOutput?.kind === "blocked" && context.unitOutput.block === "budget",
     iterationLimitReached: ({ context }) => context.iteration >= context.maxIterations,
     nextUnitAttemptsUsedUp: ({ context }, output: PlannerOutput) =>
       output.kind === "next" && (context.attempts[output.unit.key] ?? 0) >= context.maxAttempts,
@@ -204,6 +206,10 @@ export const orchestratorMachine = setup({
     haltBudget: assign((_, output: BudgetOutput) => ({
       haltReason: "budget" as const,
       haltDetail: output.reached,
+    })),
+    haltUnitBudget: assign(({ context }) => ({
+      haltReason: "budget" as const,
+      haltDetail: context.unitOutput?.kind === "blocked" ? context.unitOutput.reason : null,
     })),
     haltOverBudget: assign(({ context }) => ({
       haltReason: "budget" as const,
@@ -580,6 +586,7 @@ export const orchestratorMachine = setup({
         input: ({ context }) => ({ unit: context.unit!, output: context.unitOutput! }),
         onDone: [
           { guard: "unitStopped", target: "stopped" },
+          { guard: "unitOverBudget", target: "halted", actions: "haltUnitBudget" },
           { guard: { type: "decisionHalts", params: ({ event }) => event.output }, target: "halted", actions: "haltDecision" },
           {
             guard: { type: "nothingPending", params: ({ event }) => event.output },

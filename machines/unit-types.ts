@@ -1,5 +1,7 @@
 // The unit machine's data: its input, context, and what its actors take and return (machines/unit.ts).
-import type { Assignment, AttemptOutcome, CommitOutput, UnitRef, VerifyOutput } from "./types.ts";
+import type { Assignment, AttemptOutcome, BudgetOutput, CommitOutput, UnitRef, VerifyOutput } from "./types.ts";
+
+export type { BudgetOutput };
 
 /** A reviewer's result as the machine sees it (src/review/consolidate.ts ReviewerResult, kept opaque here). */
 export type ReviewResults = unknown[];
@@ -47,12 +49,15 @@ export interface FixOutput {
 }
 
 /** Why a unit goes to a human (src/store/pipeline.ts DECISION_KINDS). */
-export type BlockKind = "halt" | "review_exhausted" | "reviewer_question" | "scope_violation" | "review_failed";
+export type BlockKind = "halt" | "review_exhausted" | "reviewer_question" | "scope_violation" | "review_failed" | "budget";
+
+/** Where a loop stopped by a budget goes on when a human answers `retry`: the review it was about to start, or a fix round. */
+export type BudgetResumeAt = "review" | "fix";
 
 /** How the unit's loop ended. */
 export type UnitOutput =
   | { kind: "completed"; round: number }
-  | { kind: "blocked"; round: number; block: BlockKind; reason: string }
+  | { kind: "blocked"; round: number; block: BlockKind; reason: string; /** A budget block: what was about to start. */ resumeAt?: BudgetResumeAt }
   | { kind: "stopped"; round: number };
 
 /** Where a unit's loop starts: review the round (a fresh or resumed review), or run fix round `round` again. */
@@ -83,7 +88,7 @@ export interface UnitContext extends UnitMachineInput {
   fix: FixOutput | null;
   verifyResult: VerifyOutput | null;
   commitResult: CommitOutput | null;
-  block: { kind: BlockKind; reason: string } | null;
+  block: { kind: BlockKind; reason: string; resumeAt?: BudgetResumeAt } | null;
   stopRequested: boolean;
   /** The last review round passed (the unit is done). */
   approved: boolean;

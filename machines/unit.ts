@@ -1,9 +1,10 @@
 // One dispatch unit's review loop, as its own XState machine, invoked by the run machine once the unit's
 // implementation passed its checks (and was committed): review → consolidate → done | fix → verify → commit →
-// review … | blocked (a decision for a human). Names only: src/actors implements the actors.
+// review … | blocked (a decision for a human). Each review and fix round starts after a budget check (the run's
+// limits; a limit reached blocks the unit with kind budget). Names only: src/actors implements the actors.
 import { assign, fromPromise, setup } from "xstate";
-import type { CommitInput, CommitOutput, VerifyInput, VerifyOutput } from "./types.ts";
-import type { BlockKind, ConsolidateInput, FixInput, FixOutput, ReviewInput, ReviewResults, RoundOutput, UnitContext, UnitEvent, UnitMachineInput, UnitOutput } from "./unit-types.ts";
+import type { CommitInput, CommitOutput, UnitRef, VerifyInput, VerifyOutput } from "./types.ts";
+import type { BlockKind, BudgetOutput, BudgetResumeAt, ConsolidateInput, FixInput, FixOutput, ReviewInput, ReviewResults, RoundOutput, UnitContext, UnitEvent, UnitMachineInput, UnitOutput } from "./unit-types.ts";
 
 export type * from "./unit-types.ts";
 
@@ -35,6 +36,8 @@ export const unitMachine = setup({
     fixer: notProvided<FixOutput, FixInput>("fixer"),
     verifier: notProvided<VerifyOutput, VerifyInput>("verifier"),
     committer: notProvided<CommitOutput, CommitInput>("committer"),
+    // No limits unless the run provides its budget check (src/actors/budget.ts).
+    budget: fromPromise<BudgetOutput, { unit: UnitRef }>(async () => ({ reached: null })),
   },
   guards: {
     startAtFix: ({ context }) => context.startAt === "fix",
@@ -54,6 +57,7 @@ export const unitMachine = setup({
     commitOn: ({ context }) => context.commit,
     verifyFailed: (_, out: VerifyOutput) => !out.passed,
     stopRequested: ({ context }) => context.stopRequested,
+    budgetReached: (_, out: BudgetOutput) => out.reached !== null,
   },
   actions: {
     setResults: assign((_, results: ReviewResults) => ({ results })),
@@ -79,6 +83,7 @@ export const unitMachine = setup({
     blockUnchanged: assign(({ context }) => blocked("review_exhausted", `fix round ${context.round} changed nothing`)),
     blockFailedFix: assign(({ context }) => blocked("review_exhausted", `fix round ${context.round} did not succeed and no fix round is left`)),
     blockError: assign((_, error: unknown) => blocked("review_failed", `the review loop failed: ${errorText(error)}`)),
+    blockBudget: assign((_, params: { out: BudgetOutput; at: BudgetResumeAt }) => ({ block: { kind: "budget" as const, reason: params.out.reached ?? "", resumeAt: params.at } })),
   },
   delays: {
     fixTimeout: ({ context }) => timerMs(context.fixTimeoutMs),
@@ -91,21 +96,51 @@ export const unitMachine = setup({
   initial: "starting",
   output: ({ context }): UnitOutput =>
     context.block
-      ? { kind: "blocked", round: context.round, block: context.block.kind, reason: context.block.reason }
+      ? { kind: "blocked", round: context.round, block: context.block.kind, reason: context.block.reason, ...(context.block.resumeAt ? { resumeAt: context.block.resumeAt } : {}) }
       : context.approved
         ? { kind: "completed", round: context.round }
         : { kind: "stopped", round: context.round },
   states: {
     starting: {
       always: [
-        { guard: "startAtFix", target: "fixing" },
+        { guard: "startAtFix", target: "checkingFixBudget" },
         { guard: "startAtVerify", target: "checkingHumanFix" },
-        { target: "reviewing" },
+        { target: "checkingReviewBudget" },
       ],
     },
     // A human fixed the unit (`seqorch decide … fixed`): its checks, its commit, then one review.
     checkingHumanFix: {
-      always: [{ guard: "verifyOn", target: "verifying" }, { guard: "commitOn", target: "committing" }, { target: "reviewing" }],
+      always: [{ guard: "verifyOn", target: "verifying" }, { guard: "commitOn", target: "committing" }, { target: "checkingReviewBudget" }],
+    },
+    // Before a review: is the run (or the unit) over its budget? Then the unit waits for a human (kind budget).
+    checkingReviewBudget: {
+      tags: ["busy", "review"],
+      on: { STOP: { target: "stopped", actions: "requestStop" } },
+      invoke: {
+        id: "budget",
+        src: "budget",
+        input: ({ context }) => ({ unit: context.unit }),
+        onDone: [
+          { guard: { type: "budgetReached", params: ({ event }) => event.output }, target: "blocked", actions: { type: "blockBudget", params: ({ event }) => ({ out: event.output, at: "review" as const }) } },
+          { target: "reviewing" },
+        ],
+        onError: { target: "blocked", actions: { type: "blockError", params: errorOf } },
+      },
+    },
+    // Before a fix round (and its retry after a rate limit): the same check.
+    checkingFixBudget: {
+      tags: ["busy"],
+      on: { STOP: { target: "stopped", actions: "requestStop" } },
+      invoke: {
+        id: "fixBudget",
+        src: "budget",
+        input: ({ context }) => ({ unit: context.unit }),
+        onDone: [
+          { guard: { type: "budgetReached", params: ({ event }) => event.output }, target: "blocked", actions: { type: "blockBudget", params: ({ event }) => ({ out: event.output, at: "fix" as const }) } },
+          { target: "fixing" },
+        ],
+        onError: { target: "blocked", actions: { type: "blockError", params: errorOf } },
+      },
     },
     reviewing: {
       tags: ["busy", "review"],
@@ -134,7 +169,7 @@ export const unitMachine = setup({
           { guard: "fixRoundsUsedUp", target: "blocked", actions: { type: "blockExhausted", params: ({ event }) => event.output as never } },
           // A stop asked for while the round was being recorded: no fix agent starts.
           { guard: "stopRequested", target: "stopped" },
-          { target: "fixing", actions: [{ type: "setRound", params: ({ event }) => event.output }, "beginFixRound"] },
+          { target: "checkingFixBudget", actions: [{ type: "setRound", params: ({ event }) => event.output }, "beginFixRound"] },
         ],
         onError: { target: "blocked", actions: { type: "blockError", params: errorOf } },
       },
@@ -155,7 +190,7 @@ export const unitMachine = setup({
           { guard: { type: "fixChangedNothing", params: ({ event }) => event.output }, target: "blocked", actions: "blockUnchanged" },
           { guard: "verifyOn", target: "verifying", actions: { type: "setFix", params: ({ event }) => event.output } },
           { guard: "commitOn", target: "committing", actions: { type: "setFix", params: ({ event }) => event.output } },
-          { target: "reviewing", actions: { type: "setFix", params: ({ event }) => event.output } },
+          { target: "checkingReviewBudget", actions: { type: "setFix", params: ({ event }) => event.output } },
         ],
         onError: { target: "fixFailed" },
       },
@@ -163,14 +198,14 @@ export const unitMachine = setup({
     fixWaiting: {
       tags: ["waiting-for-limit"],
       on: { STOP: { target: "stopped", actions: "requestStop" } },
-      after: { fixBackoff: "fixing" },
+      after: { fixBackoff: "checkingFixBudget" },
     },
     // A fix round that did not end in a passing fix (no marker, timed out, failed checks) counts as that round.
     fixFailed: {
       always: [
         { guard: "stopRequested", target: "stopped" },
         { guard: "fixRoundsUsedUp", target: "blocked", actions: "blockFailedFix" },
-        { target: "fixing", actions: "beginFixRound" },
+        { target: "checkingFixBudget", actions: "beginFixRound" },
       ],
     },
     verifying: {
@@ -188,7 +223,7 @@ export const unitMachine = setup({
         onDone: [
           { guard: { type: "verifyFailed", params: ({ event }) => event.output }, target: "fixFailed", actions: { type: "setVerify", params: ({ event }) => event.output } },
           { guard: "commitOn", target: "committing", actions: { type: "setVerify", params: ({ event }) => event.output } },
-          { target: "reviewing", actions: { type: "setVerify", params: ({ event }) => event.output } },
+          { target: "checkingReviewBudget", actions: { type: "setVerify", params: ({ event }) => event.output } },
         ],
         onError: { target: "fixFailed" },
       },
@@ -202,7 +237,7 @@ export const unitMachine = setup({
         input: ({ context }) => ({ unit: context.unit, round: context.round }),
         onDone: [
           { guard: "stopRequested", target: "stopped", actions: { type: "setCommit", params: ({ event }) => event.output } },
-          { target: "reviewing", actions: { type: "setCommit", params: ({ event }) => event.output } },
+          { target: "checkingReviewBudget", actions: { type: "setCommit", params: ({ event }) => event.output } },
         ],
         onError: { target: "fixFailed" },
       },

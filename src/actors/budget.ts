@@ -1,6 +1,7 @@
 // The budget actor's work (before each dispatch) and the budget watch of a running attempt: this run's usage
 // and the unit's against --max-tokens, --max-cost, --max-unit-tokens and --max-unit-cost.
 import type { BudgetOutput, UnitRef } from "../../machines/orchestrator.ts";
+import type { BudgetResumeAt } from "../../machines/unit.ts";
 import { budgetReached, hasLimits } from "../usage/budget.ts";
 import { newCursor, readNewLines } from "../usage/lines.ts";
 import { priceUsage } from "../usage/prices.ts";
@@ -13,29 +14,35 @@ import type { RunContext } from "./run-context.ts";
 /** How often a running attempt's reported usage is read against the budget, ms. */
 const BUDGET_CHECK_MS = 500;
 
-/**
- * Whether this run, or `unit` in it, has reached a limit: the sentence saying what was spent, or null. With
- * --review (orchestrate) a limit reached is recorded as a `budget` decision on `unit` (the run halts either way).
- */
+/** Whether this run, or `unit` in it, has reached a limit: the sentence saying what was spent, or null. */
 export function checkBudget(context: RunContext, unit: UnitRef): BudgetOutput {
   if (!hasLimits(context.limits)) return { reached: null };
   const state = context.store.get();
-  const reached = budgetReached(context.limits, runUsage(state, context.startedAtMs), unitUsage(state, unit.key, context.startedAtMs), unit.id);
-  if (reached) recordBudgetDecision(context, unit, reached);
-  return { reached };
+  return { reached: budgetReached(context.limits, runUsage(state, context.startedAtMs), unitUsage(state, unit.key, context.startedAtMs), unit.id) };
+}
+
+/**
+ * The check before a dispatch: checkBudget, and with --review (orchestrate) a limit reached recorded as a
+ * `budget` decision on `unit` (the run halts either way). The unit machine's checks are recorded by the concluder.
+ */
+export function checkBudgetBeforeDispatch(context: RunContext, unit: UnitRef): BudgetOutput {
+  const out = checkBudget(context, unit);
+  if (out.reached) recordBudgetDecision(context, unit, out.reached);
+  return out;
 }
 
 /**
  * With --review, record a `budget` decision on `unit`: the limit's sentence (`reached`), the answers it takes,
- * and what this run and the unit had spent (`spent`, shown by `seqorch decisions --json`); PULSE is written
- * again. Without --review, nothing.
+ * and what this run and the unit had spent (`spent`, shown by `seqorch decisions --json`); `resumeAt`: a
+ * review loop stopped before a review or a fix round (where `retry` goes on). PULSE is written again. Without
+ * --review, nothing.
  */
-export function recordBudgetDecision(context: RunContext, unit: UnitRef, reached: string, logs: string[] = []): void {
+export function recordBudgetDecision(context: RunContext, unit: UnitRef, reached: string, logs: string[] = [], resumeAt?: BudgetResumeAt): void {
   if (context.gates.review === null) return;
   const state = context.store.get();
   const spent = { run: runUsage(state, context.startedAtMs), unit: unitUsage(state, unit.key, context.startedAtMs) };
   const question = `${reached}; retry: unit ${unit.id} runs again under the next run's budget; accept: done as it is; skip or abort: it waits`;
-  recordDecision(context, unit, "budget", question, logs, spent);
+  recordDecision(context, unit, "budget", question, logs, { spent, ...(resumeAt ? { resumeAt } : {}) });
   refreshPulse(context);
 }
 

@@ -4,6 +4,7 @@ import type { ConcludeInput, RecordOutput } from "../../machines/orchestrator.ts
 import type { CheckboxMark, DispatchUnit } from "../spec/types.ts";
 import { appendProgressNote } from "../store/progress.ts";
 import { recordDecision } from "./decisions.ts";
+import { recordBudgetDecision } from "./budget.ts";
 import { ensurePipeline } from "./pipeline-record.ts";
 import { refreshPulse } from "./pulse-writer.ts";
 import { endMarks, writeUnitMarks } from "./marks.ts";
@@ -41,7 +42,8 @@ export async function concludeUnit(context: RunContext, unit: DispatchUnit, inpu
       if (record.human_fix) Object.assign(record, { human_fix: false, guidance: null });
     }, { units: [unit.key] });
     const dir = reviewDirOf(context, unit.key, output.round);
-    recordDecision(context, unit, output.block, output.reason, [dir]);
+    if (output.block === "budget") recordBudgetDecision(context, unit, output.reason, [dir], output.resumeAt);
+    else recordDecision(context, unit, output.block, output.reason, [dir]);
     decision = true;
     if (context.writeback) await writeUnitMarks(context, endMarks(unit, false));
   }

@@ -10,16 +10,16 @@ import type { RunContext } from "./run-context.ts";
 
 /**
  * Record a decision about `unit` and return it. `findings`: the open blocking findings; `logs`: files a person
- * reads to decide; `spent`: a budget decision's sums. Never throws for the hook (a failure to start it is a warning).
+ * reads to decide; `budget`: a budget decision's sums and where its loop stopped. Never throws for the hook (a failure to start it is a warning).
  */
-export function recordDecision(context: RunContext, unit: { key: string; id: string; title: string }, kind: DecisionKind, question: string, logs: string[] = [], spent?: Decision["spent"]): Decision {
+export function recordDecision(context: RunContext, unit: { key: string; id: string; title: string }, kind: DecisionKind, question: string, logs: string[] = [], budget?: { spent: NonNullable<Decision["spent"]>; resumeAt?: Decision["resume_at"] }): Decision {
   const now = new Date().toISOString();
   let decision!: Decision;
   context.store.update((state) => {
     const pipeline = ensurePipeline(state, unit.key);
     const findings = (pipeline.reviews.at(-1)?.findings ?? []).filter((f) => f.severity === "critical" || f.severity === "major");
     const n = state.decisions.filter((d) => d.unit === unit.key).length + 1;
-    decision = { id: `${unit.key}-${n}`, unit: unit.key, kind, question, options: [...DECISION_OPTIONS], findings, logs, created_at: now, resolved_at: null, resolution: null, note: null, ...(spent ? { spent } : {}) };
+    decision = { id: `${unit.key}-${n}`, unit: unit.key, kind, question, options: [...DECISION_OPTIONS], findings, logs, created_at: now, resolved_at: null, resolution: null, note: null, ...(budget ? { spent: budget.spent } : {}), ...(budget?.resumeAt ? { resume_at: budget.resumeAt } : {}) };
     state.decisions.push(decision);
     pipeline.status = "blocked";
   }, { units: [unit.key] });

@@ -34,7 +34,7 @@ import { verifyAttempt } from "./verifier.ts";
 import type { AttemptHandle } from "../runner/types.ts";
 import type { DispatchUnit, Plan } from "../spec/types.ts";
 import { assignUnit, NO_ASSIGNMENT, type AssignConfig } from "./assignment.ts";
-import { checkBudget } from "./budget.ts";
+import { checkBudget, checkBudgetBeforeDispatch } from "./budget.ts";
 import { dispatchAttempt } from "./dispatcher.ts";
 import { recordAttempt } from "./recorder.ts";
 import { dropAdoptable } from "./recover-run.ts";
@@ -197,10 +197,11 @@ export function provideActors(context: RunContext, assign: AssignConfig = NO_ASS
         fixer: fromPromise<FixOutput, FixInput>(({ input, signal }) => fixRound(context, unitOf(input.unit), input, signal)),
         verifier: fromPromise<VerifyOutput, VerifyInput>(({ input, signal }) => verifyAttempt(context, input, signal)),
         committer: fromPromise<CommitOutput, CommitInput>(({ input }) => commitRound(context, input)),
+        budget: fromPromise<BudgetOutput, { unit: UnitRef }>(async ({ input }) => checkBudget(context, input.unit)),
       },
     }),
     concluder: fromPromise<RecordOutput, ConcludeInput>(({ input }) => concludeUnit(context, unitOf(input.unit), input)),
-    budget: fromPromise<BudgetOutput, { unit: UnitRef }>(async ({ input }) => checkBudget(context, input.unit)),
+    budget: fromPromise<BudgetOutput, { unit: UnitRef }>(async ({ input }) => checkBudgetBeforeDispatch(context, input.unit)),
     recorder: fromPromise<RecordOutput, RecordInput>(async ({ input }) => {
       return recordAttempt(context, unitOf(input.unit), input);
     }),

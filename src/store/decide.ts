@@ -43,6 +43,12 @@ export function applyDecision(state: State, key: string, keys: readonly string[]
       pipeline.guidance = note;
       return { decision, tick: false, summary: `unit ${key}: the next run verifies and reviews your fix once (round ${pipeline.round})` };
     case "retry": {
+      // A review loop stopped by its budget goes on where it stopped (limits count one run), fix rounds as they were.
+      if (decision.kind === "budget" && decision.resume_at) {
+        pipeline.guidance = note;
+        pipeline.status = decision.resume_at === "review" ? "pending_review" : "fix_required";
+        return { decision, tick: false, summary: `unit ${key}: the ${decision.resume_at === "review" ? "review" : "fix round"} starts under the next run's budget${note ? ", with your note in the next prompt" : ""}` };
+      }
       const inReview = pipeline.reviews.length > 0 && decision.kind !== "attempts_exhausted" && decision.kind !== "halt" && decision.kind !== "budget";
       pipeline.guidance = note;
       if (inReview) {

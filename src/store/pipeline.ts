@@ -94,6 +94,8 @@ export const DecisionSchema = z.object({
   note: z._default(z.nullable(z.string()), null),
   /** A `budget` decision: what this run and the unit had spent (src/usage/totals.ts) when the limit was reached. */
   spent: z.optional(z.object({ run: UsageTotalSchema, unit: UsageTotalSchema })),
+  /** A budget decision of a review loop: what was about to start (`retry` goes on there). */
+  resume_at: z.optional(z.enum(["review", "fix"])),
 });
 export type Decision = z.infer<typeof DecisionSchema>;
 export type DecisionKind = Decision["kind"];

@@ -208,11 +208,11 @@ function gitSpec(tasks: string) {
   return { ...made, env };
 }
 
-/** Implements for $0.40 a unit (one file each, its id appended to `implemented`), approves every review without usage. */
+/** Implements for $0.30 a unit (one file each, its id appended to `implemented`), approves every review for $0.20. */
 const paidLoop = (implemented: string) => `cat >/dev/null
 case "$SEQORCH_ROLE" in
-review) echo '<review>{"verdict":"approve","findings":[],"previous":[]}</review>' ;;
-*) echo "$SEQORCH_TASK_ID" >> '${implemented}'; echo "$SEQORCH_TASK_ID" > "unit-$SEQORCH_TASK_ID.txt"; echo '<usage>{"input_tokens":4000,"output_tokens":400,"cost_usd":0.4}</usage>'; echo 'Done. <promise>TASK_DONE</promise>' ;;
+review) echo '<usage>{"input_tokens":2000,"output_tokens":200,"cost_usd":0.2}</usage>'; echo '<review>{"verdict":"approve","findings":[],"previous":[]}</review>' ;;
+*) echo "$SEQORCH_TASK_ID" >> '${implemented}'; echo "$SEQORCH_TASK_ID" > "unit-$SEQORCH_TASK_ID.txt"; echo '<usage>{"input_tokens":3000,"output_tokens":300,"cost_usd":0.3}</usage>'; echo 'Done. <promise>TASK_DONE</promise>' ;;
 esac`;
 
 describe("budgets in orchestrate", () => {
@@ -221,31 +221,35 @@ describe("budgets in orchestrate", () => {
     const dir = tempDir();
     const log = join(dir, "implemented.log");
     const agent = scriptedAgent(dir, paidLoop(log));
-    const args = ["orchestrate", "--spec", spec, "--delay", "0", "--no-tmux", "--agent-command", agent.command, "--max-cost", "1"];
+    const args = ["orchestrate", "--spec", spec, "--delay", "0", "--no-tmux", "--agent-command", agent.command, "--max-cost", "0.9"];
     const r = await seqorch(args, { cwd: root, env });
     expect(r.code).toBe(2);
-    expect(r.stderr + r.stdout).toContain("Halted (budget): the run spent $1.20 of --max-cost $1.00");
+    // Units 1 and 2 implemented and reviewed: $1.00 spent, so unit 3 is never dispatched.
+    expect(r.stderr + r.stdout).toContain("Halted (budget): the run spent $1.00 of --max-cost $0.90");
     const implemented = () => lines(log);
-    expect(implemented()).toEqual(["1", "2", "3"]);
+    expect(implemented()).toEqual(["1", "2"]);
     expect(state(spec).halted_reason).toBe("budget");
     const listed = JSON.parse((await seqorch(["decisions", "--spec", spec, "--json"], { cwd: root })).stdout);
     expect(listed).toHaveLength(1);
-    expect(listed[0]).toMatchObject({ unit: "4", kind: "budget", spent: { run: { tokens: 13_200, attempts: 3 }, unit: { tokens: 0, attempts: 0 } } });
-    expect(listed[0].spent.run.cost_usd).toBeCloseTo(1.2, 9);
-    expect(listed[0].question).toContain("the run spent $1.20 of --max-cost $1.00");
+    expect(listed[0]).toMatchObject({ unit: "3", kind: "budget", spent: { run: { tokens: 11_000, attempts: 4 }, unit: { tokens: 0, attempts: 0 } } });
+    expect(listed[0].resume_at).toBeUndefined();
+    expect(listed[0].spent.run.cost_usd).toBeCloseTo(1, 9);
+    expect(listed[0].question).toContain("the run spent $1.00 of --max-cost $0.90");
     const text = await seqorch(["decisions", "--spec", spec], { cwd: root });
-    expect(text.stdout).toContain("spent: this run 13,200 tokens, $1.20");
-    expect(readFileSync(join(spec, "PROJECT_PULSE.md"), "utf8")).toContain("(budget): the run spent $1.20 of --max-cost $1.00");
-    // Unanswered, the next run waits for it (nothing else can run) and dispatches nothing.
+    expect(text.stdout).toContain("spent: this run 11,000 tokens, $1.00");
+    expect(readFileSync(join(spec, "PROJECT_PULSE.md"), "utf8")).toContain("(budget): the run spent $1.00 of --max-cost $0.90");
+    // Unanswered, it holds back unit 3 only: the next run does unit 4 and ends waiting for it.
     const waiting = await seqorch(args, { cwd: root, env });
     expect(waiting.code).toBe(2);
-    expect(implemented()).toHaveLength(3);
-    const decide = await seqorch(["decide", "--spec", spec, "4", "retry"], { cwd: root });
+    expect(implemented()).toEqual(["1", "2", "4"]);
+    expect(waiting.stdout + waiting.stderr).toMatch(/[Ww]aiting for 1 decision/);
+    const decide = await seqorch(["decide", "--spec", spec, "3", "retry"], { cwd: root });
     expect(decide.code).toBe(0);
     const again = await seqorch(args, { cwd: root, env });
     expect(again.code).toBe(0);
-    expect(implemented()).toEqual(["1", "2", "3", "4"]);
+    expect(implemented()).toEqual(["1", "2", "4", "3"]);
     expect(state(spec).pipeline["4"].status).toBe("completed");
+    expect(state(spec).pipeline["3"].status).toBe("completed");
   });
 
   test("an attempt ended on --max-unit-tokens is a budget decision on its unit, with its usage, and the run halts", async () => {
@@ -259,5 +263,72 @@ describe("budgets in orchestrate", () => {
     expect(decision).toMatchObject({ unit: "1", kind: "budget", spent: { unit: { tokens: 5000, attempts: 1 } } });
     expect(decision.question).toContain("unit 1 used 5,000 tokens of --max-unit-tokens 1,000");
     expect(decision.logs).toHaveLength(1);
+  });
+});
+
+describe("budgets in the review loop", () => {
+  test("a fix round that would start over --max-cost is a budget decision (resume at the fix); retry runs that fix round next run", async () => {
+    const { root, spec, env } = gitSpec(units(1));
+    // implement: $0.40; a review: $0.70 (it asks for a change until the fix is in); the fix: $0.10.
+    const review = (verdict: string, findings: string, previous: string) => `'<review>{"verdict":"${verdict}","findings":[${findings}],"previous":[${previous}]}</review>'`;
+    const agent = scriptedAgent(
+      tempDir(),
+      `cat >/dev/null
+case "$SEQORCH_ROLE" in
+implement) echo one > one.txt; echo '<usage>{"input_tokens":100,"output_tokens":10,"cost_usd":0.4}</usage>'; echo 'Done. <promise>TASK_DONE</promise>' ;;
+fix) echo fixed > one.txt; echo '<usage>{"input_tokens":10,"output_tokens":1,"cost_usd":0.1}</usage>'; echo 'Fixed. <promise>TASK_DONE</promise>' ;;
+review) echo '<usage>{"input_tokens":500,"output_tokens":50,"cost_usd":0.7}</usage>'
+  if grep -q fixed one.txt; then echo ${review("approve", "", '{"id":"R1","status":"fixed"}')}
+  else echo ${review("request_changes", '{"id":"R1","severity":"major","file":"one.txt","line":1,"title":"not fixed","evidence":"","fix":"fix it","requirement":null}', "")}; fi ;;
+esac`,
+    );
+    const args = ["orchestrate", "--spec", spec, "--delay", "0", "--no-tmux", "--agent-command", agent.command, "--max-cost", "1"];
+    const r = await seqorch(args, { cwd: root, env });
+    expect(r.code).toBe(2);
+    expect(r.stderr + r.stdout).toContain("Halted (budget): the run spent $1.10 of --max-cost $1.00");
+    const s = state(spec);
+    expect(s.halted_reason).toBe("budget");
+    // Implemented and reviewed once; no fix agent started.
+    expect(s.attempts["1"].map((a: { reason: string | null }) => a.reason)).toEqual([null]);
+    const [decision] = JSON.parse((await seqorch(["decisions", "--spec", spec, "--json"], { cwd: root })).stdout);
+    expect(decision).toMatchObject({ unit: "1", kind: "budget", resume_at: "fix", spent: { unit: { tokens: 660, attempts: 2 } } });
+    const decide = await seqorch(["decide", "--spec", spec, "1", "retry", "--note", "cheaper please"], { cwd: root });
+    expect(decide.code).toBe(0);
+    expect(decide.stdout + decide.stderr).toContain("unit 1: the fix round starts under the next run's budget, with your note in the next prompt");
+    expect(state(spec).pipeline["1"].status).toBe("fix_required");
+    // The next run (its own budget) starts with fix round 1, then the review approves: $0.80.
+    const again = await seqorch(args, { cwd: root, env });
+    expect(again.code).toBe(0);
+    const after = state(spec);
+    expect(after.attempts["1"].map((a: { reason: string | null }) => a.reason?.split(" (")[0] ?? null)).toEqual([null, "fix round 1"]);
+    expect(after.pipeline["1"].status).toBe("completed");
+    expect(after.pipeline["1"].reviews.map((x: { round: number; verdict: string }) => [x.round, x.verdict])).toEqual([[0, "fix"], [1, "pass"]]);
+  });
+
+  test("a review that would start over --max-unit-cost is a budget decision (resume at the review); retry reviews it next run", async () => {
+    const { root, spec, env } = gitSpec(units(1));
+    const dir = tempDir();
+    const reviews = join(dir, "reviews.log");
+    const agent = scriptedAgent(
+      dir,
+      `cat >/dev/null
+case "$SEQORCH_ROLE" in
+review) echo x >> '${reviews}'; echo '<review>{"verdict":"approve","findings":[],"previous":[]}</review>' ;;
+*) echo one > one.txt; echo '<usage>{"input_tokens":100,"output_tokens":10,"cost_usd":0.4}</usage>'; echo 'Done. <promise>TASK_DONE</promise>' ;;
+esac`,
+    );
+    const args = ["orchestrate", "--spec", spec, "--delay", "0", "--no-tmux", "--agent-command", agent.command, "--max-unit-cost", "0.3"];
+    const r = await seqorch(args, { cwd: root, env });
+    expect(r.code).toBe(2);
+    expect(existsSync(reviews)).toBe(false);
+    const [decision] = JSON.parse((await seqorch(["decisions", "--spec", spec, "--json"], { cwd: root })).stdout);
+    expect(decision).toMatchObject({ unit: "1", kind: "budget", resume_at: "review" });
+    expect(decision.question).toContain("unit 1 spent $0.40 of --max-unit-cost $0.30");
+    expect((await seqorch(["decide", "--spec", spec, "1", "retry"], { cwd: root })).code).toBe(0);
+    const again = await seqorch(args, { cwd: root, env });
+    expect(again.code).toBe(0);
+    expect(lines(reviews)).toHaveLength(1);
+    expect(state(spec).attempts["1"]).toHaveLength(1);
+    expect(state(spec).pipeline["1"].status).toBe("completed");
   });
 });

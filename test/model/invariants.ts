@@ -39,10 +39,13 @@ const HALT_REASONS: Record<HaltReason, (f: Facts) => void> = {
     expect(scenario.input.haltOnDecision ?? true).toBe(true);
     expect((lastEvent as { output?: { decision?: boolean } }).output?.decision).toBe(true);
   },
-  // Reached before a dispatch (the budget check's sentence), or by an attempt ended for it (the outcome's).
+  // Reached before a dispatch (the budget check's sentence), by an attempt ended for it (the outcome's), or
+  // before a review or fix round (the unit machine's block).
   budget: ({ lastEvent, context, records }) => {
     const outcome = records.at(-1)?.outcome;
-    if (lastEvent.type === "xstate.done.actor.budget") expect(context.haltDetail).toBe((lastEvent as { output?: { reached?: string } }).output?.reached ?? "(none)");
+    const unitOutput = context.unitOutput;
+    if (lastEvent.type === "xstate.done.actor.concluder") expect(unitOutput?.kind === "blocked" && unitOutput.block === "budget" ? unitOutput.reason : "(no budget block)").toBe(context.haltDetail!);
+    else if (lastEvent.type === "xstate.done.actor.budget") expect(context.haltDetail).toBe((lastEvent as { output?: { reached?: string } }).output?.reached ?? "(none)");
     else expect(outcome?.kind === "over-budget" ? outcome.reached : "(not over budget)").toBe(context.haltDetail!);
   },
   error: () => {

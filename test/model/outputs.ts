@@ -93,6 +93,8 @@ export function outputsFor(units: UnitRef[], options: { budget?: boolean } = {})
         { kind: "completed", round: 1 },
         { kind: "blocked", round: 3, block: "review_exhausted", reason: "still blocking after 3 fix rounds" },
         ...(context.stopRequested ? [{ kind: "stopped" as const, round: 0 }] : []),
+        // A budget check before a review or fix round found a limit reached (offered in orchestrate only: paths multiply).
+        ...(context.haltOnDecision ? [] : [{ kind: "blocked" as const, round: 1, block: "budget" as const, reason: "the run spent $5.00 of --max-cost $5.00", resumeAt: "fix" as const }]),
       ],
       concluder: (context: OrchestratorContext): RecordOutput[] => [{ pending: units.length - doneCount(units, context), now: NOW, decision: context.unitOutput?.kind === "blocked" }],
       recorder,

@@ -38,6 +38,9 @@ const TABLE: EventTable = {
     ],
     verifier: () => [{ passed: true, reason: null }, { passed: false, reason: "verify failed" }],
     committer: () => [{ sha: "b".repeat(40), files: 1 }],
+    // Before each review and fix round: under every limit, or one reached (the unit waits for a human).
+    budget: () => [{ reached: null }, { reached: "the run spent $5.00 of --max-cost $5.00" }],
+    fixBudget: () => [{ reached: null }, { reached: "unit 4 used 12,000 tokens of --max-unit-tokens 10,000" }],
   },
 };
 
@@ -102,7 +105,13 @@ function checksFor(input: UnitMachineInput) {
     if (snapshot.value === "blocked") {
       expect(output.kind).toBe("blocked");
       expect(context.block?.reason).toBeString();
-      expect(context.block?.kind).toBeOneOf(["halt", "review_exhausted", "reviewer_question", "scope_violation", "review_failed"]);
+      expect(context.block?.kind).toBeOneOf(["halt", "review_exhausted", "reviewer_question", "scope_violation", "review_failed", "budget"]);
+      // A budget block says what was about to start, right after the check that found the limit reached.
+      if (context.block?.kind === "budget") {
+        const check = steps.at(-1)!.event.type;
+        expect(check).toBeOneOf(["xstate.done.actor.budget", "xstate.done.actor.fixBudget"]);
+        expect(output).toMatchObject({ block: "budget", resumeAt: check === "xstate.done.actor.budget" ? "review" : "fix" });
+      }
     }
     if (snapshot.value === "stopped") expect(output.kind === "stopped" || context.stopRequested).toBe(true);
   };

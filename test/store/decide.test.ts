@@ -52,3 +52,21 @@ describe("applyDecision", () => {
     expect(() => applyDecision(emptyState("/s"), "9", ["9"], "accept", null)).toThrow("unit 9 has no open decision");
   });
 });
+
+describe("a budget decision", () => {
+  test("retry before a dispatch: attempts afresh; in a review loop: the review or fix round it stopped before, fix rounds kept", () => {
+    const h = blocked("halt");
+    h.pipeline["4"]!.reviews = [];
+    h.decisions[0]!.kind = "budget";
+    applyDecision(h, "4", ["4"], "retry", null, {}, NOW);
+    expect(h.pipeline["4"]!.status).toBe("in_progress");
+    expect(h.attempts["4"]!.every((a) => !a.counted)).toBe(true);
+    for (const [at, status] of [["fix", "fix_required"], ["review", "pending_review"]] as const) {
+      const s = blocked();
+      Object.assign(s.decisions[0]!, { kind: "budget", resume_at: at });
+      applyDecision(s, "4", ["4"], "retry", "cheaper", {}, NOW);
+      expect(s.pipeline["4"]).toMatchObject({ status, fix_base: 0, round: 2, guidance: "cheaper" });
+      expect(s.attempts["4"]![0]!.counted).toBe(true);
+    }
+  });
+});
