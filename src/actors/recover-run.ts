@@ -1,5 +1,5 @@
 // Makes what an earlier, killed run left behind consistent before a new run starts:
-// attempts left "running" are ended, or adopted when the agent had finished; progress entries lost between the
+// attempts left "running" are ended, or adopted when the agent had finished (the usage their logs report recorded); progress entries lost between the
 // state write and the progress write are restored; ticks lost between the state write and tasks.md are redone;
 // a halt is cleared so a human's re-run goes on.
 import { existsSync, readFileSync } from "node:fs";
@@ -11,6 +11,8 @@ import type { AttemptHandle } from "../runner/types.ts";
 import { detectSignal } from "../signals.ts";
 import { appendProgress, STATUS_WORD } from "../store/progress.ts";
 import type { AttemptRecord } from "../store/state.ts";
+import { priceUsage } from "../usage/prices.ts";
+import type { Usage } from "../usage/record.ts";
 import { endMarks, writeUnitMarks } from "./marks.ts";
 import type { RunContext } from "./run-context.ts";
 
@@ -64,14 +66,18 @@ async function endIfRunning(_context: RunContext, record: AttemptRecord): Promis
   return found.length > 0;
 }
 
-/** Did a finished attempt's agent say TASK_DONE? Judged from its log by its backend's parser. */
-async function finishedWithDone(context: RunContext, record: AttemptRecord): Promise<boolean> {
+/**
+ * What a finished (or ended) attempt's log says, read by its backend's parser as the session reads it: whether
+ * the agent said TASK_DONE, and the usage its stream reported (priced from the config file's table), or null.
+ */
+async function readLeftAttempt(context: RunContext, record: AttemptRecord): Promise<{ saidDone: boolean; usage: Usage | null }> {
   try {
     const exit = { exitCode: readExitCode(dirname(record.log)), reason: "exited" as const, durationMs: 0 };
     const reply = await context.adapterFor(record.backend).parseReply(record.log, join(dirname(record.log), "err.log"), exit);
-    return detectSignal(reply.finalMessage) === "done";
+    return { saidDone: detectSignal(reply.finalMessage) === "done", usage: reply.usage ? priceUsage(reply.usage, context.prices) : null };
   } catch {
-    return detectSignal(readTail(record.log, 64 * 1024)) === "done"; // the backend is not in this build: read the raw log
+    // The backend is not in this build: read the raw log (no usage without its parser).
+    return { saidDone: detectSignal(readTail(record.log, 64 * 1024)) === "done", usage: null };
   }
 }
 
@@ -146,7 +152,7 @@ export async function recoverRun(context: RunContext): Promise<string[]> {
     // Read only now, after the ending: an agent may finish (TASK_DONE, exit 0) while it is being ended.
     // With --verify or --commit a TASK_DONE is only a claim until the checks ran: the unit runs again.
     const gated = context.gates.verify.length > 0 || context.gates.commit;
-    const saidDone = await finishedWithDone(context, record);
+    const { saidDone, usage } = await readLeftAttempt(context, record);
     const done = saidDone && !gated;
     const planUnit = plan?.units.find((u) => u.key === unit);
     const now = new Date().toISOString();
@@ -156,6 +162,8 @@ export async function recoverRun(context: RunContext): Promise<string[]> {
       r.ended_at = now;
       r.duration_ms = Math.max(0, Date.parse(now) - Date.parse(r.started_at));
       r.exit_code = readExitCode(dirname(record.log));
+      // What the agent's stream reported counts for the unit's and run's sums (and the next run's budget).
+      r.agent_usage ??= usage;
       if (done) {
         r.status = "done";
         r.reason = wasRunning ? "finished while the next run was ending it; recorded on resume" : "finished while no seqorch was running; recorded on resume";

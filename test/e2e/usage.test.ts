@@ -4,7 +4,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cleanUp, makeSpec, scriptedAgent, seqorch, tempDir } from "./harness.ts";
+import { binary, cleanUp, makeSpec, privateTmux, scriptedAgent, seqorch, tempDir } from "./harness.ts";
 
 afterAll(cleanUp);
 
@@ -115,5 +115,48 @@ esac`,
     // PULSE shows the same sums as status, with who spent them.
     const pulse = readFileSync(join(spec, "PROJECT_PULSE.md"), "utf8");
     expect(pulse).toContain("## 💰 Usage\n- Total: 201,500 tokens, $2.01 + cost unknown for 1 attempt(s)\n- Unit 1: 201,500 tokens, $2.01 + cost unknown for 1 attempt(s) (command ×2, review ×2)");
+  });
+});
+
+/** Resolves once `check` holds, polling every 50 ms; throws after `ms`. */
+async function until(check: () => boolean, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error("timed out waiting");
+    await Bun.sleep(50);
+  }
+}
+
+describe("usage of an attempt picked up by crash recovery", () => {
+  test("a run killed with SIGKILL while its agent ran: the next run records the finished attempt's usage from its log", async () => {
+    const { root, spec } = makeSpec("# Plan\n\n- [ ] 1. First\n  - one\n\n- [ ] 2. Second\n  - two\n");
+    const dir = tempDir();
+    const go = join(dir, "go");
+    const finished = join(dir, "finished");
+    // Unit 1 waits until seqorch is dead, then reports its usage and finishes; unit 2 reports its own.
+    const agent = scriptedAgent(
+      dir,
+      `cat >/dev/null
+if [ "$SEQORCH_TASK_ID" = 1 ]; then
+  while [ ! -e '${go}' ]; do sleep 0.05; done
+  echo '<usage>{"input_tokens":1000,"output_tokens":100,"cost_usd":0.25}</usage>'; echo 'Done. <promise>TASK_DONE</promise>'; touch '${finished}'
+else echo '<usage>{"input_tokens":10,"output_tokens":1,"cost_usd":0.01}</usage>'; echo 'Done. <promise>TASK_DONE</promise>'; fi`,
+    );
+    const tmux = ["--tmux-socket", privateTmux(), "--tmux-session", "recover"];
+    const args = ["run", "--spec", spec, "--delay", "0", "--agent-command", agent.command, ...tmux];
+    const first = Bun.spawn([binary, ...args], { cwd: root, env: { ...process.env, CI: "true" }, stdout: "ignore", stderr: "ignore" });
+    await until(() => existsSync(agent.dispatchLog));
+    first.kill("SIGKILL");
+    await first.exited;
+    writeFileSync(go, "");
+    await until(() => existsSync(finished) && existsSync(join(spec, ".seqorch", "attempts", "1.1", "exit")));
+    const r = await seqorch(args, { cwd: root });
+    expect(r.code).toBe(0);
+    expect(r.stdout + r.stderr).toContain("attempt 1 finished with TASK_DONE after the earlier run stopped");
+    const state = JSON.parse(readFileSync(join(spec, "SEQUENTIAL_STATE.json"), "utf8"));
+    expect(state.attempts["1"]).toHaveLength(1);
+    expect(state.attempts["1"][0]).toMatchObject({ status: "done", agent_usage: { input: 1000, output: 100, cost_usd: 0.25, cost_source: "agent" } });
+    const status = JSON.parse((await seqorch(["status", "--spec", spec, "--json"], { cwd: root })).stdout);
+    expect(status.usage.total).toMatchObject({ tokens: 1111, cost_usd: 0.26, attempts: 2 });
   });
 });
