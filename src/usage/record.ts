@@ -67,10 +67,15 @@ export function addUsage(total: UsageTotal, usage: Usage | null | undefined): Us
     cache_read: total.cache_read + usage.cache_read,
     cache_write: total.cache_write + usage.cache_write,
     tokens: total.tokens + totalTokens(usage),
-    cost_usd: total.cost_usd + (usage.cost_usd ?? 0),
+    cost_usd: sumUsd(total.cost_usd, usage.cost_usd ?? 0),
     unpriced: total.unpriced + (unknownCost ? 1 : 0),
     attempts: total.attempts + 1,
   };
+}
+
+/** Two amounts in USD added up, kept to whole nano-dollars, so a sum of 0.1 + 1.1 reads 1.2, not 1.2000000000000002. */
+function sumUsd(a: number, b: number): number {
+  return Math.round((a + b) * 1e9) / 1e9;
 }
 
 /** Two totals added up. */
@@ -81,7 +86,7 @@ export function mergeTotals(a: UsageTotal, b: UsageTotal): UsageTotal {
     cache_read: a.cache_read + b.cache_read,
     cache_write: a.cache_write + b.cache_write,
     tokens: a.tokens + b.tokens,
-    cost_usd: a.cost_usd + b.cost_usd,
+    cost_usd: sumUsd(a.cost_usd, b.cost_usd),
     unpriced: a.unpriced + b.unpriced,
     attempts: a.attempts + b.attempts,
   };

@@ -109,6 +109,13 @@ describe("sums", () => {
     expect(formatTotal(sumUsage([usageOf({ input: 3 })]))).toBe("3 tokens, cost unknown");
     expect(formatTotal(sumUsage([]))).toBe("");
   });
+
+  test("costs add up without floating-point residue (what decisions --json shows as spent)", () => {
+    const priced = (usd: number) => ({ ...usageOf({ output: 1 }), cost_usd: usd, cost_source: "agent" as const });
+    expect(0.1 + 1.1).not.toBe(1.2);
+    expect(sumUsage([priced(0.1), priced(1.1)]).cost_usd).toBe(1.2);
+    expect(sumUsage([priced(0.1), priced(0.2), priced(0.000000001)]).cost_usd).toBe(0.300000001);
+  });
 });
 
 describe("the report section (for PROJECT_PULSE.md)", () => {
