@@ -12,7 +12,7 @@ export type SetupResult = { ok: true; copied: string[] } | { ok: false; copied: 
  * run with worktreeIncludeFiles; else listed now, skipping `skip`, repository-relative folders), then
  * runs `setupCommand` (the user's `--worktree-setup`, a shell command line from a flag, never from tasks.md) with
  * `/bin/sh -c` in the worktree in its own process group, its output appended to `log`; `signal` ends its whole tree
- * (the group and every process carrying its SEQORCH_ATTEMPT_ID; a killed set-up reports 128 + signal). Throws GitError when listing fails.
+ * (the group and every process carrying its SEQORCH_ATTEMPT_ID; a killed set-up reports 128 + signal, and resolves only once every process of its tree is gone). Throws GitError when listing fails.
  */
 export async function setUpWorktree(
   repo: string,
@@ -36,11 +36,15 @@ export async function setUpWorktree(
     closeSync(fd);
   }
   const pid = proc.pid;
-  // its group, and anything carrying its attempt id (a child that left the group)
-  const onAbort = () => void endAttemptTree({ pgid: pid, rootPid: pid, attemptId }, { graceMs: 2_000 });
+  // its group, and anything carrying its attempt id (a child that left the group). The shell may exit on the
+  // SIGTERM before its background children have acted on theirs: the result waits for the whole ending.
+  let ending: Promise<unknown> | null = null;
+  const onAbort = () => void (ending ??= endAttemptTree({ pgid: pid, rootPid: pid, attemptId }, { graceMs: 2_000 }));
   options.signal?.addEventListener("abort", onAbort, { once: true });
+  if (options.signal?.aborted) onAbort();
   try {
     const code = await proc.exited;
+    if (ending) await ending;
     const exitCode = proc.signalCode ? 128 + (typeof proc.signalCode === "number" ? proc.signalCode : 9) : code;
     return exitCode === 0 ? { ok: true, copied } : { ok: false, copied, exitCode, log: options.log };
   } finally {
