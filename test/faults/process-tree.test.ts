@@ -106,7 +106,8 @@ for (const [mode, fixed] of modes) {
         // The daemon keeps the agent's stdout open (in tmux: the pipe into the log), the other does not.
         `setsid sh -c 'echo $$ >> "${pids}"; exec sleep 15' &\n` +
           `(set -m; sh -c 'echo $$ >> "${pids}"; exec sleep 15' >/dev/null 2>&1 &)\n` +
-          `while [ "$(wc -l < '${pids}' 2>/dev/null)" -lt 2 ]; do sleep 0.05; done\n` +
+          // (`cat | wc`: 0 while the file does not exist yet, where `wc -l <` gave "" and ended the wait at once.)
+          `while [ "$(cat '${pids}' 2>/dev/null | wc -l)" -lt 2 ]; do sleep 0.05; done\n` +
           // Each wrote its pid before its exec: wait until both are sleep, so the name the log gives is known.
           `for p in $(cat '${pids}'); do while [ "$(cat /proc/$p/comm 2>/dev/null)" != sleep ]; do sleep 0.02; done; done\n${DONE}`,
       );
