@@ -6,6 +6,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cleanUp, makeSpec, privateTmux, scriptedAgent, seqorch, tempDir } from "./harness.ts";
+import { usageReportingRoleAgent } from "./role-agent.ts";
 
 afterAll(cleanUp);
 
@@ -270,18 +271,11 @@ describe("budgets in the review loop", () => {
   test("a fix round that would start over --max-cost is a budget decision (resume at the fix); retry runs that fix round next run", async () => {
     const { root, spec, env } = gitSpec(units(1));
     // implement: $0.40; a review: $0.70 (it asks for a change until the fix is in); the fix: $0.10.
-    const review = (verdict: string, findings: string, previous: string) => `'<review>{"verdict":"${verdict}","findings":[${findings}],"previous":[${previous}]}</review>'`;
-    const agent = scriptedAgent(
-      tempDir(),
-      `cat >/dev/null
-case "$SEQORCH_ROLE" in
-implement) echo one > one.txt; echo '<usage>{"input_tokens":100,"output_tokens":10,"cost_usd":0.4}</usage>'; echo 'Done. <promise>TASK_DONE</promise>' ;;
-fix) echo fixed > one.txt; echo '<usage>{"input_tokens":10,"output_tokens":1,"cost_usd":0.1}</usage>'; echo 'Fixed. <promise>TASK_DONE</promise>' ;;
-review) echo '<usage>{"input_tokens":500,"output_tokens":50,"cost_usd":0.7}</usage>'
-  if grep -q fixed one.txt; then echo ${review("approve", "", '{"id":"R1","status":"fixed"}')}
-  else echo ${review("request_changes", '{"id":"R1","severity":"major","file":"one.txt","line":1,"title":"not fixed","evidence":"","fix":"fix it","requirement":null}', "")}; fi ;;
-esac`,
-    );
+    const agent = usageReportingRoleAgent({
+      implement: '{"input_tokens":100,"output_tokens":10,"cost_usd":0.4}',
+      fix: '{"input_tokens":10,"output_tokens":1,"cost_usd":0.1}',
+      review: '{"input_tokens":500,"output_tokens":50,"cost_usd":0.7}',
+    });
     const args = ["orchestrate", "--spec", spec, "--delay", "0", "--no-tmux", "--agent-command", agent.command, "--max-cost", "1"];
     const r = await seqorch(args, { cwd: root, env });
     expect(r.code).toBe(2);

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { binary, cleanUp, makeSpec, privateTmux, scriptedAgent, seqorch, tempDir } from "./harness.ts";
+import { usageReportingRoleAgent } from "./role-agent.ts";
 
 afterAll(cleanUp);
 
@@ -88,18 +89,11 @@ describe("usage of the review loop", () => {
     writeFileSync(join(root, ".kiro", "seqorch.json"), JSON.stringify({ prices: { "review-model": { input: 10, output: 10 } } }));
     // implement: 1,000 tokens at $0.01; review: 100,000 tokens priced from the table (= $1.00), a major finding in
     // round 0, approval after the fix; fix: 500 tokens, no price (cost unknown).
-    const review = (verdict: string, findings: string, previous: string) => `'<review>{"verdict":"${verdict}","findings":[${findings}],"previous":[${previous}]}</review>'`;
-    const agent = scriptedAgent(
-      tempDir(),
-      `cat >/dev/null
-case "$SEQORCH_ROLE" in
-implement) echo one > one.txt; echo '<usage>{"input_tokens":900,"output_tokens":100,"cost_usd":0.01}</usage>'; echo 'Done. <promise>TASK_DONE</promise>' ;;
-fix) echo fixed > one.txt; echo '<usage>{"input_tokens":400,"output_tokens":100,"model":"fix-model"}</usage>'; echo 'Fixed. <promise>TASK_DONE</promise>' ;;
-review) echo '<usage>{"input_tokens":90000,"output_tokens":10000,"model":"review-model"}</usage>'
-  if grep -q fixed one.txt; then echo ${review("approve", "", '{"id":"R1","status":"fixed"}')}
-  else echo ${review("request_changes", '{"id":"R1","severity":"major","file":"one.txt","line":1,"title":"not fixed","evidence":"","fix":"fix it","requirement":null}', "")}; fi ;;
-esac`,
-    );
+    const agent = usageReportingRoleAgent({
+      implement: '{"input_tokens":900,"output_tokens":100,"cost_usd":0.01}',
+      fix: '{"input_tokens":400,"output_tokens":100,"model":"fix-model"}',
+      review: '{"input_tokens":90000,"output_tokens":10000,"model":"review-model"}',
+    });
     const r = await seqorch(["run", "--spec", spec, "--delay", "0", "--no-tmux", "--agent-command", agent.command, "--commit", "--review", "--pulse"], { cwd: root, env });
     expect(r.stderr).not.toContain("error");
     expect(r.code).toBe(0);
