@@ -1,32 +1,24 @@
-// The orchestrator: one XState v5 machine that runs a spec's dispatch units one at a time.
+// The orchestrator: the run machine. It plans, assigns, checks the budget, and invokes one unit machine
+// (machines/unit.ts: implement → verify → commit → review → fix …) per attempt at a unit, one unit at a time;
+// on what the unit machine reports it retries, waits out a rate limit, falls back, sleeps, halts or completes.
 // It declares states, guards, actions, delays and actor names only; src/actors implements the actors
 // and src/cli/run.ts joins them with .provide(). No file, process or tmux code is imported here.
 import { assign, fromPromise, sendTo, setup } from "xstate";
 import { unitMachine } from "./unit.ts";
 import type {
   Assignment,
-  AttemptInput,
-  AttemptOutcome,
-  CommitInput,
-  CommitOutput,
   ConcludeInput,
   BudgetOutput,
-  Dispatched,
-  EnderInput,
   FinalState,
   OrchestratorContext,
   OrchestratorEvent,
   OrchestratorInput,
   PlannerInput,
   PlannerOutput,
-  RecordInput,
   RecordOutput,
-  SessionInput,
   UnitRef,
-  VerifyInput,
-  VerifyOutput,
 } from "./types.ts";
-import type { UnitOutput } from "./unit-types.ts";
+import type { LoopOutput, UnitMachineInput, UnitOutput } from "./unit-types.ts";
 
 export type * from "./types.ts";
 
@@ -95,13 +87,7 @@ export const orchestratorMachine = setup({
   actors: {
     planner: notProvided<PlannerOutput, PlannerInput>("planner"),
     assigner: notProvided<Assignment, { unit: UnitRef }>("assigner"),
-    dispatcher: notProvided<Dispatched, AttemptInput>("dispatcher"),
-    session: notProvided<AttemptOutcome, SessionInput>("session"),
-    ender: notProvided<void, EnderInput>("ender"),
-    recorder: notProvided<RecordOutput, RecordInput>("recorder"),
-    verifier: notProvided<VerifyOutput, VerifyInput>("verifier"),
-    committer: notProvided<CommitOutput, CommitInput>("committer"),
-    /** One unit's review loop (machines/unit.ts), a child machine: the inspector shows it under the run. */
+    /** One attempt at a unit and its review loop (machines/unit.ts), a child machine: the inspector shows it under the run. */
     unit: unitMachine,
     concluder: notProvided<RecordOutput, ConcludeInput>("concluder"),
     // No limits unless a run provides its budget check (src/actors/budget.ts).
@@ -112,7 +98,9 @@ export const orchestratorMachine = setup({
     planBlocked: (_, output: PlannerOutput) => output.kind === "blocked",
     planWaiting: (_, output: PlannerOutput) => output.kind === "waiting",
     resuming: ({ context }) => context.resume !== null,
-    reviewAfterDone: ({ context }) => context.outcome?.kind === "done" && context.review !== null,
+    unitFailed: (_, output: UnitOutput) => output.kind === "failed",
+    unitDetached: (_, output: UnitOutput) => output.kind === "detached",
+    attemptEnded: (_, output: UnitOutput) => output.kind === "attempt",
     decisionContinues: ({ context }, output: RecordOutput) => output.decision === true && !context.haltOnDecision,
     decisionHalts: ({ context }, output: RecordOutput) => output.decision === true && context.haltOnDecision,
     unitStopped: ({ context }) => context.unitOutput?.kind === "stopped",
@@ -142,10 +130,6 @@ export const orchestratorMachine = setup({
       (context.outcome?.kind === "failed" || context.outcome?.kind === "timeout" || context.outcome?.kind === "interrupted") &&
       attemptsOf(context) >= context.maxAttempts,
     nothingPending: (_, output: RecordOutput) => output.pending === 0,
-    doneAndVerify: ({ context }, outcome: AttemptOutcome) => outcome.kind === "done" && context.verify,
-    doneAndCommit: ({ context }, outcome: AttemptOutcome) => outcome.kind === "done" && context.commit,
-    verifyFailed: (_, output: VerifyOutput) => !output.passed,
-    commitOn: ({ context }) => context.commit,
   },
   actions: {
     selectUnit: assign(({ context }, output: PlannerOutput) =>
@@ -154,9 +138,8 @@ export const orchestratorMachine = setup({
             unit: output.unit,
             pending: output.pending,
             outcome: null,
-            dispatched: null,
+            record: null,
             assignment: null,
-            endReason: null,
             fallbackIndex: 0,
             rateLimitHits: output.unit.key === context.unit?.key ? context.rateLimitHits : 0,
             rateLimitWaitedMs: output.unit.key === context.unit?.key ? context.rateLimitWaitedMs : 0,
@@ -179,7 +162,13 @@ export const orchestratorMachine = setup({
     recordRunEnd: (_, _params: { final: FinalState }) => {},
     noteRateLimitWait: () => {},
     clearRateLimitWait: () => {},
-    setUnitOutput: assign((_, unitOutput: UnitOutput) => ({ unitOutput, resume: null })),
+    setUnitOutput: assign((_, unitOutput: UnitOutput) => ({ unitOutput: unitOutput as LoopOutput, resume: null })),
+    /** The unit machine recorded its attempt with no review to follow: how it ended, and what the recorder said. */
+    setAttemptEnd: assign((_, output: UnitOutput) => (output.kind === "attempt" ? { outcome: output.outcome, record: output.record } : {})),
+    haltUnitFailure: assign((_, output: UnitOutput) => {
+      const error = output.kind === "failed" ? output.error : new Error(`unit machine ended ${output.kind}`);
+      return { haltReason: "error" as const, haltDetail: error instanceof Error ? error.message : String(error), error };
+    }),
     forwardStop: sendTo("unit", { type: "STOP" }),
     haltBlocked: assign((_, output: PlannerOutput) => ({
       haltReason: "blocked" as const,
@@ -247,7 +236,7 @@ export const orchestratorMachine = setup({
         iteration: context.iteration + 1,
         attempts: { ...context.attempts, [key]: (context.attempts[key] ?? 0) + 1 },
         outcome: null,
-        endReason: null,
+        record: null,
       };
     }),
     uncountRateLimited: assign(({ context }, output: RecordOutput) => {
@@ -261,60 +250,13 @@ export const orchestratorMachine = setup({
         rateLimitDelayMs: delay,
       };
     }),
-    setDispatched: assign((_, dispatched: Dispatched) => ({ dispatched })),
-    failDispatch: assign((_, error: unknown) => ({
-      outcome: {
-        kind: "failed" as const,
-        reason: `could not start the agent: ${error instanceof Error ? error.message : String(error)}`,
-        message: "",
-        exitCode: null,
-      },
-    })),
-    setOutcome: assign((_, outcome: AttemptOutcome) => ({ outcome })),
-    failSession: assign((_, error: unknown) => ({
-      outcome: {
-        kind: "failed" as const,
-        reason: `lost track of the agent: ${error instanceof Error ? error.message : String(error)}`,
-        message: "",
-        exitCode: null,
-      },
-    })),
-    endForTimeout: assign({ endReason: "timeout" as const }),
-    endForStop: assign({ endReason: "stopped" as const, stopRequested: true }),
-    setEndedOutcome: assign(({ context }) => ({
-      outcome:
-        context.endReason === "timeout"
-          ? { kind: "timeout" as const, reason: `timed out after ${Math.round(context.taskTimeoutMs / 1000)} s (--task-timeout)`, message: "" }
-          : { kind: "interrupted" as const, reason: "stopped by the user" },
-    })),
     setPending: assign((_, output: RecordOutput) => ({ pending: output.pending })),
     requestStop: assign({ stopRequested: true }),
-    failVerify: assign(({ context }, output: VerifyOutput) => ({
-      outcome: { kind: "failed" as const, reason: output.reason ?? "verify failed", message: context.outcome && "message" in context.outcome ? context.outcome.message : "", exitCode: null },
-    })),
-    failVerifyTimeout: assign(({ context }) => ({
-      outcome: {
-        kind: "failed" as const,
-        reason: `verify failed: the checks timed out after ${Math.round(context.verifyTimeoutMs / 1000)} s (--verify-timeout)`,
-        message: context.outcome && "message" in context.outcome ? context.outcome.message : "",
-        exitCode: null,
-      },
-    })),
-    interruptStep: assign({ outcome: { kind: "interrupted" as const, reason: "stopped by the user" }, stopRequested: true }),
-    failStep: assign(({ context }, error: unknown) => ({
-      outcome: {
-        kind: "failed" as const,
-        reason: `${context.outcome?.kind === "done" ? "commit failed" : "failed"}: ${error instanceof Error ? error.message : String(error)}`,
-        message: context.outcome && "message" in context.outcome ? context.outcome.message : "",
-        exitCode: null,
-      },
-    })),
   },
   delays: {
     unitDelay: ({ context }) => context.delayMs,
     taskTimeout: ({ context }) => timerMs(context.taskTimeoutMs),
     rateLimitDelay: ({ context }) => timerMs(context.rateLimitDelayMs),
-    verifyTimeout: ({ context }) => timerMs(context.verifyTimeoutMs),
   },
 }).createMachine({
   id: "orchestrator",
@@ -326,7 +268,6 @@ export const orchestratorMachine = setup({
     maxWaitMs: input.maxWaitMs ?? 6 * 3_600_000,
     rateLimitBackoffMs: input.rateLimitBackoffMs ?? 60_000,
     detachOnStop: input.detachOnStop ?? false,
-    endReason: null,
     rateLimitHits: 0,
     rateLimitWaitedMs: 0,
     rateLimitDelayMs: 0,
@@ -337,8 +278,8 @@ export const orchestratorMachine = setup({
     fallbackIndex: 0,
     unit: null,
     assignment: null,
-    dispatched: null,
     outcome: null,
+    record: null,
     pending: 0,
     haltReason: null,
     haltDetail: null,
@@ -391,7 +332,7 @@ export const orchestratorMachine = setup({
         src: "assigner",
         input: ({ context }) => ({ unit: context.unit! }),
         onDone: [
-          { guard: "resuming", target: "reviewing", actions: { type: "setAssignment", params: ({ event }) => event.output } },
+          { guard: "resuming", target: "running", actions: { type: "setAssignment", params: ({ event }) => event.output } },
           { target: "checkingBudget", actions: { type: "setAssignment", params: ({ event }) => event.output } },
         ],
         onError: { target: "failed", actions: { type: "haltError", params: errorOf } },
@@ -411,171 +352,81 @@ export const orchestratorMachine = setup({
             target: "halted",
             actions: { type: "haltBudget", params: ({ event }) => event.output },
           },
-          { target: "dispatching" },
+          { target: "running", actions: "countAttempt" },
         ],
         onError: { target: "failed", actions: { type: "haltError", params: errorOf } },
       },
     },
-    dispatching: {
+    // One attempt at the unit, or its resumed review loop: a child unit machine (implement → verify → commit →
+    // review → fix …). A stop goes to it; it ends the agent (or leaves it, --detach-on-stop) and records.
+    running: {
       tags: ["busy", "agent"],
-      entry: "countAttempt",
-      on: { STOP: { actions: "requestStop" } },
-      invoke: {
-        id: "dispatcher",
-        src: "dispatcher",
-        input: ({ context }) => ({
-          unit: context.unit!,
-          assignment: context.assignment!,
-          attempt: attemptsOf(context),
-          iteration: context.iteration,
-        }),
-        onDone: { target: "waiting", actions: { type: "setDispatched", params: ({ event }) => event.output } },
-        onError: { target: "recording", actions: { type: "failDispatch", params: errorOf } },
-      },
-    },
-    waiting: {
-      tags: ["busy", "agent"],
-      // A stop asked for while the agent was starting ends it the same way as one that comes now.
-      always: [
-        { guard: "stopRequestedAndDetach", target: "stopped" },
-        { guard: "stopRequested", target: "ending", actions: "endForStop" },
-      ],
-      on: {
-        STOP: [
-          { guard: "detachOnStop", target: "stopped", actions: "requestStop" },
-          { target: "ending", actions: "endForStop" },
-        ],
-      },
-      after: { taskTimeout: { target: "ending", actions: "endForTimeout" } },
-      invoke: {
-        id: "session",
-        src: "session",
-        input: ({ context }) => ({
-          unit: context.unit!,
-          assignment: context.assignment!,
-          attempt: attemptsOf(context),
-          iteration: context.iteration,
-          dispatched: context.dispatched!,
-          stopRequested: context.stopRequested,
-        }),
-        onDone: [
-          { guard: { type: "doneAndVerify", params: ({ event }) => event.output }, target: "verifying", actions: { type: "setOutcome", params: ({ event }) => event.output } },
-          { guard: { type: "doneAndCommit", params: ({ event }) => event.output }, target: "committing", actions: { type: "setOutcome", params: ({ event }) => event.output } },
-          { target: "recording", actions: { type: "setOutcome", params: ({ event }) => event.output } },
-        ],
-        onError: { target: "recording", actions: { type: "failSession", params: errorOf } },
-      },
-    },
-    // The agent said TASK_DONE: seqorch's own checks decide (--verify). A failure is a failed attempt.
-    verifying: {
-      tags: ["busy"],
-      on: { STOP: { target: "recording", actions: "interruptStep" } },
-      after: { verifyTimeout: { target: "recording", actions: "failVerifyTimeout" } },
-      invoke: {
-        id: "verifier",
-        src: "verifier",
-        input: ({ context }) => ({ unit: context.unit!, attempt: attemptsOf(context), dispatched: context.dispatched! }),
-        onDone: [
-          { guard: { type: "verifyFailed", params: ({ event }) => event.output }, target: "recording", actions: { type: "failVerify", params: ({ event }) => event.output } },
-          { guard: "commitOn", target: "committing" },
-          { target: "recording" },
-        ],
-        onError: { target: "recording", actions: { type: "failStep", params: errorOf } },
-      },
-    },
-    // One commit of the unit's own files (--commit); a stop waits for it (a commit takes milliseconds).
-    committing: {
-      tags: ["busy"],
-      on: { STOP: { actions: "requestStop" } },
-      invoke: {
-        id: "committer",
-        src: "committer",
-        input: ({ context }) => ({ unit: context.unit!, round: 0 }),
-        onDone: { target: "recording" },
-        onError: { target: "recording", actions: { type: "failStep", params: errorOf } },
-      },
-    },
-    ending: {
-      tags: ["busy", "agent"],
-      on: { STOP: { actions: "requestStop" } },
-      invoke: {
-        id: "ender",
-        src: "ender",
-        input: ({ context }) => ({ dispatched: context.dispatched!, reason: context.endReason ?? "stopped" }),
-        onDone: { target: "recording", actions: "setEndedOutcome" },
-        // The old agent may still be running: never go on to another attempt beside it.
-        onError: { target: "failed", actions: { type: "haltError", params: errorOf } },
-      },
-    },
-    recording: {
-      tags: ["busy"],
-      on: { STOP: { actions: "requestStop" } },
-      invoke: {
-        id: "recorder",
-        src: "recorder",
-        input: ({ context }) => ({
-          unit: context.unit!,
-          assignment: context.assignment!,
-          attempt: attemptsOf(context),
-          iteration: context.iteration,
-          outcome: context.outcome!,
-        }),
-        onDone: [
-          { guard: "reviewAfterDone", target: "reviewing" },
-          {
-            guard: { type: "decisionContinues", params: ({ event }) => event.output },
-            target: "sleeping",
-            actions: { type: "setPending", params: ({ event }) => event.output },
-          },
-          { guard: "outcomeIsHalt", target: "halted", actions: "haltAgent" },
-          {
-            guard: { type: "nothingPending", params: ({ event }) => event.output },
-            target: "complete",
-            actions: { type: "setPending", params: ({ event }) => event.output },
-          },
-          { guard: "stopRequested", target: "stopped" },
-          { guard: "outcomeIsOverBudget", target: "halted", actions: "haltOverBudget" },
-          {
-            guard: { type: "fallbackNow", params: ({ event }) => event.output },
-            target: "checkingBudget",
-            actions: { type: "switchToFallback", params: ({ event }) => event.output },
-          },
-          { guard: { type: "rateLimitWaitTooLong", params: ({ event }) => event.output }, target: "halted", actions: { type: "haltRateLimit", params: ({ event }) => event.output } },
-          {
-            guard: "outcomeIsRateLimited",
-            target: "rateLimited",
-            actions: { type: "uncountRateLimited", params: ({ event }) => event.output },
-          },
-          { guard: "attemptsUsedUp", target: "halted", actions: "haltAttempts" },
-          { guard: "iterationLimitReached", target: "limitReached", actions: { type: "setPending", params: ({ event }) => event.output } },
-          { target: "sleeping", actions: { type: "setPending", params: ({ event }) => event.output } },
-        ],
-        onError: { target: "failed", actions: { type: "haltError", params: errorOf } },
-      },
-    },
-    // The unit's review loop (--review): a child unit machine, spawnable once per unit.
-    reviewing: {
-      tags: ["busy", "review"],
       on: { STOP: { actions: ["requestStop", "forwardStop"] } },
       invoke: {
         id: "unit",
         src: "unit",
-        input: ({ context }) => ({
+        input: ({ context }): UnitMachineInput => ({
           unit: context.unit!,
           assignment: context.assignment!,
+          startAt: context.resume?.startAt ?? "implement",
+          attempt: attemptsOf(context),
+          iteration: context.iteration,
           round: context.resume?.round ?? 0,
-          startAt: context.resume?.startAt ?? "review",
           roundBase: context.resume?.roundBase ?? 0,
           maxFixRounds: context.resume?.humanFix ? 0 : (context.review?.maxFixRounds ?? 0),
+          review: context.review !== null,
           verify: context.verify,
           verifyTimeoutMs: context.verifyTimeoutMs,
           commit: context.commit,
-          fixTimeoutMs: context.taskTimeoutMs,
+          taskTimeoutMs: context.taskTimeoutMs,
           rateLimitBackoffMs: context.rateLimitBackoffMs,
+          detachOnStop: context.detachOnStop,
         }),
-        onDone: { target: "concluding", actions: { type: "setUnitOutput", params: ({ event }) => event.output } },
+        onDone: [
+          // Ending the agent or recording failed: it may still run, so nothing else starts.
+          { guard: { type: "unitFailed", params: ({ event }) => event.output }, target: "failed", actions: { type: "haltUnitFailure", params: ({ event }) => event.output } },
+          { guard: { type: "unitDetached", params: ({ event }) => event.output }, target: "stopped" },
+          { guard: { type: "attemptEnded", params: ({ event }) => event.output }, target: "recorded", actions: { type: "setAttemptEnd", params: ({ event }) => event.output } },
+          { target: "concluding", actions: { type: "setUnitOutput", params: ({ event }) => event.output } },
+        ],
         onError: { target: "failed", actions: { type: "haltError", params: errorOf } },
       },
+    },
+    // The attempt is recorded (no review loop followed): what next, from its outcome and the recorder's answer.
+    recorded: {
+      always: [
+        {
+          guard: { type: "decisionContinues", params: ({ context }) => context.record! },
+          target: "sleeping",
+          actions: { type: "setPending", params: ({ context }) => context.record! },
+        },
+        { guard: "outcomeIsHalt", target: "halted", actions: "haltAgent" },
+        {
+          guard: { type: "nothingPending", params: ({ context }) => context.record! },
+          target: "complete",
+          actions: { type: "setPending", params: ({ context }) => context.record! },
+        },
+        { guard: "stopRequested", target: "stopped" },
+        { guard: "outcomeIsOverBudget", target: "halted", actions: "haltOverBudget" },
+        {
+          guard: { type: "fallbackNow", params: ({ context }) => context.record! },
+          target: "checkingBudget",
+          actions: { type: "switchToFallback", params: ({ context }) => context.record! },
+        },
+        {
+          guard: { type: "rateLimitWaitTooLong", params: ({ context }) => context.record! },
+          target: "halted",
+          actions: { type: "haltRateLimit", params: ({ context }) => context.record! },
+        },
+        {
+          guard: "outcomeIsRateLimited",
+          target: "rateLimited",
+          actions: { type: "uncountRateLimited", params: ({ context }) => context.record! },
+        },
+        { guard: "attemptsUsedUp", target: "halted", actions: "haltAttempts" },
+        { guard: "iterationLimitReached", target: "limitReached", actions: { type: "setPending", params: ({ context }) => context.record! } },
+        { target: "sleeping", actions: { type: "setPending", params: ({ context }) => context.record! } },
+      ],
     },
     concluding: {
       tags: ["busy"],

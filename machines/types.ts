@@ -1,6 +1,6 @@
 // The orchestrator machine's data: its context, input, events, and what its actors take and return.
 // The actors in src/actors implement these shapes; machines/orchestrator.ts declares the machine over them.
-import type { UnitOutput } from "./unit-types.ts";
+import type { LoopOutput } from "./unit-types.ts";
 
 /** The unit the machine is working on: enough to name it in events, logs and the state file. */
 export interface UnitRef {
@@ -118,8 +118,6 @@ export interface OrchestratorContext {
   maxWaitMs: number;
   rateLimitBackoffMs: number;
   detachOnStop: boolean;
-  /** Why the running attempt is being ended (set on entering `ending`). */
-  endReason: "timeout" | "stopped" | null;
   /** Rate-limit hits in a row on the current unit, and the total waited for them (ms). */
   rateLimitHits: number;
   rateLimitWaitedMs: number;
@@ -134,8 +132,9 @@ export interface OrchestratorContext {
   fallbackIndex: number;
   unit: UnitRef | null;
   assignment: Assignment | null;
-  dispatched: Dispatched | null;
+  /** How the unit's last attempt ended, and what its recorder said (set when a unit machine ends with its attempt). */
   outcome: AttemptOutcome | null;
+  record: RecordOutput | null;
   pending: number;
   haltReason: HaltReason | null;
   haltDetail: string | null;
@@ -148,14 +147,14 @@ export interface OrchestratorContext {
   haltOnDecision: boolean;
   /** Set by the planner: the selected unit resumes its review loop. */
   resume: ResumeAt | null;
-  /** How the last unit machine ended. */
-  unitOutput: UnitOutput | null;
+  /** How the last unit's review loop ended. */
+  unitOutput: LoopOutput | null;
 }
 
 /** Input of the concluder: the unit and how its review loop ended. */
 export interface ConcludeInput {
   unit: UnitRef;
-  output: UnitOutput;
+  output: LoopOutput;
 }
 
 /** Events from outside: STOP asks for a clean stop (Ctrl-C, SIGTERM, SIGHUP). */

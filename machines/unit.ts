@@ -1,9 +1,11 @@
-// One dispatch unit's review loop, as its own XState machine, invoked by the run machine once the unit's
-// implementation passed its checks (and was committed): review → consolidate → done | fix → verify → commit →
-// review … | blocked (a decision for a human). Each review and fix round starts after a budget check (the run's
-// limits; a limit reached blocks the unit with kind budget). Names only: src/actors implements the actors.
+// One dispatch unit's life, as its own XState machine, invoked by the run machine for each attempt at the unit:
+// implement (dispatch → wait → verify → commit → record) → review → consolidate → done | fix → verify → commit →
+// review … | blocked (a decision for a human). An attempt that does not end in TASK_DONE (or passes no check) ends
+// the machine with its record, and the run decides: retry, wait out a rate limit, halt. A resumed unit starts in
+// its review loop. Each review and fix round starts after a budget check (the run's limits; a limit reached blocks
+// the unit with kind budget). Names only: src/actors implements the actors.
 import { assign, fromPromise, setup } from "xstate";
-import type { CommitInput, CommitOutput, UnitRef, VerifyInput, VerifyOutput } from "./types.ts";
+import type { AttemptInput, AttemptOutcome, CommitInput, CommitOutput, Dispatched, EnderInput, RecordInput, RecordOutput, SessionInput, UnitRef, VerifyInput, VerifyOutput } from "./types.ts";
 import type { BlockKind, BudgetOutput, BudgetResumeAt, ConsolidateInput, FixInput, FixOutput, ReviewInput, ReviewResults, RoundOutput, UnitContext, UnitEvent, UnitMachineInput, UnitOutput } from "./unit-types.ts";
 
 export type * from "./unit-types.ts";
@@ -23,6 +25,20 @@ export const ESCALATE_FROM_ROUND = 3;
 
 const blocked = (kind: BlockKind, reason: string) => ({ block: { kind, reason } });
 
+/** A failed attempt outcome (the attempt is counted; its reason goes to the record and the next prompt). */
+const failedOutcome = (reason: string, message: string): AttemptOutcome => ({ kind: "failed", reason, message, exitCode: null });
+/** The agent's final message of an outcome that has one ("" otherwise). */
+const messageOf = (outcome: AttemptOutcome | null): string => (outcome && "message" in outcome ? outcome.message : "");
+
+/** The machine's output from how it ended (see UnitOutput). */
+function outputOf(context: UnitContext): UnitOutput {
+  if (context.failure) return { kind: "failed", round: context.round, error: context.failure.error };
+  if (context.detached) return { kind: "detached", round: 0 };
+  if (context.phase === "implement") return { kind: "attempt", round: 0, outcome: context.outcome!, record: context.record! };
+  if (context.block) return { kind: "blocked", round: context.round, block: context.block.kind, reason: context.block.reason, ...(context.block.resumeAt ? { resumeAt: context.block.resumeAt } : {}) };
+  return context.approved ? { kind: "completed", round: context.round } : { kind: "stopped", round: context.round };
+}
+
 export const unitMachine = setup({
   types: {
     context: {} as UnitContext,
@@ -31,6 +47,10 @@ export const unitMachine = setup({
     output: {} as UnitOutput,
   },
   actors: {
+    dispatcher: notProvided<Dispatched, AttemptInput>("dispatcher"),
+    session: notProvided<AttemptOutcome, SessionInput>("session"),
+    ender: notProvided<void, EnderInput>("ender"),
+    recorder: notProvided<RecordOutput, RecordInput>("recorder"),
     reviewer: notProvided<ReviewResults, ReviewInput>("reviewer"),
     consolidator: notProvided<RoundOutput, ConsolidateInput>("consolidator"),
     fixer: notProvided<FixOutput, FixInput>("fixer"),
@@ -40,6 +60,7 @@ export const unitMachine = setup({
     budget: fromPromise<BudgetOutput, { unit: UnitRef }>(async () => ({ reached: null })),
   },
   guards: {
+    startAtImplement: ({ context }) => context.startAt === "implement",
     startAtFix: ({ context }) => context.startAt === "fix",
     startAtVerify: ({ context }) => context.startAt === "verify",
     roundPassed: (_, out: RoundOutput) => out.kind === "pass",
@@ -58,8 +79,38 @@ export const unitMachine = setup({
     verifyFailed: (_, out: VerifyOutput) => !out.passed,
     stopRequested: ({ context }) => context.stopRequested,
     budgetReached: (_, out: BudgetOutput) => out.reached !== null,
+    detachOnStop: ({ context }) => context.detachOnStop,
+    stopRequestedAndDetach: ({ context }) => context.stopRequested && context.detachOnStop,
+    doneAndVerify: ({ context }, outcome: AttemptOutcome) => outcome.kind === "done" && context.verify,
+    doneAndCommit: ({ context }, outcome: AttemptOutcome) => outcome.kind === "done" && context.commit,
+    /** A TASK_DONE recorded, --review on, no stop asked for: the review loop follows. */
+    reviewAfterDone: ({ context }) => context.outcome?.kind === "done" && context.review && !context.stopRequested,
   },
   actions: {
+    setDispatched: assign((_, dispatched: Dispatched) => ({ dispatched })),
+    failDispatch: assign((_, error: unknown) => ({ outcome: failedOutcome(`could not start the agent: ${errorText(error)}`, "") })),
+    setOutcome: assign((_, outcome: AttemptOutcome) => ({ outcome })),
+    failSession: assign((_, error: unknown) => ({ outcome: failedOutcome(`lost track of the agent: ${errorText(error)}`, "") })),
+    endForTimeout: assign({ endReason: "timeout" as const }),
+    endForStop: assign({ endReason: "stopped" as const, stopRequested: true }),
+    setEndedOutcome: assign(({ context }) => ({
+      outcome:
+        context.endReason === "timeout"
+          ? { kind: "timeout" as const, reason: `timed out after ${Math.round(context.taskTimeoutMs / 1000)} s (--task-timeout)`, message: "" }
+          : { kind: "interrupted" as const, reason: "stopped by the user" },
+    })),
+    failVerify: assign(({ context }, output: VerifyOutput) => ({ outcome: failedOutcome(output.reason ?? "verify failed", messageOf(context.outcome)) })),
+    failVerifyTimeout: assign(({ context }) => ({
+      outcome: failedOutcome(`verify failed: the checks timed out after ${Math.round(context.verifyTimeoutMs / 1000)} s (--verify-timeout)`, messageOf(context.outcome)),
+    })),
+    interruptStep: assign({ outcome: { kind: "interrupted" as const, reason: "stopped by the user" }, stopRequested: true }),
+    failStep: assign(({ context }, error: unknown) => ({
+      outcome: failedOutcome(`${context.outcome?.kind === "done" ? "commit failed" : "failed"}: ${errorText(error)}`, messageOf(context.outcome)),
+    })),
+    setRecord: assign((_, record: RecordOutput) => ({ record })),
+    enterReview: assign({ phase: "review" as const }),
+    markDetached: assign({ detached: true, stopRequested: true }),
+    setFailure: assign((_, error: unknown) => ({ failure: { error } })),
     setResults: assign((_, results: ReviewResults) => ({ results })),
     setRound: assign((_, last: RoundOutput) => ({ last })),
     beginFixRound: assign(({ context }) => ({ round: context.round + 1, rateLimitHits: 0, fix: null, verifyResult: null, commitResult: null })),
@@ -86,27 +137,148 @@ export const unitMachine = setup({
     blockBudget: assign((_, params: { out: BudgetOutput; at: BudgetResumeAt }) => ({ block: { kind: "budget" as const, reason: params.out.reached ?? "", resumeAt: params.at } })),
   },
   delays: {
-    fixTimeout: ({ context }) => timerMs(context.fixTimeoutMs),
+    taskTimeout: ({ context }) => timerMs(context.taskTimeoutMs),
+    fixTimeout: ({ context }) => timerMs(context.taskTimeoutMs),
     verifyTimeout: ({ context }) => timerMs(context.verifyTimeoutMs),
     fixBackoff: ({ context }) => timerMs(context.rateLimitBackoffMs * 2 ** Math.min(context.rateLimitHits - 1, 20)),
   },
 }).createMachine({
   id: "unit",
-  context: ({ input }) => ({ ...input, rateLimitHits: 0, last: null, results: [], fix: null, verifyResult: null, commitResult: null, block: null, stopRequested: false, approved: false }),
+  context: ({ input }): UnitContext => ({
+    ...input,
+    phase: input.startAt === "implement" ? "implement" : "review",
+    dispatched: null,
+    outcome: null,
+    endReason: null,
+    record: null,
+    detached: false,
+    failure: null,
+    rateLimitHits: 0,
+    last: null,
+    results: [],
+    fix: null,
+    verifyResult: null,
+    commitResult: null,
+    block: null,
+    stopRequested: false,
+    approved: false,
+  }),
   initial: "starting",
-  output: ({ context }): UnitOutput =>
-    context.block
-      ? { kind: "blocked", round: context.round, block: context.block.kind, reason: context.block.reason, ...(context.block.resumeAt ? { resumeAt: context.block.resumeAt } : {}) }
-      : context.approved
-        ? { kind: "completed", round: context.round }
-        : { kind: "stopped", round: context.round },
+  output: ({ context }) => outputOf(context),
   states: {
     starting: {
       always: [
+        { guard: "startAtImplement", target: "implementing" },
         { guard: "startAtFix", target: "checkingFixBudget" },
         { guard: "startAtVerify", target: "checkingHumanFix" },
         { target: "checkingReviewBudget" },
       ],
+    },
+    // One attempt at the unit: the agent, seqorch's checks after its TASK_DONE (--verify), the commit (--commit),
+    // and its record (state, progress log, tasks.md). Only the record leaves it (or a detach, or an internal failure).
+    implementing: {
+      initial: "dispatching",
+      states: {
+        dispatching: {
+          tags: ["busy", "agent"],
+          on: { STOP: { actions: "requestStop" } },
+          invoke: {
+            id: "dispatcher",
+            src: "dispatcher",
+            input: ({ context }) => ({ unit: context.unit, assignment: context.assignment, attempt: context.attempt, iteration: context.iteration }),
+            onDone: { target: "waiting", actions: { type: "setDispatched", params: ({ event }) => event.output } },
+            onError: { target: "recording", actions: { type: "failDispatch", params: errorOf } },
+          },
+        },
+        waiting: {
+          tags: ["busy", "agent"],
+          // A stop asked for while the agent was starting ends it the same way as one that comes now.
+          always: [
+            { guard: "stopRequestedAndDetach", target: "#unit.detached", actions: "markDetached" },
+            { guard: "stopRequested", target: "ending", actions: "endForStop" },
+          ],
+          on: {
+            STOP: [
+              { guard: "detachOnStop", target: "#unit.detached", actions: "markDetached" },
+              { target: "ending", actions: "endForStop" },
+            ],
+          },
+          after: { taskTimeout: { target: "ending", actions: "endForTimeout" } },
+          invoke: {
+            id: "session",
+            src: "session",
+            input: ({ context }) => ({
+              unit: context.unit,
+              assignment: context.assignment,
+              attempt: context.attempt,
+              iteration: context.iteration,
+              dispatched: context.dispatched!,
+              stopRequested: context.stopRequested,
+            }),
+            onDone: [
+              { guard: { type: "doneAndVerify", params: ({ event }) => event.output }, target: "verifying", actions: { type: "setOutcome", params: ({ event }) => event.output } },
+              { guard: { type: "doneAndCommit", params: ({ event }) => event.output }, target: "committing", actions: { type: "setOutcome", params: ({ event }) => event.output } },
+              { target: "recording", actions: { type: "setOutcome", params: ({ event }) => event.output } },
+            ],
+            onError: { target: "recording", actions: { type: "failSession", params: errorOf } },
+          },
+        },
+        // The agent said TASK_DONE: seqorch's own checks decide (--verify). A failure is a failed attempt.
+        verifying: {
+          tags: ["busy"],
+          on: { STOP: { target: "recording", actions: "interruptStep" } },
+          after: { verifyTimeout: { target: "recording", actions: "failVerifyTimeout" } },
+          invoke: {
+            id: "verifier",
+            src: "verifier",
+            input: ({ context }) => ({ unit: context.unit, attempt: context.attempt, dispatched: context.dispatched! }),
+            onDone: [
+              { guard: { type: "verifyFailed", params: ({ event }) => event.output }, target: "recording", actions: { type: "failVerify", params: ({ event }) => event.output } },
+              { guard: "commitOn", target: "committing" },
+              { target: "recording" },
+            ],
+            onError: { target: "recording", actions: { type: "failStep", params: errorOf } },
+          },
+        },
+        // One commit of the unit's own files (--commit); a stop waits for it (a commit takes milliseconds).
+        committing: {
+          tags: ["busy"],
+          on: { STOP: { actions: "requestStop" } },
+          invoke: {
+            id: "committer",
+            src: "committer",
+            input: ({ context }) => ({ unit: context.unit, round: 0 }),
+            onDone: { target: "recording" },
+            onError: { target: "recording", actions: { type: "failStep", params: errorOf } },
+          },
+        },
+        ending: {
+          tags: ["busy", "agent"],
+          on: { STOP: { actions: "requestStop" } },
+          invoke: {
+            id: "ender",
+            src: "ender",
+            input: ({ context }) => ({ dispatched: context.dispatched!, reason: context.endReason ?? "stopped" }),
+            onDone: { target: "recording", actions: "setEndedOutcome" },
+            // The old agent may still be running: the run must not go on to another attempt beside it.
+            onError: { target: "#unit.failed", actions: { type: "setFailure", params: errorOf } },
+          },
+        },
+        recording: {
+          tags: ["busy"],
+          on: { STOP: { actions: "requestStop" } },
+          invoke: {
+            id: "recorder",
+            src: "recorder",
+            input: ({ context }) => ({ unit: context.unit, assignment: context.assignment, attempt: context.attempt, iteration: context.iteration, outcome: context.outcome! }),
+            onDone: [
+              { guard: "reviewAfterDone", target: "#unit.checkingReviewBudget", actions: [{ type: "setRecord", params: ({ event }) => event.output }, "enterReview"] },
+              { target: "#unit.attemptEnded", actions: { type: "setRecord", params: ({ event }) => event.output } },
+            ],
+            onError: { target: "#unit.failed", actions: { type: "setFailure", params: errorOf } },
+          },
+        },
+      },
     },
     // A human fixed the unit (`seqorch decide … fixed`): its checks, its commit, then one review.
     checkingHumanFix: {
@@ -245,6 +417,12 @@ export const unitMachine = setup({
     done: { type: "final" },
     blocked: { type: "final" },
     stopped: { type: "final" },
+    /** The attempt is recorded and no review follows: the run decides what comes next. */
+    attemptEnded: { type: "final" },
+    /** Stopped with --detach-on-stop: the agent keeps running for the next run to adopt. */
+    detached: { type: "final" },
+    /** Ending the agent or recording the attempt failed: the run ends in failed. */
+    failed: { type: "final" },
   },
 });
 

@@ -127,8 +127,10 @@ export function provideActions(context: RunContext) {
 }
 
 /**
- * The actors of one run. The planner keeps the units of its latest plan so that the dispatcher and the
- * recorder work on exactly the unit it chose (with its sub-tasks as read at that moment).
+ * The actors of one run: the run machine's (planner, assigner, budget, concluder) and, inside `unit`, the unit
+ * machine's (dispatcher, session, ender, verifier, committer, recorder, reviewer, consolidator, fixer, budget).
+ * The planner keeps the units of its latest plan so that the unit's actors work on exactly the unit it chose
+ * (with its sub-tasks as read at that moment).
  */
 export function provideActors(context: RunContext, assign: AssignConfig = NO_ASSIGNMENT) {
   const units = new Map<string, DispatchUnit>();
@@ -179,19 +181,18 @@ export function provideActors(context: RunContext, assign: AssignConfig = NO_ASS
       return { kind: "next", unit: refOf(next), pending: view.pending.length, resume: context.gates.review ? resumeOf(context.store.get().pipeline[next.key]) : null };
     }),
     assigner: fromPromise<Assignment, { unit: UnitRef }>(({ input, signal }) => assignUnit(context, assign, input.unit, signal)),
-    dispatcher: fromPromise<Dispatched, AttemptInput>(async ({ input }) => {
-      const dispatched = await dispatchAttempt(context, unitOf(input.unit), input);
-      collectGarbage(++dispatches);
-      return dispatched;
-    }),
-    session: fromPromise<AttemptOutcome, SessionInput>(({ input, signal }) => awaitAttempt(context, input, signal)),
-    ender: fromPromise<void, EnderInput>(async ({ input }) => {
-      await context.runner.kill(input.dispatched.handle as AttemptHandle);
-    }),
-    verifier: fromPromise<VerifyOutput, VerifyInput>(({ input, signal }) => verifyAttempt(context, input, signal)),
-    committer: fromPromise<CommitOutput, CommitInput>(({ input }) => commitRound(context, input)),
     unit: unitMachine.provide({
       actors: {
+        dispatcher: fromPromise<Dispatched, AttemptInput>(async ({ input }) => {
+          const dispatched = await dispatchAttempt(context, unitOf(input.unit), input);
+          collectGarbage(++dispatches);
+          return dispatched;
+        }),
+        session: fromPromise<AttemptOutcome, SessionInput>(({ input, signal }) => awaitAttempt(context, input, signal)),
+        ender: fromPromise<void, EnderInput>(async ({ input }) => {
+          await context.runner.kill(input.dispatched.handle as AttemptHandle);
+        }),
+        recorder: fromPromise<RecordOutput, RecordInput>(async ({ input }) => recordAttempt(context, unitOf(input.unit), input)),
         reviewer: fromPromise<ReviewResults, ReviewInput>(({ input, signal }) => reviewRound(context, unitOf(input.unit), input, signal)),
         consolidator: fromPromise<RoundOutput, ConsolidateInput>(async ({ input }) => consolidateRound(context, input)),
         fixer: fromPromise<FixOutput, FixInput>(({ input, signal }) => fixRound(context, unitOf(input.unit), input, signal)),
@@ -202,8 +203,5 @@ export function provideActors(context: RunContext, assign: AssignConfig = NO_ASS
     }),
     concluder: fromPromise<RecordOutput, ConcludeInput>(({ input }) => concludeUnit(context, unitOf(input.unit), input)),
     budget: fromPromise<BudgetOutput, { unit: UnitRef }>(async ({ input }) => checkBudgetBeforeDispatch(context, input.unit)),
-    recorder: fromPromise<RecordOutput, RecordInput>(async ({ input }) => {
-      return recordAttempt(context, unitOf(input.unit), input);
-    }),
   };
 }

@@ -41,8 +41,14 @@ function expectRootStory(events: Inspected[]): void {
   }
   expect(values[0]).toBe("idle");
   expect(values.at(-1)).toBe("complete");
-  expect(values.filter((v) => v === "dispatching").length).toBe(2);
-  expect(values.filter((v) => v === "recording").length).toBe(2);
+  // Each unit runs in a unit machine of its own, a child actor (its states: the inspector shows them under the run).
+  expect(values.filter((v) => v === "running").length).toBe(2);
+  const children = events.filter((e) => e.type === "@xstate.actor" && e.name === "unit");
+  expect(children.length).toBe(2);
+  const childValues = events.filter((e) => e.type === "@xstate.snapshot" && e.sessionId === children[0]!.sessionId).map((e) => JSON.stringify(e.snapshot!.value));
+  expect(childValues).toContain(JSON.stringify({ implementing: "waiting" }));
+  expect(childValues).toContain(JSON.stringify({ implementing: "recording" }));
+  expect(childValues.at(-1)).toBe(JSON.stringify("attemptEnded"));
 }
 
 describe("seqorch run --inspect", () => {

@@ -11,6 +11,7 @@ import {
   type RecordOutput,
   type UnitRef,
 } from "../../machines/orchestrator.ts";
+import { unitMachine } from "../../machines/unit.ts";
 
 const unit = (id: string): UnitRef => ({ key: id, id, title: `Task ${id}` });
 
@@ -19,13 +20,8 @@ function world(ids: string[], outcomes: (u: UnitRef, attempt: number) => Attempt
   const done = new Set<string>();
   const recorded: RecordInput[] = [];
   const dispatched: string[] = [];
-  const actors = {
-    planner: fromPromise<PlannerOutput, { attempts: Record<string, number> }>(async () => {
-      const pending = ids.filter((id) => !done.has(id));
-      const first = pending[0];
-      return first === undefined ? { kind: "complete" } : { kind: "next", unit: unit(first), pending: pending.length };
-    }),
-    assigner: fromPromise<Assignment, { unit: UnitRef }>(async () => ({ backend: "command", source: "default" })),
+  // The unit machine's own actors (dispatcher, session, recorder) go to it; the run machine plans and assigns.
+  const unitActors = {
     dispatcher: fromPromise<Dispatched, { unit: UnitRef; attempt: number }>(async ({ input }) => {
       dispatched.push(`${input.unit.id}#${input.attempt}`);
       return { attempt: input.attempt, outLog: "/dev/null", handle: null };
@@ -36,6 +32,15 @@ function world(ids: string[], outcomes: (u: UnitRef, attempt: number) => Attempt
       if (input.outcome.kind === "done") done.add(input.unit.key);
       return { pending: ids.filter((id) => !done.has(id)).length, now: Date.now() };
     }),
+  };
+  const actors = {
+    unit: unitMachine.provide({ actors: unitActors as never }),
+    planner: fromPromise<PlannerOutput, { attempts: Record<string, number> }>(async () => {
+      const pending = ids.filter((id) => !done.has(id));
+      const first = pending[0];
+      return first === undefined ? { kind: "complete" } : { kind: "next", unit: unit(first), pending: pending.length };
+    }),
+    assigner: fromPromise<Assignment, { unit: UnitRef }>(async () => ({ backend: "command", source: "default" })),
   };
   return { actors, recorded, dispatched };
 }

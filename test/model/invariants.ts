@@ -1,18 +1,26 @@
-// Invariants checked after every step of every replayed path, and the consistency of what the recorder was
-// asked to write: one attempt at a time (each dispatch recorded before the next), the iteration limit kept,
-// attempts counted, done recorded once per unit and only after its checks passed and its commit (--verify, --commit), and a final state's exit reason matching how the run got there.
-// (No agent actor starting while another is alive, and nothing started after the end: see replay.ts.)
+// Invariants of the run machine checked after every step of every replayed path, and the consistency of the
+// attempts its unit machines report: one attempt at a time (each one recorded before the next starts), the
+// iteration limit kept, attempts counted, done once per unit, and a final state's exit reason matching how the
+// run got there. (Verify before commit before the record, and no agent left waiting after a stop: the unit
+// machine's own suite. No unit machine starting while another is alive, nothing started after the end: replay.ts.)
 import { expect } from "bun:test";
 import type { AnyMachineSnapshot, AnyStateMachine, EventObject } from "xstate";
-import { orchestratorMachine, type FinalState, type HaltReason, type OrchestratorContext, type RecordInput } from "../../machines/orchestrator.ts";
+import { orchestratorMachine, type AttemptOutcome, type FinalState, type HaltReason, type OrchestratorContext, type UnitRef } from "../../machines/orchestrator.ts";
+import type { UnitMachineInput, UnitOutput } from "../../machines/unit.ts";
 import { delayOf } from "./machine-model.ts";
 import { NOW } from "./outputs.ts";
 import type { Scenario } from "./outputs.ts";
 import type { StepCheck, Trace } from "./replay.ts";
 
-/** The invoke ids whose start is a dispatch (an agent launched) and a recording (state and progress written). */
-const DISPATCH = "dispatcher";
-const RECORD = "recorder";
+/** The invoke id of the unit machine: its start with startAt `implement` is a dispatch, its end a recording. */
+const UNIT = "unit";
+
+/** An attempt as the run saw it recorded: the unit, its number, how it ended. */
+interface AttemptRecord {
+  unit: UnitRef;
+  attempt: number;
+  outcome: AttemptOutcome;
+}
 /** States with this tag wait for a rate limit; entering one gives the attempt back (it is dispatched again). */
 const RATE_LIMIT_WAIT = "waiting-for-limit";
 /** The state that checks the budget before each dispatch. */
@@ -21,7 +29,7 @@ const BUDGET_CHECK = "checkingBudget";
 interface Facts {
   scenario: Scenario;
   context: OrchestratorContext;
-  records: RecordInput[];
+  records: AttemptRecord[];
   lastEvent: EventObject;
   /** Units whose review loop approved them (--review). */
   approved: Set<string>;
@@ -58,7 +66,12 @@ const EXIT_REASONS: Record<FinalState, (f: Facts) => void> = {
   complete: ({ scenario, context, records, approved }) => {
     expect(context.haltReason).toBeNull();
     expect(context.pending).toBe(0);
-    for (const unit of scenario.units) expect(records.filter((r) => r.unit.key === unit.key && r.outcome.kind === "done").length).toBe(1);
+    // Done once per unit; with --review a unit resumed in its loop was implemented by an earlier run.
+    for (const unit of scenario.units) {
+      const done = records.filter((r) => r.unit.key === unit.key && r.outcome.kind === "done").length;
+      if (scenario.input.review) expect(done).toBeLessThanOrEqual(1);
+      else expect(done).toBe(1);
+    }
     // With --review no unit is done without an approving review (its unit machine ended completed).
     if (scenario.input.review) expect([...approved].sort()).toEqual(scenario.units.map((u) => u.key).sort());
   },
@@ -80,10 +93,15 @@ const EXIT_REASONS: Record<FinalState, (f: Facts) => void> = {
     expect((lastEvent as { output?: { kind?: string } }).output?.kind).toBe("waiting");
     expect(context.haltReason).toBe("decision");
   },
+  // An actor failed, or the unit machine could not end its agent or record its attempt.
   failed: ({ context, lastEvent }) => {
-    expect(lastEvent.type).toStartWith("xstate.error.actor.");
     expect(context.haltReason).toBe("error");
-    expect(context.error).toBe((lastEvent as { error?: unknown }).error);
+    const output = (lastEvent as { output?: UnitOutput }).output;
+    if (lastEvent.type === `xstate.done.actor.${UNIT}`) expect(output?.kind === "failed" ? output.error : "(not failed)").toBe(context.error);
+    else {
+      expect(lastEvent.type).toStartWith("xstate.error.actor.");
+      expect(context.error).toBe((lastEvent as { error?: unknown }).error);
+    }
   },
 };
 
@@ -97,8 +115,8 @@ export function finalsWithoutExitReason(machine: AnyStateMachine): string[] {
 
 /**
  * Timing and stops, which the transitions alone do not pin: a rate limit waits its reset time or an exponential
- * backoff; a stop asked for while an agent starts never leaves it running (`waiting` is left at once); the wait
- * for a rate limit ends in the budget check before a new dispatch of the same unit (never idle, never another unit).
+ * backoff; a stop reaches the running unit machine; the wait for a rate limit ends in the budget check before a
+ * new dispatch of the same unit (never idle, never another unit).
  */
 function timingAndStops(scenario: Scenario, trace: Trace, snapshot: AnyMachineSnapshot): void {
   const context = snapshot.context as OrchestratorContext;
@@ -111,9 +129,14 @@ function timingAndStops(scenario: Scenario, trace: Trace, snapshot: AnyMachineSn
     const expected = resetAt !== null && resetAt > NOW ? Math.max(1_000, resetAt - NOW) : Math.min(backoff, context.maxWaitMs - waitedBefore);
     expect(delayOf(orchestratorMachine, snapshot, "xstate.after.rateLimitDelay.orchestrator.rateLimited"), "rate-limit wait").toBe(expected);
   }
-  if (context.stopRequested && !context.detachOnStop) expect(snapshot.value, "a stopped run still waits for its agent").not.toBe("waiting");
   const steps = trace.entries.filter((e): e is Extract<typeof e, { kind: "step" }> => e.kind === "step");
   const before = steps.at(-2)?.snapshot;
+  // A STOP while a unit machine runs is passed on to it (its suite checks that it ends or leaves its agent).
+  const last = steps.at(-1);
+  if (last?.event.type === "STOP" && before?.value === "running") {
+    expect(snapshot.value).toBe("running");
+    expect(context.stopRequested).toBe(true);
+  }
   if (before?.value === "rateLimited" && snapshot.value !== "rateLimited" && snapshot.value !== "stopped") {
     // The budget check comes first: it dispatches the same unit again or halts the run (reason budget).
     expect(snapshot.value, "after a rate-limit wait").toBe("checkingBudget");
@@ -134,7 +157,10 @@ export function checksFor(scenario: Scenario): StepCheck {
     // that may still be alive); the next run's recovery records that attempt. Every other end records it.
     const last = trace.entries.findLast((e) => e.kind === "step");
     // With --detach-on-stop a stop leaves the running agent for the next run, which adopts and records it.
-    const endingFailed = snapshot.value === "failed" && last?.kind === "step" && last.event.type === "xstate.error.actor.ender";
+    const endingFailed =
+      snapshot.value === "failed" &&
+      last?.kind === "step" &&
+      (last.event.type === `xstate.error.actor.${UNIT}` || (last.event as { output?: UnitOutput }).output?.kind === "failed");
     const detached = snapshot.value === "stopped" && context.detachOnStop;
     if (!endingFailed && !detached) {
       expect(unrecorded, "a dispatch without its recording at the end of the run").toBeNull();
@@ -148,51 +174,55 @@ export function checksFor(scenario: Scenario): StepCheck {
 }
 
 /**
- * Follows the trace as it grows: every dispatch is recorded before the next one starts (same unit and attempt),
- * attempt numbers count up per unit (a rate-limit wait gives one back), the context's counters agree, and no
- * unit is recorded done twice. Returns the recorder's inputs and the dispatch still waiting for its recording.
+ * Follows the trace as it grows: every attempt (a unit machine started with `implement`) is recorded before the
+ * next one starts (the same machine ends with it), attempt numbers count up per unit (a rate-limit wait or a
+ * fallback gives one back), the context's counters agree, and no unit is done twice. Returns the attempts
+ * recorded, the one still waiting for its record, and the units whose review loop approved them.
  */
 function recordKeeper(scenario: Scenario) {
   const attempts: Record<string, number> = { ...(scenario.input.attempts ?? {}) };
-  const recorded: RecordInput[] = [];
+  const recorded: AttemptRecord[] = [];
   const done = new Set<string>();
-  let open: { key: string; attempt: number } | null = null;
+  const approved = new Set<string>();
+  let open: { unit: UnitRef; attempt: number } | null = null;
   let dispatches = 0;
   let givenBack = 0;
   let waitingForLimit = false;
   let seen = 0;
-  // The gates of the open attempt: its checks passed, its commit made (--verify, --commit).
-  let verified = false;
-  let committed = false;
   const fail = (message: string) => {
     throw new Error(`records: ${message}`);
   };
-  const approved = new Set<string>();
-  const gateEvent = (event: EventObject, snapshot?: AnyMachineSnapshot) => {
-    if (event.type === "xstate.done.actor.unit" && (event as { output?: { kind?: string } }).output?.kind === "completed" && snapshot) {
-      approved.add((snapshot.context as OrchestratorContext).unit!.key);
+  const markDone = (key: string) => {
+    if (done.has(key)) fail(`unit ${key} done twice`);
+    done.add(key);
+  };
+  /** A unit machine ended: its attempt recorded (or not: detached, failed), its loop ended. */
+  const unitEnded = (output: UnitOutput, snapshot: AnyMachineSnapshot) => {
+    const key = (snapshot.context as OrchestratorContext).unit!.key;
+    if (output.kind === "detached" || output.kind === "failed") return;
+    if (output.kind === "attempt") {
+      if (!open) fail(`unit ${key} recorded without a dispatch`);
+      recorded.push({ ...open!, outcome: output.outcome });
+      if (output.outcome.kind === "done" && !scenario.input.review) markDone(key);
+      // A rate-limited attempt is given back at once when the unit moves to a fallback backend.
+      if (output.outcome.kind === "rate-limited" && snapshot.matches(BUDGET_CHECK)) {
+        attempts[key] = Math.max(0, (attempts[key] ?? 1) - 1);
+        givenBack++;
+      }
+    } else if (open) {
+      // The loop followed the attempt's TASK_DONE, recorded inside the unit machine.
+      recorded.push({ ...open, outcome: { kind: "done", message: "", exitCode: 0 } });
     }
-    if (event.type === "xstate.done.actor.verifier" && (event as { output?: { passed?: boolean } }).output?.passed) verified = true;
-    if (event.type === "xstate.done.actor.committer") committed = true;
+    if (output.kind === "completed") {
+      approved.add(key);
+      markDone(key);
+    }
+    open = null;
   };
   return (trace: Trace, context: OrchestratorContext) => {
     for (const [index, entry] of trace.entries.entries()) {
       if (index < seen) continue;
-      if (entry.kind === "start") {
-        // A child starts inside the step that caused it, so that step's entry comes after the start's.
-        const cause = trace.entries.slice(index).find((e) => e.kind === "step");
-        if (cause?.kind === "step") gateEvent(cause.event);
-      }
       if (entry.kind === "step") {
-        // A rate-limited attempt is given back when the run waits for the limit, or moves the unit to a
-        // fallback backend at once (from the recording straight to the next budget check and dispatch).
-        const fallback =
-          entry.event.type === `xstate.done.actor.${RECORD}` && recorded.at(-1)?.outcome.kind === "rate-limited" && entry.snapshot.matches(BUDGET_CHECK);
-        if (fallback) {
-          const key = (entry.snapshot.context as OrchestratorContext).unit!.key;
-          attempts[key] = Math.max(0, (attempts[key] ?? 1) - 1);
-          givenBack++;
-        }
         const entered = entry.snapshot.hasTag(RATE_LIMIT_WAIT);
         if (entered && !waitingForLimit) {
           const key = (entry.snapshot.context as OrchestratorContext).unit!.key;
@@ -200,32 +230,19 @@ function recordKeeper(scenario: Scenario) {
           givenBack++;
         }
         waitingForLimit = entered;
-        gateEvent(entry.event, entry.snapshot);
+        if (entry.event.type === `xstate.done.actor.${UNIT}`) unitEnded((entry.event as unknown as { output: UnitOutput }).output, entry.snapshot);
         continue;
       }
-      const { id, input } = entry.actor;
-      const key: string = input?.unit?.key;
-      if (id === DISPATCH) {
-        if (open) fail(`unit ${key} dispatched before attempt ${open.attempt} of unit ${open.key} was recorded`);
-        attempts[key] = (attempts[key] ?? 0) + 1;
-        if (input.attempt !== attempts[key]) fail(`unit ${key} dispatched as attempt ${input.attempt}, expected ${attempts[key]}`);
-        open = { key, attempt: input.attempt };
-        dispatches++;
-        verified = committed = false;
-      } else if (id === "committer") {
-        if (scenario.input.verify && !verified) fail(`unit ${key} committed before its checks passed`);
-      } else if (id === RECORD) {
-        if (!open) fail(`unit ${key} recorded without a dispatch`);
-        if (open!.key !== key || open!.attempt !== input.attempt) fail(`recorded ${key}#${input.attempt} after dispatching ${open!.key}#${open!.attempt}`);
-        open = null;
-        recorded.push(input as RecordInput);
-        if (input.outcome.kind === "done") {
-          if (done.has(key)) fail(`unit ${key} recorded done twice`);
-          if (scenario.input.verify && !verified) fail(`unit ${key} recorded done without passing its checks (--verify)`);
-          if (scenario.input.commit && !committed) fail(`unit ${key} recorded done without its commit (--commit)`);
-          done.add(key);
-        }
-      }
+      if (entry.actor.id !== UNIT) continue;
+      const input = entry.actor.input as UnitMachineInput;
+      const key = input.unit.key;
+      if (open) fail(`unit ${key} started before attempt ${open.attempt} of unit ${open.unit.key} was recorded`);
+      if (input.startAt !== "implement") continue;
+      attempts[key] = (attempts[key] ?? 0) + 1;
+      if (input.attempt !== attempts[key]) fail(`unit ${key} dispatched as attempt ${input.attempt}, expected ${attempts[key]}`);
+      if (input.iteration !== dispatches - givenBack + 1) fail(`unit ${key} dispatched as iteration ${input.iteration}, expected ${dispatches - givenBack + 1}`);
+      open = { unit: input.unit, attempt: input.attempt };
+      dispatches++;
     }
     seen = trace.entries.length;
     if (!Bun.deepEquals(context.attempts, attempts)) expect(context.attempts, "attempts in the context").toEqual(attempts);

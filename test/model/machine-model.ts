@@ -27,6 +27,16 @@ export function statesOf(machine: AnyStateMachine): string[] {
   return getStateNodes(machine.root).map((node) => node.id);
 }
 
+/**
+ * States a snapshot never rests in: only eventless (`always`) transitions, no invoke, no event or delay of their
+ * own. Coverage counts their branches instead of their state.
+ */
+export function transientStatesOf(machine: AnyStateMachine): Set<string> {
+  const transient = (node: AnyStateNode) =>
+    (node.always?.length ?? 0) > 0 && node.invoke.length === 0 && node.after.length === 0 && Object.keys(node.config.on ?? {}).length === 0 && node.type === "atomic";
+  return new Set(getStateNodes(machine.root).filter(transient).map((node) => node.id));
+}
+
 /** Every (source, event, target) of the definition, including invoke done/error and `after` transitions. */
 export function transitionsOf(machine: AnyStateMachine): TransitionRef[] {
   const seen = new Map<string, TransitionRef>();

@@ -1,22 +1,10 @@
 // The model's world: a few units run in file order, realistic outputs per invoke id, and the inputs to explore.
 // Outputs are functions of the machine's context, so the planner and the recorder stay consistent with what
 // was recorded so far (a done unit is never planned again; `pending` counts the units not done).
-import type {
-  Assignment,
-  AttemptOutcome,
-  CommitOutput,
-  BudgetOutput,
-  Dispatched,
-  OrchestratorContext,
-  OrchestratorInput,
-  PlannerOutput,
-  RecordOutput,
-  UnitRef,
-  VerifyOutput,
-} from "../../machines/orchestrator.ts";
-import type { UnitOutput } from "../../machines/unit.ts";
+import type { Assignment, AttemptOutcome, BudgetOutput, OrchestratorContext, OrchestratorInput, PlannerOutput, RecordOutput, UnitRef } from "../../machines/orchestrator.ts";
+import type { LoopOutput, UnitOutput } from "../../machines/unit.ts";
 import type { EventObject } from "xstate";
-import type { EventTable } from "./machine-model.ts";
+import { modelError, type EventTable } from "./machine-model.ts";
 
 /** A frozen "now" for the suite: the machine reads Date.now() for rate-limit waits (see the report). */
 export const NOW = Date.UTC(2030, 0, 1);
@@ -28,7 +16,7 @@ function doneCount(units: UnitRef[], context: OrchestratorContext): number {
   if (!context.unit) return 0;
   const index = units.findIndex((u) => u.key === context.unit!.key);
   // With --review a unit is done once its review loop approved it, not at its TASK_DONE.
-  const done = context.outcome?.kind === "done" && (context.review === null || context.unitOutput?.kind === "completed");
+  const done = context.review === null ? context.outcome?.kind === "done" : context.unitOutput?.kind === "completed";
   return index + (done ? 1 : 0);
 }
 
@@ -36,7 +24,7 @@ function doneCount(units: UnitRef[], context: OrchestratorContext): number {
  * Every way an attempt can end, as the session actor reports it (src/actors/session.ts judgeAttempt/awaitAttempt).
  * Keyed by kind, so a new AttemptOutcome kind does not compile until it has an example here.
  */
-const SESSION_OUTCOMES: { [K in AttemptOutcome["kind"]]: Extract<AttemptOutcome, { kind: K }>[] } = {
+export const SESSION_OUTCOMES: { [K in AttemptOutcome["kind"]]: Extract<AttemptOutcome, { kind: K }>[] } = {
   done: [{ kind: "done", message: "All good. <promise>TASK_DONE</promise>", exitCode: 0 }],
   halt: [{ kind: "halt", message: "I need the cloud credentials. <promise>HALT</promise>", exitCode: 0 }],
   failed: [{ kind: "failed", reason: "no completion marker in the agent's reply (exit code 1)", message: "", exitCode: 1 }],
@@ -67,37 +55,47 @@ export function outputsFor(units: UnitRef[], options: { budget?: boolean } = {})
       ...(!context.haltOnDecision && context.unitOutput?.kind === "blocked" ? [{ kind: "waiting" as const, pending, decisions: 1, reason: "waiting for 1 decision" }] : []),
     ];
   };
-  const dispatcher = (context: OrchestratorContext): Dispatched[] => {
-    const attempt = context.unit ? (context.attempts[context.unit.key] ?? 0) : 0;
-    return [{ attempt, outLog: `/tmp/seqorch-model/${context.unit?.key}/${attempt}/out.log`, handle: { kind: "direct", pid: 4242 } }];
-  };
-  // With --review an agent's HALT and used-up attempts are recorded as decisions.
-  const recorder = (context: OrchestratorContext): RecordOutput[] => {
+  // With --review an agent's HALT and used-up attempts are recorded as decisions. (The unit machine's recorder.)
+  const recorder = (context: OrchestratorContext, outcome: AttemptOutcome): RecordOutput => {
     const used = (context.attempts[context.unit?.key ?? ""] ?? 0) >= context.maxAttempts;
-    const kind = context.outcome?.kind;
+    const kind = outcome.kind;
     const decision = context.review !== null && (kind === "halt" || ((kind === "failed" || kind === "timeout") && used));
-    return [{ pending: units.length - doneCount(units, context), now: NOW, ...(decision ? { decision } : {}) }];
+    const doneNow = context.review === null && kind === "done" ? 1 : 0;
+    return { pending: units.length - doneCount(units, context) - doneNow, now: NOW, ...(decision ? { decision } : {}) };
+  };
+  // How a unit's review loop can end (its own graph: test/model/unit.model.test.ts).
+  const loopEnds = (context: OrchestratorContext): LoopOutput[] => [
+    { kind: "completed", round: 1 },
+    { kind: "blocked", round: 3, block: "review_exhausted", reason: "still blocking after 3 fix rounds" },
+    ...(context.stopRequested ? [{ kind: "stopped" as const, round: 0 }] : []),
+    // A budget check before a review or fix round found a limit reached (offered in orchestrate only: paths multiply).
+    ...(context.haltOnDecision ? [] : [{ kind: "blocked" as const, round: 1, block: "budget" as const, reason: "the run spent $5.00 of --max-cost $5.00", resumeAt: "fix" as const }]),
+  ];
+  /**
+   * The unit machine, seen from the run: a resumed unit's loop ends as loops do; an implementation attempt ends
+   * recorded with each session outcome (a TASK_DONE with --review goes on into the loop, unless a stop came),
+   * detached on a stop with --detach-on-stop, or failed (ending the agent or recording it failed).
+   */
+  const unit = (context: OrchestratorContext): UnitOutput[] => {
+    if (context.resume) return loopEnds(context);
+    const outcomes = Object.values(SESSION_OUTCOMES).flat() as AttemptOutcome[];
+    const attempts = outcomes
+      .filter((o) => o.kind !== "done" || context.review === null || context.stopRequested)
+      .map((outcome): UnitOutput => ({ kind: "attempt", round: 0, outcome, record: recorder(context, outcome) }));
+    return [
+      ...attempts,
+      ...(context.review !== null ? loopEnds(context) : []),
+      ...(context.stopRequested && context.detachOnStop ? [{ kind: "detached" as const, round: 0 as const }] : []),
+      { kind: "failed", round: 0, error: modelError("unit") },
+    ];
   };
   return {
     outputs: {
       planner,
       // One assignment: which backend runs a unit changes no transition, and every extra output multiplies paths.
       assigner: (): Assignment[] => [{ backend: "command", source: "default" }],
-      dispatcher,
-      session: (): AttemptOutcome[] => Object.values(SESSION_OUTCOMES).flat(),
-      ender: (): undefined[] => [undefined],
-      verifier: (): VerifyOutput[] => [{ passed: true, reason: null }, { passed: false, reason: "verify failed: `npm test` exited 1" }],
-      committer: (): CommitOutput[] => [{ sha: "a".repeat(40), files: 2 }],
-      // The unit machine, seen from the run: how a unit's review loop can end (its own graph: test/model/unit.model.test.ts).
-      unit: (context: OrchestratorContext): UnitOutput[] => [
-        { kind: "completed", round: 1 },
-        { kind: "blocked", round: 3, block: "review_exhausted", reason: "still blocking after 3 fix rounds" },
-        ...(context.stopRequested ? [{ kind: "stopped" as const, round: 0 }] : []),
-        // A budget check before a review or fix round found a limit reached (offered in orchestrate only: paths multiply).
-        ...(context.haltOnDecision ? [] : [{ kind: "blocked" as const, round: 1, block: "budget" as const, reason: "the run spent $5.00 of --max-cost $5.00", resumeAt: "fix" as const }]),
-      ],
+      unit,
       concluder: (context: OrchestratorContext): RecordOutput[] => [{ pending: units.length - doneCount(units, context), now: NOW, decision: context.unitOutput?.kind === "blocked" }],
-      recorder,
       // Before each dispatch: under every limit, or one reached (the run halts with reason budget).
       // (Reached only in the scenarios with limits: offered before every dispatch, it would double every world's paths.)
       budget: (): BudgetOutput[] => (options.budget ? [{ reached: null }, { reached: "the run spent $5.00 of --max-cost $5.00" }] : [{ reached: null }]),

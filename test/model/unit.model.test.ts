@@ -6,8 +6,9 @@ import { getShortestPaths } from "@xstate/graph";
 import type { AnyMachineSnapshot, EventObject } from "xstate";
 import type { AttemptOutcome } from "../../machines/orchestrator.ts";
 import { unitMachine, type FixOutput, type RoundOutput, type UnitContext, type UnitMachineInput, type UnitOutput } from "../../machines/unit.ts";
-import { branchesOf, branchPaths, delayOf, eventsFor, longestPaths, statesOf, transitionKey, transitionsOf, type EventTable, type GraphPath } from "./machine-model.ts";
+import { branchesOf, branchPaths, delayOf, eventsFor, longestPaths, statesOf, transientStatesOf, transitionKey, transitionsOf, type EventTable, type GraphPath } from "./machine-model.ts";
 import { replay, type PathLike, type Trace } from "./replay.ts";
+import { NOW, SESSION_OUTCOMES } from "./outputs.ts";
 
 const machine = unitMachine;
 const unit = { key: "4", id: "4", title: "Task 4" };
@@ -18,6 +19,11 @@ const fix = (outcome: AttemptOutcome, changed = true): FixOutput => ({ outcome, 
 /** Realistic outputs per invoke id (kept few: paths multiply with each). */
 const TABLE: EventTable = {
   outputs: {
+    // The implementation attempt: started, then every way it can end (src/actors/session.ts), recorded.
+    dispatcher: (c: UnitContext) => [{ attempt: c.attempt, outLog: `/tmp/seqorch-model/${c.unit.key}/${c.attempt}/out.log`, handle: { kind: "direct", pid: 4242 } }],
+    session: () => Object.values(SESSION_OUTCOMES).flat(),
+    ender: () => [undefined],
+    recorder: () => [{ pending: 1, now: NOW }],
     reviewer: () => [[{ reviewer: 1, ok: true }]],
     consolidator: (c: UnitContext) => [
       round("pass"),
@@ -54,11 +60,21 @@ const base: UnitMachineInput = {
   verify: true,
   verifyTimeoutMs: 30_000,
   commit: true,
-  fixTimeoutMs: 60_000,
+  taskTimeoutMs: 60_000,
   rateLimitBackoffMs: 1_000,
+  attempt: 1,
+  iteration: 1,
+  review: true,
+  detachOnStop: false,
 };
 
+const implement: UnitMachineInput = { ...base, startAt: "implement", maxFixRounds: 1 };
+
 const SCENARIOS: { name: string; input: UnitMachineInput }[] = [
+  { name: "an attempt, --verify --commit --review", input: implement },
+  { name: "an attempt, no gates, no review", input: { ...implement, verify: false, commit: false, review: false } },
+  { name: "an attempt, --verify only, no review", input: { ...implement, commit: false, review: false } },
+  { name: "an attempt, --commit, --detach-on-stop", input: { ...implement, verify: false, review: false, detachOnStop: true } },
   { name: "fresh review, 2 fix rounds, --verify --commit", input: base },
   { name: "resumed in fix round 1, no gates", input: { ...base, startAt: "fix", round: 1, verify: false, commit: false } },
   { name: "commit only", input: { ...base, verify: false } },
@@ -69,10 +85,46 @@ const SCENARIOS: { name: string; input: UnitMachineInput }[] = [
   { name: "after a retry: rounds counted from 2", input: { ...base, startAt: "fix", round: 3, roundBase: 2, maxFixRounds: 3, verify: false } },
 ];
 
+/**
+ * The implementation attempt's invariants: its checks pass before its commit, the commit is made before a done is
+ * recorded, the attempt is recorded exactly once before the machine ends (unless the agent was left running on a
+ * stop, or ending it failed), the review loop starts only after a recorded TASK_DONE, a stop never leaves the
+ * machine waiting for the agent (it is ended, or left with --detach-on-stop), and the attempt's timeout is
+ * --task-timeout.
+ */
+function attemptChecks(input: UnitMachineInput, trace: Trace, snapshot: AnyMachineSnapshot): void {
+  if (input.startAt !== "implement") return;
+  const context = snapshot.context as UnitContext;
+  const entries = trace.entries;
+  const startIndex = (id: string) => entries.findIndex((e) => e.kind === "start" && e.actor.id === id);
+  const doneEvent = (id: string) => entries.find((e) => e.kind === "step" && e.event.type === `xstate.done.actor.${id}`) as { event: { output?: unknown } } | undefined;
+  const recordStarts = entries.filter((e) => e.kind === "start" && e.actor.id === "recorder");
+  expect(recordStarts.length, "the attempt recorded more than once").toBeLessThanOrEqual(1);
+  const recorded = recordStarts[0]?.kind === "start" ? (recordStarts[0].actor.input as { outcome: AttemptOutcome }) : null;
+  const verified = (doneEvent("verifier")?.event.output as { passed?: boolean } | undefined)?.passed === true;
+  if (startIndex("committer") >= 0 && input.verify) expect(verified, "committed before its checks passed").toBe(true);
+  if (recorded?.outcome.kind === "done") {
+    if (input.verify) expect(verified, "done recorded without passing its checks").toBe(true);
+    if (input.commit) expect(doneEvent("committer"), "done recorded without its commit").toBeDefined();
+  }
+  if (startIndex("reviewer") >= 0) expect(recorded?.outcome.kind, "a review before a recorded TASK_DONE").toBe("done");
+  if (context.stopRequested && !input.detachOnStop) expect(snapshot.matches({ implementing: "waiting" }), "a stopped unit still waits for its agent").toBe(false);
+  if (snapshot.matches({ implementing: "waiting" })) expect(delayOf(machine, snapshot, "xstate.after.taskTimeout.unit.implementing.waiting")).toBe(input.taskTimeoutMs);
+  if (snapshot.status !== "done") return;
+  const output = snapshot.output as UnitOutput;
+  if (output.kind === "detached") expect(input.detachOnStop && context.stopRequested).toBe(true);
+  else if (output.kind === "failed") expect(recordStarts.length === 0 || context.failure !== null).toBe(true);
+  else {
+    expect(recorded, "the machine ended without recording its attempt").not.toBeNull();
+    if (output.kind === "attempt") expect(output.outcome).toEqual(recorded!.outcome);
+  }
+}
+
 /** The loop's invariants, after every step of one path. */
 function checksFor(input: UnitMachineInput) {
   return (trace: Trace, snapshot: AnyMachineSnapshot) => {
     const context = snapshot.context as UnitContext;
+    attemptChecks(input, trace, snapshot);
     const steps = trace.entries.filter((e): e is Extract<typeof e, { kind: "step" }> => e.kind === "step");
     const starts = trace.entries.filter((e) => e.kind === "start").map((e) => (e as { actor: { id: string; input: { round: number } } }).actor);
     // Never more fix rounds than allowed, counted from the round base.
@@ -114,6 +166,7 @@ function checksFor(input: UnitMachineInput) {
       }
     }
     if (snapshot.value === "stopped") expect(output.kind === "stopped" || context.stopRequested).toBe(true);
+    if (snapshot.value === "attemptEnded") expect(output.kind).toBe("attempt");
   };
 }
 
@@ -152,7 +205,7 @@ describe("unit machine, model-based", () => {
       t.branches.forEach((s) => reached.branches.add(s));
     }
     // Transient states (only `always` transitions) are never a snapshot's value: their branches are counted instead.
-    const transient = new Set(["unit.starting", "unit.checkingHumanFix", "unit.fixFailed"]);
+    const transient = transientStatesOf(machine);
     expect(statesOf(machine).filter((s) => !transient.has(s) && !reached.states.has(s)), "states no path reaches").toEqual([]);
     expect(transitionsOf(machine).map(transitionKey).filter((t) => !reached.transitions.has(t)), "transitions no path takes").toEqual([]);
     expect(branchesOf(machine).filter((b) => !reached.branches.has(b)), "guarded branches no path takes").toEqual([]);
