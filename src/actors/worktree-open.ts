@@ -1,7 +1,7 @@
 // Opening and closing a parallel unit's worktree (--parallel): made on `seqorch/<spec>/<unit>` from the integration
 // HEAD under the spec's `.seqorch/worktrees/`, the `.worktreeinclude` files copied in, `--worktree-setup` run, recorded
 // in the state and registered so the unit's actors run there (contextForUnit). Design: multi-agent-loop.md 3.8.
-import { existsSync, realpathSync } from "node:fs";
+import { existsSync, mkdirSync, realpathSync } from "node:fs";
 import { join, relative } from "node:path";
 import { WorktreeSetupError } from "../errors.ts";
 import { gitOk, runGit } from "../git/exec.ts";
@@ -74,6 +74,7 @@ export async function openUnitWorktree(context: RunContext, unit: { key: string;
   const start = resumed ? base : origin === "created" ? base : (await gitOk(gate.repo, ["merge-base", wt.branch, `refs/heads/${gate.integrationBranch}`])).trim();
   const initial = { path: wt.path, branch: wt.branch, base: start, status: "open" as const, integration: gate.integrationBranch, backup_ref: null, sent_back: 0, aside: [], note: null };
   if (!resumed) {
+    mkdirSync(context.paths.attemptsDir, { recursive: true });
     const log = join(context.paths.attemptsDir, `${safeName(unit.key)}.worktree-setup.log`);
     const setup = await setUpWorktree(gate.repo, wt.path, { setupCommand: gate.worktreeSetup, log, include: await includeFiles(context, gate), signal });
     if (!setup.ok) {
