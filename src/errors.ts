@@ -104,6 +104,14 @@ export class WorktreePreflightError extends SeqorchError {
   }
 }
 
+/** `--worktree-setup` failed in a unit's new worktree: that unit alone is blocked (a `worktree_setup` decision). */
+export class WorktreeSetupError extends SeqorchError {
+  readonly exitCode = ExitCode.tempFail;
+  constructor(readonly unit: string, readonly worktree: string, readonly exitStatus: number, readonly log: string) {
+    super(`unit ${unit}: --worktree-setup exited ${exitStatus} in ${worktree} (log: ${log}); the worktree is kept`);
+  }
+}
+
 /** One line for the user: `seqorch: <message>`. Unknown errors get their message and a hint. */
 export function formatError(error: unknown): string {
   if (error instanceof SeqorchError) return `seqorch: ${error.message}`;

@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { AgentAdapter, AgentReply } from "../agents/types.ts";
 import type { AttemptExit, AttemptHandle } from "../runner/types.ts";
-import type { RunContext } from "./run-context.ts";
+import { contextForUnit, type RunContext } from "./run-context.ts";
 
 /** One agent run of the loop: where it writes, which window it gets, and its role variables. */
 export interface LoopLaunch {
@@ -28,7 +28,8 @@ export interface LoopAgent {
 }
 
 /** Write the prompt and start the agent. Throws when it cannot start. */
-export async function startLoopAgent(context: RunContext, launch: LoopLaunch): Promise<LoopAgent> {
+export async function startLoopAgent(runContext: RunContext, launch: LoopLaunch): Promise<LoopAgent> {
+  const context = contextForUnit(runContext, launch.unitKey); // in the unit's worktree with --parallel
   mkdirSync(launch.dir, { recursive: true });
   const promptFile = join(launch.dir, "prompt.md");
   writeFileSync(promptFile, launch.prompt);

@@ -6,15 +6,19 @@ import { gitOk } from "../git/exec.ts";
 import { snapshot } from "../git/status.ts";
 import { crashPoint } from "../fault-injection.ts";
 import { ensurePipeline, repoRootOf, seqorchFiles } from "./pipeline-record.ts";
-import type { RunContext } from "./run-context.ts";
+import { contextForUnit, type RunContext } from "./run-context.ts";
+import { restoreSpecFolder } from "../git/spec-restore.ts";
 
 /**
  * Commit the unit's changes for `input.round`. A commit of this round already in the history (a run killed after
  * committing) is taken as it is, and amended with any further change when it is HEAD. Returns the commit, or a null
  * sha when there was nothing to commit. Throws GitError when git refuses (a failing hook, no identity).
  */
-export async function commitRound(context: RunContext, input: CommitInput): Promise<CommitOutput> {
+export async function commitRound(runContext: RunContext, input: CommitInput): Promise<CommitOutput> {
+  const context = contextForUnit(runContext, input.unit.key); // commits on the unit's branch with --parallel
   const root = await repoRootOf(context);
+  // No unit branch changes the spec folder: an agent's edits there are stashed (never deleted) before committing.
+  if (context.worktree) await restoreSpecFolder(root, context.worktree.specRel, input.unit.key);
   const record = context.store.get().pipeline[input.unit.key];
   const scope = { dirtyAtStart: record?.start?.dirty ?? [], ...seqorchFiles(context, root) };
   const mark = roundMark(context.paths.specName, input.unit.key, input.round);

@@ -9,21 +9,25 @@ import { ensurePipeline } from "./pipeline-record.ts";
 import { refreshPulse } from "./pulse-writer.ts";
 import { endMarks, writeUnitMarks } from "./marks.ts";
 import { reviewDirOf } from "./reviewer.ts";
-import type { RunContext } from "./run-context.ts";
+import { unitWorkdir, type RunContext } from "./run-context.ts";
 
 /** Record the end of `unit`'s review loop; returns the pending count and whether a decision was recorded. */
 export async function concludeUnit(context: RunContext, unit: DispatchUnit, input: ConcludeInput): Promise<RecordOutput> {
   const { output } = input;
   let decision = false;
+  // A unit in its own worktree (--parallel) completes, and is ticked, when it merges (src/actors/merge-worktree.ts).
+  const merging = unitWorkdir(context, unit.key).worktree !== null;
   if (output.kind === "completed") {
     context.store.update((state) => {
       // A person's fix reviewed: its note (given to the reviewer) is used up too.
       const record = ensurePipeline(state, unit.key);
       Object.assign(record, { status: "completed", human_fix: false, guidance: record.human_fix ? null : record.guidance });
+      const worktree = state.worktrees?.[unit.key];
+      if (merging && worktree) worktree.status = "queued";
       const keys = new Set(state.completed);
-      for (const key of [unit.key, ...unit.subtasks.map((t) => t.key)]) if (!keys.has(key)) state.completed.push(key);
+      if (!merging) for (const key of [unit.key, ...unit.subtasks.map((t) => t.key)]) if (!keys.has(key)) state.completed.push(key);
     }, { units: [unit.key] });
-    if (context.writeback) {
+    if (context.writeback && !merging) {
       await writeUnitMarks(context, endMarks(unit, true));
       if (unit.task && context.planOptions.granularity === "leaf") {
         const parents = context.planReader.parentsToTick(unit.task.key);

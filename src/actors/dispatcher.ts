@@ -12,7 +12,7 @@ import { adoptedHandle } from "./recover-run.ts";
 import { evidenceBefore } from "./runaway.ts";
 import { recordUnitStart } from "./pipeline-record.ts";
 import { verifyTail } from "./verifier.ts";
-import type { RunContext } from "./run-context.ts";
+import { contextForUnit, type RunContext } from "./run-context.ts";
 import { appendProgressNote } from "../store/progress.ts";
 
 /** A unit key as a folder or window name: `13.4#2` → `13.4_2`. */
@@ -75,7 +75,8 @@ function previousSessionOf(context: RunContext, unitKey: string, backend: string
 }
 
 /** Start one attempt of `unit`. Throws when the prompt cannot be written or the agent cannot start. */
-export async function dispatchAttempt(context: RunContext, unit: DispatchUnit, input: AttemptInput): Promise<Dispatched> {
+export async function dispatchAttempt(runContext: RunContext, unit: DispatchUnit, input: AttemptInput): Promise<Dispatched> {
+  const context = contextForUnit(runContext, unit.key); // its worktree with --parallel, else the run's workdir
   const adopted = context.adoptable.get(unit.key);
   if (adopted) return adoptAttempt(context, unit, input, adopted);
   if (input.assignment.fallbackFrom) noteFallback(context, unit, input);

@@ -14,7 +14,7 @@ import { priceUsage } from "../usage/prices.ts";
 import { attemptDirOf, safeName } from "./dispatcher.ts";
 import { agentChanges, ensurePipeline, repoRootOf, seqorchFiles } from "./pipeline-record.ts";
 import { unitFiles } from "../git/commit.ts";
-import type { RunContext } from "./run-context.ts";
+import { contextForUnit, type RunContext } from "./run-context.ts";
 import { judgeAttempt } from "./session.ts";
 import { verifyTail } from "./verifier.ts";
 import { readTail } from "../agents/log-tail.ts";
@@ -82,7 +82,8 @@ async function fixChanged(context: RunContext, key: string, round: number, befor
 }
 
 /** Run fix round `input.round` of `unit`; returns how it ended and whether the workdir changed. */
-export async function fixRound(context: RunContext, unit: DispatchUnit, input: FixInput, signal: AbortSignal): Promise<FixOutput> {
+export async function fixRound(runContext: RunContext, unit: DispatchUnit, input: FixInput, signal: AbortSignal): Promise<FixOutput> {
+  const context = contextForUnit(runContext, unit.key); // the fix runs in the unit's worktree with --parallel
   const gate = context.gates.review!;
   const backend = input.escalate ? gate.escalateBackend : input.assignment.backend;
   const adapter = input.escalate ? gate.escalateAdapter : gate.fixAdapterFor(backend);

@@ -33,14 +33,19 @@ export async function recordUnitStart(context: RunContext, key: string): Promise
   }, { units: [key] });
 }
 
-/** seqorch's own files, relative to the repository root (never committed, never in a reviewer's diff). */
+/**
+ * seqorch's own files, relative to the repository root (never committed, never in a reviewer's diff). In a unit's
+ * worktree (contextForUnit) the whole spec folder is left out too: only seqorch writes it, in the main checkout.
+ */
 export function seqorchFiles(context: RunContext, root: string): { excluded: string[]; excludedDirs: string[] } {
   const { paths } = context;
   const files = [paths.tasksFile, paths.stateFile, `${paths.stateFile}.lock`, paths.progressFile, paths.pulseFile];
   const dirs = [dirname(paths.attemptsDir)];
+  const excludedDirs = dirs.map((d) => repoPath(root, d)).filter((p): p is string => p !== null).map((p) => `${p.replace(/\/$/, "")}/`);
+  if (context.worktree && root === context.worktree.root) excludedDirs.push(`${context.worktree.specRel.replace(/\/$/, "")}/`);
   return {
     excluded: files.map((f) => repoPath(root, f)).filter((p): p is string => p !== null),
-    excludedDirs: dirs.map((d) => repoPath(root, d)).filter((p): p is string => p !== null).map((p) => `${p.replace(/\/$/, "")}/`),
+    excludedDirs,
   };
 }
 

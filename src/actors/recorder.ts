@@ -4,7 +4,7 @@ import { crashPoint } from "../fault-injection.ts";
 import type { CheckboxMark, DispatchUnit } from "../spec/types.ts";
 import { appendProgress, STATUS_WORD } from "../store/progress.ts";
 import { endMarks, writeUnitMarks } from "./marks.ts";
-import type { RunContext } from "./run-context.ts";
+import { unitWorkdir, type RunContext } from "./run-context.ts";
 import { countedAttempts } from "../store/state.ts";
 import { recordDecision } from "./decisions.ts";
 import { ensurePipeline } from "./pipeline-record.ts";
@@ -75,6 +75,8 @@ export async function recordAttempt(context: RunContext, unit: DispatchUnit, inp
   const { outcome } = input;
   const status = outcome.kind;
   const reviewing = context.gates.review !== null;
+  // A unit in its own worktree (--parallel) completes, and is ticked, when it merges (src/actors/merge-worktree.ts).
+  const merging = unitWorkdir(context, unit.key).worktree !== null;
   const endedAt = new Date();
   let durationMs = 0;
   let log = "";
@@ -98,7 +100,11 @@ export async function recordAttempt(context: RunContext, unit: DispatchUnit, inp
     // With --review a TASK_DONE that passed its checks waits for the review loop; the unit is done when approved.
     if (status === "done" && reviewing) ensurePipeline(state, unit.key).status = "pending_review";
     else if (pipeline && status === "done") pipeline.status = "completed";
-    if (status === "done" && !reviewing) {
+    if (status === "done" && !reviewing && merging) {
+      const record = state.worktrees?.[unit.key];
+      if (record) record.status = "queued";
+    }
+    if (status === "done" && !reviewing && !merging) {
       const keys = new Set(state.completed);
       for (const key of [unit.key, ...unit.subtasks.map((t) => t.key)]) {
         if (!keys.has(key)) state.completed.push(key);
@@ -113,7 +119,7 @@ export async function recordAttempt(context: RunContext, unit: DispatchUnit, inp
     }
   }, { units: [unit.key] });
   crashPoint("record.state");
-  if (context.writeback && !(reviewing && status === "done")) {
+  if (context.writeback && !((reviewing || merging) && status === "done")) {
     await writeUnitMarks(context, endMarks(unit, status === "done"));
     if (status === "done" && unit.task && context.planOptions.granularity === "leaf") {
       const parents = context.planReader.parentsToTick(unit.task.key);

@@ -20,7 +20,7 @@ import { finishLoopAgent, startLoopAgent } from "./agent-launch.ts";
 import { priceUsage } from "../usage/prices.ts";
 import { safeName } from "./dispatcher.ts";
 import { agentChanges, ensurePipeline, repoRootOf, seqorchFiles } from "./pipeline-record.ts";
-import type { Criticality, ReviewGate, RunContext } from "./run-context.ts";
+import { contextForUnit, type Criticality, type ReviewGate, type RunContext } from "./run-context.ts";
 import { verifyTail } from "./verifier.ts";
 
 /** git's empty tree: the diff base of a unit that started in a repository without commits. */
@@ -74,7 +74,8 @@ async function runReviewer(context: RunContext, gate: ReviewGate, unit: Dispatch
  * Review `input.round` of `unit` with the reviewers its criticality asks for. Returns one result per reviewer.
  * Throws GitError when the diff cannot be written.
  */
-export async function reviewRound(context: RunContext, unit: DispatchUnit, input: ReviewInput, signal: AbortSignal): Promise<ReviewerResult[]> {
+export async function reviewRound(runContext: RunContext, unit: DispatchUnit, input: ReviewInput, signal: AbortSignal): Promise<ReviewerResult[]> {
+  const context = contextForUnit(runContext, unit.key); // reviewers read the unit's worktree with --parallel
   const gate = context.gates.review!;
   const root = await repoRootOf(context);
   const dir = reviewDirOf(context, unit.key, input.round);

@@ -54,7 +54,7 @@ export type RunEvent =
   | { type: "fallback"; unitId: string; from: string; to: string; reason: string }
   | { type: "warning"; message: string }
   /** A step of the multi-agent loop after a TASK_DONE: a check, a commit, a review. */
-  | { type: "unit-step"; unitId: string; step: "verify" | "commit" | "review" | "decision"; ok: boolean; detail: string };
+  | { type: "unit-step"; unitId: string; step: "verify" | "commit" | "review" | "decision" | "merge"; ok: boolean; detail: string };
 
 /** Criticality of a unit: how many reviewers it gets (`_criticality:` in tasks.md, else the assignment, else standard). */
 export type Criticality = "standard" | "complex" | "security-sensitive";
@@ -87,6 +87,43 @@ export interface Gates {
   haltOnDecision: boolean;
   /** --on-decision hook. */
   onDecision: string | null;
+  /** --parallel N > 1 (src/actors/worktree-gate.ts); absent or null: units run one at a time in the main checkout. */
+  parallel?: ParallelGate | null;
+}
+
+/** --parallel and its flags, checked by the preflight (src/actors/worktree-gate.ts parallelGateOf). */
+export interface ParallelGate {
+  /** At most this many units (and worktrees) in flight. */
+  n: number;
+  /** --worktree-setup: a shell command line from a flag, run with /bin/sh -c in each new worktree; null: none. */
+  worktreeSetup: string | null;
+  /** --lenient-writes: files outside a unit's manifest only warn at its merge. */
+  lenientWrites: boolean;
+  /** The main checkout's top folder (absolute). */
+  repo: string;
+  /** The branch the run started on: every unit merges onto it. */
+  integrationBranch: string;
+  /** The spec folder, repository-relative (`.kiro/specs/feat`): no unit branch ever changes it. */
+  specRel: string;
+}
+
+/**
+ * Where one unit runs when it has its own git worktree (--parallel): the agent, its checks, commits, reviews and fix
+ * rounds all run there. Registered by openUnitWorktree (src/actors/worktree-open.ts), dropped when it closes.
+ */
+export interface UnitWorkdir {
+  /** The unit's workdir: the worktree, or the folder in it that `paths.workdir` is in the main checkout. Absolute. */
+  workdir: string;
+  /** The worktree's top folder (its repository root for git commands). Absolute. */
+  root: string;
+  /** The spec folder, repository-relative: left out of the unit's commits, diffs and change checks. */
+  specRel: string;
+  /** `seqorch/<spec>/<unit>`. */
+  branch: string;
+  /** The integration HEAD the branch started from (40 hex). */
+  base: string;
+  /** The worktree's own git view for the runaway check (createWorkdirGit). */
+  git: WorkdirGit;
 }
 
 /** What the actors of one run remember between units (one object per run, never module state). */
@@ -97,6 +134,8 @@ export interface RunMemory {
   assignFellBack: Set<string>;
   /** The error of the state write at the end of the run, rethrown once the machine has stopped. */
   endError?: unknown;
+  /** The `.worktreeinclude` files of the repository, listed once per run (--parallel). */
+  worktreeInclude?: string[];
 }
 
 /** A fresh memory for a new run. */
@@ -135,6 +174,10 @@ export interface RunContext {
   memory: RunMemory;
   /** The workdir's repository root, once asked (src/actors/pipeline-record.ts). */
   repoRoot?: string;
+  /** Units that run in their own worktree, by unit key (one map per run; absent or empty: every unit runs in `paths.workdir`). */
+  unitWorkdirs?: Map<string, UnitWorkdir>;
+  /** Set on the view contextForUnit gives of a unit in a worktree: that worktree. */
+  worktree?: UnitWorkdir;
   /** Prices per model from the config file (src/usage/prices.ts); empty: costs only where the CLI reports them. */
   prices: PriceTable;
   /** --max-tokens, --max-cost, --max-unit-tokens, --max-unit-cost (null: none). */
@@ -144,4 +187,24 @@ export interface RunContext {
   /** Aborts when the user asked the run to stop (Ctrl-C, SIGTERM, SIGHUP). */
   stopSignal: AbortSignal;
   report(event: RunEvent): void;
+}
+
+/**
+ * Where unit `key` runs: its worktree when one is registered (--parallel), else the main checkout's workdir and
+ * the run's WorkdirGit (`worktree` null).
+ */
+export function unitWorkdir(context: RunContext, key: string): { workdir: string; git: WorkdirGit; worktree: UnitWorkdir | null } {
+  const worktree = context.unitWorkdirs?.get(key) ?? null;
+  return worktree ? { workdir: worktree.workdir, git: worktree.git, worktree } : { workdir: context.paths.workdir, git: context.workdirGit, worktree: null };
+}
+
+/**
+ * The context a per-unit actor works with for unit `key`: `context` itself when the unit has no worktree (so a run
+ * without --parallel is exactly as before); else a view whose `paths.workdir`, `workdirGit`, `repoRoot` and
+ * `worktree` are the unit's worktree's (everything else, the state store, tasks.md, the progress log, is shared).
+ */
+export function contextForUnit(context: RunContext, key: string): RunContext {
+  const worktree = context.unitWorkdirs?.get(key);
+  if (!worktree) return context;
+  return { ...context, paths: { ...context.paths, workdir: worktree.workdir }, workdirGit: worktree.git, repoRoot: worktree.root, worktree };
 }

@@ -10,7 +10,7 @@ import { crashPoint } from "../fault-injection.ts";
 import { capLog } from "../runner/log-cap.ts";
 import { detectSignal, TASK_DONE } from "../signals.ts";
 import { appendProgressNote } from "../store/progress.ts";
-import type { RunContext } from "./run-context.ts";
+import { contextForUnit, type RunContext } from "./run-context.ts";
 import { priceUsage } from "../usage/prices.ts";
 import { watchAttemptBudget } from "./budget.ts";
 import { doubtDone } from "./runaway.ts";
@@ -109,7 +109,8 @@ function recordAgentSession(context: RunContext, unitKey: string, reply: AgentRe
  * stop signal end the agent's process tree. TASK_DONE in the final message completes the unit, HALT halts the
  * run, a rate limit waits and retries, anything else is a failed attempt whatever the exit code.
  */
-export async function awaitAttempt(context: RunContext, input: SessionInput, signal: AbortSignal): Promise<AttemptOutcome> {
+export async function awaitAttempt(runContext: RunContext, input: SessionInput, signal: AbortSignal): Promise<AttemptOutcome> {
+  const context = contextForUnit(runContext, input.unit.key); // its "done" is judged in its worktree with --parallel
   const controller = new AbortController();
   let idle = false;
   // With --detach-on-stop a user's stop leaves the agent running for the next run to adopt; timeouts still end it.

@@ -9,7 +9,7 @@ import { endAttemptTree } from "../runner/process-tree.ts";
 import type { VerifyRecord } from "../store/pipeline.ts";
 import { safeName } from "./dispatcher.ts";
 import { ensurePipeline } from "./pipeline-record.ts";
-import type { RunContext } from "./run-context.ts";
+import { contextForUnit, type RunContext } from "./run-context.ts";
 
 /** Lines of a failed check's output that go into the next prompt (the issue's figure). */
 export const VERIFY_TAIL_LINES = 150;
@@ -48,7 +48,8 @@ async function runCheck(command: string, cwd: string, log: string, env: Record<s
  * Run the checks in order, stopping at the first that fails. Each writes `verify-<n>.log` beside the attempt's
  * out.log. Records the results on the unit's pipeline record. Throws when a check cannot be started.
  */
-export async function verifyAttempt(context: RunContext, input: VerifyInput, signal: AbortSignal): Promise<VerifyOutput> {
+export async function verifyAttempt(runContext: RunContext, input: VerifyInput, signal: AbortSignal): Promise<VerifyOutput> {
+  const context = contextForUnit(runContext, input.unit.key); // the checks run in the unit's worktree with --parallel
   // A human's fix has no agent log: its checks get a folder of their own.
   const dir = input.dispatched.outLog ? dirname(input.dispatched.outLog) : join(context.paths.attemptsDir, `${safeName(input.unit.key)}.checks-${input.attempt}`);
   mkdirSync(dir, { recursive: true });

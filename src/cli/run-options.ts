@@ -64,6 +64,10 @@ export const runArgs = {
   "max-unit-cost": { type: "string", description: "USD one unit's attempts may cost in this run (as --max-unit-tokens)", valueHint: "USD" },
   "fallback-backend": { type: "string", description: "Backends to try in turn when a unit's backend is rate- or usage-limited for longer than --fallback-after (not counted as an attempt; the next unit starts on its own backend). Models: --model's entry per backend", valueHint: "NAME,…" },
   "fallback-after": { type: "string", description: "Use a fallback backend when the limit's reset is more than this many seconds away (or unknown); sooner resets are waited out (default 300)", valueHint: "S" },
+  // Parallel units in git worktrees (issue 10; src/actors/worktree-gate.ts).
+  parallel: { type: "string", description: "Run up to N units whose _writes: manifests do not overlap at once, each in its own git worktree, merged in task-ID order (default 1 for run)", valueHint: "N" },
+  "worktree-setup": { type: "string", description: "Shell command run in each new unit worktree before its agent (e.g. npm ci); its failure blocks that unit alone", valueHint: "CMD" },
+  "lenient-writes": { type: "boolean", description: "A unit that changed files outside its _writes: manifest still merges, with a warning (default: a scope_violation decision)" },
   inspect: { type: "string", description: "Inspect the machine: --inspect (last, or --inspect=) for Stately Sky, --inspect=ws://HOST:PORT, --inspect=FILE.jsonl", valueHint: "TARGET" },
 } as const satisfies ArgsDef;
 
@@ -83,6 +87,20 @@ const seconds = (flag: string, min: number) =>
 /** An amount of at least 0 (USD or tokens), given as a flag string. */
 const amount = (flag: string, what: string) =>
   z.coerce.number({ error: `${flag} must be a number of ${what}` }).check(z.refine((n) => Number.isFinite(n) && n > 0, `${flag} must be more than 0 ${what}`));
+
+/** The most units (and worktrees) a run keeps in flight. */
+export const MAX_PARALLEL = 32;
+
+/**
+ * --parallel when not given, per command. orchestrate's is to be 3 (seed 004 runs batches) once the run machine runs
+ * N unit machines; until that wiring lands it is 1, so orchestrate does not refuse by default.
+ */
+export const DEFAULT_PARALLEL: Record<"run" | "orchestrate", number> = { run: 1, orchestrate: 1 };
+
+/** The run's --parallel: the flag's value, else the command's default. */
+export function parallelOf(options: Pick<RunOptions, "parallel" | "command">): number {
+  return options.parallel ?? DEFAULT_PARALLEL[options.command];
+}
 
 /** Validated options of a run. Units: delaySeconds in s. */
 export const RunOptionsSchema = z.object({
@@ -173,6 +191,10 @@ export const RunOptionsSchema = z.object({
   /** Backend names, in the order they are tried (checked against the registry when the run starts). */
   fallbackBackend: z.optional(z.string().check(z.regex(/^[a-z-]+(,[a-z-]+)*$/, "--fallback-backend takes backend names separated by commas (e.g. codex,gemini)"))),
   fallbackAfterSeconds: z._default(seconds("--fallback-after", 0), 300),
+  /** --parallel N; absent: the command's default (DEFAULT_PARALLEL). */
+  parallel: z.optional(count("--parallel", 1).check(z.refine((n) => n <= MAX_PARALLEL, `--parallel must be at most ${MAX_PARALLEL}`))),
+  worktreeSetup: z.optional(z.string().check(z.minLength(1, "--worktree-setup needs a command"))),
+  lenientWrites: z._default(z.boolean(), false),
   /** "" (a bare --inspect): Stately Sky; ws://…: a WebSocket inspector; anything else: a JSONL file. */
   inspect: z.optional(z.string().check(z.refine((t) => !t.startsWith("-"), "takes its target after `=` (--inspect=FILE.jsonl); a bare --inspect goes last"))),
 });
@@ -236,6 +258,9 @@ export const OPTION_KEY = {
   "max-unit-cost": "maxUnitCost",
   "fallback-backend": "fallbackBackend",
   "fallback-after": "fallbackAfterSeconds",
+  parallel: "parallel",
+  "worktree-setup": "worktreeSetup",
+  "lenient-writes": "lenientWrites",
   inspect: "inspect",
 } as const satisfies Record<keyof typeof runArgs, keyof RunOptions>;
 
@@ -304,6 +329,7 @@ export function resolveRunOptions(
   raw.commit = raw.commit === true;
   raw.review = raw.review === true;
   raw.pulse = raw.pulse === true;
+  raw.lenientWrites = raw.lenientWrites === true;
   // --verify is repeatable: a list from the flags or the config file, one command from the environment.
   raw.verify = raw.verify === undefined ? [] : typeof raw.verify === "string" ? [raw.verify] : raw.verify;
   // The reference's agent switches (reference-implementation.md §1), read as they are, not as flags.

@@ -1,6 +1,7 @@
 // Merging one finished unit onto the integration branch (the merge queue's step): backup ref, scope check against
 // the writes manifest, rebase onto the integration HEAD, fast-forward. No automatic conflict resolution.
 // Design: multi-agent-loop.md Part 3.8, Part 2.5 (ralph-tui's backup tags and sequential queue).
+import { crashPoint } from "../fault-injection.ts";
 import { filesOutsideManifest, type Manifest } from "../schedule/manifest.ts";
 import { parseStatus } from "./status.ts";
 import { gitOk, runGit } from "./exec.ts";
@@ -107,11 +108,14 @@ export async function mergeUnit(req: MergeRequest): Promise<MergeOutcome> {
   const outside = filesOutsideManifest(req.manifest, changed, [req.specRel]);
   if (outside.length > 0 && !req.lenient) return { kind: "scope-violation", outside, changed };
   await gitOk(req.repo, ["update-ref", backupRef, onto]);
+  crashPoint("merge.backup");
   const stashed = await stashLeftovers(req.worktree.path, req.worktree.unit);
   const rebased = await rebaseOnto(req, onto);
   if (!rebased.ok) return { kind: "conflict", files: rebased.files, backupRef };
+  crashPoint("merge.rebased");
   const ff = await runGit(req.repo, fastForwardArgs(req.worktree.branch));
   if (ff.code !== 0) return { kind: "refused", reason: (ff.stderr || ff.stdout).trim().split("\n").slice(0, 3).join(" "), backupRef };
+  crashPoint("merge.ff");
   const head = await revParse(req.repo, "HEAD");
   const commits = Number((await gitOk(req.repo, ["rev-list", "--count", `${onto}..${head}`])).trim());
   return { kind: "merged", head, commits, backupRef, changed, outside, stashed };

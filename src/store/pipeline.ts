@@ -75,7 +75,7 @@ export const UnitPipelineSchema = z.object({
 export type UnitPipeline = z.infer<typeof UnitPipelineSchema>;
 
 /** What asks for a human. */
-export const DECISION_KINDS = ["halt", "attempts_exhausted", "review_exhausted", "reviewer_question", "scope_violation", "review_failed", "budget"] as const;
+export const DECISION_KINDS = ["halt", "attempts_exhausted", "review_exhausted", "reviewer_question", "scope_violation", "review_failed", "budget", "merge_conflict", "worktree_setup"] as const;
 /** How a human answers (`seqorch decide UNIT ACTION`). */
 export const DECISION_ACTIONS = ["accept", "fixed", "retry", "skip", "abort"] as const;
 

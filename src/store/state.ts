@@ -58,6 +58,40 @@ export const AssignmentRecordSchema = z.object({
   reason: z.optional(z.string()),
 });
 
+/**
+ * What a unit's worktree is doing (--parallel; multi-agent-loop.md 3.8):
+ * - `open`: made (or adopted), the unit's pipeline runs in it;
+ * - `queued`: its pipeline ended well, it waits for its turn in the merge queue;
+ * - `merging`: its merge turn is under way (`backup_ref` holds the integration HEAD from before it);
+ * - `merged`: fast-forwarded and checked on the integrated tree, the unit completed (removal may still be due);
+ * - `removed`: merged and its worktree, branch and backup ref removed;
+ * - `sent-back`: its merge failed once (conflict or checks); set aside in `aside`, the unit runs again alone;
+ * - `kept`: left for a human (a decision, a failed unit or set-up): the folder and branch stay.
+ */
+export const WORKTREE_STATUSES = ["open", "queued", "merging", "merged", "removed", "sent-back", "kept"] as const;
+
+/** One unit's worktree in the state's registry (`worktrees`, by unit key). Paths absolute, times ISO strings. */
+export const WorktreeRecordSchema = z.object({
+  path: z.string(),
+  branch: z.string(),
+  /** The integration HEAD the branch started from (40 hex). */
+  base: z.string(),
+  status: z.enum(WORKTREE_STATUSES),
+  /** The branch it merges onto (the one the run started on). */
+  integration: z.string(),
+  /** `refs/seqorch/pre-merge/<spec>/<unit>` while a merge is under way, else null. */
+  backup_ref: z._default(z.nullable(z.string()), null),
+  /** Times the unit was sent back to run alone (a conflict or failed checks after its merge). */
+  sent_back: z._default(z.int().check(z.nonnegative()), 0),
+  /** Worktrees of earlier tries set aside for a human (`<path>-kept-<n>` on `<branch>-kept-<n>`). */
+  aside: z._default(z.array(z.object({ path: z.string(), branch: z.string() })), []),
+  /** Why it is kept or was sent back, for the summary. */
+  note: z._default(z.nullable(z.string()), null),
+  updated_at: z.string(),
+});
+export type WorktreeRecord = z.infer<typeof WorktreeRecordSchema>;
+export type WorktreeStatus = WorktreeRecord["status"];
+
 /** The whole state file, version 1. */
 export const StateSchema = z.object({
   version: z.literal(1),
@@ -86,6 +120,8 @@ export const StateSchema = z.object({
   decisions: z._default(z.array(DecisionSchema), []),
   /** Minor and info findings kept as debt. */
   debt: z._default(z.array(DebtSchema), []),
+  /** Parallel units' worktrees, by unit key (src/actors/worktree-registry.ts). Absent until a unit gets one. */
+  worktrees: z.optional(z.record(z.string(), WorktreeRecordSchema)),
 });
 export type State = z.infer<typeof StateSchema>;
 
