@@ -5,6 +5,8 @@
 // and src/cli/run.ts joins them with .provide(). No file, process or tmux code is imported here.
 import { assign, fromPromise, sendTo, setup } from "xstate";
 import { unitMachine } from "./unit.ts";
+import { parallelMachine } from "./parallel.ts";
+import type { ParallelRunInput, ParallelRunOutput } from "./parallel-types.ts";
 import type {
   Assignment,
   ConcludeInput,
@@ -75,6 +77,13 @@ const nextFallbackOf = (context: OrchestratorContext): { backend: string; index:
   return null;
 };
 
+/** The transition from a parallel run's end to the run's final state of the same name, its context taken over. */
+const endOfParallel = (final: FinalState) => ({
+  guard: { type: "parallelEndedIn" as const, params: ({ event }: { event: { output: ParallelRunOutput } }) => ({ output: event.output, final }) },
+  target: final,
+  actions: { type: "setParallelEnd" as const, params: ({ event }: { event: { output: ParallelRunOutput } }) => event.output },
+});
+
 /** Timers bounded by setTimeout's 32-bit limit (about 24.8 days). */
 const timerMs = (ms: number) => Math.min(Math.max(0, ms), 2_147_483_647);
 
@@ -89,6 +98,8 @@ export const orchestratorMachine = setup({
     assigner: notProvided<Assignment, { unit: UnitRef }>("assigner"),
     /** One attempt at a unit and its review loop (machines/unit.ts), a child machine: the inspector shows it under the run. */
     unit: unitMachine,
+    /** --parallel N > 1: the whole plan as one parallel run of N unit machines and the merge queue (machines/parallel.ts). */
+    parallelRun: parallelMachine,
     concluder: notProvided<RecordOutput, ConcludeInput>("concluder"),
     // No limits unless a run provides its budget check (src/actors/budget.ts).
     budget: fromPromise<BudgetOutput, { unit: UnitRef }>(async () => ({ reached: null })),
@@ -96,6 +107,8 @@ export const orchestratorMachine = setup({
   guards: {
     planComplete: (_, output: PlannerOutput) => output.kind === "complete",
     planBlocked: (_, output: PlannerOutput) => output.kind === "blocked",
+    planParallel: (_, output: PlannerOutput) => output.kind === "parallel",
+    parallelEndedIn: (_, params: { output: ParallelRunOutput; final: FinalState }) => params.output.final === params.final,
     planWaiting: (_, output: PlannerOutput) => output.kind === "waiting",
     resuming: ({ context }) => context.resume !== null,
     unitFailed: (_, output: UnitOutput) => output.kind === "failed",
@@ -224,6 +237,19 @@ export const orchestratorMachine = setup({
         },
       };
     }),
+    setParallelPlan: assign((_, output: PlannerOutput) => (output.kind === "parallel" ? { plan: output.plan, pending: output.pending } : {})),
+    /** The parallel run's end in the run's context: counters, the halt and its unit, the error. */
+    setParallelEnd: assign((_, output: ParallelRunOutput) => ({
+      iteration: output.iteration,
+      attempts: output.attempts,
+      pending: output.pending,
+      haltReason: output.haltReason,
+      haltDetail: output.haltDetail,
+      unit: output.unit,
+      error: output.error,
+      stopRequested: output.final === "stopped",
+    })),
+    forwardStopToParallel: sendTo("parallelRun", { type: "STOP" }),
     haltError: assign((_, error: unknown) => ({
       haltReason: "error" as const,
       haltDetail: error instanceof Error ? error.message : String(error),
@@ -292,6 +318,8 @@ export const orchestratorMachine = setup({
     haltOnDecision: input.haltOnDecision ?? true,
     resume: null,
     unitOutput: null,
+    parallel: input.parallel ?? 1,
+    plan: null,
   }),
   initial: "idle",
   states: {
@@ -313,6 +341,7 @@ export const orchestratorMachine = setup({
             target: "halted",
             actions: { type: "haltBlocked", params: ({ event }) => event.output },
           },
+          { guard: { type: "planParallel", params: ({ event }) => event.output }, target: "runningParallel", actions: { type: "setParallelPlan", params: ({ event }) => event.output } },
           { guard: "iterationLimitReached", target: "limitReached" },
           {
             guard: { type: "nextUnitAttemptsUsedUp", params: ({ event }) => event.output },
@@ -447,6 +476,45 @@ export const orchestratorMachine = setup({
           { guard: "stopRequested", target: "stopped" },
           { guard: "iterationLimitReached", target: "limitReached", actions: { type: "setPending", params: ({ event }) => event.output } },
           { target: "sleeping", actions: { type: "setPending", params: ({ event }) => event.output } },
+        ],
+        onError: { target: "failed", actions: { type: "haltError", params: errorOf } },
+      },
+    },
+    // --parallel N > 1: the rest of the run is one parallel run; its end is the run's end.
+    runningParallel: {
+      tags: ["busy", "agent"],
+      on: { STOP: { actions: ["requestStop", "forwardStopToParallel"] } },
+      invoke: {
+        id: "parallelRun",
+        src: "parallelRun",
+        input: ({ context }): ParallelRunInput => ({
+          ...context.plan!,
+          parallel: context.parallel,
+          maxAttempts: context.maxAttempts,
+          attempts: context.attempts,
+          maxIterations: context.maxIterations,
+          iteration: context.iteration,
+          haltOnDecision: context.haltOnDecision,
+          delayMs: context.delayMs,
+          maxWaitMs: context.maxWaitMs,
+          rateLimitBackoffMs: context.rateLimitBackoffMs,
+          lane: {
+            review: context.review !== null,
+            maxFixRounds: context.review?.maxFixRounds ?? 0,
+            verify: context.verify,
+            verifyTimeoutMs: context.verifyTimeoutMs,
+            commit: context.commit,
+            taskTimeoutMs: context.taskTimeoutMs,
+            rateLimitBackoffMs: context.rateLimitBackoffMs,
+          },
+        }),
+        onDone: [
+          endOfParallel("complete"),
+          endOfParallel("halted"),
+          endOfParallel("limitReached"),
+          endOfParallel("stopped"),
+          endOfParallel("waitingForDecisions"),
+          endOfParallel("failed"),
         ],
         onError: { target: "failed", actions: { type: "haltError", params: errorOf } },
       },

@@ -1,6 +1,7 @@
 // The orchestrator machine's data: its context, input, events, and what its actors take and return.
 // The actors in src/actors implement these shapes; machines/orchestrator.ts declares the machine over them.
 import type { LoopOutput } from "./unit-types.ts";
+import type { ParallelRunInput } from "./parallel-types.ts";
 
 /** The unit the machine is working on: enough to name it in events, logs and the state file. */
 export interface UnitRef {
@@ -14,7 +15,12 @@ export type PlannerOutput =
   | { kind: "next"; unit: UnitRef; pending: number; /** Resume the unit's review loop instead of implementing it. */ resume?: ResumeAt | null }
   | { kind: "waiting"; pending: number; decisions: number; reason: string }
   | { kind: "complete" }
-  | { kind: "blocked"; pending: number; reason: string };
+  | { kind: "blocked"; pending: number; reason: string }
+  /** --parallel N > 1: the whole plan goes to a parallel run (machines/parallel.ts). */
+  | { kind: "parallel"; pending: number; plan: ParallelPlan };
+
+/** What a parallel run starts from, from the plan and the state (the rest of its input is the run's limits). */
+export type ParallelPlan = Pick<ParallelRunInput, "units" | "refs" | "assignments" | "resume" | "start">;
 
 /** Where a unit's review loop resumes: review round `round`, or run fix round `round` (again). */
 export interface ResumeAt {
@@ -108,6 +114,8 @@ export interface OrchestratorInput {
   fallbacks?: string[];
   /** A limit whose reset is further away than this (or unknown) sends the unit to the next fallback at once, ms. */
   fallbackAfterMs?: number;
+  /** --parallel N: up to N units at once, each in its own worktree (1: one at a time in the main checkout). */
+  parallel?: number;
 }
 
 export interface OrchestratorContext {
@@ -149,6 +157,10 @@ export interface OrchestratorContext {
   resume: ResumeAt | null;
   /** How the last unit's review loop ended. */
   unitOutput: LoopOutput | null;
+  /** --parallel N (1: one unit at a time). */
+  parallel: number;
+  /** The parallel run's plan (set when the planner hands the run to it). */
+  plan: ParallelPlan | null;
 }
 
 /** Input of the concluder: the unit and how its review loop ended. */

@@ -7,6 +7,8 @@ import { orchestratorMachine, type FinalState, type HaltReason } from "../machin
 import { createPlanReader } from "./actors/plan-reader.ts";
 import { provideActions, provideActors } from "./actors/provide.ts";
 import { recoverRun } from "./actors/recover-run.ts";
+import { parallelGateOf } from "./actors/worktree-gate.ts";
+import { recoverUnitWorktrees } from "./actors/worktree-recover.ts";
 import { refreshPulse } from "./actors/pulse-writer.ts";
 import { newRunMemory, type ReviewGate, type RunContext, type RunEvent, type RunPaths } from "./actors/run-context.ts";
 import { DEFAULT_RATE_LIMIT_PATTERNS } from "./agents/rate-limit.ts";
@@ -279,6 +281,8 @@ export async function runSpec(
   const planReader = createPlanReader(paths.tasksFile, planOptions);
   planReader.read([]);
   if (options.commit) await checkRepoReady(paths.workdir);
+  // --parallel N > 1: the preflight's one line per problem (no git, a dirty tree, a detached HEAD…) before anything runs.
+  const parallel = await parallelGateOf(options, paths);
   const { backendOptions, review, assign, agentNotes, fallbacks } = prepareBackends(options, report);
   // The review loop diffs from the unit's start commit, so it needs git even without --commit.
   if (review && !options.commit && (await repoProblem(paths.workdir)) === "not-a-repository") throw new RepoNotReadyError(paths.workdir, REPO_PROBLEM["not-a-repository"].replace("--commit", "--review"));
@@ -328,9 +332,11 @@ export async function runSpec(
         ? [new RegExp(options.rateLimitPattern, "i"), ...DEFAULT_RATE_LIMIT_PATTERNS]
         : undefined,
       memory: newRunMemory(),
-      gates: { verify: options.verify, commit: options.commit, review, pulse: options.pulse, haltOnDecision: options.haltOnDecision, onDecision: options.onDecision ?? null },
+      gates: { verify: options.verify, commit: options.commit, review, pulse: options.pulse, haltOnDecision: options.haltOnDecision, onDecision: options.onDecision ?? null, parallel },
     };
     const notes = await recoverRun(context);
+    // What a killed parallel run left in git: merges cut short undone (or finished), stray worktrees removed.
+    if (parallel || Object.keys(store.get().worktrees ?? {}).length > 0) notes.push(...(await recoverUnitWorktrees(context)).notes);
     for (const message of notes) report({ type: "warning", message });
     const startedAt = new Date().toISOString();
     startProgress(paths.progressFile, paths.specDir, startedAt, `pid ${process.pid}, backend ${options.backend}, runner ${runner.kind}${[...agentNotes, ...notes].map((n) => `; ${n}`).join("")}`);
@@ -354,6 +360,7 @@ export async function runSpec(
         haltOnDecision: options.haltOnDecision,
         fallbacks,
         fallbackAfterMs: options.fallbackAfterSeconds * 1000,
+        parallel: parallel?.n ?? 1,
       },
       inspect: hooks.inspect,
       clock: machineClock,

@@ -22,6 +22,7 @@ import type {
   OrchestratorContext,
   ResumeAt,
 } from "../../machines/orchestrator.ts";
+import { parallelMachine, type MergeInput, type MergeOutput, type PrepareInput, type PrepareOutput } from "../../machines/parallel.ts";
 import { unitMachine, type ConsolidateInput, type FixInput, type FixOutput, type ReviewInput, type ReviewResults, type RoundOutput } from "../../machines/unit.ts";
 import { concludeUnit } from "./concluder.ts";
 import { consolidateRound } from "./consolidator.ts";
@@ -43,6 +44,11 @@ import { crashPoint } from "../fault-injection.ts";
 import { describeChanges, rememberPlan } from "./spec-changes.ts";
 import type { RunContext } from "./run-context.ts";
 import { awaitAttempt } from "./session.ts";
+import { planParallel } from "./parallel-planner.ts";
+import { openUnitWorktree } from "./worktree-open.ts";
+import { mergeUnitWorktree } from "./merge-worktree.ts";
+import { recordDecision } from "./decisions.ts";
+import { WorktreeSetupError } from "../errors.ts";
 
 const refOf = (unit: DispatchUnit): UnitRef => ({ key: unit.key, id: unit.id, title: unit.title });
 
@@ -61,6 +67,38 @@ function resumeOf(record: UnitPipeline | undefined): ResumeAt | null {
   if (record.status === "fix_required") return at("fix", record.round + 1);
   if (record.status === "in_progress" && record.round > 0) return at("fix", record.round);
   return null;
+}
+
+/**
+ * Before a parallel unit's agent starts: the run's budget (a limit reached: a budget decision, the run halts), then
+ * its worktree (opened, or adopted after a kill); a failed --worktree-setup blocks this unit alone with a
+ * `worktree_setup` decision. Other failures (git) are thrown: the run ends in failed.
+ */
+async function prepareUnit(context: RunContext, unit: UnitRef, signal: AbortSignal): Promise<PrepareOutput> {
+  const budget = checkBudgetBeforeDispatch(context, unit);
+  if (budget.reached) return { kind: "over-budget", reached: budget.reached };
+  try {
+    await openUnitWorktree(context, unit, signal);
+    return { kind: "ready" };
+  } catch (error) {
+    if (!(error instanceof WorktreeSetupError)) throw error;
+    recordDecision(context, unit, "worktree_setup", error.message, [error.log]);
+    return { kind: "blocked", reason: error.message };
+  }
+}
+
+/** A merge turn's result as the parallel run's schedule needs it (the decision, if any, is already recorded). */
+function mergeOutputOf(result: Awaited<ReturnType<typeof mergeUnitWorktree>>): MergeOutput {
+  switch (result.kind) {
+    case "merged":
+      return { kind: "merged" };
+    case "run-alone":
+      return { kind: "run-alone", reason: result.reason };
+    case "decision":
+      return { kind: "decision", reason: result.question };
+    case "stopped":
+      return { kind: "stopped" };
+  }
 }
 
 const GC_EVERY = Number(process.env.SEQORCH_GC_EVERY ?? 4);
@@ -142,8 +180,29 @@ export function provideActors(context: RunContext, assign: AssignConfig = NO_ASS
     if (!unit) throw new Error(`unit ${ref.key} is not in the current plan`);
     return unit;
   };
+  // One unit's machine with the run's actors: the serial run invokes it, the parallel run spawns N of it.
+  const unit = unitMachine.provide({
+    actors: {
+      dispatcher: fromPromise<Dispatched, AttemptInput>(async ({ input }) => {
+        const dispatched = await dispatchAttempt(context, unitOf(input.unit), input);
+        collectGarbage(++dispatches);
+        return dispatched;
+      }),
+      session: fromPromise<AttemptOutcome, SessionInput>(({ input, signal }) => awaitAttempt(context, input, signal)),
+      ender: fromPromise<void, EnderInput>(async ({ input }) => {
+        await context.runner.kill(input.dispatched.handle as AttemptHandle);
+      }),
+      recorder: fromPromise<RecordOutput, RecordInput>(async ({ input }) => recordAttempt(context, unitOf(input.unit), input)),
+      reviewer: fromPromise<ReviewResults, ReviewInput>(({ input, signal }) => reviewRound(context, unitOf(input.unit), input, signal)),
+      consolidator: fromPromise<RoundOutput, ConsolidateInput>(async ({ input }) => consolidateRound(context, input)),
+      fixer: fromPromise<FixOutput, FixInput>(({ input, signal }) => fixRound(context, unitOf(input.unit), input, signal)),
+      verifier: fromPromise<VerifyOutput, VerifyInput>(({ input, signal }) => verifyAttempt(context, input, signal)),
+      committer: fromPromise<CommitOutput, CommitInput>(({ input }) => commitRound(context, input)),
+      budget: fromPromise<BudgetOutput, { unit: UnitRef }>(async ({ input }) => checkBudget(context, input.unit)),
+    },
+  });
   return {
-    planner: fromPromise<PlannerOutput, PlannerInput>(async () => {
+    planner: fromPromise<PlannerOutput, PlannerInput>(async ({ signal }) => {
       const view = context.planReader.read(context.store.get().completed);
       // Only a reading of tasks.md from disk can hold someone else's change: after seqorch's own checkbox
       // writes (same generation) the comparison would find nothing, so it is not made.
@@ -161,6 +220,10 @@ export function provideActors(context: RunContext, assign: AssignConfig = NO_ASS
       // A unit a human skipped (`decide … skip`) is left undone on purpose: the run can complete without it.
       const skipped = skippedKeys(context.store.get());
       if (view.pending.every((u) => skipped.has(u.key))) return { kind: "complete" };
+      if (context.gates.parallel) {
+        const resume = (key: string) => (context.gates.review ? resumeOf(context.store.get().pipeline[key]) : null);
+        return { kind: "parallel", pending: view.pending.length, plan: await planParallel(context, assign, view, resume, signal) };
+      }
       const waiting = waitingKeys(context.store.get());
       const done = new Set([...context.store.get().completed, ...unblockedKeys(context.store.get())]);
       const nextFree = waiting.size ? nextNotWaiting(view.plan, view.pending, done, waiting) : view.next;
@@ -181,24 +244,12 @@ export function provideActors(context: RunContext, assign: AssignConfig = NO_ASS
       return { kind: "next", unit: refOf(next), pending: view.pending.length, resume: context.gates.review ? resumeOf(context.store.get().pipeline[next.key]) : null };
     }),
     assigner: fromPromise<Assignment, { unit: UnitRef }>(({ input, signal }) => assignUnit(context, assign, input.unit, signal)),
-    unit: unitMachine.provide({
+    unit,
+    parallelRun: parallelMachine.provide({
       actors: {
-        dispatcher: fromPromise<Dispatched, AttemptInput>(async ({ input }) => {
-          const dispatched = await dispatchAttempt(context, unitOf(input.unit), input);
-          collectGarbage(++dispatches);
-          return dispatched;
-        }),
-        session: fromPromise<AttemptOutcome, SessionInput>(({ input, signal }) => awaitAttempt(context, input, signal)),
-        ender: fromPromise<void, EnderInput>(async ({ input }) => {
-          await context.runner.kill(input.dispatched.handle as AttemptHandle);
-        }),
-        recorder: fromPromise<RecordOutput, RecordInput>(async ({ input }) => recordAttempt(context, unitOf(input.unit), input)),
-        reviewer: fromPromise<ReviewResults, ReviewInput>(({ input, signal }) => reviewRound(context, unitOf(input.unit), input, signal)),
-        consolidator: fromPromise<RoundOutput, ConsolidateInput>(async ({ input }) => consolidateRound(context, input)),
-        fixer: fromPromise<FixOutput, FixInput>(({ input, signal }) => fixRound(context, unitOf(input.unit), input, signal)),
-        verifier: fromPromise<VerifyOutput, VerifyInput>(({ input, signal }) => verifyAttempt(context, input, signal)),
-        committer: fromPromise<CommitOutput, CommitInput>(({ input }) => commitRound(context, input)),
-        budget: fromPromise<BudgetOutput, { unit: UnitRef }>(async ({ input }) => checkBudget(context, input.unit)),
+        unit,
+        preparer: fromPromise<PrepareOutput, PrepareInput>(({ input, signal }) => prepareUnit(context, input.unit, signal)),
+        merger: fromPromise<MergeOutput, MergeInput>(async ({ input }) => mergeOutputOf(await mergeUnitWorktree(context, unitOf(input.unit)))),
       },
     }),
     concluder: fromPromise<RecordOutput, ConcludeInput>(({ input }) => concludeUnit(context, unitOf(input.unit), input)),

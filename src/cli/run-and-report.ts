@@ -1,10 +1,8 @@
 // The part `seqorch run` and `seqorch orchestrate` share once their flags are parsed: show the run (display, optional
 // inspector), run the spec, print the summary with the command that resumes it, and give back the exit code.
 import { log } from "../log.ts";
-import { parallelGateOf } from "../actors/worktree-gate.ts";
-import { UsageError } from "../errors.ts";
-import { resolveRunPaths, runSpec } from "../run-spec.ts";
-import { parallelOf, type RunOptions } from "./run-options.ts";
+import { runSpec } from "../run-spec.ts";
+import type { RunOptions } from "./run-options.ts";
 import { seqorchCommandLine } from "./resume-command.ts";
 import { createRunDisplay, printSummary } from "./run-reporter.ts";
 import { stopSignal } from "./stop-signal.ts";
@@ -18,11 +16,6 @@ import { locateSpecWithHint } from "./suggest.ts";
  */
 export async function runAndReport(options: RunOptions, output: { json: boolean; quiet: boolean }, resumeArgs: readonly string[]): Promise<number> {
   locateSpecWithHint(options.spec); // a spec given by its bare name or as .kiro/specs gets a hint before anything starts
-  if (parallelOf(options) > 1) {
-    // The preflight's own line first (no git, a dirty tree, a detached HEAD…); then the honest state of things.
-    await parallelGateOf(options, resolveRunPaths(options));
-    throw new UsageError("--parallel", "is not wired yet: the run machine runs one unit at a time for now (issue 10); run without --parallel");
-  }
   const display = createRunDisplay({ json: output.json, quiet: output.quiet || Boolean(process.env.SEQORCH_QUIET) });
   // Loaded only with --inspect: a plain run never pays for the inspector's modules.
   const inspector =

@@ -7,6 +7,7 @@ import { expect } from "bun:test";
 import type { AnyMachineSnapshot, AnyStateMachine, EventObject } from "xstate";
 import { orchestratorMachine, type AttemptOutcome, type FinalState, type HaltReason, type OrchestratorContext, type UnitRef } from "../../machines/orchestrator.ts";
 import type { UnitMachineInput, UnitOutput } from "../../machines/unit.ts";
+import type { ParallelRunOutput } from "../../machines/parallel.ts";
 import { delayOf } from "./machine-model.ts";
 import { NOW } from "./outputs.ts";
 import type { Scenario } from "./outputs.ts";
@@ -167,6 +168,19 @@ export function checksFor(scenario: Scenario): StepCheck {
     }
     const steps = trace.entries.filter((e) => e.kind === "step");
     const lastEvent = steps.at(-1)!.event;
+    // A parallel run's end is the run's: the same final state, its halt and counters taken over (its units: its own suite).
+    if (lastEvent.type === "xstate.done.actor.parallelRun") {
+      const output = (lastEvent as unknown as { output: ParallelRunOutput }).output;
+      expect(snapshot.value).toBe(output.final);
+      expect({ haltReason: context.haltReason, haltDetail: context.haltDetail, iteration: context.iteration, pending: context.pending }).toEqual({
+        haltReason: output.haltReason,
+        haltDetail: output.haltDetail,
+        iteration: output.iteration,
+        pending: output.pending,
+      });
+      expect(context.iteration).toBeLessThanOrEqual(scenario.input.maxIterations);
+      return;
+    }
     const check = EXIT_REASONS[snapshot.value as FinalState];
     if (!check) throw new Error(`final state ${snapshot.value} has no exit-reason check: add it to EXIT_REASONS in test/model/invariants.ts`);
     check({ scenario, context, records: recorded, lastEvent, approved });
@@ -231,6 +245,12 @@ function recordKeeper(scenario: Scenario) {
         }
         waitingForLimit = entered;
         if (entry.event.type === `xstate.done.actor.${UNIT}`) unitEnded((entry.event as unknown as { output: UnitOutput }).output, entry.snapshot);
+        // The parallel run counted its own dispatches: the run takes its counters over.
+        if (entry.event.type === "xstate.done.actor.parallelRun") {
+          const output = (entry.event as unknown as { output: ParallelRunOutput }).output;
+          Object.assign(attempts, output.attempts);
+          dispatches = output.iteration + givenBack;
+        }
         continue;
       }
       if (entry.actor.id !== UNIT) continue;

@@ -3,6 +3,8 @@
 // was recorded so far (a done unit is never planned again; `pending` counts the units not done).
 import type { Assignment, AttemptOutcome, BudgetOutput, OrchestratorContext, OrchestratorInput, PlannerOutput, RecordOutput, UnitRef } from "../../machines/orchestrator.ts";
 import type { LoopOutput, UnitOutput } from "../../machines/unit.ts";
+import type { ParallelPlan } from "../../machines/types.ts";
+import type { ParallelRunOutput } from "../../machines/parallel.ts";
 import type { EventObject } from "xstate";
 import { modelError, type EventTable } from "./machine-model.ts";
 
@@ -46,6 +48,8 @@ export function outputsFor(units: UnitRef[], options: { budget?: boolean } = {})
     const next = units[done];
     if (!next) return [{ kind: "complete" }];
     const pending = units.length - done;
+    // --parallel N > 1: the whole plan goes to one parallel run (its own suite: test/schedule/parallel-machine.test.ts).
+    if (context.parallel > 1) return [{ kind: "parallel", pending, plan: parallelPlan(units) }];
     return [
       { kind: "next", unit: next, pending },
       // A run resumed with the unit in its review loop (stopped or killed during a fix round).
@@ -96,12 +100,42 @@ export function outputsFor(units: UnitRef[], options: { budget?: boolean } = {})
       assigner: (): Assignment[] => [{ backend: "command", source: "default" }],
       unit,
       concluder: (context: OrchestratorContext): RecordOutput[] => [{ pending: units.length - doneCount(units, context), now: NOW, decision: context.unitOutput?.kind === "blocked" }],
+      // How a parallel run can end (each final state of the run, its counters taken over).
+      parallelRun: (context: OrchestratorContext): ParallelRunOutput[] => PARALLEL_ENDS.map((end) => ({
+        iteration: Math.min(context.maxIterations, context.iteration + units.length),
+        attempts: Object.fromEntries(units.map((u) => [u.key, 1])),
+        pending: end.final === "complete" ? 0 : units.length,
+        unit: end.haltReason ? (units[0] ?? null) : null,
+        error: end.final === "failed" ? modelError("parallelRun.unit") : null,
+        ...end,
+      })),
       // Before each dispatch: under every limit, or one reached (the run halts with reason budget).
       // (Reached only in the scenarios with limits: offered before every dispatch, it would double every world's paths.)
       budget: (): BudgetOutput[] => (options.budget ? [{ reached: null }, { reached: "the run spent $5.00 of --max-cost $5.00" }] : [{ reached: null }]),
     },
   };
 }
+
+/** The plan a parallel run gets in a world of `units`: independent units, one file each. */
+function parallelPlan(units: UnitRef[]): ParallelPlan {
+  return {
+    units: units.map((u) => ({ key: u.key, id: u.id, dependsOn: [], manifest: { writes: [`src/${u.key}.ts`], reads: [] } })),
+    refs: Object.fromEntries(units.map((u) => [u.key, u])),
+    assignments: Object.fromEntries(units.map((u) => [u.key, { backend: "command", source: "default" as const }])),
+    resume: {},
+    start: { status: Object.fromEntries(units.map((u) => [u.key, "pending" as const])), alone: {}, sentBack: {}, decisions: {} },
+  };
+}
+
+/** Every way a parallel run ends, as the run machine sees it. */
+const PARALLEL_ENDS: Pick<ParallelRunOutput, "final" | "haltReason" | "haltDetail">[] = [
+  { final: "complete", haltReason: null, haltDetail: null },
+  { final: "halted", haltReason: "agent-halt", haltDetail: "the agent asked for a human on unit 1" },
+  { final: "limitReached", haltReason: null, haltDetail: null },
+  { final: "stopped", haltReason: null, haltDetail: null },
+  { final: "waitingForDecisions", haltReason: "decision", haltDetail: "waiting for 1 decision (unit 1); nothing else can run" },
+  { final: "failed", haltReason: "error", haltDetail: "git failed (model)" },
+];
 
 /** One exploration: a world and the input of the run. Small on purpose: paths grow fast with units and limits. */
 export interface Scenario {
@@ -159,6 +193,8 @@ export const SCENARIOS: Scenario[] = [
     units: ["1"].map(unitRef),
     input: { maxIterations: 2, maxAttempts: 2, ...timing, fallbacks: ["codex"], fallbackAfterMs: 1_000 },
   },
+  // --parallel 2: the planner hands the whole plan to one parallel run, whose end is the run's end.
+  { name: "2 units, --parallel 2", units: ["1", "2"].map(unitRef), input: { maxIterations: 4, maxAttempts: 2, ...timing, parallel: 2 } },
   // The CLI rejects --max-iterations 0; the machine's planner-time limit check is only reachable this way.
   { name: "an iteration limit of 0", units: ["1"].map(unitRef), input: { maxIterations: 0, maxAttempts: 2, ...timing } },
 ];
