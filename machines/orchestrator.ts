@@ -9,7 +9,6 @@ import { parallelMachine } from "./parallel.ts";
 import type { ParallelRunInput, ParallelRunOutput } from "./parallel-types.ts";
 import type {
   Assignment,
-  ConcludeInput,
   BudgetOutput,
   FinalState,
   OrchestratorContext,
@@ -100,7 +99,6 @@ export const orchestratorMachine = setup({
     unit: unitMachine,
     /** --parallel N > 1: the whole plan as one parallel run of N unit machines and the merge queue (machines/parallel.ts). */
     parallelRun: parallelMachine,
-    concluder: notProvided<RecordOutput, ConcludeInput>("concluder"),
     // No limits unless a run provides its budget check (src/actors/budget.ts).
     budget: fromPromise<BudgetOutput, { unit: UnitRef }>(async () => ({ reached: null })),
   },
@@ -175,7 +173,12 @@ export const orchestratorMachine = setup({
     recordRunEnd: (_, _params: { final: FinalState }) => {},
     noteRateLimitWait: () => {},
     clearRateLimitWait: () => {},
-    setUnitOutput: assign((_, unitOutput: UnitOutput) => ({ unitOutput: unitOutput as LoopOutput, resume: null })),
+    /** The unit's review loop ended (recorded by its concluder): how, and what the record said. */
+    setUnitOutput: assign((_, output: UnitOutput) => {
+      if (output.kind === "attempt" || output.kind === "detached" || output.kind === "failed") return {};
+      const { record, ...loop } = output;
+      return { unitOutput: loop as LoopOutput, record, resume: null };
+    }),
     /** The unit machine recorded its attempt with no review to follow: how it ended, and what the recorder said. */
     setAttemptEnd: assign((_, output: UnitOutput) => (output.kind === "attempt" ? { outcome: output.outcome, record: output.record } : {})),
     haltUnitFailure: assign((_, output: UnitOutput) => {
@@ -416,7 +419,7 @@ export const orchestratorMachine = setup({
           { guard: { type: "unitFailed", params: ({ event }) => event.output }, target: "failed", actions: { type: "haltUnitFailure", params: ({ event }) => event.output } },
           { guard: { type: "unitDetached", params: ({ event }) => event.output }, target: "stopped" },
           { guard: { type: "attemptEnded", params: ({ event }) => event.output }, target: "recorded", actions: { type: "setAttemptEnd", params: ({ event }) => event.output } },
-          { target: "concluding", actions: { type: "setUnitOutput", params: ({ event }) => event.output } },
+          { target: "concluded", actions: { type: "setUnitOutput", params: ({ event }) => event.output } },
         ],
         onError: { target: "failed", actions: { type: "haltError", params: errorOf } },
       },
@@ -457,28 +460,21 @@ export const orchestratorMachine = setup({
         { target: "sleeping", actions: { type: "setPending", params: ({ context }) => context.record! } },
       ],
     },
-    concluding: {
-      tags: ["busy"],
-      on: { STOP: { actions: "requestStop" } },
-      invoke: {
-        id: "concluder",
-        src: "concluder",
-        input: ({ context }) => ({ unit: context.unit!, output: context.unitOutput! }),
-        onDone: [
-          { guard: "unitStopped", target: "stopped" },
-          { guard: "unitOverBudget", target: "halted", actions: "haltUnitBudget" },
-          { guard: { type: "decisionHalts", params: ({ event }) => event.output }, target: "halted", actions: "haltDecision" },
-          {
-            guard: { type: "nothingPending", params: ({ event }) => event.output },
-            target: "complete",
-            actions: { type: "setPending", params: ({ event }) => event.output },
-          },
-          { guard: "stopRequested", target: "stopped" },
-          { guard: "iterationLimitReached", target: "limitReached", actions: { type: "setPending", params: ({ event }) => event.output } },
-          { target: "sleeping", actions: { type: "setPending", params: ({ event }) => event.output } },
-        ],
-        onError: { target: "failed", actions: { type: "haltError", params: errorOf } },
-      },
+    // The unit's review loop ended and its concluder recorded it: what next, from how it ended.
+    concluded: {
+      always: [
+        { guard: "unitStopped", target: "stopped" },
+        { guard: "unitOverBudget", target: "halted", actions: "haltUnitBudget" },
+        { guard: { type: "decisionHalts", params: ({ context }) => context.record! }, target: "halted", actions: "haltDecision" },
+        {
+          guard: { type: "nothingPending", params: ({ context }) => context.record! },
+          target: "complete",
+          actions: { type: "setPending", params: ({ context }) => context.record! },
+        },
+        { guard: "stopRequested", target: "stopped" },
+        { guard: "iterationLimitReached", target: "limitReached", actions: { type: "setPending", params: ({ context }) => context.record! } },
+        { target: "sleeping", actions: { type: "setPending", params: ({ context }) => context.record! } },
+      ],
     },
     // --parallel N > 1: the rest of the run is one parallel run; its end is the run's end.
     runningParallel: {

@@ -37,8 +37,15 @@ function halting(c: ParallelContext, reason: HaltReason, detail: string, unit: U
   return c.halt ? {} : { halt: { reason, detail, unit } };
 }
 
-/** The scheduler's state after `finished` (ok: queued for merging; else blocked by its decision). */
-const finished = (c: ParallelContext, key: string, ok: boolean): ParallelState => applyParallelEvent(c.units, c.state, { type: "finished", unit: key, ok });
+/**
+ * The scheduler's state after `finished` (ok: queued for merging, or completed at once for a unit that ran in the
+ * main checkout; else blocked by its decision).
+ */
+function finished(c: ParallelContext, key: string, ok: boolean): ParallelState {
+  const next = applyParallelEvent(c.units, c.state, { type: "finished", unit: key, ok });
+  if (ok && c.inPlace[key]) next.status[key] = "completed";
+  return next;
+}
 
 /** Count one dispatch of unit `key`: its attempt number and the run's iteration. */
 function counted(c: ParallelContext, key: string, by: 1 | -1): Partial<ParallelContext> {
@@ -77,7 +84,7 @@ export function advance(c: ParallelContext): Step {
 /** The worktree is ready: the unit machine starts; a failed set-up blocks the unit; a spent budget halts the run. */
 export function afterPrepare(c: ParallelContext, key: string, out: PrepareOutput): Step {
   const unit = c.refs[key] ?? null;
-  if (out.kind === "ready") return { patch: {}, spawn: closed(c) ? [] : [{ kind: "unit", key }], retry: [] };
+  if (out.kind === "ready") return { patch: { inPlace: { ...c.inPlace, [key]: out.inPlace } }, spawn: closed(c) ? [] : [{ kind: "unit", key }], retry: [] };
   const back = c.resume[key] != null ? {} : counted(c, key, -1);
   if (out.kind === "over-budget") return none({ ...back, ...halting(c, "budget", out.reached, unit) });
   const patch = { ...back, state: finished(c, key, false) };

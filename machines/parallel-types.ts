@@ -54,6 +54,8 @@ export interface ParallelContext extends ParallelRunInput {
   /** The scheduler's statuses (src/schedule/parallel-run.ts). */
   state: ParallelState;
   lanes: Record<string, Lane>;
+  /** Units running in the main checkout (no manifest, so alone): done means completed, no merge turn. */
+  inPlace: Record<string, boolean>;
   /** Ids of the children alive now (`prepare:<key>`, `unit:<key>`, `merge:<key>`). */
   live: string[];
   /** Units waiting for a delayed RETRY (after a failure's --delay or a rate limit's wait). */
@@ -73,10 +75,14 @@ export interface PrepareInput {
 }
 
 /**
- * What the preparer did: the worktree is ready (its actors now run there); its `--worktree-setup` failed (a
+ * What the preparer did: the unit's place is ready (its actors now run there); its `--worktree-setup` failed (a
  * decision recorded, the unit blocked); or the run's budget is spent (no agent starts).
  */
-export type PrepareOutput = { kind: "ready" } | { kind: "blocked"; reason: string } | { kind: "over-budget"; reached: string };
+export type PrepareOutput =
+  /** `inPlace`: a unit without a manifest runs alone in the main checkout, as in a serial run (nothing to merge). */
+  | { kind: "ready"; inPlace: boolean }
+  | { kind: "blocked"; reason: string }
+  | { kind: "over-budget"; reached: string };
 
 /** Input of the merger: one turn of the merge queue for this finished unit. */
 export interface MergeInput {

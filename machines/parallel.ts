@@ -77,6 +77,7 @@ export const parallelMachine = setup({
     ...input,
     state: input.start,
     lanes: {},
+    inPlace: {},
     live: [],
     retrying: [],
     stopRequested: false,

@@ -1,6 +1,7 @@
 // The orchestrator machine's data: its context, input, events, and what its actors take and return.
 // The actors in src/actors implement these shapes; machines/orchestrator.ts declares the machine over them.
 import type { LoopOutput } from "./unit-types.ts";
+export type { ConcludeInput } from "./unit-types.ts";
 import type { ParallelRunInput } from "./parallel-types.ts";
 
 /** The unit the machine is working on: enough to name it in events, logs and the state file. */
@@ -163,11 +164,6 @@ export interface OrchestratorContext {
   plan: ParallelPlan | null;
 }
 
-/** Input of the concluder: the unit and how its review loop ended. */
-export interface ConcludeInput {
-  unit: UnitRef;
-  output: LoopOutput;
-}
 
 /** Events from outside: STOP asks for a clean stop (Ctrl-C, SIGTERM, SIGHUP). */
 export type OrchestratorEvent = { type: "STOP" };

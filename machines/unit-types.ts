@@ -32,6 +32,12 @@ export interface ConsolidateInput {
   results: ReviewResults;
 }
 
+/** Input of the concluder: the unit and how its review loop ended. */
+export interface ConcludeInput {
+  unit: UnitRef;
+  output: LoopOutput;
+}
+
 /** Input of the fixer: one fix round (1-based) on a backend (escalated on the last round). */
 export interface FixInput {
   unit: UnitRef;
@@ -67,7 +73,7 @@ export type LoopOutput =
  * failure while ending the agent or recording the attempt (`failed`: the run ends in failed, nothing beside it).
  */
 export type UnitOutput =
-  | LoopOutput
+  | (LoopOutput & { /** What the concluder recorded (the unit completed, or its decision). */ record: RecordOutput })
   | { kind: "attempt"; round: 0; outcome: AttemptOutcome; record: RecordOutput }
   | { kind: "detached"; round: 0 }
   | { kind: "failed"; round: number; error: unknown };

@@ -6,7 +6,7 @@
 // the unit with kind budget). Names only: src/actors implements the actors.
 import { assign, fromPromise, setup } from "xstate";
 import type { AttemptInput, AttemptOutcome, CommitInput, CommitOutput, Dispatched, EnderInput, RecordInput, RecordOutput, SessionInput, UnitRef, VerifyInput, VerifyOutput } from "./types.ts";
-import type { BlockKind, BudgetOutput, BudgetResumeAt, ConsolidateInput, FixInput, FixOutput, ReviewInput, ReviewResults, RoundOutput, UnitContext, UnitEvent, UnitMachineInput, UnitOutput } from "./unit-types.ts";
+import type { BlockKind, BudgetOutput, BudgetResumeAt, ConcludeInput, ConsolidateInput, LoopOutput, FixInput, FixOutput, ReviewInput, ReviewResults, RoundOutput, UnitContext, UnitEvent, UnitMachineInput, UnitOutput } from "./unit-types.ts";
 
 export type * from "./unit-types.ts";
 
@@ -30,13 +30,18 @@ const failedOutcome = (reason: string, message: string): AttemptOutcome => ({ ki
 /** The agent's final message of an outcome that has one ("" otherwise). */
 const messageOf = (outcome: AttemptOutcome | null): string => (outcome && "message" in outcome ? outcome.message : "");
 
+/** How the review loop ended, from the context (the concluder records it). */
+function loopOutputOf(context: UnitContext): LoopOutput {
+  if (context.block) return { kind: "blocked", round: context.round, block: context.block.kind, reason: context.block.reason, ...(context.block.resumeAt ? { resumeAt: context.block.resumeAt } : {}) };
+  return context.approved ? { kind: "completed", round: context.round } : { kind: "stopped", round: context.round };
+}
+
 /** The machine's output from how it ended (see UnitOutput). */
 function outputOf(context: UnitContext): UnitOutput {
   if (context.failure) return { kind: "failed", round: context.round, error: context.failure.error };
   if (context.detached) return { kind: "detached", round: 0 };
   if (context.phase === "implement") return { kind: "attempt", round: 0, outcome: context.outcome!, record: context.record! };
-  if (context.block) return { kind: "blocked", round: context.round, block: context.block.kind, reason: context.block.reason, ...(context.block.resumeAt ? { resumeAt: context.block.resumeAt } : {}) };
-  return context.approved ? { kind: "completed", round: context.round } : { kind: "stopped", round: context.round };
+  return { ...loopOutputOf(context), record: context.record! };
 }
 
 export const unitMachine = setup({
@@ -51,6 +56,7 @@ export const unitMachine = setup({
     session: notProvided<AttemptOutcome, SessionInput>("session"),
     ender: notProvided<void, EnderInput>("ender"),
     recorder: notProvided<RecordOutput, RecordInput>("recorder"),
+    concluder: notProvided<RecordOutput, ConcludeInput>("concluder"),
     reviewer: notProvided<ReviewResults, ReviewInput>("reviewer"),
     consolidator: notProvided<RoundOutput, ConsolidateInput>("consolidator"),
     fixer: notProvided<FixOutput, FixInput>("fixer"),
@@ -414,9 +420,23 @@ export const unitMachine = setup({
         onError: { target: "fixFailed" },
       },
     },
-    done: { type: "final" },
-    blocked: { type: "final" },
-    stopped: { type: "final" },
+    // The loop's three ends, each recorded by the concluder: completed (ticked), blocked (a decision), stopped.
+    done: { always: "concluding" },
+    blocked: { always: "concluding" },
+    stopped: { always: "concluding" },
+    concluding: {
+      tags: ["busy"],
+      on: { STOP: { actions: "requestStop" } },
+      invoke: {
+        id: "concluder",
+        src: "concluder",
+        input: ({ context }) => ({ unit: context.unit, output: loopOutputOf(context) }),
+        onDone: { target: "concluded", actions: { type: "setRecord", params: ({ event }) => event.output } },
+        onError: { target: "failed", actions: { type: "setFailure", params: errorOf } },
+      },
+    },
+    /** The loop's end is recorded. */
+    concluded: { type: "final" },
     /** The attempt is recorded and no review follows: the run decides what comes next. */
     attemptEnded: { type: "final" },
     /** Stopped with --detach-on-stop: the agent keeps running for the next run to adopt. */

@@ -10,20 +10,20 @@ import { recoverRun } from "./actors/recover-run.ts";
 import { parallelGateOf } from "./actors/worktree-gate.ts";
 import { recoverUnitWorktrees } from "./actors/worktree-recover.ts";
 import { refreshPulse } from "./actors/pulse-writer.ts";
-import { newRunMemory, type ReviewGate, type RunContext, type RunEvent, type RunPaths } from "./actors/run-context.ts";
+import { newRunMemory, type ParallelGate, type ReviewGate, type RunContext, type RunEvent, type RunPaths } from "./actors/run-context.ts";
 import { DEFAULT_RATE_LIMIT_PATTERNS } from "./agents/rate-limit.ts";
 import { assignConfigOf, describeMap, type AssignConfig } from "./actors/assignment.ts";
 import { backendOptionsOf, describePermissions, type BackendOptions } from "./agents/native-options.ts";
 import { preflight } from "./agents/preflight.ts";
 import { adapterFor, validateBackend } from "./agents/registry.ts";
 import type { AgentAdapter } from "./agents/types.ts";
-import { RepoNotReadyError, SpecNotFoundError } from "./errors.ts";
+import { RepoNotReadyError, SpecNotFoundError, UsageError, WorktreePreflightError } from "./errors.ts";
 import { repoProblem, type RepoProblem } from "./git/status.ts";
 import { runHook } from "./hooks.ts";
 import { createWorkdirGit } from "./actors/workdir-changes.ts";
 import { ownFiles } from "./actors/runaway.ts";
 import { machineClock } from "./machine-clock.ts";
-import { reviewersOf, type RunOptions } from "./cli/run-options.ts";
+import { parallelOf, reviewersOf, type RunOptions } from "./cli/run-options.ts";
 import { createDirectRunner } from "./runner/direct.ts";
 import { killGraceMs } from "./runner/process-tree.ts";
 import { hurrySignal } from "./cli/stop-signal.ts";
@@ -249,6 +249,22 @@ function finishRun(context: RunContext, options: RunOptions, snapshot: SnapshotF
   };
 }
 
+/**
+ * The run's parallel gate (--parallel N > 1), or null for one unit at a time. An explicit --parallel that the
+ * preflight refuses (no git, a dirty tree, a detached HEAD…) throws its one line per problem (WorktreePreflightError);
+ * orchestrate's default of 3 falls back to one unit at a time with a warning, since a dirty tree (a person's fix, a
+ * killed run's work) is where the serial loop works fine.
+ */
+async function parallelGateOrSerial(options: RunOptions, paths: RunPaths, report: (e: RunEvent) => void): Promise<ParallelGate | null> {
+  try {
+    return await parallelGateOf(options, paths);
+  } catch (error) {
+    if (!(error instanceof WorktreePreflightError) || options.parallel !== undefined) throw error;
+    report({ type: "warning", message: `running one unit at a time (orchestrate's default --parallel ${parallelOf(options)} needs a clean git checkout): ${error.problems.join("; ")}` });
+    return null;
+  }
+}
+
 /** --fallback-backend as a list of backend names, in order, without repeats. */
 function fallbacksOf(options: RunOptions): string[] {
   return [...new Set((options.fallbackBackend ?? "").split(",").filter(Boolean))];
@@ -281,8 +297,9 @@ export async function runSpec(
   const planReader = createPlanReader(paths.tasksFile, planOptions);
   planReader.read([]);
   if (options.commit) await checkRepoReady(paths.workdir);
-  // --parallel N > 1: the preflight's one line per problem (no git, a dirty tree, a detached HEAD…) before anything runs.
-  const parallel = await parallelGateOf(options, paths);
+  const parallel = await parallelGateOrSerial(options, paths, report);
+  if (parallel && options.detachOnStop) throw new UsageError("--detach-on-stop", `cannot be used with --parallel ${parallel.n} (a stop ends every unit's agent)`);
+  if (parallel && options.fallbackBackend) throw new UsageError("--fallback-backend", `cannot be used with --parallel ${parallel.n} yet (a rate-limited unit waits out its limit)`);
   const { backendOptions, review, assign, agentNotes, fallbacks } = prepareBackends(options, report);
   // The review loop diffs from the unit's start commit, so it needs git even without --commit.
   if (review && !options.commit && (await repoProblem(paths.workdir)) === "not-a-repository") throw new RepoNotReadyError(paths.workdir, REPO_PROBLEM["not-a-repository"].replace("--commit", "--review"));

@@ -49,6 +49,7 @@ import { openUnitWorktree } from "./worktree-open.ts";
 import { mergeUnitWorktree } from "./merge-worktree.ts";
 import { recordDecision } from "./decisions.ts";
 import { WorktreeSetupError } from "../errors.ts";
+import { manifestKind, unitManifest } from "../schedule/manifest.ts";
 
 const refOf = (unit: DispatchUnit): UnitRef => ({ key: unit.key, id: unit.id, title: unit.title });
 
@@ -71,18 +72,25 @@ function resumeOf(record: UnitPipeline | undefined): ResumeAt | null {
 
 /**
  * Before a parallel unit's agent starts: the run's budget (a limit reached: a budget decision, the run halts), then
- * its worktree (opened, or adopted after a kill); a failed --worktree-setup blocks this unit alone with a
- * `worktree_setup` decision. Other failures (git) are thrown: the run ends in failed.
+ * its place: a unit without a manifest runs alone in the main checkout, as in a serial run (unless a killed run left
+ * it a worktree); every other unit gets its worktree (opened, or adopted after a kill). A failed --worktree-setup
+ * blocks this unit alone with a `worktree_setup` decision. Other failures (git) are thrown: the run ends in failed.
  */
-async function prepareUnit(context: RunContext, unit: UnitRef, signal: AbortSignal): Promise<PrepareOutput> {
-  const budget = checkBudgetBeforeDispatch(context, unit);
+async function prepareUnit(context: RunContext, unit: DispatchUnit, signal: AbortSignal): Promise<PrepareOutput> {
+  const ref = refOf(unit);
+  const budget = checkBudgetBeforeDispatch(context, ref);
   if (budget.reached) return { kind: "over-budget", reached: budget.reached };
+  const manifest = unitManifest(unit, context.store.get().assignments[unit.key] ?? {});
+  const record = context.store.get().worktrees?.[unit.key];
+  // A person's fix (`decide … fixed`) is in the main checkout: it is checked and reviewed there.
+  const humanFix = context.store.get().pipeline[unit.key]?.human_fix === true;
+  if ((manifestKind(manifest) === "none" || humanFix) && !record) return { kind: "ready", inPlace: true };
   try {
-    await openUnitWorktree(context, unit, signal);
-    return { kind: "ready" };
+    await openUnitWorktree(context, ref, signal);
+    return { kind: "ready", inPlace: false };
   } catch (error) {
     if (!(error instanceof WorktreeSetupError)) throw error;
-    recordDecision(context, unit, "worktree_setup", error.message, [error.log]);
+    recordDecision(context, ref, "worktree_setup", error.message, [error.log]);
     return { kind: "blocked", reason: error.message };
   }
 }
@@ -199,6 +207,7 @@ export function provideActors(context: RunContext, assign: AssignConfig = NO_ASS
       verifier: fromPromise<VerifyOutput, VerifyInput>(({ input, signal }) => verifyAttempt(context, input, signal)),
       committer: fromPromise<CommitOutput, CommitInput>(({ input }) => commitRound(context, input)),
       budget: fromPromise<BudgetOutput, { unit: UnitRef }>(async ({ input }) => checkBudget(context, input.unit)),
+      concluder: fromPromise<RecordOutput, ConcludeInput>(({ input }) => concludeUnit(context, unitOf(input.unit), input)),
     },
   });
   return {
@@ -248,11 +257,10 @@ export function provideActors(context: RunContext, assign: AssignConfig = NO_ASS
     parallelRun: parallelMachine.provide({
       actors: {
         unit,
-        preparer: fromPromise<PrepareOutput, PrepareInput>(({ input, signal }) => prepareUnit(context, input.unit, signal)),
+        preparer: fromPromise<PrepareOutput, PrepareInput>(({ input, signal }) => prepareUnit(context, unitOf(input.unit), signal)),
         merger: fromPromise<MergeOutput, MergeInput>(async ({ input }) => mergeOutputOf(await mergeUnitWorktree(context, unitOf(input.unit)))),
       },
     }),
-    concluder: fromPromise<RecordOutput, ConcludeInput>(({ input }) => concludeUnit(context, unitOf(input.unit), input)),
     budget: fromPromise<BudgetOutput, { unit: UnitRef }>(async ({ input }) => checkBudgetBeforeDispatch(context, input.unit)),
   };
 }

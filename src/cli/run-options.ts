@@ -91,11 +91,8 @@ const amount = (flag: string, what: string) =>
 /** The most units (and worktrees) a run keeps in flight. */
 export const MAX_PARALLEL = 32;
 
-/**
- * --parallel when not given, per command. orchestrate's is to be 3 (seed 004 runs batches) once the run machine runs
- * N unit machines; until that wiring lands it is 1, so orchestrate does not refuse by default.
- */
-export const DEFAULT_PARALLEL: Record<"run" | "orchestrate", number> = { run: 1, orchestrate: 1 };
+/** --parallel when not given, per command: `run` one unit at a time; `orchestrate` 3, as seed 004's loop runs batches. */
+export const DEFAULT_PARALLEL: Record<"run" | "orchestrate", number> = { run: 1, orchestrate: 3 };
 
 /** The run's --parallel: the flag's value, else the command's default. */
 export function parallelOf(options: Pick<RunOptions, "parallel" | "command">): number {

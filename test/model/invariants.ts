@@ -46,14 +46,15 @@ const HALT_REASONS: Record<HaltReason, (f: Facts) => void> = {
   // A unit's review loop ended blocked (the concluder recorded a decision) while decisions halt the run.
   decision: ({ scenario, lastEvent }) => {
     expect(scenario.input.haltOnDecision ?? true).toBe(true);
-    expect((lastEvent as { output?: { decision?: boolean } }).output?.decision).toBe(true);
+    expect((lastEvent as { output?: { record?: { decision?: boolean } } }).output?.record?.decision).toBe(true);
   },
   // Reached before a dispatch (the budget check's sentence), by an attempt ended for it (the outcome's), or
   // before a review or fix round (the unit machine's block).
   budget: ({ lastEvent, context, records }) => {
     const outcome = records.at(-1)?.outcome;
     const unitOutput = context.unitOutput;
-    if (lastEvent.type === "xstate.done.actor.concluder") expect(unitOutput?.kind === "blocked" && unitOutput.block === "budget" ? unitOutput.reason : "(no budget block)").toBe(context.haltDetail!);
+    const loopEnd = lastEvent.type === "xstate.done.actor.unit" && (lastEvent as { output?: UnitOutput }).output?.kind === "blocked";
+    if (loopEnd) expect(unitOutput?.kind === "blocked" && unitOutput.block === "budget" ? unitOutput.reason : "(no budget block)").toBe(context.haltDetail!);
     else if (lastEvent.type === "xstate.done.actor.budget") expect(context.haltDetail).toBe((lastEvent as { output?: { reached?: string } }).output?.reached ?? "(none)");
     else expect(outcome?.kind === "over-budget" ? outcome.reached : "(not over budget)").toBe(context.haltDetail!);
   },

@@ -67,8 +67,9 @@ export function outputsFor(units: UnitRef[], options: { budget?: boolean } = {})
     const doneNow = context.review === null && kind === "done" ? 1 : 0;
     return { pending: units.length - doneCount(units, context) - doneNow, now: NOW, ...(decision ? { decision } : {}) };
   };
-  // How a unit's review loop can end (its own graph: test/model/unit.model.test.ts).
-  const loopEnds = (context: OrchestratorContext): LoopOutput[] => [
+  // How a unit's review loop can end (its own graph: test/model/unit.model.test.ts), as its concluder recorded it.
+  const loopEnds = (context: OrchestratorContext): UnitOutput[] => loops(context).map((loop) => ({ ...loop, record: { pending: units.length - doneCount(units, context) - (loop.kind === "completed" ? 1 : 0), now: NOW, decision: loop.kind === "blocked" } }));
+  const loops = (context: OrchestratorContext): LoopOutput[] => [
     { kind: "completed", round: 1 },
     { kind: "blocked", round: 3, block: "review_exhausted", reason: "still blocking after 3 fix rounds" },
     ...(context.stopRequested ? [{ kind: "stopped" as const, round: 0 }] : []),
@@ -99,7 +100,6 @@ export function outputsFor(units: UnitRef[], options: { budget?: boolean } = {})
       // One assignment: which backend runs a unit changes no transition, and every extra output multiplies paths.
       assigner: (): Assignment[] => [{ backend: "command", source: "default" }],
       unit,
-      concluder: (context: OrchestratorContext): RecordOutput[] => [{ pending: units.length - doneCount(units, context), now: NOW, decision: context.unitOutput?.kind === "blocked" }],
       // How a parallel run can end (each final state of the run, its counters taken over).
       parallelRun: (context: OrchestratorContext): ParallelRunOutput[] => PARALLEL_ENDS.map((end) => ({
         iteration: Math.min(context.maxIterations, context.iteration + units.length),

@@ -24,6 +24,7 @@ const TABLE: EventTable = {
     session: () => Object.values(SESSION_OUTCOMES).flat(),
     ender: () => [undefined],
     recorder: () => [{ pending: 1, now: NOW }],
+    concluder: (c: UnitContext) => [{ pending: c.approved ? 0 : 1, now: NOW, decision: c.block !== null }],
     reviewer: () => [[{ reviewer: 1, ok: true }]],
     consolidator: (c: UnitContext) => [
       round("pass"),
@@ -145,7 +146,7 @@ function checksFor(input: UnitMachineInput) {
     if (snapshot.status !== "done") return;
     const output = snapshot.output as UnitOutput;
     const lastRound = steps.findLast((s) => s.event.type === "xstate.done.actor.consolidator")?.event as { output?: RoundOutput } | undefined;
-    if (snapshot.value === "done") {
+    if (output.kind === "completed") {
       // No unit is done without an approving review: the last consolidation passed, after the last fix.
       expect(output.kind).toBe("completed");
       expect(lastRound?.output?.kind).toBe("pass");
@@ -153,19 +154,22 @@ function checksFor(input: UnitMachineInput) {
       const lastPass = steps.findLastIndex((s) => s.event.type === "xstate.done.actor.consolidator");
       expect(lastPass).toBeGreaterThan(lastFix);
     }
-    // Every blocked unit has a decision to record: a kind and a reason.
-    if (snapshot.value === "blocked") {
+    // Every blocked unit has a decision to record: a kind and a reason; the concluder recorded it.
+    if (output.kind === "blocked") {
+      expect(output.record.decision).toBe(true);
       expect(output.kind).toBe("blocked");
       expect(context.block?.reason).toBeString();
       expect(context.block?.kind).toBeOneOf(["halt", "review_exhausted", "reviewer_question", "scope_violation", "review_failed", "budget"]);
       // A budget block says what was about to start, right after the check that found the limit reached.
       if (context.block?.kind === "budget") {
-        const check = steps.at(-1)!.event.type;
+        const check = steps.findLast((s) => s.event.type !== "xstate.done.actor.concluder" && s.event.type !== "STOP")!.event.type;
         expect(check).toBeOneOf(["xstate.done.actor.budget", "xstate.done.actor.fixBudget"]);
         expect(output).toMatchObject({ block: "budget", resumeAt: check === "xstate.done.actor.budget" ? "review" : "fix" });
       }
     }
-    if (snapshot.value === "stopped") expect(output.kind === "stopped" || context.stopRequested).toBe(true);
+    if (output.kind === "stopped") expect(context.stopRequested).toBe(true);
+    // Every end of the loop is recorded by the concluder, once.
+    if (context.phase === "review" && output.kind !== "failed") expect(trace.entries.filter((e) => e.kind === "start" && e.actor.id === "concluder").length).toBe(1);
     if (snapshot.value === "attemptEnded") expect(output.kind).toBe("attempt");
   };
 }
