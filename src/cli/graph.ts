@@ -3,6 +3,7 @@ import { defineCommand } from "citty";
 import type { AnyStateMachine } from "xstate";
 import { orchestratorMachine } from "../../machines/orchestrator.ts";
 import { unitMachine } from "../../machines/unit.ts";
+import { parallelMachine } from "../../machines/parallel.ts";
 import { UsageError } from "../errors.ts";
 import { toDot } from "../graph/dot.ts";
 import { toJson } from "../graph/json.ts";
@@ -12,10 +13,10 @@ import { rejectUnknown } from "./run-options.ts";
 const RENDERERS: Record<string, (machine: AnyStateMachine) => string> = { mermaid: toMermaid, dot: toDot, json: toJson };
 
 /** The machines seqorch runs: the run, and each unit's review loop (invoked by the run as its child). */
-const MACHINES: Record<string, AnyStateMachine[]> = { run: [orchestratorMachine], unit: [unitMachine], both: [orchestratorMachine, unitMachine] };
+const MACHINES: Record<string, AnyStateMachine[]> = { run: [orchestratorMachine], unit: [unitMachine], parallel: [parallelMachine], both: [orchestratorMachine, unitMachine] };
 
 const graphArgs = {
-  machine: { type: "string", description: "run, unit (the review loop each unit goes through, a child of the run) or both; default both", valueHint: "NAME" },
+  machine: { type: "string", description: "run, unit (one unit's life: implement, verify, commit, review, fix; a child of the run), parallel (--parallel N: N unit machines and the merge queue) or both (run and unit); default both", valueHint: "NAME" },
   format: { type: "string", description: "mermaid (stateDiagram-v2), dot (Graphviz) or json (for Stately Studio); default mermaid", valueHint: "FORMAT" },
 } as const;
 
