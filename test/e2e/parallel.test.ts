@@ -100,6 +100,20 @@ describe("--parallel N: units with disjoint manifests run at once, each in its o
     expect(readFileSync(join(root, "src", "u1.ts"), "utf8")).toContain("u1 = 1");
   }, 60_000);
 
+  test("the same two units without --lenient-writes: each edit outside its manifest is a decision, its work kept on its branch", async () => {
+    const { root, spec } = repoWith(disjointTasks(2));
+    const agent = agentScript(0, `sed -i "1s/.*/line 1 by unit $SEQORCH_TASK_ID/" shared.txt`);
+    const r = await run(spec, agent, ["--parallel", "2", "--no-tmux"]);
+    expect(r.code, r.stdout + r.stderr).toBe(2);
+    const state = JSON.parse(readFileSync(join(spec, "SEQUENTIAL_STATE.json"), "utf8"));
+    // `run` halts on the first decision (unit 1's, merged first); unit 2 gets its own decision or waits, queued.
+    const decided = state.decisions.map((d: { unit: string; kind: string }) => `${d.unit}:${d.kind}`);
+    expect(decided[0]).toBe("1:scope_violation");
+    expect(decided.includes("2:scope_violation") || state.worktrees["2"].status === "queued").toBe(true);
+    expect(readFileSync(join(root, "shared.txt"), "utf8").split("\n")[0]).toBe("line 1");
+    for (const unit of ["1", "2"]) expect(git(root, "show", `seqorch/feature/${unit}:shared.txt`).split("\n")[0]).toBe(`line 1 by unit ${unit}`);
+  }, 60_000);
+
   test("a unit that writes outside its manifest is caught: a scope_violation decision, nothing of it merged, its worktree kept", async () => {
     const { root, spec } = repoWith(disjointTasks(2));
     const agent = agentScript(0, `if [ "$SEQORCH_TASK_ID" = 2 ]; then echo stray > stray.txt; fi`);
