@@ -4,6 +4,7 @@
 // It declares states, guards, actions, delays and actor names only; src/actors implements the actors
 // and src/cli/run.ts joins them with .provide(). No file, process or tmux code is imported here.
 import { assign, fromPromise, sendTo, setup } from "xstate";
+import { notProvided, errorOf } from "./actor-slots.ts";
 import { unitMachine } from "./unit.ts";
 import { parallelMachine } from "./parallel.ts";
 import type { ParallelRunInput, ParallelRunOutput } from "./parallel-types.ts";
@@ -23,14 +24,6 @@ import type { LoopOutput, UnitMachineInput, UnitOutput } from "./unit-types.ts";
 
 export type * from "./types.ts";
 
-/** Placeholder for an actor that src/actors provides; running without it is a programming error. */
-const notProvided = <TOutput, TInput>(name: string) =>
-  fromPromise<TOutput, TInput>(async () => {
-    throw new Error(`actor ${name} was not provided`);
-  });
-
-/** The error of an `xstate.error.actor.*` event, for onError params. */
-const errorOf = ({ event }: { event: { error: unknown } }): unknown => event.error;
 
 const attemptsOf = (context: OrchestratorContext) => (context.unit ? (context.attempts[context.unit.key] ?? 0) : 0);
 

@@ -2,18 +2,14 @@
 // in its own git worktree, and the merge queue that integrates finished units one at a time in task-ID order.
 // It stays in `flowing` while children come and go; every child's end is a step of machines/parallel-steps.ts
 // (pure), after which the next moves are made. Names only: src/actors implements the preparer and the merger.
-import { assign, enqueueActions, fromPromise, setup } from "xstate";
+import { assign, enqueueActions, setup } from "xstate";
+import { notProvided } from "./actor-slots.ts";
 import { unitMachine } from "./unit.ts";
 import type { UnitOutput } from "./unit-types.ts";
 import type { MergeInput, MergeOutput, ParallelContext, ParallelEvent, ParallelRunInput, ParallelRunOutput, PrepareInput, PrepareOutput } from "./parallel-types.ts";
 import { advance, afterMerge, afterPrepare, afterRetry, afterUnit, childId, drained, laneInput, outputOf, spawnOf, type Step } from "./parallel-steps.ts";
 
 export type * from "./parallel-types.ts";
-
-const notProvided = <TOutput, TInput>(name: string) =>
-  fromPromise<TOutput, TInput>(async () => {
-    throw new Error(`actor ${name} was not provided`);
-  });
 
 /** The step a child's end makes (null for an id this machine did not spawn). */
 function stepOfDone(context: ParallelContext, id: string, output: unknown): Step | null {

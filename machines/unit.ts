@@ -5,18 +5,12 @@
 // its review loop. Each review and fix round starts after a budget check (the run's limits; a limit reached blocks
 // the unit with kind budget). Names only: src/actors implements the actors.
 import { assign, fromPromise, setup } from "xstate";
+import { notProvided, errorOf } from "./actor-slots.ts";
 import type { AttemptInput, AttemptOutcome, CommitInput, CommitOutput, Dispatched, EnderInput, RecordInput, RecordOutput, SessionInput, UnitRef, VerifyInput, VerifyOutput } from "./types.ts";
 import type { BlockKind, BudgetOutput, BudgetResumeAt, ConcludeInput, ConsolidateInput, LoopOutput, FixInput, FixOutput, ReviewInput, ReviewResults, RoundOutput, UnitContext, UnitEvent, UnitMachineInput, UnitOutput } from "./unit-types.ts";
 
 export type * from "./unit-types.ts";
 
-const notProvided = <TOutput, TInput>(name: string) =>
-  fromPromise<TOutput, TInput>(async () => {
-    throw new Error(`actor ${name} was not provided`);
-  });
-
-/** The error of an `xstate.error.actor.*` event, for onError params. */
-const errorOf = ({ event }: { event: { error: unknown } }): unknown => event.error;
 const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 const timerMs = (ms: number) => Math.min(Math.max(0, ms), 2_147_483_647);
 

@@ -2,18 +2,12 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cleanUp, makeSpec, privateTmux, scriptedAgent, seqorch, tempDir } from "./harness.ts";
+import { cleanUp, makeSpec, privateTmux, scriptedAgent, seqorch, tempDir, GIT_ENV, git } from "./harness.ts";
 
 afterAll(cleanUp);
 
-const GIT_ENV = { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.com", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.com" };
 const TASKS = "# Tasks\n\n- [ ] 1. First unit\n  - Write one.txt\n- [ ] 2. Second unit\n  - Write two.txt\n";
 
-function git(cwd: string, ...args: string[]): string {
-  const r = Bun.spawnSync(["git", ...args], { cwd, env: { ...process.env, ...GIT_ENV } });
-  if (r.exitCode !== 0) throw new Error(`git ${args.join(" ")}: ${r.stderr.toString()}`);
-  return r.stdout.toString();
-}
 
 /** A spec in a fresh repository with one commit; a user's uncommitted edit and untracked file sit beside it. */
 function repoWithSpec(tasks = TASKS) {

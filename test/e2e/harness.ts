@@ -92,3 +92,13 @@ export function scriptedAgent(dir: string, body: string): { command: string; dis
   writeFileSync(script, `#!/bin/sh\nprintf '%s %s\\n' "$SEQORCH_TASK_ID" "$SEQORCH_ATTEMPT" >> '${dispatchLog}'\n${body}\n`, { mode: 0o755 });
   return { command: `/bin/sh '${script}'`, dispatchLog };
 }
+
+/** A fixed author and committer for the tests' commits (no git config needed on the machine). */
+export const GIT_ENV = { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.com", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.com" };
+
+/** Run git in `cwd` with GIT_ENV; returns its stdout. Throws naming the command when git fails. */
+export function git(cwd: string, ...args: string[]): string {
+  const r = Bun.spawnSync(["git", ...args], { cwd, env: { ...process.env, ...GIT_ENV } });
+  if (r.exitCode !== 0) throw new Error(`git ${args.join(" ")}: ${r.stderr.toString()}`);
+  return r.stdout.toString();
+}

@@ -3,17 +3,11 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cleanUp, makeSpec, privateTmux, seqorch, tempDir } from "./harness.ts";
+import { cleanUp, makeSpec, privateTmux, seqorch, tempDir, GIT_ENV, git } from "./harness.ts";
 
 afterAll(cleanUp);
 
-const GIT_ENV = { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.com", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.com" };
 
-function git(cwd: string, ...args: string[]): string {
-  const r = Bun.spawnSync(["git", ...args], { cwd, env: { ...process.env, ...GIT_ENV } });
-  if (r.exitCode !== 0) throw new Error(`git ${args.join(" ")}: ${r.stderr.toString()}`);
-  return r.stdout.toString();
-}
 
 /** Unit 1 is approved at once; unit 2 has a major finding until its fix, then is approved. */
 function agentIn(dir: string): string {

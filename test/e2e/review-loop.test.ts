@@ -3,11 +3,10 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cleanUp, makeSpec, privateTmux, seqorch, tempDir } from "./harness.ts";
+import { cleanUp, makeSpec, privateTmux, seqorch, tempDir, GIT_ENV, git } from "./harness.ts";
 
 afterAll(cleanUp);
 
-const GIT_ENV = { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.com", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.com" };
 const TASKS = [
   "# Tasks",
   "",
@@ -19,11 +18,6 @@ const TASKS = [
   "",
 ].join("\n");
 
-function git(cwd: string, ...args: string[]): string {
-  const r = Bun.spawnSync(["git", ...args], { cwd, env: { ...process.env, ...GIT_ENV } });
-  if (r.exitCode !== 0) throw new Error(`git ${args.join(" ")}: ${r.stderr.toString()}`);
-  return r.stdout.toString();
-}
 
 /** A spec with `tasks` (and the `extra` spec files) in a fresh repository: README.md committed as "init" on main. */
 function repo(tasks: string, extra: Record<string, string> = {}): { root: string; spec: string } {
