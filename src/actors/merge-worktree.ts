@@ -94,6 +94,7 @@ async function failTurn(context: RunContext, unit: DispatchUnit, result: Exclude
     // The send-back is recorded before the try is set aside: recovery completes a set-aside cut short.
     writeWorktreeRecord(context, unit.key, (r) => Object.assign(r, { status: "sent-back", backup_ref: null, sent_back: verdict.sentBack, note: `sent back to run alone: ${detail}` }));
     await dropBackupRef(gate.repo, backupRefName(context.paths.specName, unit.key));
+    crashPoint("merge.sent-back");
     const aside = await setAsideUnitWorktree(gate.repo, wt);
     writeWorktreeRecord(context, unit.key, (r) => {
       r.aside.push({ path: aside.path, branch: aside.branch });

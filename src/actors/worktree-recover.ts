@@ -62,6 +62,8 @@ async function undoCutMerge(context: RunContext, key: string, record: WorktreeRe
  */
 async function completeSetAside(context: RunContext, key: string, record: WorktreeRecord): Promise<string | null> {
   const repo = parallelGate(context).repo;
+  // Each send-back adds one set-aside try: as many as sends back, it was finished (the branch now is a new try's).
+  if (record.aside.length >= record.sent_back) return null;
   const wt = recordWorktree(key, record);
   let aside: { path: string; branch: string } | null = null;
   if (await branchExists(repo, wt.branch)) aside = await setAsideUnitWorktree(repo, wt);
