@@ -30,15 +30,30 @@ async function queuedRepo(): Promise<{ repo: string; base: string }> {
   return made;
 }
 
+/** Resolves once no process of group `pgid` is left (polled every 20 ms, at most 10 s). */
+async function groupGone(pgid: number): Promise<void> {
+  for (let waited = 0; waited < 10_000; waited += 20) {
+    try {
+      process.kill(-pgid, 0);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ESRCH") return;
+      throw error;
+    }
+    await Bun.sleep(20);
+  }
+  throw new Error(`processes of group ${pgid} still run after 10 s`);
+}
+
 /** One run of the child: resolves with its exit code (137 when killed) and output. `killAfterMs`: kill -9 then. */
 async function runChild(repo: string, options: { crashAt?: string; killAfterMs?: number } = {}): Promise<{ code: number; out: string }> {
   const env = { ...process.env, SEQORCH_CRASH_AT: options.crashAt ?? "" };
-  const child = Bun.spawn([process.execPath, CHILD, repo], { env, stdout: "pipe", stderr: "pipe" });
+  // its own process group: the git commands it started are found (and waited for) after it is killed
+  const child = Bun.spawn([process.execPath, CHILD, repo], { env, stdout: "pipe", stderr: "pipe", detached: true });
   const timer = options.killAfterMs === undefined ? null : setTimeout(() => child.kill("SIGKILL"), options.killAfterMs);
   const [out, err, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
   if (timer) clearTimeout(timer);
-  // git commands the killed child had started run to their end on their own: let them finish first
-  if (code !== 0) await Bun.sleep(150);
+  // Only the child is killed (as kill -9 <pid> would): git commands it had started run to their end on their own.
+  await groupGone(child.pid);
   return { code: code ?? (child.signalCode ? 137 : 1), out: `${out}${err}` };
 }
 
