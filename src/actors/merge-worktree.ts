@@ -98,6 +98,7 @@ async function failTurn(context: RunContext, unit: DispatchUnit, result: Exclude
     await dropBackupRef(gate.repo, backupRefName(context.paths.specName, unit.key));
     crashPoint("merge.sent-back");
     const aside = await setAsideUnitWorktree(gate.repo, wt);
+    crashPoint("merge.set-aside");
     writeWorktreeRecord(context, unit.key, (r) => {
       r.aside.push({ path: aside.path, branch: aside.branch });
       r.note = `sent back to run alone: ${detail}; earlier try kept at ${aside.path} (${aside.branch})`;

@@ -68,11 +68,20 @@ async function completeSetAside(context: RunContext, key: string, record: Worktr
   let aside: { path: string; branch: string } | null = null;
   if (await branchExists(repo, wt.branch)) aside = await setAsideUnitWorktree(repo, wt);
   else {
-    const entry = (await withWorktreeRegistry(repo, () => listWorktrees(repo))).find((e) => resolve(e.path) === resolve(wt.path));
+    const entries = await withWorktreeRegistry(repo, () => listWorktrees(repo));
+    const entry = entries.find((e) => resolve(e.path) === resolve(wt.path));
     if (entry?.branch?.startsWith(`${wt.branch}-kept-`)) {
+      // renamed, not moved yet
       aside = { path: `${wt.path}${entry.branch.slice(wt.branch.length)}`, branch: entry.branch };
       const target = aside.path;
       await withWorktreeRegistry(repo, () => gitOk(repo, ["worktree", "move", wt.path, target]));
+    } else {
+      // set aside whole, not recorded yet: the newest `-kept-<n>` the record does not name
+      const named = new Set(record.aside.map((a) => a.branch));
+      const newest = entries
+        .filter((e) => e.branch?.startsWith(`${wt.branch}-kept-`) && !named.has(e.branch))
+        .sort((a, b) => Number(b.branch!.slice(wt.branch.length + 6)) - Number(a.branch!.slice(wt.branch.length + 6)))[0];
+      if (newest?.branch) aside = { path: newest.path, branch: newest.branch };
     }
   }
   if (!aside) return null;
