@@ -14,6 +14,7 @@ import { awaitAttempt } from "../../src/actors/session.ts";
 import { verifyAttempt } from "../../src/actors/verifier.ts";
 import { closeUnitWorktree, openUnitWorktree, prepareUnitWorktree } from "../../src/actors/worktree-open.ts";
 import { setWorktreeStatus } from "../../src/actors/worktree-registry.ts";
+import { recordDecision } from "../../src/actors/decisions.ts";
 import { WorktreePreflightError, WorktreeSetupError } from "../../src/errors.ts";
 import { unitManifest } from "../../src/schedule/manifest.ts";
 import { nextMerge } from "../../src/schedule/next-units.ts";
@@ -100,6 +101,22 @@ describe("openUnitWorktree", () => {
     const refused = await contextFor(repo).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(WorktreePreflightError);
     expect((refused as Error).message).toContain("tracked files have uncommitted changes (src/shared.ts): commit or stash them first");
+  });
+
+  test("a decision on a unit in its worktree keeps the worktree for the human and frees its slot; retried, it is adopted", async () => {
+    const { repo } = parallelRepo({ "1": ["a"], "2": ["b"], "3": ["c"] });
+    const { context } = await contextFor(repo, { n: 2 });
+    const opened = await openUnitWorktree(context, { key: "1", id: "1" });
+    await openUnitWorktree(context, { key: "2", id: "2" });
+    agentCommits(opened.path, "1", { a: "work\n" });
+    recordDecision(context, { key: "1", id: "1", title: "Unit 1" }, "attempts_exhausted", "unit 1 used up its attempts");
+    expect(context.store.get().worktrees?.["1"]).toMatchObject({ status: "kept", note: "waits for decision 1-1 (attempts_exhausted)" });
+    expect(contextForUnit(context, "1")).toBe(context);
+    await openUnitWorktree(context, { key: "3", id: "3" }); // --parallel 2: the kept one does not count
+    await closeUnitWorktree(context, { key: "3", id: "3" }, { keep: false, note: "done" });
+    const again = await openUnitWorktree(context, { key: "1", id: "1" });
+    expect(again).toMatchObject({ origin: "adopted", base: opened.base });
+    expect(git(again.path, "log", "-1", "--format=%s").trim()).toBe("unit 1");
   });
 
   test("closing a failed unit's worktree keeps uncommitted work; a clean one is removed with its empty branch", async () => {
