@@ -14,6 +14,7 @@ import type { PrepareOutput } from "../../machines/parallel-types.ts";
 import type { UnitRef } from "../../machines/types.ts";
 import type { WorktreeRecord } from "../store/state.ts";
 import { recordDecision } from "./decisions.ts";
+import { repoRootOf } from "./pipeline-record.ts";
 import { safeName } from "./dispatcher.ts";
 import type { ParallelGate, RunContext } from "./run-context.ts";
 import { recordWorktree, registerUnitWorkdir, unregisterUnitWorkdir, worktreeRecordOf, writeWorktreeRecord } from "./worktree-registry.ts";
@@ -26,6 +27,11 @@ export function parallelGate(context: RunContext): ParallelGate {
   const gate = context.gates.parallel;
   if (!gate) throw new Error("unit worktrees need the parallel gate (--parallel N > 1)");
   return gate;
+}
+
+/** The run's main checkout: the parallel gate's, else (recovery in a run without --parallel) the workdir's repository root. */
+export async function runRepo(context: RunContext): Promise<string> {
+  return context.gates.parallel?.repo ?? (await repoRootOf(context));
 }
 
 /** Where the unit's worktree lives and its branch (`<spec>/.seqorch/worktrees/<unit>`, `seqorch/<spec>/<unit>`). */

@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { openUnitWorktree } from "../../src/actors/worktree-open.ts";
 import { setWorktreeStatus } from "../../src/actors/worktree-registry.ts";
+import { recoverUnitWorktrees } from "../../src/actors/worktree-recover.ts";
 import { loadState } from "../../src/store/state.ts";
 import { rng } from "../../scripts/seeded-random.ts";
 import { agentCommits, contextFor, parallelRepo, runPaths, subjectsSince } from "./parallel-context.ts";
@@ -105,6 +106,19 @@ describe("kill -9 during the merge queue, then a new run", () => {
       expectWholeEnd(repo, base, await runChild(repo));
     });
   }
+
+  test("a run without --parallel after the kill repairs the registry too: the cut-short merge undone, the unit queued for a parallel run", async () => {
+    const { repo, base } = await queuedRepo();
+    expect((await runChild(repo, { crashAt: "merge.ff#1" })).code).not.toBe(0);
+    expect(subjectsSince(repo, base)).toEqual(["unit 1"]); // fast-forwarded, not yet checked or recorded
+    const { context } = await contextFor(repo, { n: 1 });
+    expect(context.gates.parallel).toBeNull();
+    const recovery = await recoverUnitWorktrees(context);
+    expect(recovery.queued).toEqual(UNITS);
+    expect(recovery.notes[0]).toMatch(/^unit 1: its merge was cut short after the fast-forward, before its checks; main reset to [0-9a-f]{10}, queued to merge again$/);
+    expect(subjectsSince(repo, base)).toEqual([]);
+    expectWholeEnd(repo, base, await runChild(repo));
+  });
 
   test("killed at random moments (6 plans, up to 5 kills each), then run to its end: the same end", async () => {
     const random = rng(Number(process.env.KILL_SEED ?? 0x5e90));
