@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { StateFileError } from "../../src/errors.ts";
+import { keptWorktreeLines } from "../../src/actors/worktree-registry.ts";
 import { createStateStore, emptyState, loadState, type WorktreeRecord } from "../../src/store/state.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "seqorch-worktree-state-"));
@@ -47,5 +48,14 @@ describe("worktree registry in the state", () => {
     const { backup_ref: _b, sent_back: _s, aside: _a, note: _n, ...old } = record;
     writeFileSync(path, JSON.stringify({ ...emptyState("/spec"), worktrees: { "1": old } }));
     expect(loadState(path)?.worktrees?.["1"]).toEqual({ ...old, backup_ref: null, sent_back: 0, aside: [], note: null });
+  });
+
+  test("the summary's lines: kept worktrees with why, and every try set aside with what to do", () => {
+    const state = { ...emptyState("/spec"), worktrees: { "1": { ...record, status: "kept" as const, note: "merge_conflict: conflicted" }, "2": { ...record, status: "removed" as const, aside: [] } } };
+    expect(keptWorktreeLines(state)).toEqual([
+      "unit 1: worktree kept at /repo/.kiro/specs/feat/.seqorch/worktrees/1 (seqorch/feat/1): merge_conflict: conflicted",
+      "unit 1: an earlier try kept at /repo/x-kept-1 (seqorch/feat/1-kept-1); compare it with git -C /repo/x-kept-1 log -p main.., merge or drop it, then seqorch worktrees --prune",
+    ]);
+    expect(keptWorktreeLines(emptyState("/spec"))).toEqual([]);
   });
 });
