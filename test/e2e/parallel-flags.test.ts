@@ -1,6 +1,6 @@
-// The compiled binary's --parallel, --worktree-setup and --lenient-writes: validated with one-line errors; a parallel
-// run outside git or on a dirty tree refuses with the preflight's line; in a ready repository it says, in one line,
-// that --parallel is not wired into the run machine yet, and touches nothing.
+// The compiled binary's --parallel, --worktree-setup and --lenient-writes: validated with one-line errors (--parallel
+// needs --commit); a parallel run outside git or on a dirty tree refuses with the preflight's line; in a ready
+// repository it says, in one line, that --parallel is not wired into the run machine yet, and touches nothing.
 import { afterAll, describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -40,7 +40,10 @@ describe("--parallel", () => {
 
   test("outside git, on a dirty tracked tree, on a detached HEAD: the preflight's line, exit 75, nothing written", async () => {
     const plain = makeSpec(TASKS);
-    const outside = await seqorch(["run", "--spec", plain.spec, "--no-tmux", "--parallel", "2"]);
+    const uncommitted = await seqorch(["run", "--spec", plain.spec, "--no-tmux", "--parallel", "2"]);
+    expect(uncommitted.code, uncommitted.stderr).toBe(64);
+    expect(errorLines(uncommitted.stderr)).toEqual(["seqorch: --parallel: 2 needs --commit (each unit's work merges as its own commits; orchestrate has it on)"]);
+    const outside = await seqorch(["run", "--spec", plain.spec, "--no-tmux", "--commit", "--parallel", "2"]);
     expect(outside.code, outside.stderr).toBe(75);
     expect(errorLines(outside.stderr)).toEqual([`seqorch: ${plain.root}: --parallel 2 needs a git repository (each unit runs in its own worktree), and this workdir is not in one`]);
     const dirty = repoSpec();
@@ -50,14 +53,14 @@ describe("--parallel", () => {
     expect(errorLines(refused.stderr)).toEqual([expect.stringContaining("tracked files have uncommitted changes (tracked.txt): commit or stash them first")]);
     const detached = repoSpec();
     git(detached.root, "checkout", "-q", "--detach");
-    const head = await seqorch(["run", "--spec", detached.spec, "--no-tmux", "--parallel", "2"]);
+    const head = await seqorch(["run", "--spec", detached.spec, "--no-tmux", "--commit", "--parallel", "2"]);
     expect(errorLines(head.stderr)).toEqual([expect.stringContaining("HEAD is detached")]);
     expect(readFileSync(join(detached.spec, "tasks.md"), "utf8")).toBe(TASKS);
   });
 
   test("in a ready repository: 'not wired yet' in one line, exit 64, no state, no worktree, tasks.md untouched; --parallel 1 runs as before", async () => {
     const { root, spec } = repoSpec();
-    const r = await seqorch(["run", "--spec", spec, "--no-tmux", "--parallel", "2", "--worktree-setup", "npm ci", "--lenient-writes"]);
+    const r = await seqorch(["run", "--spec", spec, "--no-tmux", "--commit", "--parallel", "2", "--worktree-setup", "npm ci", "--lenient-writes"]);
     expect(r.code, r.stderr).toBe(64);
     expect(errorLines(r.stderr)).toEqual(["seqorch: --parallel: is not wired yet: the run machine runs one unit at a time for now (issue 10); run without --parallel"]);
     expect(readFileSync(join(spec, "tasks.md"), "utf8")).toBe(TASKS);

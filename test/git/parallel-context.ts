@@ -46,7 +46,7 @@ export async function contextFor(repo: string, options: ParallelOptions = {}): P
   const events: RunEvent[] = [];
   const planReader = createPlanReader(paths.tasksFile, {});
   planReader.read([]);
-  const gate = await parallelGateOf({ parallel: options.n ?? 3, command: "run", worktreeSetup: options.worktreeSetup ?? undefined, lenientWrites: options.lenientWrites ?? false }, paths, 0);
+  const gate = await parallelGateOf({ parallel: options.n ?? 3, command: "run", worktreeSetup: options.worktreeSetup ?? undefined, lenientWrites: options.lenientWrites ?? false, commit: true }, paths, 0);
   const context: RunContext = {
     paths,
     planOptions: {},
