@@ -12,8 +12,6 @@ import { backupRefName, dropBackupRef, mergeUnit, resetToBackup } from "../git/m
 import { createUnitWorktree, removeUnitWorktree, setAsideUnitWorktree, type UnitWorktree } from "../git/worktree.ts";
 import { unitManifest } from "../schedule/manifest.ts";
 import { afterMergeTurn, type MergeStepResult } from "../schedule/merge-policy.ts";
-import type { MergeOutput } from "../../machines/parallel-types.ts";
-import type { UnitRef } from "../../machines/types.ts";
 import type { CheckboxMark, DispatchUnit } from "../spec/types.ts";
 import { appendProgressNote } from "../store/progress.ts";
 import type { State } from "../store/state.ts";
@@ -170,31 +168,6 @@ export async function mergeUnitWorktree(context: RunContext, unit: DispatchUnit,
   await finishMergedUnit(context, unit);
   context.report({ type: "unit-step", unitId: unit.id, step: "merge", ok: true, detail: `merged onto ${gate.integrationBranch} at ${outcome.head.slice(0, 10)} (${outcome.commits} commit${outcome.commits === 1 ? "" : "s"})` });
   return { kind: "merged", head: outcome.head, commits: outcome.commits, changed: outcome.changed, warnings };
-}
-
-/** The plan's dispatch unit of `key` (its sub-tasks are ticked with it). Throws Error when tasks.md no longer has it. */
-export function dispatchUnitOf(context: RunContext, key: string): DispatchUnit {
-  const unit = context.planReader.read(context.store.get().completed).plan.units.find((u) => u.key === key);
-  if (!unit) throw new Error(`unit ${key} is no longer in ${context.paths.tasksFile}`);
-  return unit;
-}
-
-/**
- * The merger actor of the parallel machine (machines/parallel.ts): one turn of the merge queue for `unit`
- * (mergeUnitWorktree), reduced to what the schedule needs. Throws as mergeUnitWorktree does.
- */
-export async function mergeTurn(context: RunContext, unit: UnitRef, signal: AbortSignal = context.stopSignal): Promise<MergeOutput> {
-  const result = await mergeUnitWorktree(context, dispatchUnitOf(context, unit.key), signal);
-  switch (result.kind) {
-    case "merged":
-      return { kind: "merged" };
-    case "run-alone":
-      return { kind: "run-alone", reason: result.reason === "conflict" ? `conflict in ${result.files.join(", ")}` : "--verify failed on the integrated tree" };
-    case "decision":
-      return { kind: "decision", reason: `${result.decision}: ${result.question}` };
-    case "stopped":
-      return { kind: "stopped" };
-  }
 }
 
 async function headOf(repo: string): Promise<string | null> {

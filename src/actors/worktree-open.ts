@@ -10,10 +10,7 @@ import { createUnitWorktree, removeUnitWorktree, unitWorktree, worktreesRoot, ty
 import { worktreeIncludeFiles } from "../git/worktree-include.ts";
 import { setUpWorktree } from "../git/worktree-setup.ts";
 import { crashPoint } from "../fault-injection.ts";
-import type { PrepareOutput } from "../../machines/parallel-types.ts";
-import type { UnitRef } from "../../machines/types.ts";
 import type { WorktreeRecord } from "../store/state.ts";
-import { recordDecision } from "./decisions.ts";
 import { repoRootOf } from "./pipeline-record.ts";
 import { safeName } from "./dispatcher.ts";
 import type { ParallelGate, RunContext } from "./run-context.ts";
@@ -96,23 +93,6 @@ export async function openUnitWorktree(context: RunContext, unit: { key: string;
   writeWorktreeRecord(context, unit.key, (r) => Object.assign(r, { path: wt.path, branch: wt.branch, base: start, status: record?.status === "queued" ? "queued" : "open", note: null }), initial);
   const entry = registerUnitWorkdir(context, unit.key, { repo: gate.repo, path: wt.path, branch: wt.branch, base: start, specRel: gate.specRel });
   return { workdir: entry.workdir, path: wt.path, branch: wt.branch, base: start, origin };
-}
-
-/**
- * The preparer actor of the parallel machine (machines/parallel.ts): open (or adopt) the unit's worktree before its
- * unit machine starts. A failed `--worktree-setup` is a `worktree_setup` decision for that unit alone (recorded
- * here, its log attached) and `blocked`. Throws what openUnitWorktree throws otherwise.
- */
-export async function prepareUnitWorktree(context: RunContext, unit: UnitRef, signal: AbortSignal = context.stopSignal): Promise<Exclude<PrepareOutput, { kind: "over-budget" }>> {
-  try {
-    await openUnitWorktree(context, unit, signal);
-    return { kind: "ready" };
-  } catch (error) {
-    if (!(error instanceof WorktreeSetupError)) throw error;
-    const question = `${error.message}. Fix the set-up (or --worktree-setup) and retry, or skip the unit`;
-    recordDecision(context, unit, "worktree_setup", question, [error.log]);
-    return { kind: "blocked", reason: `worktree_setup: ${error.message}` };
-  }
 }
 
 /** Paths with uncommitted changes in a worktree (untracked included). */

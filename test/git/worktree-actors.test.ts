@@ -7,12 +7,12 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { commitRound } from "../../src/actors/committer.ts";
 import { dispatchAttempt } from "../../src/actors/dispatcher.ts";
-import { mergeTurn, mergeUnitWorktree } from "../../src/actors/merge-worktree.ts";
+import { mergeUnitWorktree } from "../../src/actors/merge-worktree.ts";
 import { recordAttempt } from "../../src/actors/recorder.ts";
 import { contextForUnit, unitWorkdir } from "../../src/actors/run-context.ts";
 import { awaitAttempt } from "../../src/actors/session.ts";
 import { verifyAttempt } from "../../src/actors/verifier.ts";
-import { closeUnitWorktree, openUnitWorktree, prepareUnitWorktree } from "../../src/actors/worktree-open.ts";
+import { closeUnitWorktree, openUnitWorktree } from "../../src/actors/worktree-open.ts";
 import { setWorktreeStatus } from "../../src/actors/worktree-registry.ts";
 import { recordDecision } from "../../src/actors/decisions.ts";
 import { WorktreePreflightError, WorktreeSetupError } from "../../src/errors.ts";
@@ -76,19 +76,6 @@ describe("openUnitWorktree", () => {
     const other = await openUnitWorktree(context, { key: "2", id: "2" });
     expect(context.store.get().worktrees?.["2"]?.status).toBe("open");
     expect(readFileSync(join(context.paths.attemptsDir, "2.worktree-setup.log"), "utf8")).toBe(`installing in ${other.path}\n`);
-  });
-
-  test("the preparer: a failed set-up is a worktree_setup decision for that unit alone (its log attached), `blocked`; a good one `ready`", async () => {
-    const { repo } = parallelRepo({ "1": ["src/a.ts"], "2": ["src/b.ts"] });
-    const { context } = await contextFor(repo, { worktreeSetup: 'if [ "$(basename "$PWD")" = 1 ]; then echo broken >&2; exit 3; fi' });
-    const blocked = await prepareUnitWorktree(context, { key: "1", id: "1", title: "Unit 1" });
-    expect(blocked).toMatchObject({ kind: "blocked", reason: expect.stringMatching(/^worktree_setup: unit 1: --worktree-setup exited 3 in /) });
-    const [decision] = context.store.get().decisions;
-    expect(decision).toMatchObject({ unit: "1", kind: "worktree_setup", logs: [join(context.paths.attemptsDir, "1.worktree-setup.log")] });
-    expect(readFileSync(decision!.logs[0]!, "utf8")).toBe("broken\n");
-    expect(context.store.get().pipeline["1"]?.status).toBe("blocked");
-    expect(await prepareUnitWorktree(context, { key: "2", id: "2", title: "Unit 2" })).toEqual({ kind: "ready" });
-    expect(contextForUnit(context, "2").paths.workdir).toBe(join(context.paths.specDir, ".seqorch", "worktrees", "2"));
   });
 
   test("at most N worktrees in flight; the preflight refuses a dirty tracked tree with one line", async () => {
@@ -267,9 +254,9 @@ describe("mergeUnitWorktree", () => {
     agentCommits((await openUnitWorktree(context, two)).path, "2", { "src/b.ts": "b\n" });
     expect((await mergeUnitWorktree(context, one)).kind).toBe("merged");
     const afterOne = git(repo, "rev-parse", "main").trim();
-    // each alone passes; together they break the check (the merger actor's view: run alone)
-    const turn = mergeTurn(context, { key: "2", id: "2", title: "Unit 2" });
-    expect(await turn).toEqual({ kind: "run-alone", reason: "--verify failed on the integrated tree" });
+    // each alone passes; together they break the check
+    const result = await mergeUnitWorktree(context, two);
+    expect(result).toMatchObject({ kind: "run-alone", reason: "verify-failed", files: ["src/b.ts"] });
     expect(git(repo, "rev-parse", "main").trim()).toBe(afterOne);
     expect(existsSync(join(repo, "src/b.ts"))).toBe(false);
     expect(subjectsSince(repo, base)).toEqual(["unit 1"]);
