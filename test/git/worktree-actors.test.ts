@@ -9,6 +9,8 @@ import { commitRound } from "../../src/actors/committer.ts";
 import { dispatchAttempt } from "../../src/actors/dispatcher.ts";
 import { mergeUnitWorktree } from "../../src/actors/merge-worktree.ts";
 import { recordAttempt } from "../../src/actors/recorder.ts";
+import { reviewDirOf, reviewRound } from "../../src/actors/reviewer.ts";
+import { fixRound } from "../../src/actors/fixer.ts";
 import { contextForUnit, unitWorkdir } from "../../src/actors/run-context.ts";
 import { awaitAttempt } from "../../src/actors/session.ts";
 import { verifyAttempt } from "../../src/actors/verifier.ts";
@@ -151,6 +153,46 @@ describe("per-unit actors in a worktree", () => {
     expect(readFileSync(context.paths.tasksFile, "utf8")).not.toContain("tampered");
     expect(context.store.get().completed).toEqual(["1"]);
     expect(subjectsSince(repo, base)).toEqual(["feat: 1 Unit 1"]);
+  });
+});
+
+describe("the review loop in a worktree", () => {
+  test("reviewers read the unit's worktree and its diff, a reviewer's stray edit is stashed there, the fix round runs there", async () => {
+    const review = (verdict: string, findings: string) => `'<review>{"verdict":"${verdict}","findings":[${findings}],"previous":[]}</review>'`;
+    const finding = '{"id":"R1","severity":"major","file":"one.txt","line":1,"title":"not fixed","evidence":"","fix":"fix it","requirement":null}';
+    const agent = `cat >/dev/null
+case "$SEQORCH_ROLE" in
+implement) echo one > one.txt; echo '<promise>TASK_DONE</promise>' ;;
+fix) echo fixed > one.txt; echo '<promise>TASK_DONE</promise>' ;;
+review) if [ ! -f one.txt ]; then echo ${review("approve", "")}
+  elif grep -q fixed one.txt; then echo ${review("approve", "")}
+  else echo stray > stray.txt; echo ${review("request_changes", finding)}; fi ;;
+esac`;
+    const { repo, base } = parallelRepo({ "1": ["one.txt"] });
+    const { context } = await contextFor(repo, { agentCommand: agent, review: true });
+    const unit = unitOf(context, "1");
+    const opened = await openUnitWorktree(context, unit);
+    const input = { unit, assignment, attempt: 1, iteration: 1 };
+    const dispatched = await dispatchAttempt(context, unit, input);
+    expect((await awaitAttempt(context, { ...input, dispatched, stopRequested: false }, new AbortController().signal)).kind).toBe("done");
+    await commitRound(context, { unit, round: 0 });
+    const signal = new AbortController().signal;
+    const first = await reviewRound(context, unit, { unit, round: 0 }, signal);
+    // it ran where one.txt is (the worktree), saw the unit's commit in its diff, and its edit was put aside
+    expect(first).toEqual([expect.objectContaining({ reviewer: 1, ok: false, kind: "edited" })]);
+    expect(readFileSync(join(reviewDirOf(context, unit.key, 0), "diff.patch"), "utf8")).toContain("+one");
+    expect(existsSync(join(opened.path, "stray.txt"))).toBe(false);
+    expect(existsSync(join(repo, "stray.txt"))).toBe(false);
+    expect(git(repo, "stash", "list")).toContain("seqorch reviewer edits: unit 1, round 0, reviewer 1");
+    context.store.update((s) => void (s.pipeline["1"]!.reviews = [{ round: 0, verdict: "fix", findings: [{ id: "R1", severity: "major", file: "one.txt", line: 1, title: "not fixed", evidence: "", fix: "fix it", requirement: null, reviewers: [1] }], still_valid: [], dir: "", at: "" }]));
+    const fixed = await fixRound(context, unit, { unit, round: 1, escalate: false, assignment }, signal);
+    expect(fixed).toMatchObject({ outcome: { kind: "done" }, changed: true });
+    expect(readFileSync(join(opened.path, "one.txt"), "utf8")).toBe("fixed\n");
+    await commitRound(context, { unit, round: 1 });
+    const second = await reviewRound(context, unit, { unit, round: 1 }, signal);
+    expect(second).toEqual([expect.objectContaining({ reviewer: 1, ok: true, review: expect.objectContaining({ verdict: "approve" }) })]);
+    expect(git(opened.path, "log", "--format=%s", `${base}..HEAD`).trim().split("\n")).toEqual(["feat: 1 Unit 1 (fix round 1)", "feat: 1 Unit 1"]);
+    expect(git(repo, "rev-parse", "main").trim()).toBe(base);
   });
 });
 
