@@ -62,7 +62,8 @@ async function includeFiles(context: RunContext, gate: ParallelGate): Promise<st
  * is adopted with its base (its work kept); otherwise the branch starts at the integration HEAD (after a send-back:
  * the new HEAD, the earlier try set aside). A new (or not yet recorded) worktree gets the `.worktreeinclude` files and
  * `--worktree-setup` (its log: `<attempts>/<unit>.worktree-setup.log`). Throws WorktreeSetupError when the set-up
- * fails (the worktree is kept, recorded `kept`: the caller blocks the unit with a `worktree_setup` decision), Error
+ * fails (the worktree is kept, recorded `kept`: the caller blocks the unit with a `worktree_setup` decision), or with
+ * `stopped` when `signal` ended it (nothing recorded: the next run adopts the worktree and sets it up again), Error
  * when N worktrees are already in flight or the unit was merged, GitError / WorktreePreflightError from git.
  */
 export async function openUnitWorktree(context: RunContext, unit: { key: string; id: string }, signal: AbortSignal = context.stopSignal): Promise<OpenedWorktree> {
@@ -83,6 +84,7 @@ export async function openUnitWorktree(context: RunContext, unit: { key: string;
     mkdirSync(context.paths.attemptsDir, { recursive: true });
     const log = join(context.paths.attemptsDir, `${safeName(unit.key)}.worktree-setup.log`);
     const setup = await setUpWorktree(gate.repo, wt.path, { setupCommand: gate.worktreeSetup, log, include: await includeFiles(context, gate), signal });
+    if (!setup.ok && signal.aborted) throw new WorktreeSetupError(unit.id, wt.path, setup.exitCode, setup.log, true); // not recorded: set up again next run
     if (!setup.ok) {
       const error = new WorktreeSetupError(unit.id, wt.path, setup.exitCode, setup.log);
       writeWorktreeRecord(context, unit.key, (r) => Object.assign(r, { path: wt.path, branch: wt.branch, base: start, status: "kept", note: error.message }), initial);

@@ -80,6 +80,23 @@ describe("openUnitWorktree", () => {
     expect(readFileSync(join(context.paths.attemptsDir, "2.worktree-setup.log"), "utf8")).toBe(`installing in ${other.path}\n`);
   });
 
+  test("a set-up ended by the run's stop is no decision: WorktreeSetupError stopped, nothing recorded, the next open sets up again", async () => {
+    const { repo } = parallelRepo({ "1": ["src/a.ts"] });
+    const { context } = await contextFor(repo, { worktreeSetup: "echo start; sleep 30" });
+    const stop = new AbortController();
+    const opening = openUnitWorktree(context, { key: "1", id: "1" }, stop.signal).catch((e: unknown) => e);
+    await Bun.sleep(300);
+    stop.abort();
+    const error = (await opening) as WorktreeSetupError;
+    expect(error).toBeInstanceOf(WorktreeSetupError);
+    expect(error.stopped).toBe(true);
+    expect(error.message).toContain("--worktree-setup was stopped in");
+    expect(context.store.get().worktrees?.["1"]).toBeUndefined();
+    const again = await contextFor(repo, { worktreeSetup: "echo again" });
+    expect(await openUnitWorktree(again.context, { key: "1", id: "1" })).toMatchObject({ origin: "adopted" });
+    expect(readFileSync(error.log, "utf8")).toBe("start\nagain\n");
+  });
+
   test("at most N worktrees in flight; the preflight refuses a dirty tracked tree with one line", async () => {
     const { repo } = parallelRepo({ "1": ["a"], "2": ["b"], "3": ["c"] });
     const { context } = await contextFor(repo, { n: 2 });
