@@ -104,11 +104,19 @@ export class WorktreePreflightError extends SeqorchError {
   }
 }
 
-/** `--worktree-setup` failed in a unit's new worktree: that unit alone is blocked (a `worktree_setup` decision). */
+/**
+ * `--worktree-setup` failed in a unit's new worktree: that unit alone is blocked (a `worktree_setup` decision), unless
+ * `stopped` (the run was stopped while it ran: nothing to decide).
+ */
 export class WorktreeSetupError extends SeqorchError {
   readonly exitCode = ExitCode.tempFail;
-  constructor(readonly unit: string, readonly worktree: string, readonly exitStatus: number, readonly log: string) {
-    super(`unit ${unit}: --worktree-setup exited ${exitStatus} in ${worktree} (log: ${log}); the worktree is kept`);
+  /** `stopped`: the run's stop ended the set-up (no decision: the next run runs it again). */
+  constructor(readonly unit: string, readonly worktree: string, readonly exitStatus: number, readonly log: string, readonly stopped = false) {
+    super(
+      stopped
+        ? `unit ${unit}: --worktree-setup was stopped in ${worktree} (log: ${log}); the next run runs it again`
+        : `unit ${unit}: --worktree-setup exited ${exitStatus} in ${worktree} (log: ${log}); the worktree is kept`,
+    );
   }
 }
 

@@ -7,6 +7,7 @@ import { appendProgressNote } from "../store/progress.ts";
 import type { State } from "../store/state.ts";
 import { ensurePipeline } from "./pipeline-record.ts";
 import type { RunContext } from "./run-context.ts";
+import { unregisterUnitWorkdir } from "./worktree-registry.ts";
 
 /**
  * Record a decision about `unit` and return it. `findings`: the open blocking findings; `logs`: files a person
@@ -22,7 +23,11 @@ export function recordDecision(context: RunContext, unit: { key: string; id: str
     decision = { id: `${unit.key}-${n}`, unit: unit.key, kind, question, options: [...DECISION_OPTIONS], findings, logs, created_at: now, resolved_at: null, resolution: null, note: null, ...(budget ? { spent: budget.spent } : {}), ...(budget?.resumeAt ? { resume_at: budget.resumeAt } : {}) };
     state.decisions.push(decision);
     pipeline.status = "blocked";
+    // A unit in its own worktree (--parallel) waits there for the human: kept, no longer in flight.
+    const worktree = state.worktrees?.[unit.key];
+    if (worktree && (worktree.status === "open" || worktree.status === "queued")) Object.assign(worktree, { status: "kept", note: `waits for decision ${decision.id} (${kind})`, updated_at: now });
   }, { units: [unit.key] });
+  unregisterUnitWorkdir(context, unit.key);
   const command = decideCommand(context.paths.specDir, unit.id);
   appendProgressNote(context.paths.progressFile, `Decision needed: unit ${unit.id} (${kind}, ${now})`, [question, ...logs.map((l) => `Log: ${l}`), `Answer: ${command}`]);
   context.report({ type: "unit-step", unitId: unit.id, step: "decision", ok: false, detail: `${kind}: ${question.split("\n")[0]} — answer with: ${command}` });

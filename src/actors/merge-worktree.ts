@@ -21,7 +21,7 @@ import { endMarks, writeUnitMarks } from "./marks.ts";
 import { ensurePipeline } from "./pipeline-record.ts";
 import type { RunContext } from "./run-context.ts";
 import { verifyAttempt } from "./verifier.ts";
-import { parallelGate } from "./worktree-open.ts";
+import { parallelGate, runRepo } from "./worktree-open.ts";
 import { recordWorktree, unregisterUnitWorkdir, worktreeRecordOf, writeWorktreeRecord } from "./worktree-registry.ts";
 
 /** What one merge turn of a unit did. */
@@ -57,7 +57,7 @@ function recordMerged(context: RunContext, unit: DispatchUnit): void {
  * remove its worktree, its merged branch and the backup ref, and record it `removed`. Idempotent.
  */
 export async function finishMergedUnit(context: RunContext, unit: DispatchUnit): Promise<void> {
-  const gate = parallelGate(context);
+  const repo = await runRepo(context);
   const record = worktreeRecordOf(context, unit.key);
   if (!record) return;
   if (context.writeback) {
@@ -69,8 +69,8 @@ export async function finishMergedUnit(context: RunContext, unit: DispatchUnit):
   }
   crashPoint("merge.ticked");
   unregisterUnitWorkdir(context, unit.key);
-  await removeUnitWorktree(gate.repo, recordWorktree(unit.key, record), true);
-  await dropBackupRef(gate.repo, backupRefName(context.paths.specName, unit.key));
+  await removeUnitWorktree(repo, recordWorktree(unit.key, record), true);
+  await dropBackupRef(repo, backupRefName(context.paths.specName, unit.key));
   writeWorktreeRecord(context, unit.key, (r) => Object.assign(r, { status: "removed", backup_ref: null }));
 }
 
@@ -94,7 +94,9 @@ async function failTurn(context: RunContext, unit: DispatchUnit, result: Exclude
     // The send-back is recorded before the try is set aside: recovery completes a set-aside cut short.
     writeWorktreeRecord(context, unit.key, (r) => Object.assign(r, { status: "sent-back", backup_ref: null, sent_back: verdict.sentBack, note: `sent back to run alone: ${detail}` }));
     await dropBackupRef(gate.repo, backupRefName(context.paths.specName, unit.key));
+    crashPoint("merge.sent-back");
     const aside = await setAsideUnitWorktree(gate.repo, wt);
+    crashPoint("merge.set-aside");
     writeWorktreeRecord(context, unit.key, (r) => {
       r.aside.push({ path: aside.path, branch: aside.branch });
       r.note = `sent back to run alone: ${detail}; earlier try kept at ${aside.path} (${aside.branch})`;

@@ -11,6 +11,7 @@ import { worktreeIncludeFiles } from "../git/worktree-include.ts";
 import { setUpWorktree } from "../git/worktree-setup.ts";
 import { crashPoint } from "../fault-injection.ts";
 import type { WorktreeRecord } from "../store/state.ts";
+import { repoRootOf } from "./pipeline-record.ts";
 import { safeName } from "./dispatcher.ts";
 import type { ParallelGate, RunContext } from "./run-context.ts";
 import { recordWorktree, registerUnitWorkdir, unregisterUnitWorkdir, worktreeRecordOf, writeWorktreeRecord } from "./worktree-registry.ts";
@@ -23,6 +24,11 @@ export function parallelGate(context: RunContext): ParallelGate {
   const gate = context.gates.parallel;
   if (!gate) throw new Error("unit worktrees need the parallel gate (--parallel N > 1)");
   return gate;
+}
+
+/** The run's main checkout: the parallel gate's, else (recovery in a run without --parallel) the workdir's repository root. */
+export async function runRepo(context: RunContext): Promise<string> {
+  return context.gates.parallel?.repo ?? (await repoRootOf(context));
 }
 
 /** Where the unit's worktree lives and its branch (`<spec>/.seqorch/worktrees/<unit>`, `seqorch/<spec>/<unit>`). */
@@ -56,7 +62,8 @@ async function includeFiles(context: RunContext, gate: ParallelGate): Promise<st
  * is adopted with its base (its work kept); otherwise the branch starts at the integration HEAD (after a send-back:
  * the new HEAD, the earlier try set aside). A new (or not yet recorded) worktree gets the `.worktreeinclude` files and
  * `--worktree-setup` (its log: `<attempts>/<unit>.worktree-setup.log`). Throws WorktreeSetupError when the set-up
- * fails (the worktree is kept, recorded `kept`: the caller blocks the unit with a `worktree_setup` decision), Error
+ * fails (the worktree is kept, recorded `kept`: the caller blocks the unit with a `worktree_setup` decision), or with
+ * `stopped` when `signal` ended it (nothing recorded: the next run adopts the worktree and sets it up again), Error
  * when N worktrees are already in flight or the unit was merged, GitError / WorktreePreflightError from git.
  */
 export async function openUnitWorktree(context: RunContext, unit: { key: string; id: string }, signal: AbortSignal = context.stopSignal): Promise<OpenedWorktree> {
@@ -77,6 +84,7 @@ export async function openUnitWorktree(context: RunContext, unit: { key: string;
     mkdirSync(context.paths.attemptsDir, { recursive: true });
     const log = join(context.paths.attemptsDir, `${safeName(unit.key)}.worktree-setup.log`);
     const setup = await setUpWorktree(gate.repo, wt.path, { setupCommand: gate.worktreeSetup, log, include: await includeFiles(context, gate), signal });
+    if (!setup.ok && signal.aborted) throw new WorktreeSetupError(unit.id, wt.path, setup.exitCode, setup.log, true); // not recorded: set up again next run
     if (!setup.ok) {
       const error = new WorktreeSetupError(unit.id, wt.path, setup.exitCode, setup.log);
       writeWorktreeRecord(context, unit.key, (r) => Object.assign(r, { path: wt.path, branch: wt.branch, base: start, status: "kept", note: error.message }), initial);

@@ -12,7 +12,7 @@ import type { WorktreeRecord } from "../store/state.ts";
 import { recordDecision } from "./decisions.ts";
 import { finishMergedUnit } from "./merge-worktree.ts";
 import type { RunContext } from "./run-context.ts";
-import { parallelGate } from "./worktree-open.ts";
+import { runRepo } from "./worktree-open.ts";
 import { recordWorktree, writeWorktreeRecord } from "./worktree-registry.ts";
 
 /** What recovery found: units to merge (`queued`), units to run again in their adopted worktree (`open`), notes. */
@@ -36,7 +36,7 @@ async function commitOf(repo: string, ref: string): Promise<string | null> {
  * stay); a rebase stopped in the worktree is aborted. The unit is queued again; its next turn merges it once.
  */
 async function undoCutMerge(context: RunContext, key: string, record: WorktreeRecord): Promise<string> {
-  const repo = parallelGate(context).repo;
+  const repo = await runRepo(context);
   const backup = record.backup_ref ? await commitOf(repo, record.backup_ref) : null;
   const head = await commitOf(repo, `refs/heads/${record.integration}`);
   const tip = await commitOf(repo, `refs/heads/${record.branch}`);
@@ -61,16 +61,27 @@ async function undoCutMerge(context: RunContext, key: string, record: WorktreeRe
  * earlier try aside, so the unit's new worktree can start from the integration HEAD. Returns a note, or null.
  */
 async function completeSetAside(context: RunContext, key: string, record: WorktreeRecord): Promise<string | null> {
-  const repo = parallelGate(context).repo;
+  const repo = await runRepo(context);
+  // Each send-back adds one set-aside try: as many as sends back, it was finished (the branch now is a new try's).
+  if (record.aside.length >= record.sent_back) return null;
   const wt = recordWorktree(key, record);
   let aside: { path: string; branch: string } | null = null;
   if (await branchExists(repo, wt.branch)) aside = await setAsideUnitWorktree(repo, wt);
   else {
-    const entry = (await withWorktreeRegistry(repo, () => listWorktrees(repo))).find((e) => resolve(e.path) === resolve(wt.path));
+    const entries = await withWorktreeRegistry(repo, () => listWorktrees(repo));
+    const entry = entries.find((e) => resolve(e.path) === resolve(wt.path));
     if (entry?.branch?.startsWith(`${wt.branch}-kept-`)) {
+      // renamed, not moved yet
       aside = { path: `${wt.path}${entry.branch.slice(wt.branch.length)}`, branch: entry.branch };
       const target = aside.path;
       await withWorktreeRegistry(repo, () => gitOk(repo, ["worktree", "move", wt.path, target]));
+    } else {
+      // set aside whole, not recorded yet: the newest `-kept-<n>` the record does not name
+      const named = new Set(record.aside.map((a) => a.branch));
+      const newest = entries
+        .filter((e) => e.branch?.startsWith(`${wt.branch}-kept-`) && !named.has(e.branch))
+        .sort((a, b) => Number(b.branch!.slice(wt.branch.length + 6)) - Number(a.branch!.slice(wt.branch.length + 6)))[0];
+      if (newest?.branch) aside = { path: newest.path, branch: newest.branch };
     }
   }
   if (!aside) return null;
@@ -93,7 +104,7 @@ function decisionOfKept(context: RunContext, key: string, record: WorktreeRecord
 
 /** Worktrees under the spec's worktrees folder that no record names (made, then killed before the record): removed when clean. */
 async function removeUnrecorded(context: RunContext): Promise<string[]> {
-  const repo = parallelGate(context).repo;
+  const repo = await runRepo(context);
   const root = resolve(worktreesRoot(realpathSync(context.paths.specDir))) + sep;
   const known = new Set<string>();
   for (const record of Object.values(context.store.get().worktrees ?? {})) {
@@ -117,7 +128,8 @@ async function removeUnrecorded(context: RunContext): Promise<string[]> {
 }
 
 /**
- * Repair the worktree registry after a run died (call at the start of a parallel run, after recoverRun): `merging`
+ * Repair the worktree registry after a run died (call at the start of every run after recoverRun; without
+ * --parallel it repairs the same, and the queued and open units it returns wait for a parallel run): `merging`
  * records are undone (or finished, when recorded `merged`), `merged` ones ticked and removed, unrecorded clean
  * worktrees removed. Returns the units to merge and to run again. A no-op without worktree records. Throws GitError.
  */

@@ -3,7 +3,7 @@
 // per-run map of unit workdirs the per-unit actors run in (RunContext.unitWorkdirs, see contextForUnit).
 import { relative, resolve } from "node:path";
 import type { UnitWorktree } from "../git/worktree.ts";
-import type { WorktreeRecord, WorktreeStatus } from "../store/state.ts";
+import type { State, WorktreeRecord, WorktreeStatus } from "../store/state.ts";
 import { ownFiles } from "./runaway.ts";
 import type { RunContext, UnitWorkdir } from "./run-context.ts";
 import { createWorkdirGit } from "./workdir-changes.ts";
@@ -70,4 +70,17 @@ export function registerUnitWorkdir(context: RunContext, key: string, place: { r
 /** Units of `key` run in the main checkout again (their worktree was merged, kept or closed). */
 export function unregisterUnitWorkdir(context: RunContext, key: string): void {
   context.unitWorkdirs?.delete(key);
+}
+
+/**
+ * The worktrees a person should look at, for the run's summary: each `kept` one (why) and every earlier try set aside,
+ * one line each, in unit order, with what to do. Pure.
+ */
+export function keptWorktreeLines(state: State): string[] {
+  const lines: string[] = [];
+  for (const [key, record] of Object.entries(state.worktrees ?? {})) {
+    if (record.status === "kept") lines.push(`unit ${key}: worktree kept at ${record.path} (${record.branch})${record.note ? `: ${record.note}` : ""}`);
+    for (const aside of record.aside) lines.push(`unit ${key}: an earlier try kept at ${aside.path} (${aside.branch}); compare it with git -C ${aside.path} log -p ${record.integration}.., merge or drop it, then seqorch worktrees --prune`);
+  }
+  return lines;
 }

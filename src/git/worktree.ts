@@ -2,7 +2,8 @@
 // and the exclude line that keeps worktrees out of the main checkout's `git status`. Design: multi-agent-loop.md 3.8.
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
-import { WorktreePreflightError } from "../errors.ts";
+import { GitError, WorktreePreflightError } from "../errors.ts";
+import { crashPoint } from "../fault-injection.ts";
 import { withWorktreeRegistry } from "./registry-lock.ts";
 import { gitOk, runGit } from "./exec.ts";
 
@@ -205,8 +206,29 @@ export async function rebaseInProgress(worktree: string): Promise<boolean> {
  */
 export async function abortInterruptedRebase(worktree: string): Promise<boolean> {
   if (!(await rebaseInProgress(worktree))) return false;
-  await gitOk(worktree, ["rebase", "--abort"]);
+  const aborted = await runGit(worktree, ["rebase", "--abort"]);
+  if (aborted.code === 0) return true;
+  // Killed in the middle of a step (its git got SIGPIPE when seqorch died): files half-written, so --abort refuses
+  // ("untracked working tree files would be overwritten"). Nothing of the unit's is lost by forcing the worktree back:
+  // its commits are on its branch (a rebase moves the branch only when it ends) and the worktree was clean when the
+  // merge began (leftovers stashed first).
+  const branch = await rebaseHeadName(worktree);
+  if (!branch) throw new GitError("rebase --abort", aborted.stderr.trim().split("\n")[0] ?? `exit ${aborted.code}`);
+  await gitOk(worktree, ["rebase", "--quit"]);
+  await gitOk(worktree, ["checkout", "--force", "--quiet", branch]);
   return true;
+}
+
+/** The branch a stopped rebase was rebasing (`rebase-merge/head-name` or `rebase-apply/head-name`), or null. */
+async function rebaseHeadName(worktree: string): Promise<string | null> {
+  for (const name of ["rebase-merge/head-name", "rebase-apply/head-name"]) {
+    const path = (await gitOk(worktree, ["rev-parse", "--path-format=absolute", "--git-path", name])).trim();
+    if (existsSync(path)) {
+      const ref = readFileSync(path, "utf8").trim();
+      if (ref.startsWith("refs/heads/")) return ref.slice("refs/heads/".length);
+    }
+  }
+  return null;
 }
 
 /**
@@ -219,6 +241,7 @@ export function setAsideUnitWorktree(repo: string, wt: UnitWorktree): Promise<Un
     while ((await branchExists(repo, `${wt.branch}-kept-${n}`)) || existsSync(`${wt.path}-kept-${n}`)) n++;
     const aside: UnitWorktree = { unit: wt.unit, path: `${wt.path}-kept-${n}`, branch: `${wt.branch}-kept-${n}` };
     await gitOk(repo, ["branch", "-m", wt.branch, aside.branch]);
+    crashPoint("worktree.renamed");
     if (existsSync(wt.path)) await gitOk(repo, ["worktree", "move", wt.path, aside.path]);
     return aside;
   });

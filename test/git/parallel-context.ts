@@ -21,6 +21,8 @@ export interface ParallelOptions {
   worktreeSetup?: string | null;
   lenientWrites?: boolean;
   agentCommand?: string;
+  /** --review with the command backend (the agent command plays every SEQORCH_ROLE), one reviewer per unit. */
+  review?: boolean;
 }
 
 /** The paths of a run of `.kiro/specs/feat` in `repo` (state and progress in the spec folder, as by default). */
@@ -46,7 +48,11 @@ export async function contextFor(repo: string, options: ParallelOptions = {}): P
   const events: RunEvent[] = [];
   const planReader = createPlanReader(paths.tasksFile, {});
   planReader.read([]);
-  const gate = await parallelGateOf({ parallel: options.n ?? 3, command: "run", worktreeSetup: options.worktreeSetup ?? undefined, lenientWrites: options.lenientWrites ?? false }, paths, 0);
+  const gate = await parallelGateOf({ parallel: options.n ?? 3, command: "run", worktreeSetup: options.worktreeSetup ?? undefined, lenientWrites: options.lenientWrites ?? false, commit: true }, paths, 0);
+  const adapter = adapterFor("command", { agentCommand: options.agentCommand ?? "cat >/dev/null; echo '<promise>TASK_DONE</promise>'" });
+  const review = options.review
+    ? { reviewers: { standard: 1, complex: 1, "security-sensitive": 1 }, maxFixRounds: 3, backend: "command", adapter, fixAdapterFor: () => adapter, escalateBackend: "command", escalateAdapter: adapter }
+    : null;
   const context: RunContext = {
     paths,
     planOptions: {},
@@ -56,14 +62,14 @@ export async function contextFor(repo: string, options: ParallelOptions = {}): P
     store: createStateStore(paths.stateFile, loadState(paths.stateFile) ?? emptyState(paths.specDir)),
     runner: createDirectRunner({ graceMs: 500 }),
     backend: "command",
-    adapterFor: (name) => adapterFor(name, { agentCommand: options.agentCommand ?? "cat >/dev/null; echo '<promise>TASK_DONE</promise>'" }),
+    adapterFor: () => adapter,
     detachOnStop: false,
     adoptable: new Map(),
     requireChanges: false,
     workdirGit: createWorkdirGit(paths.workdir, ownFiles(paths)),
     maxLogBytes: 1 << 20,
     idleTimeoutMs: Number.POSITIVE_INFINITY,
-    gates: { verify: options.verify ?? [], commit: true, review: null, pulse: false, haltOnDecision: true, onDecision: null, parallel: gate },
+    gates: { verify: options.verify ?? [], commit: true, review, pulse: false, haltOnDecision: true, onDecision: null, parallel: gate },
     memory: newRunMemory(),
     prices: {} as RunContext["prices"],
     limits: { maxTokens: null, maxCost: null, maxUnitTokens: null, maxUnitCost: null },

@@ -9,11 +9,14 @@ import { commitRound } from "../../src/actors/committer.ts";
 import { dispatchAttempt } from "../../src/actors/dispatcher.ts";
 import { mergeUnitWorktree } from "../../src/actors/merge-worktree.ts";
 import { recordAttempt } from "../../src/actors/recorder.ts";
+import { reviewDirOf, reviewRound } from "../../src/actors/reviewer.ts";
+import { fixRound } from "../../src/actors/fixer.ts";
 import { contextForUnit, unitWorkdir } from "../../src/actors/run-context.ts";
 import { awaitAttempt } from "../../src/actors/session.ts";
 import { verifyAttempt } from "../../src/actors/verifier.ts";
 import { closeUnitWorktree, openUnitWorktree } from "../../src/actors/worktree-open.ts";
 import { setWorktreeStatus } from "../../src/actors/worktree-registry.ts";
+import { recordDecision } from "../../src/actors/decisions.ts";
 import { WorktreePreflightError, WorktreeSetupError } from "../../src/errors.ts";
 import { unitManifest } from "../../src/schedule/manifest.ts";
 import { nextMerge } from "../../src/schedule/next-units.ts";
@@ -77,6 +80,23 @@ describe("openUnitWorktree", () => {
     expect(readFileSync(join(context.paths.attemptsDir, "2.worktree-setup.log"), "utf8")).toBe(`installing in ${other.path}\n`);
   });
 
+  test("a set-up ended by the run's stop is no decision: WorktreeSetupError stopped, nothing recorded, the next open sets up again", async () => {
+    const { repo } = parallelRepo({ "1": ["src/a.ts"] });
+    const { context } = await contextFor(repo, { worktreeSetup: "echo start; sleep 30" });
+    const stop = new AbortController();
+    const opening = openUnitWorktree(context, { key: "1", id: "1" }, stop.signal).catch((e: unknown) => e);
+    await Bun.sleep(300);
+    stop.abort();
+    const error = (await opening) as WorktreeSetupError;
+    expect(error).toBeInstanceOf(WorktreeSetupError);
+    expect(error.stopped).toBe(true);
+    expect(error.message).toContain("--worktree-setup was stopped in");
+    expect(context.store.get().worktrees?.["1"]).toBeUndefined();
+    const again = await contextFor(repo, { worktreeSetup: "echo again" });
+    expect(await openUnitWorktree(again.context, { key: "1", id: "1" })).toMatchObject({ origin: "adopted" });
+    expect(readFileSync(error.log, "utf8")).toBe("start\nagain\n");
+  });
+
   test("at most N worktrees in flight; the preflight refuses a dirty tracked tree with one line", async () => {
     const { repo } = parallelRepo({ "1": ["a"], "2": ["b"], "3": ["c"] });
     const { context } = await contextFor(repo, { n: 2 });
@@ -87,6 +107,22 @@ describe("openUnitWorktree", () => {
     const refused = await contextFor(repo).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(WorktreePreflightError);
     expect((refused as Error).message).toContain("tracked files have uncommitted changes (src/shared.ts): commit or stash them first");
+  });
+
+  test("a decision on a unit in its worktree keeps the worktree for the human and frees its slot; retried, it is adopted", async () => {
+    const { repo } = parallelRepo({ "1": ["a"], "2": ["b"], "3": ["c"] });
+    const { context } = await contextFor(repo, { n: 2 });
+    const opened = await openUnitWorktree(context, { key: "1", id: "1" });
+    await openUnitWorktree(context, { key: "2", id: "2" });
+    agentCommits(opened.path, "1", { a: "work\n" });
+    recordDecision(context, { key: "1", id: "1", title: "Unit 1" }, "attempts_exhausted", "unit 1 used up its attempts");
+    expect(context.store.get().worktrees?.["1"]).toMatchObject({ status: "kept", note: "waits for decision 1-1 (attempts_exhausted)" });
+    expect(contextForUnit(context, "1")).toBe(context);
+    await openUnitWorktree(context, { key: "3", id: "3" }); // --parallel 2: the kept one does not count
+    await closeUnitWorktree(context, { key: "3", id: "3" }, { keep: false, note: "done" });
+    const again = await openUnitWorktree(context, { key: "1", id: "1" });
+    expect(again).toMatchObject({ origin: "adopted", base: opened.base });
+    expect(git(again.path, "log", "-1", "--format=%s").trim()).toBe("unit 1");
   });
 
   test("closing a failed unit's worktree keeps uncommitted work; a clean one is removed with its empty branch", async () => {
@@ -134,6 +170,46 @@ describe("per-unit actors in a worktree", () => {
     expect(readFileSync(context.paths.tasksFile, "utf8")).not.toContain("tampered");
     expect(context.store.get().completed).toEqual(["1"]);
     expect(subjectsSince(repo, base)).toEqual(["feat: 1 Unit 1"]);
+  });
+});
+
+describe("the review loop in a worktree", () => {
+  test("reviewers read the unit's worktree and its diff, a reviewer's stray edit is stashed there, the fix round runs there", async () => {
+    const review = (verdict: string, findings: string) => `'<review>{"verdict":"${verdict}","findings":[${findings}],"previous":[]}</review>'`;
+    const finding = '{"id":"R1","severity":"major","file":"one.txt","line":1,"title":"not fixed","evidence":"","fix":"fix it","requirement":null}';
+    const agent = `cat >/dev/null
+case "$SEQORCH_ROLE" in
+implement) echo one > one.txt; echo '<promise>TASK_DONE</promise>' ;;
+fix) echo fixed > one.txt; echo '<promise>TASK_DONE</promise>' ;;
+review) if [ ! -f one.txt ]; then echo ${review("approve", "")}
+  elif grep -q fixed one.txt; then echo ${review("approve", "")}
+  else echo stray > stray.txt; echo ${review("request_changes", finding)}; fi ;;
+esac`;
+    const { repo, base } = parallelRepo({ "1": ["one.txt"] });
+    const { context } = await contextFor(repo, { agentCommand: agent, review: true });
+    const unit = unitOf(context, "1");
+    const opened = await openUnitWorktree(context, unit);
+    const input = { unit, assignment, attempt: 1, iteration: 1 };
+    const dispatched = await dispatchAttempt(context, unit, input);
+    expect((await awaitAttempt(context, { ...input, dispatched, stopRequested: false }, new AbortController().signal)).kind).toBe("done");
+    await commitRound(context, { unit, round: 0 });
+    const signal = new AbortController().signal;
+    const first = await reviewRound(context, unit, { unit, round: 0 }, signal);
+    // it ran where one.txt is (the worktree), saw the unit's commit in its diff, and its edit was put aside
+    expect(first).toEqual([expect.objectContaining({ reviewer: 1, ok: false, kind: "edited" })]);
+    expect(readFileSync(join(reviewDirOf(context, unit.key, 0), "diff.patch"), "utf8")).toContain("+one");
+    expect(existsSync(join(opened.path, "stray.txt"))).toBe(false);
+    expect(existsSync(join(repo, "stray.txt"))).toBe(false);
+    expect(git(repo, "stash", "list")).toContain("seqorch reviewer edits: unit 1, round 0, reviewer 1");
+    context.store.update((s) => void (s.pipeline["1"]!.reviews = [{ round: 0, verdict: "fix", findings: [{ id: "R1", severity: "major", file: "one.txt", line: 1, title: "not fixed", evidence: "", fix: "fix it", requirement: null, reviewers: [1] }], still_valid: [], dir: "", at: "" }]));
+    const fixed = await fixRound(context, unit, { unit, round: 1, escalate: false, assignment }, signal);
+    expect(fixed).toMatchObject({ outcome: { kind: "done" }, changed: true });
+    expect(readFileSync(join(opened.path, "one.txt"), "utf8")).toBe("fixed\n");
+    await commitRound(context, { unit, round: 1 });
+    const second = await reviewRound(context, unit, { unit, round: 1 }, signal);
+    expect(second).toEqual([expect.objectContaining({ reviewer: 1, ok: true, review: expect.objectContaining({ verdict: "approve" }) })]);
+    expect(git(opened.path, "log", "--format=%s", `${base}..HEAD`).trim().split("\n")).toEqual(["feat: 1 Unit 1 (fix round 1)", "feat: 1 Unit 1"]);
+    expect(git(repo, "rev-parse", "main").trim()).toBe(base);
   });
 });
 
@@ -244,7 +320,8 @@ describe("mergeUnitWorktree", () => {
     expect(existsSync(join(repo, "src/b.ts"))).toBe(false);
     expect(subjectsSince(repo, base)).toEqual(["unit 1"]);
     expect(git(repo, "for-each-ref", "refs/seqorch/")).toBe("");
-    expect(context.store.get().worktrees?.["2"]?.status).toBe("sent-back");
+    expect(context.store.get().worktrees?.["2"]).toMatchObject({ status: "sent-back", sent_back: 1, aside: [{ branch: "seqorch/feat/2-kept-1" }] });
+    expect(context.store.get().worktrees?.["2"]?.note).toContain("after its merge verify failed: `test ! -f src/a.ts || test ! -f src/b.ts` exited 1");
     expect(context.store.get().completed).toEqual(["1"]);
     expect(context.store.get().pipeline["2"]?.verify[0]?.exit_code).toBe(1);
   });
