@@ -87,6 +87,7 @@ export function afterPrepare(c: ParallelContext, key: string, out: PrepareOutput
   if (out.kind === "ready") return { patch: { inPlace: { ...c.inPlace, [key]: out.inPlace } }, spawn: closed(c) ? [] : [{ kind: "unit", key }], retry: [] };
   const back = c.resume[key] != null ? {} : counted(c, key, -1);
   if (out.kind === "over-budget") return none({ ...back, ...halting(c, "budget", out.reached, unit) });
+  if (out.kind === "stopped") return none({ ...back, state: { ...c.state, status: { ...c.state.status, [key]: "pending" } } });
   const patch = { ...back, state: finished(c, key, false) };
   return none(c.haltOnDecision ? { ...patch, ...halting(c, "decision", `unit ${unit?.id ?? key} needs a human decision: ${out.reason}`, unit) } : patch);
 }

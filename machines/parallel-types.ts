@@ -82,6 +82,8 @@ export type PrepareOutput =
   /** `inPlace`: a unit without a manifest runs alone in the main checkout, as in a serial run (nothing to merge). */
   | { kind: "ready"; inPlace: boolean }
   | { kind: "blocked"; reason: string }
+  /** The run's stop ended the set-up: nothing to decide, the unit is pending for the next run. */
+  | { kind: "stopped" }
   | { kind: "over-budget"; reached: string };
 
 /** Input of the merger: one turn of the merge queue for this finished unit. */

@@ -9,6 +9,7 @@ import { provideActions, provideActors } from "./actors/provide.ts";
 import { recoverRun } from "./actors/recover-run.ts";
 import { parallelGateOf } from "./actors/worktree-gate.ts";
 import { recoverUnitWorktrees } from "./actors/worktree-recover.ts";
+import { keptWorktreeLines } from "./actors/worktree-registry.ts";
 import { refreshPulse } from "./actors/pulse-writer.ts";
 import { newRunMemory, type ParallelGate, type ReviewGate, type RunContext, type RunEvent, type RunPaths } from "./actors/run-context.ts";
 import { DEFAULT_RATE_LIMIT_PATTERNS } from "./agents/rate-limit.ts";
@@ -59,8 +60,8 @@ export interface RunResult {
   decisions: { id: string; unit: string; kind: string; question: string; command: string }[];
   /** Tokens and cost of this run's attempts (src/usage/record.ts). */
   usage: UsageTotal;
-  /** Unit worktrees left for a person or the next run (--parallel): not merged, their work on their branch. */
-  worktrees: { unit: string; path: string; branch: string; status: string; note: string | null }[];
+  /** Unit worktrees kept for a person (--parallel), one line each: where, which branch, why, what to do. */
+  keptWorktrees: string[];
 }
 
 /** Resolve every path of a run from its options. Throws SpecNotFoundError for a missing spec or workdir. */
@@ -210,13 +211,13 @@ function finishRun(context: RunContext, options: RunOptions, snapshot: SnapshotF
   const detached = final === "stopped" && ctx.unit ? store.get().attempts[ctx.unit.key]?.findLast((a) => a.status === "running" && a.detached) : undefined;
   const detail = ctx.haltDetail ?? (final === "limitReached" ? `reached --max-iterations ${options.maxIterations}` : null);
   const usage = runUsage(store.get(), context.startedAtMs);
-  const worktrees = keptWorktrees(context);
+  const keptWorktrees = keptWorktreeLines(store.get());
   appendProgressNote(paths.progressFile, `Run ended ${endedAt}: ${final}`, [
     `Iterations this run: ${ctx.iteration}`,
     ...(usage.attempts > 0 ? [`Used this run: ${formatTotal(usage)}`] : []),
     ...(detached ? [`The agent of unit ${ctx.unit?.id} keeps running (--detach-on-stop): ${detached.window_id ? `tmux window ${detached.window_id}` : `pid ${detached.pid}`}; the next run adopts it`] : []),
     ...(detail ? [`Reason: ${detail}`] : []),
-    ...worktrees.map((w) => `Worktree of unit ${w.unit} left ${w.status}: ${w.path} (branch ${w.branch})${w.note ? `: ${w.note}` : ""}`),
+    ...keptWorktrees.map((line) => `Kept: ${line}`),
   ]);
   if (final === "waitingForDecisions") refreshPulse(context);
   const hook = final === "halted" ? options.onHalt : final === "complete" ? options.onComplete : undefined;
@@ -250,17 +251,10 @@ function finishRun(context: RunContext, options: RunOptions, snapshot: SnapshotF
       return { id: d.id, unit: id, kind: d.kind, question: d.question, command: decideCommand(paths.specDir, id) };
     }),
     usage,
-    worktrees,
+    keptWorktrees,
   };
 }
 
-/** The unit worktrees the state still records as not merged and not removed, with the unit's task ID. */
-function keptWorktrees(context: RunContext): RunResult["worktrees"] {
-  const units = context.planReader.read([]).plan.units;
-  return Object.entries(context.store.get().worktrees ?? {})
-    .filter(([, w]) => w.status !== "merged" && w.status !== "removed")
-    .map(([key, w]) => ({ unit: units.find((u) => u.key === key)?.id ?? key, path: w.path, branch: w.branch, status: w.status, note: w.note }));
-}
 
 /**
  * The run's parallel gate (--parallel N > 1), or null for one unit at a time. An explicit --parallel that the

@@ -90,6 +90,8 @@ async function prepareUnit(context: RunContext, unit: DispatchUnit, signal: Abor
     return { kind: "ready", inPlace: false };
   } catch (error) {
     if (!(error instanceof WorktreeSetupError)) throw error;
+    // A set-up ended by the run's stop is no decision: the next run sets the worktree up again.
+    if (error.stopped) return { kind: "stopped" };
     recordDecision(context, ref, "worktree_setup", error.message, [error.log]);
     return { kind: "blocked", reason: error.message };
   }
