@@ -140,7 +140,8 @@ function allocatedSince(firstPid: number, mark: PidMark): ((pid: number) => bool
     throw error;
   }
   const forks = now.forks - mark.forks;
-  if (!Number.isInteger(pidMax) || forks < 0 || 5 * forks + 3 * mark.tasks >= pidMax - RESERVED_PIDS) return null;
+  // At least the first process itself was forked since the mark: a counter that did not move is not a real one.
+  if (!Number.isInteger(pidMax) || forks < 1 || 5 * forks + 3 * mark.tasks >= pidMax - RESERVED_PIDS) return null;
   const last = now.last;
   return firstPid <= last ? (pid) => pid >= firstPid && pid <= last : (pid) => pid >= firstPid || pid <= last;
 }
