@@ -10,7 +10,8 @@
 // - direct: a loop that writes the prompt, spawns the agent with the prompt on stdin and its output in a file,
 //   reads the reply, ticks the box in tasks.md and writes a state file atomically (fsynced), per unit;
 // - tmux: the same with a minimal tmux unit: `new-window` running the agent then `wait-for -S`, and `wait-for`;
-// - memory: a compiled Bun hello-world's peak RSS;
+// - memory: a compiled Bun hello-world's peak RSS (seqorch's peak anonymous memory is also taken without its
+//   forced full collection every few units, SEQORCH_GC_EVERY=0, to show what that collection keeps off);
 // - plan: a read-match-print loop over tasks.md (one regex per line, units with sub-tasks, JSON out);
 // - 1 GiB log: seqorch itself with the instant agent (the target is a difference in peak RSS).
 // Wall time is the target; CPU time (user + system, the agent's and git's included) is printed beside it because
@@ -186,9 +187,9 @@ function timed(cmd: string[], cwd?: string): Sample {
  * pages of the executable's file that are mapped, which vary by several MB with the state of the page cache
  * (how the file was written, what was evicted); the anonymous part is what the process itself allocated.
  */
-async function timedSampled(cmd: string[], cwd?: string): Promise<Sample> {
+async function timedSampled(cmd: string[], cwd?: string, env: Record<string, string> = {}): Promise<Sample> {
   const start = performance.now();
-  const proc = Bun.spawn(cmd, { cwd, env: { ...process.env, CI: "true" }, stdout: "ignore", stderr: "pipe" });
+  const proc = Bun.spawn(cmd, { cwd, env: { ...process.env, CI: "true", ...env }, stdout: "ignore", stderr: "pipe" });
   let anonKb = 0;
   const sample = () => {
     try {
@@ -214,12 +215,12 @@ function runArgs(spec: string, agent: string, mode: "direct" | "tmux", socket: s
 }
 
 let socketCounter = 0;
-/** One seqorch run of a fresh project; per-unit time in ms and peak RSS. */
-async function seqorchRun(binary: string, mode: "direct" | "tmux", git: boolean, units: number, agent = AGENT): Promise<Sample> {
+/** One seqorch run of a fresh project (`env` added to its environment); per-unit time in ms and peak RSS. */
+async function seqorchRun(binary: string, mode: "direct" | "tmux", git: boolean, units: number, agent = AGENT, env: Record<string, string> = {}): Promise<Sample> {
   const { root, spec } = makeProject(units, git);
   const socket = `seqorch-bench-${process.pid}-${++socketCounter}`;
   try {
-    const sample = await timedSampled([binary, ...runArgs(spec, agent, mode, socket)], root);
+    const sample = await timedSampled([binary, ...runArgs(spec, agent, mode, socket)], root, env);
     return { ...sample, ms: sample.ms / units, cpuMs: sample.cpuMs / units };
   } finally {
     if (mode === "tmux") Bun.spawnSync(["tmux", "-L", socket, "kill-server"], { stderr: "ignore" });
@@ -272,6 +273,8 @@ const directGit = ONLY.has("git") ? row("direct, in git, per unit", "ms", "ratio
 const directGitCpu = ONLY.has("git") ? row("direct, in git, CPU per unit (with the agent's and git's)", "ms", "ratio", "—") : null;
 const memory = ONLY.has("git") ? row(`peak RSS, ${UNITS} direct units in git`, "MB", "diff", "≤ +16 MB over hello-world") : null;
 const anon = ONLY.has("git") ? row(`peak anonymous RSS, ${UNITS} direct units in git`, "MB", "diff", "(the part of the above the process allocated)") : null;
+// The same run without the full collection every few units (SEQORCH_GC_EVERY=0): what the heap would keep.
+const noGc = ONLY.has("git") ? row(`peak anonymous RSS, ${UNITS} direct units in git, no forced GC (SEQORCH_GC_EVERY=0)`, "MB", "diff", "(what the forced collection keeps off)") : null;
 const tmux = ONLY.has("tmux") ? row("tmux, in git, per unit", "ms", "ratio", "≤ 1.5×") : null;
 const tmuxCpu = ONLY.has("tmux") ? row("tmux, in git, CPU per unit (seqorch and its tmux clients; not the server's or the pane's)", "ms", "ratio", "—") : null;
 const planTime = ONLY.has("plan") ? row(`plan --json, ${PLAN_PARENTS * (PLAN_SUBTASKS + 1)} tasks`, "ms", "ratio", "≤ 2×") : null;
@@ -315,7 +318,9 @@ for (let round = 1; round <= RUNS; round++) {
       directGitCpu.values.get(b.label)!.push(sample.cpuMs);
       memory.values.get(b.label)!.push(sample.rssMb);
       anon!.values.get(b.label)!.push(sample.anonMb);
+      noGc!.values.get(b.label)!.push((await seqorchRun(b.path, "direct", true, UNITS, AGENT, { SEQORCH_GC_EVERY: "0" })).anonMb);
     }
+    noGc!.floor.push(helloSample.anonMb);
   }
   if (tmux && tmuxCpu) {
     const floor = floorRun(floorDirect, "tmux", true);

@@ -136,8 +136,10 @@ export async function dispatchAttempt(runContext: RunContext, unit: DispatchUnit
   crashPoint("dispatch.marks");
   const startedAt = new Date().toISOString();
   // The intent is recorded before the start (attempt id, log, folder), so a run that dies between the start and
-  // the second write leaves a record that recovery can find the agent by; the second write adds the pid or window.
-  // Not fsynced: a power cut that loses these writes ends the agent too, and the unit is simply retried.
+  // the result leaves a record that recovery can find the agent by (its attempt id, or the tmux script's path).
+  // Not fsynced: a power cut that loses this write ends the agent too, and the unit is simply retried. The pid or
+  // window is added in memory and reaches the disk with the next write (the result, or the run's end for an
+  // attempt left running by --detach-on-stop): one state write per dispatch instead of two.
   context.store.update((state) => {
     state.started_at ??= startedAt;
     state.halted = false;
@@ -186,7 +188,7 @@ export async function dispatchAttempt(runContext: RunContext, unit: DispatchUnit
       record.session_id = started.sessionId;
       record.pid = started.pid;
       record.channel = started.channel ?? null;
-    }, { durable: false, units: [unit.key] });
+    }, { defer: true, units: [unit.key] });
   }
   if (!handle) throw startError;
   crashPoint("dispatch.recorded");

@@ -4,7 +4,7 @@ import { constants as osConstants } from "node:os";
 import type { Subprocess } from "bun";
 import { RunnerError } from "../errors.ts";
 import { createAttemptTrees } from "./attempt-trees.ts";
-import { processStartTicks, sinceOf, isAlive, type AttemptTree } from "./process-tree.ts";
+import { pidMark, processStartTicks, sinceOf, isAlive, type AttemptTree } from "./process-tree.ts";
 import type { AttemptExit, AttemptHandle, LaunchSpec, SessionRunner } from "./types.ts";
 import { withoutNestingMarkers } from "./agent-env.ts";
 
@@ -102,6 +102,7 @@ export function createDirectRunner(options: DirectRunnerOptions = {}): SessionRu
     async start(spec) {
       if (spec.argv.length === 0) throw new RunnerError("direct", "empty argv");
       const startedAt = Date.now();
+      const mark = pidMark();
       const proc = spawnAttempt(spec);
       children.set(proc.pid, proc);
       const attemptId = spec.env.SEQORCH_ATTEMPT_ID;
@@ -115,6 +116,7 @@ export function createDirectRunner(options: DirectRunnerOptions = {}): SessionRu
         attemptDir: spec.attemptDir,
         ...(attemptId ? { attemptId } : {}),
         ...(startTicks !== null ? { startTicks } : {}),
+        ...(mark !== null ? { pidMark: mark } : {}),
       };
       trees.track(proc.pid, treeOf(handle));
       return handle;

@@ -1,5 +1,5 @@
 // Finding and ending an attempt's process tree (SIGTERM, grace period, SIGKILL) and checking whether processes are alive.
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 
 /** How often a process group is re-checked while waiting for it to exit after SIGTERM, in ms. */
 const POLL_MS = 10;
@@ -64,6 +64,88 @@ const hasProc = (() => {
   }
 })();
 
+/**
+ * True when /proc lists the processes of this process's own pid namespace (/proc/self is this pid), so that the
+ * pid allocator's cursor read from /proc/loadavg numbers the same processes that /proc lists.
+ */
+const sameNamespace = (() => {
+  if (!hasProc) return false;
+  try {
+    return readlinkSync("/proc/self") === String(process.pid);
+  } catch (error) {
+    if (errnoOf(error) === "ENOENT" || errnoOf(error) === "EINVAL") return false;
+    throw error;
+  }
+})();
+
+/**
+ * The pid allocator as a run sees it: processes forked since boot (/proc/stat `processes`, every namespace) and
+ * tasks existing now (/proc/loadavg's fourth field, every namespace); with the pid `last` allocated in this one.
+ */
+interface PidCounters {
+  forks: number;
+  tasks: number;
+  last: number;
+}
+
+function pidCounters(): PidCounters | null {
+  if (!sameNamespace) return null;
+  try {
+    const stat = readFileSync("/proc/stat", "latin1");
+    const at = stat.indexOf("\nprocesses ");
+    // /proc/loadavg: "0.84 0.56 0.61 1/107 11532": running/tasks, then the last pid allocated.
+    const loadavg = readFileSync("/proc/loadavg", "latin1").trim().split(" ");
+    const forks = at < 0 ? NaN : Number(stat.slice(at + 11, stat.indexOf("\n", at + 11)));
+    const tasks = Number(loadavg[3]?.split("/")[1]);
+    const last = Number(loadavg[4]);
+    return Number.isInteger(forks) && Number.isInteger(tasks) && Number.isInteger(last) ? { forks, tasks, last } : null;
+  } catch (error) {
+    if (errnoOf(error) === "ENOENT" || errnoOf(error) === "EACCES") return null;
+    throw error;
+  }
+}
+
+/** The pid allocator's counters before an attempt's first process is forked (see {@link AttemptTree.newSince}). */
+export interface PidMark {
+  forks: number;
+  tasks: number;
+}
+
+/** Take a {@link PidMark}: read right before forking an attempt's first process. Null without a usable /proc. */
+export function pidMark(): PidMark | null {
+  const counters = pidCounters();
+  return counters === null ? null : { forks: counters.forks, tasks: counters.tasks };
+}
+
+/** Lowest pid the kernel hands out once it has wrapped (RESERVED_PIDS in kernel/pid.c). */
+const RESERVED_PIDS = 300;
+
+/**
+ * A test for "this pid was allocated at or after `firstPid`", or null when that cannot be told from the pid alone.
+ * The kernel allocates pids cyclically: the cursor moves on by one for each allocation and each id it skips
+ * because that id is in use (as a process, group or session id: at most 3 per task). Until it has gone once
+ * round the pid space since `firstPid` (pid_max - 300 ids), every pid allocated since lies between `firstPid`
+ * and the last one allocated. It cannot have gone round while 5 × (forks since the mark) + 3 × (tasks at the
+ * mark) stays under that: every id of one round was either allocated or in use, by a task of the mark or a
+ * new one.
+ */
+function allocatedSince(firstPid: number, mark: PidMark): ((pid: number) => boolean) | null {
+  const now = pidCounters();
+  if (now === null) return null;
+  let pidMax: number;
+  try {
+    pidMax = Number(readFileSync("/proc/sys/kernel/pid_max", "latin1"));
+  } catch (error) {
+    if (errnoOf(error) === "ENOENT" || errnoOf(error) === "EACCES") return null;
+    throw error;
+  }
+  const forks = now.forks - mark.forks;
+  // At least the first process itself was forked since the mark: a counter that did not move is not a real one.
+  if (!Number.isInteger(pidMax) || forks < 1 || 5 * forks + 3 * mark.tasks >= pidMax - RESERVED_PIDS) return null;
+  const last = now.last;
+  return firstPid <= last ? (pid) => pid >= firstPid && pid <= last : (pid) => pid >= firstPid || pid <= last;
+}
+
 /** True when process `pid` exists and has not exited (an unreaped zombie counts as gone). */
 export function isAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0 || !signalTarget(pid, 0)) return false;
@@ -106,11 +188,21 @@ export interface AttemptTree {
    * by itself, and gets SIGKILL only if it has not once the grace is over.
    */
   termAgentOnly?: boolean;
+  /**
+   * The attempt's first process (`firstPid`) was forked after `mark` was taken: every process of the attempt
+   * got its pid since, so the first look (the one after every attempt, which usually finds nothing) reads only
+   * the /proc entries of pids allocated since (a handful, instead of every process on the machine), as long as
+   * the pids cannot have wrapped round since (see allocatedSince). Absent: every process is looked at.
+   */
+  newSince?: { firstPid: number; mark: PidMark };
 }
 
-/** The `since` of an attempt's tree, from its handle's `startTicks` (absent: every process is looked at). */
-export function sinceOf(handle: { startTicks?: number }): { since?: number } {
-  return handle.startTicks === undefined ? {} : { since: handle.startTicks };
+/** The `since` (and `newSince`) of an attempt's tree, from its handle's `startTicks` and `pidMark` (absent: every process is looked at). */
+export function sinceOf(handle: { pid?: number | null; startTicks?: number; pidMark?: PidMark }): { since?: number; newSince?: AttemptTree["newSince"] } {
+  return {
+    ...(handle.startTicks === undefined ? {} : { since: handle.startTicks }),
+    ...(handle.pidMark === undefined || handle.pid === null || handle.pid === undefined ? {} : { newSince: { firstPid: handle.pid, mark: handle.pidMark } }),
+  };
 }
 
 /** A process found in an attempt's tree: pid, command name and start time (to tell a reused pid). */
@@ -136,16 +228,23 @@ function commOf(pid: number): string {
  * The live (not zombie) processes of an attempt, from one scan of /proc: the members of its group, the
  * descendants of its first process by parent pid, and every process whose environment holds its attempt id
  * (which finds daemons that moved to another group or were re-parented). Never seqorch itself. Empty without /proc.
+ * `newOnly`: with the tree's `newSince`, only pids allocated since its first process are read (when that can be told).
  */
-export function findAttemptTree(tree: AttemptTree): TreeProcess[] {
+export function findAttemptTree(tree: AttemptTree, newOnly = false): TreeProcess[] {
   if (!hasProc) return [];
   const spare = new Set([process.pid, ...(tree.spare ?? [])]);
   const marker = tree.attemptId ? `SEQORCH_ATTEMPT_ID=${tree.attemptId}` : null;
   const stats = new Map<number, NonNullable<ReturnType<typeof procStat>>>();
-  for (const entry of readdirSync("/proc")) {
+  const entries = readdirSync("/proc");
+  // Read after the listing: every pid listed was allocated by then (a child forked meanwhile by a process that
+  // then exited is still in the range).
+  const wanted = newOnly && tree.newSince ? allocatedSince(tree.newSince.firstPid, tree.newSince.mark) : null;
+  for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    if (wanted !== null && !wanted(pid)) continue;
     const stat = procStat(entry);
-    if (stat && stat.state !== "Z") stats.set(Number(entry), stat);
+    if (stat && stat.state !== "Z") stats.set(pid, stat);
   }
   const found = new Set<number>();
   const agent = new Set<number>();
@@ -225,12 +324,15 @@ export interface EndTreeOptions {
  */
 export async function endAttemptTree(tree: AttemptTree, options: EndTreeOptions): Promise<TreeProcess[]> {
   const seen = new Map<number, TreeProcess>();
-  const scan = () => {
-    const found = findAttemptTree(tree);
+  const scan = (newOnly = false) => {
+    const found = findAttemptTree(tree, newOnly);
     for (const p of found) if (!seen.has(p.pid)) seen.set(p.pid, p);
     return found;
   };
-  let found = scan();
+  // The first look reads only pids allocated since the attempt began (when that can be told); anything found
+  // there, and every later look, reads all of /proc.
+  let found = scan(true);
+  if (found.length > 0 && tree.newSince) found = scan();
   const groupOnly = !hasProc && tree.pgid !== null && isGroupAlive(tree.pgid);
   if (found.length === 0 && !groupOnly) return [];
   signalTree(tree, found, "SIGTERM");

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:
 import { join } from "node:path";
 import { RunnerError } from "../errors.ts";
 import { createAttemptTrees } from "./attempt-trees.ts";
-import { commandLines, processStartTicks, sinceOf, parentPid, type AttemptTree } from "./process-tree.ts";
+import { commandLines, pidMark, processStartTicks, sinceOf, parentPid, type AttemptTree } from "./process-tree.ts";
 import { agentEnvironment, ENV_NAME, envFileText } from "./agent-env.ts";
 import { quoteShellArg as q } from "./shell-quote.ts";
 import { createTmuxClient, isServerGone, spawnTmux, type TmuxClient } from "./tmux-client.ts";
@@ -32,7 +32,7 @@ export interface TmuxRunnerOptions {
  * The processes of an attempt: the pane's shell is the group leader and the root; the agent carries its id. Only
  * the agent gets SIGTERM: the script then still writes the exit file and the logs' last bytes.
  */
-export function treeOf(handle: Pick<AttemptHandle, "pid" | "attemptId" | "startTicks">): AttemptTree {
+export function treeOf(handle: Pick<AttemptHandle, "pid" | "attemptId" | "startTicks" | "pidMark">): AttemptTree {
   return { pgid: handle.pid, rootPid: handle.pid, attemptId: handle.attemptId ?? null, ...sinceOf(handle), termAgentOnly: true };
 }
 
@@ -307,6 +307,8 @@ export function createTmuxRunner(options: TmuxRunnerOptions): SessionRunner {
       const args = (sid: string) => ["new-window", "-d", "-t", `${sid}:`, "-n", safeWindowName(spec.windowName), "-P", "-F", "#{window_id} #{pane_id} #{pane_pid}", "--", "/bin/sh", script];
       const startedAt = Date.now();
       let sessionId = await ensureSession();
+      // Before the pane's shell is forked (by the server): every process of the attempt gets its pid after it.
+      const mark = pidMark();
       let result = await client.probe(args(sessionId));
       if (result.code !== 0 && (isServerGone(result.stderr) || /can't find session/.test(result.stderr))) {
         session = null; // the server or the session went away since the last attempt
@@ -331,6 +333,7 @@ export function createTmuxRunner(options: TmuxRunnerOptions): SessionRunner {
         channel,
         ...(attemptId ? { attemptId } : {}),
         ...(startTicks !== null ? { startTicks } : {}),
+        ...(mark !== null ? { pidMark: mark } : {}),
       };
       trees.track(handle.pid!, treeOf(handle));
       return handle;

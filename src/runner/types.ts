@@ -1,4 +1,5 @@
 // The interface both session runners (tmux and direct) implement: start one attempt, wait for it, end it.
+import type { PidMark } from "./process-tree.ts";
 
 /** Everything a runner needs to start one attempt of one dispatch unit. Built by the session actor from an agent adapter. */
 export interface LaunchSpec {
@@ -38,6 +39,8 @@ export interface AttemptHandle {
   attemptId?: string;
   /** When its first process started (clock ticks after boot, /proc): older processes are not looked at. */
   startTicks?: number;
+  /** The pid allocator's counters just before its first process was forked (process-tree.ts `pidMark`). */
+  pidMark?: PidMark;
 }
 
 /** How an attempt ended. */

@@ -277,9 +277,11 @@ export interface StateStore {
   /**
    * Apply `change`, write the result atomically (fsynced unless `durable: false`). `units`: the only units whose
    * attempts the change touches (their lines are serialised again, the others reused). Throws WriteError; the
-   * state is then as it was before the call.
+   * state is then as the file on disk holds it (a deferred change included in the failed write is lost too).
+   * `defer: true`: the change is applied in memory only and reaches the disk with the next update (for what
+   * recovery can do without, such as a started attempt's pid: the one in-memory change the file may lack).
    */
-  update(change: (draft: State) => void, options?: { durable?: boolean; units?: string[] }): State;
+  update(change: (draft: State) => void, options?: { durable?: boolean; units?: string[]; defer?: boolean }): State;
 }
 
 /** A store for `path` starting from `initial`. */
@@ -288,16 +290,24 @@ export function createStateStore(path: string, initial: State): StateStore {
   const pristine = JSON.stringify(initial);
   const lineCache: UnitLineCache = { lines: new Map(), dirty: null };
   const scratch = { bytes: Buffer.allocUnsafe(16 * 1024) };
+  /** Units touched by deferred changes not yet written (null: possibly all of them; undefined: none pending). */
+  let deferred: Set<string> | null | undefined;
   return {
     path,
     get: () => current,
     update(change, options) {
       try {
         change(current);
+        if (options?.defer) {
+          deferred = deferred === null || !options.units ? null : new Set([...(deferred ?? []), ...options.units]);
+          return current;
+        }
         current.updated_at = new Date().toISOString();
-        lineCache.dirty = options?.units ? new Set(options.units) : null;
+        lineCache.dirty = options?.units && deferred !== null ? new Set([...options.units, ...(deferred ?? [])]) : null;
+        deferred = undefined;
         writeFileAtomic(path, encodeParts(stateParts(current, lineCache), scratch), options);
       } catch (error) {
+        deferred = undefined;
         lineCache.lines.clear();
         // The file on disk still holds the last good state (atomic write): go back to it.
         current = loadState(path) ?? (JSON.parse(pristine) as State);

@@ -30,4 +30,24 @@ describe("state file", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  test("a deferred change is not written by itself, and reaches the disk with the next update (its unit's line serialised again)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "seqorch-state-"));
+    try {
+      const path = join(dir, "SEQUENTIAL_STATE.json");
+      const store = createStateStore(path, emptyState("/spec"));
+      store.update((s) => void (s.attempts["1"] = [{ ...record(1), pid: null }]), { units: ["1"] });
+      store.update((s) => void (s.attempts["2"] = [{ ...record(1), pid: null }]), { units: ["2"] });
+      const before = readFileSync(path, "utf8");
+      store.update((s) => void (s.attempts["1"]![0]!.pid = 4242), { defer: true, units: ["1"] });
+      expect(store.get().attempts["1"]![0]!.pid).toBe(4242);
+      expect(readFileSync(path, "utf8")).toBe(before);
+      // The next write names another unit only: the deferred unit's line is written afresh all the same.
+      store.update((s) => void (s.attempts["2"]![0]!.status = "done"), { units: ["2"] });
+      expect(loadState(path)!.attempts["1"]![0]!.pid).toBe(4242);
+      expect(readFileSync(path, "utf8")).toBe(formatState(store.get()));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
