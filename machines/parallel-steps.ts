@@ -177,10 +177,14 @@ export function afterMerge(c: ParallelContext, key: string, out: MergeOutput): S
   return none({ state, ...halt });
 }
 
-/** A delayed retry is due: the unit machine starts again (a new attempt) unless the run is closing or out of iterations. */
+/**
+ * A delayed retry is due: the unit machine starts again (a new attempt) unless the run is closing or out of
+ * iterations. Then the unit goes back to `pending` (its worktree kept): left `running` with nothing alive, it would
+ * hold its place in flight, and every finished unit with a higher task ID would wait in the merge queue for good.
+ */
 export function afterRetry(c: ParallelContext, key: string): Step {
   const retrying = c.retrying.filter((k) => k !== key);
-  if (closed(c) || c.iteration >= c.maxIterations) return none({ retrying });
+  if (closed(c) || c.iteration >= c.maxIterations) return none({ retrying, state: { ...c.state, status: { ...c.state.status, [key]: "pending" } } });
   return { patch: { retrying, ...counted(c, key, 1) }, spawn: [{ kind: "unit", key }], retry: [] };
 }
 
