@@ -54,15 +54,16 @@ function counted(c: ParallelContext, key: string, by: 1 | -1): Partial<ParallelC
 
 /**
  * The moves that may be made now: units to start (each opens its worktree first; counted as a dispatch now, so
- * the iteration limit holds with several in flight) and the unit to merge (one at a time, task-ID order).
+ * the iteration limit holds with several in flight) and the unit to merge (one at a time, task-ID order). A halt
+ * to come starts nothing new, but the units that finished still merge: they are in flight until merged.
  */
 export function advance(c: ParallelContext): Step {
-  if (closed(c)) return none();
+  if (c.stopRequested || c.error !== null) return none();
   const moves = nextMoves(c.units, c.state, c.parallel);
   let ctx = c;
   const spawn: Spawn[] = [];
   const resumed = (key: string) => c.resume[key] != null;
-  const start = moves.start.filter((key) => c.refs[key]);
+  const start = c.halt ? [] : moves.start.filter((key) => c.refs[key]);
   const room = Math.max(0, c.maxIterations - c.iteration);
   const fresh = start.filter((key) => !resumed(key)).slice(0, room);
   const starting = start.filter((key) => resumed(key) || fresh.includes(key));
@@ -79,6 +80,22 @@ export function advance(c: ParallelContext): Step {
     spawn.push({ kind: "merge", key: moves.merge });
   }
   return { patch: { state: ctx.state, attempts: ctx.attempts, iteration: ctx.iteration }, spawn, retry: [] };
+}
+
+/**
+ * The statuses with every unit that is `running` but has nothing alive or about to start for it (its unit machine
+ * ended without finishing it: a stop, a halt, a budget, a dropped retry) back to `pending`, its worktree kept. Left
+ * `running`, it would count in flight and hold the merge queue for every finished unit with a higher task ID.
+ * `step`: the step just applied (its children to start and retries to schedule are not in the context yet).
+ */
+export function idleToPending(c: ParallelContext, step: Step | null): ParallelState {
+  const busy = new Set([...c.retrying, ...(step?.retry ?? []).map((r) => r.key)]);
+  for (const spawn of [...c.live.map(spawnOf), ...(step?.spawn ?? [])]) if (spawn && spawn.kind !== "merge") busy.add(spawn.key);
+  const idle = Object.keys(c.state.status).filter((key) => c.state.status[key] === "running" && !busy.has(key));
+  if (idle.length === 0) return c.state;
+  const status = { ...c.state.status };
+  for (const key of idle) status[key] = "pending";
+  return { ...c.state, status };
 }
 
 /** The worktree is ready: the unit machine starts; a failed set-up blocks the unit; a spent budget halts the run. */
