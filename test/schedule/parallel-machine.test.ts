@@ -1,10 +1,90 @@
-// The parallel run machine's steps (machines/parallel-steps.ts): a unit left `running` with nothing alive for it
-// (a retry dropped at the iteration limit or by a stop, an attempt ended by a halt) held the merge queue; after a
-// halt, finished units never merged.
+// The parallel run machine (machines/parallel.ts, the real unit machine inside) driven by the simulation of
+// scripts/parallel-machine-sim.ts: a few hundred random plans with every invariant of issue 10 checked at every
+// snapshot; machines fed a wrong plan (a broken scheduler as seen from outside) must be caught; and the bug the
+// simulation found: a unit left `running` with nothing alive for it (a retry dropped at the iteration limit or by a
+// stop, an attempt ended by a halt) held the merge queue; after a halt, finished units never merged.
 import { describe, expect, test } from "bun:test";
 import { advance, afterRetry, idleToPending } from "../../machines/parallel-steps.ts";
-import type { ParallelContext } from "../../machines/parallel.ts";
+import type { ParallelContext, ParallelRunInput } from "../../machines/parallel.ts";
 import { nextMoves } from "../../src/schedule/parallel-run.ts";
+import { type DriverOptions, MachineInvariantError, planSeed, simulateLevel, simulatePlan } from "../../scripts/parallel-machine-sim.ts";
+
+describe("random plans on the real machines", () => {
+  test("no invariant breaks at any snapshot, at --parallel 1 to 8, and the plans exercise what the invariants are about", async () => {
+    const seen: Record<string, number> = {};
+    let plans = 0;
+    let checks = 0;
+    for (let parallel = 1; parallel <= 8; parallel++) {
+      const s = await simulateLevel(60, 11, parallel);
+      plans += s.plans;
+      checks += s.checks;
+      for (const [what, n] of Object.entries(s.seen)) seen[what] = (seen[what] ?? 0) + n;
+      expect(s.peak).toBeLessThanOrEqual(parallel);
+      expect(s.achieved).toBeLessThanOrEqual(parallel);
+    }
+    expect(plans).toBe(480);
+    expect(checks).toBeGreaterThan(100_000);
+    const wanted = ["run-alone", "merged-after-run-alone", "merge-decision", "scope-violation", "conflict", "gate-failed", "setup-failed", "session-failed", "session-halt", "session-rate-limited", "timeout", "round-fix", "round-fix-stalemate", "round-needs_human", "round-review_failed-edited", "fix-done", "fix-failed", "stop", "resume-review", "resume-fix", "resume-verify"];
+    const finals = ["final-complete", "final-halted", "final-waitingForDecisions", "final-limitReached", "final-stopped"];
+    for (const what of [...wanted, ...finals]) expect({ what, seen: (seen[what] ?? 0) > 0 }).toEqual({ what, seen: true });
+  }, 60_000);
+
+  test("in the best case (disjoint units, nothing failing) more units run at once as N grows", async () => {
+    const one = await simulateLevel(40, 5, 1, { profile: "disjoint" });
+    const four = await simulateLevel(40, 5, 4, { profile: "disjoint" });
+    expect(one.achieved).toBeLessThanOrEqual(1);
+    expect(four.peak).toBe(4);
+    expect(four.achieved).toBeGreaterThan(1.8);
+    expect(four.slowdown).toBeLessThan(1.6);
+  }, 30_000);
+
+  test("the same seed replays the same run (the simulated clock is the only clock)", async () => {
+    const a = await simulatePlan(planSeed(3, 4, 7), 4);
+    const b = await simulatePlan(planSeed(3, 4, 7), 4);
+    expect(a.run.steps).toBeGreaterThan(0);
+    expect(b).toEqual(a);
+  });
+});
+
+/** The first invariant message over up to `plans` random plans with the machine given `mutate`d input, or null. */
+async function firstBreach(mutate: DriverOptions["mutate"], plans = 150): Promise<string | null> {
+  for (let i = 0; i < plans; i++) {
+    const parallel = 2 + (i % 4);
+    try {
+      await simulatePlan(planSeed(21, parallel, i), parallel, { mutate });
+    } catch (error) {
+      if (error instanceof MachineInvariantError) return error.message.split("\n")[0]!;
+      throw error;
+    }
+  }
+  return null;
+}
+
+/** The IDs of the plan handed out in reverse: the machine then merges (and picks) in the wrong order. */
+function reversedIds(input: ParallelRunInput): ParallelRunInput {
+  const ids = input.units.map((u) => u.id).reverse();
+  return { ...input, units: input.units.map((u, i) => ({ ...u, id: ids[i]! })) };
+}
+
+describe("the checks catch a machine that breaks an invariant", () => {
+  const mutations: [string, DriverOptions["mutate"], RegExp][] = [
+    ["a scheduler that ignores overlaps", (i) => ({ ...i, units: i.units.map((u) => (u.manifest.writes.length ? { ...u, manifest: { writes: [`own/${u.key}`], reads: [] } } : u)) }), /overlapping writes/],
+    ["a unit without a manifest run beside others", (i) => ({ ...i, units: i.units.map((u) => (u.manifest.writes.length + u.manifest.reads.length ? u : { ...u, manifest: { writes: [`own/${u.key}`], reads: [] } })) }), /must run alone/],
+    ["merges out of task-ID order", reversedIds, /lower task ID/],
+    ["a scheduler that ignores dependencies", (i) => ({ ...i, units: i.units.map((u) => ({ ...u, dependsOn: [] })) }), /before its dependency/],
+    ["more than N in flight", (i) => ({ ...i, parallel: i.parallel + 2 }), /units in flight with --parallel/],
+    ["a unit never started", (i) => ({ ...i, refs: Object.fromEntries(Object.entries(i.refs).filter(([key]) => !key.endsWith("2"))) }), /lost|nothing able to run/],
+    ["the iteration limit ignored", (i) => ({ ...i, maxIterations: i.maxIterations + 50 }), /--max-iterations/],
+    ["the attempt limit ignored", (i) => ({ ...i, maxAttempts: i.maxAttempts + 2 }), /attempt \d+/],
+  ];
+  test.each(mutations)("%s", async (_name, mutate, message) => {
+    expect(await firstBreach(mutate)).toMatch(message);
+  }, 30_000);
+
+  test("the real machine passes the same plans", async () => {
+    expect(await firstBreach(undefined)).toBeNull();
+  }, 30_000);
+});
 
 describe("units in flight with nothing alive, and merges after a halt (found by the simulation)", () => {
   /** Unit a (ID 1) waits to retry a failed attempt; unit b (ID 2) has finished and waits in the merge queue. */
@@ -65,5 +145,12 @@ describe("units in flight with nothing alive, and merges after a halt (found by 
     const idle = { ...c, state: { status: { a: "pending" as const, b: "pending" as const }, alone: {}, sentBack: {}, decisions: {} } };
     expect(advance(idle).spawn).toEqual([]);
     expect(advance({ ...halted, halt: null, stopRequested: true }).spawn).toEqual([]);
+  });
+
+  test("the plans where it happened now end with every finished unit merged and nothing left running", async () => {
+    // Seeds the simulation failed on before the fixes: "unit 6 ends running … limitReached" (a dropped retry),
+    // "unit 3.1 ends queued, never merged, in a run that ends halted", "unit 5 ends running … (stopped)".
+    const cases = [[5020012, 2, "limitReached"], [5010298, 1, "limitReached"], [5020002, 2, "halted"], [5010290, 1, "stopped"]] as const;
+    for (const [seed, parallel, final] of cases) expect((await simulatePlan(seed, parallel)).run.final).toBe(final);
   });
 });
