@@ -177,4 +177,19 @@ function checkFinal(w: Watch, status: Record<string, UnitStatus>, out: ParallelR
   if (out.final === "waitingForDecisions" && (!blocked || w.haltOnDecision)) w.fail(`waitingForDecisions with blocked=${blocked}, haltOnDecision=${w.haltOnDecision}`);
   if (out.final === "limitReached" && out.iteration < w.maxIterations) w.fail(`limitReached at iteration ${out.iteration} of ${w.maxIterations}`);
   if (blocked && w.haltOnDecision && (out.final === "complete" || out.final === "waitingForDecisions")) w.fail(`a decision with haltOnDecision, yet the run ends ${out.final}`);
+  if (out.final === "halted" && out.haltReason && !HALT_BACKED[out.haltReason](w, status, out)) w.fail(`halted for ${out.haltReason} with nothing behind it: ${out.haltDetail}`);
+  if (out.final === "failed" && !w.edge.seen.crash) w.fail(`failed with no actor failing: ${out.haltDetail}`);
 }
+
+const seen = (w: Watch, ...what: string[]) => what.some((x) => (w.edge.seen[x] ?? 0) > 0);
+
+/** What each halt reason needs to have happened. A new HaltReason does not compile until it is here. */
+const HALT_BACKED: Record<NonNullable<ParallelRunOutput["haltReason"]>, (w: Watch, status: Record<string, UnitStatus>, out: ParallelRunOutput) => boolean> = {
+  "agent-halt": (w) => seen(w, "session-halt"),
+  "rate-limit": (w) => seen(w, "session-rate-limited"),
+  "attempts-exhausted": (w, _s, out) => w.plan.some((u) => (out.attempts[u.key] ?? 0) >= w.maxAttempts),
+  decision: (w, status) => w.haltOnDecision && w.plan.some((u) => status[u.key] === "blocked"),
+  budget: (w) => seen(w, "budget-reached", "over-budget", "session-over-budget"),
+  blocked: () => false,
+  error: (w) => seen(w, "crash"),
+};

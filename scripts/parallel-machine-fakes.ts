@@ -114,11 +114,13 @@ export interface Edge {
   /** Times the merger sent each unit back to run alone, and merged it. */
   sentBack: Map<string, number>;
   merged: Map<string, number>;
-  /** Dispatches seen by the dispatcher, and those whose attempt was rate-limited (given back). */
+  /** Dispatches seen by the dispatcher in this run, and those whose attempt was rate-limited (given back). */
   dispatches: number;
   rateLimited: number;
   /** How often each kind of event happened (what the plans exercised): `rate-limit`, `run-alone`, `setup-failed`… */
   seen: Record<string, number>;
+  /** A STOP was sent in this run (a merge under way may then be undone). */
+  stopping: boolean;
   /** Called by every fake when it starts (the checks read the parallel machine's state then). */
   onCall: (actor: string, key: string, detail?: number) => void;
   log: (line: string) => void;
@@ -186,10 +188,14 @@ function drawFix(e: Edge): FixOutput {
   return { outcome, changed: e.random() > 0.05, outLog: "" };
 }
 
-/** One merge turn: scope violation, conflict with what merged since the unit's base, a failed gate, or merged. */
+/** One merge turn: undone by a stop (half the time once one came), scope violation, conflict with what merged since the unit's base, a failed gate, or merged. */
 function drawMerge(e: Edge, unit: UnitRef): MergeOutput {
   const truth = e.byKey.get(unit.key)!;
   const k = e.knobs;
+  if (e.stopping && e.random() < 0.5) {
+    see(e, "merge-stopped");
+    return { kind: "stopped" };
+  }
   if (!k.lenient && filesOutsideManifest(truth.manifest, truth.actual).length > 0) {
     see(e, "scope-violation");
     return { kind: "decision", reason: "scope-violation" };

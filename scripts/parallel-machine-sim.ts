@@ -1,14 +1,15 @@
 // Simulation of the parallel run machine (machines/parallel.ts) with the real unit machine (machines/unit.ts) inside:
 // fake actors only at the edges (scripts/parallel-machine-fakes.ts), xstate's SimulatedClock, random plans; every
-// invariant of issue 10 checked at every snapshot and every actor call (scripts/parallel-machine-checks.ts). Prints
-// the achieved parallelism per N against the greedy schedule of the same plan and run times.
+// invariant of issue 10 checked at every snapshot and every actor call (scripts/parallel-machine-checks.ts); a run
+// ended by a stop is followed by the next run, which must finish the plan with nothing merged twice. Prints the
+// achieved parallelism per N against the greedy schedule of the same plan and run times.
 // Usage: bun run scripts/parallel-machine-sim.ts [--plans 10000] [--seed 1] [--parallel 1,2,3,4,5,6,7,8] [--replay PLAN_SEED]
 import { createActor, SimulatedClock } from "xstate";
 import { parallelMachine, type ParallelRunInput, type ParallelRunOutput } from "../machines/parallel.ts";
 import type { ResumeAt } from "../machines/types.ts";
 import { unitMachine } from "../machines/unit.ts";
 import type { UnitStatus } from "../src/schedule/next-units.ts";
-import { checkCall, checkEnd, checkSnapshot, MachineInvariantError, watchOf } from "./parallel-machine-checks.ts";
+import { checkCall, checkEnd, checkSnapshot, MachineInvariantError, type Watch, watchOf } from "./parallel-machine-checks.ts";
 import { calmKnobs, type Edge, type Knobs, parallelFakes, randomKnobs, unitFakes } from "./parallel-machine-fakes.ts";
 import { greedyMakespan, randomPlan, rng, type SimUnit } from "./parallel-model.ts";
 
@@ -21,6 +22,8 @@ export interface DriverOptions {
    * manifests, IDs, dependencies or N behaves as a broken scheduler would, and the checks must catch it.
    */
   mutate?: (input: ParallelRunInput) => ParallelRunInput;
+  /** What the next run after a stop is given, truth and machine alike (a resume that forgets what merged must be caught). */
+  nextRun?: (input: ParallelRunInput) => ParallelRunInput;
   /** `disjoint`: plans without dependencies, one file per unit, no failures (calmKnobs: the best case). */
   profile?: "mixed" | "disjoint";
   /** Steps (clock moves) before the run counts as stuck. */
@@ -103,19 +106,20 @@ function watchedClock(): { clock: SimulatedClock; nextTimer: () => number } {
 
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/**
- * Runs one plan to its end: the machine with fakes at the edges, the clock moved to the next thing due (a fake's
- * result or one of the machine's timers), the checks at every snapshot, every call and the end. Throws
- * MachineInvariantError with the last events when an invariant breaks or the run gets stuck.
- */
-export async function runPlan(plan: SimUnit[], k: Knobs, random: () => number, options: DriverOptions = {}): Promise<PlanRun> {
-  const { clock, nextTimer } = watchedClock();
-  const lines: string[] = [];
-  const edge: Edge = { clock, random, knobs: k, queue: [], seq: 0, byKey: new Map(plan.map((u) => [u.key, u])), mergeLog: [], base: new Map(), sentBack: new Map(), merged: new Map(), dispatches: 0, rateLimited: 0, seen: {}, onCall: () => {}, log: (line) => lines.push(`${clock.now()} ${line}`) };
+/** What one run of the machine needs beside its input: the shared edge, its clock's next timer, the failure hook. */
+interface Bench {
+  plan: SimUnit[];
+  edge: Edge;
+  nextTimer: () => number;
+  lines: string[];
+  fail: (message: string) => never;
+  options: DriverOptions;
+}
+
+/** One run of the machine on `input` (the truth) to its end, checked throughout; the machine gets it `mutate`d. */
+async function runOnce(b: Bench, input: ParallelRunInput, stopAt: number | null): Promise<{ watch: Watch; out: ParallelRunOutput; steps: number }> {
+  const { plan, edge, fail } = b;
   let failure: MachineInvariantError | null = null;
-  const fail = (message: string): never => {
-    throw new MachineInvariantError(`${message}\n  last events:\n    ${lines.slice(-30).join("\n    ")}`);
-  };
   const guarded = (check: () => void) => {
     if (failure) return;
     try {
@@ -125,10 +129,9 @@ export async function runPlan(plan: SimUnit[], k: Knobs, random: () => number, o
       failure = error;
     }
   };
-  const input = inputOf(plan, k, random);
   const watch = watchOf(plan, input.start.status, edge, fail);
   const machine = parallelMachine.provide({ actors: { ...parallelFakes(edge), unit: unitMachine.provide({ actors: unitFakes(edge) }) } });
-  const actor = createActor(machine, { input: options.mutate ? options.mutate(input) : input, clock });
+  const actor = createActor(machine, { input: b.options.mutate ? b.options.mutate(input) : input, clock: edge.clock });
   edge.onCall = (name, key, attempt) => {
     edge.log(`${name} ${key}${attempt !== undefined ? ` attempt ${attempt}` : ""}`);
     guarded(() => checkCall(watch, actor.getSnapshot().context, name, key, attempt));
@@ -136,21 +139,60 @@ export async function runPlan(plan: SimUnit[], k: Knobs, random: () => number, o
   actor.subscribe((snapshot) => {
     const s = snapshot.context.state.status;
     edge.log(`status ${plan.map((u) => `${u.id}:${s[u.key]}`).join(" ")}`);
-    guarded(() => checkSnapshot(watch, snapshot.context, clock.now()));
+    guarded(() => checkSnapshot(watch, snapshot.context, edge.clock.now()));
   });
+  edge.stopping = false;
+  edge.dispatches = 0;
+  edge.rateLimited = 0;
   const stop = () => {
+    edge.stopping = true;
     edge.seen.stop = (edge.seen.stop ?? 0) + 1;
     actor.send({ type: "STOP" });
   };
-  if (k.stopAt !== null) edge.queue.push({ due: k.stopAt, seq: edge.seq++, cancelled: false, run: stop });
+  if (stopAt !== null) edge.queue.push({ due: stopAt, seq: edge.seq++, cancelled: false, run: stop });
   for (const at of Object.values(input.resume)) if (at) edge.seen[`resume-${at.startAt}`] = (edge.seen[`resume-${at.startAt}`] ?? 0) + 1;
   actor.start();
-  const steps = await drive(actor, edge, nextTimer, options.maxSteps ?? 100_000, () => failure, fail);
+  const steps = await drive(actor, edge, b.nextTimer, b.options.maxSteps ?? 100_000, () => failure, fail);
   const snapshot = actor.getSnapshot();
   if (snapshot.status === "error") fail(`the parallel machine failed: ${String(snapshot.error)}`);
   guarded(() => checkEnd(watch, snapshot.context, snapshot.output!));
   if (failure) throw failure;
-  return summary(plan, watch, edge, snapshot.output!, clock.now(), steps);
+  return { watch, out: snapshot.output!, steps };
+}
+
+/**
+ * The next run after a stop, as a resumed run sees it: completed, skipped and blocked units stay so; every other
+ * unit is pending again (its worktree adopted or recreated); attempts and the iteration count start over.
+ */
+function nextRunInput(input: ParallelRunInput, last: Watch): ParallelRunInput {
+  const kept = new Set(["completed", "skipped", "blocked"]);
+  const status = Object.fromEntries(Object.entries(last.last).map(([key, s]) => [key, kept.has(s) ? s : ("pending" as const)]));
+  return { ...input, start: { status, alone: {}, sentBack: {}, decisions: {} }, resume: {}, attempts: {}, iteration: 0 };
+}
+
+/**
+ * Runs one plan to its end: the machine with fakes at the edges, the clock moved to the next thing due (a fake's
+ * result or one of the machine's timers), the checks at every snapshot, every call and the end. A run ended by a
+ * stop is followed by the next run on the same repository (the same edge: what merged stays merged), which must
+ * finish the plan with no unit merged twice. Throws MachineInvariantError with the last events when an invariant
+ * breaks or the run gets stuck.
+ */
+export async function runPlan(plan: SimUnit[], k: Knobs, random: () => number, options: DriverOptions = {}): Promise<PlanRun> {
+  const { clock, nextTimer } = watchedClock();
+  const lines: string[] = [];
+  const edge: Edge = { clock, random, knobs: k, queue: [], seq: 0, byKey: new Map(plan.map((u) => [u.key, u])), mergeLog: [], base: new Map(), sentBack: new Map(), merged: new Map(), dispatches: 0, rateLimited: 0, seen: {}, stopping: false, onCall: () => {}, log: (line) => lines.push(`${clock.now()} ${line}`) };
+  const fail = (message: string): never => {
+    throw new MachineInvariantError(`${message}\n  last events:\n    ${lines.slice(-30).join("\n    ")}`);
+  };
+  const bench: Bench = { plan, edge, nextTimer, lines, fail, options };
+  const input = inputOf(plan, k, random);
+  const first = await runOnce(bench, input, k.stopAt);
+  if (first.out.final !== "stopped") return summary(plan, [first.watch], edge, first.out, clock.now(), first.steps);
+  edge.log("--- the next run ---");
+  edge.seen["next-run"] = (edge.seen["next-run"] ?? 0) + 1;
+  const next = nextRunInput(input, first.watch);
+  const second = await runOnce(bench, options.nextRun ? options.nextRun(next) : next, null);
+  return summary(plan, [first.watch, second.watch], edge, second.out, clock.now(), first.steps + second.steps);
 }
 
 /** Moves the clock from one due thing to the next until the machine ends; returns the steps taken. */
@@ -173,14 +215,20 @@ async function drive(actor: { getSnapshot: () => { status: string } }, edge: Edg
   }
 }
 
-function summary(plan: SimUnit[], watch: ReturnType<typeof watchOf>, edge: Edge, out: ParallelRunOutput, end: number, steps: number): PlanRun {
-  for (const [key, since] of watch.since) if (watch.last[key] === "running") watch.busy.set(key, (watch.busy.get(key) ?? 0) + end - since);
-  const work = Object.fromEntries([...watch.busy].filter(([, ms]) => ms > 0));
+function summary(plan: SimUnit[], watches: Watch[], edge: Edge, out: ParallelRunOutput, end: number, steps: number): PlanRun {
+  const watch = watches.at(-1)!;
+  const busy = new Map<string, number>();
+  for (const w of watches) for (const [key, ms] of w.busy) busy.set(key, (busy.get(key) ?? 0) + ms);
+  for (const [key, since] of watch.since) if (watch.last[key] === "running") busy.set(key, (busy.get(key) ?? 0) + end - since);
+  const work = Object.fromEntries([...busy].filter(([, ms]) => ms > 0));
+  const snapshots = watches.reduce((n, w) => n + w.snapshots, 0);
+  const checks = watches.reduce((n, w) => n + w.checks, 0);
+  const peak = Math.max(...watches.map((w) => w.peak));
   return {
     final: out.final,
     units: plan.length,
-    snapshots: watch.snapshots,
-    checks: watch.checks,
+    snapshots,
+    checks,
     steps,
     makespan: end,
     busy: Object.values(work).reduce((a, b) => a + b, 0),
@@ -188,7 +236,7 @@ function summary(plan: SimUnit[], watch: ReturnType<typeof watchOf>, edge: Edge,
     merges: [...edge.merged.values()].reduce((a, b) => a + b, 0),
     sentBack: [...edge.sentBack.values()].reduce((a, b) => a + b, 0),
     decisions: plan.filter((u) => watch.last[u.key] === "blocked").length,
-    peak: watch.peak,
+    peak,
     seen: { ...edge.seen, [`final-${out.final}`]: 1, ...(edge.mergeLog.length > 0 && plan.some((u) => watch.alone.has(u.key) && watch.last[u.key] === "completed") ? { "merged-after-run-alone": 1 } : {}) },
   };
 }

@@ -24,8 +24,9 @@ describe("random plans on the real machines", () => {
     }
     expect(plans).toBe(480);
     expect(checks).toBeGreaterThan(100_000);
-    const wanted = ["run-alone", "merged-after-run-alone", "merge-decision", "scope-violation", "conflict", "gate-failed", "setup-failed", "session-failed", "session-halt", "session-rate-limited", "timeout", "round-fix", "round-fix-stalemate", "round-needs_human", "round-review_failed-edited", "fix-done", "fix-failed", "stop", "resume-review", "resume-fix", "resume-verify"];
-    const finals = ["final-complete", "final-halted", "final-waitingForDecisions", "final-limitReached", "final-stopped"];
+    const wanted = ["run-alone", "merged-after-run-alone", "merge-decision", "scope-violation", "conflict", "gate-failed", "setup-failed", "session-failed", "session-halt", "session-rate-limited", "timeout", "round-fix", "round-fix-stalemate", "round-needs_human", "round-review_failed-edited", "fix-done", "fix-failed", "stop", "next-run", "resume-review", "resume-fix", "resume-verify"];
+    // A stopped run is followed by the next run ("next-run"), whose end is the plan's final state.
+    const finals = ["final-complete", "final-halted", "final-waitingForDecisions", "final-limitReached", "final-failed"];
     for (const what of [...wanted, ...finals]) expect({ what, seen: (seen[what] ?? 0) > 0 }).toEqual({ what, seen: true });
   }, 60_000);
 
@@ -79,6 +80,20 @@ describe("the checks catch a machine that breaks an invariant", () => {
   ];
   test.each(mutations)("%s", async (_name, mutate, message) => {
     expect(await firstBreach(mutate)).toMatch(message);
+  }, 30_000);
+
+  test("a next run that forgets what the stopped run merged", async () => {
+    const forget = (i: ParallelRunInput): ParallelRunInput => ({ ...i, start: { ...i.start, status: Object.fromEntries(Object.entries(i.start.status).map(([k, st]) => [k, st === "completed" ? "pending" : st])) } });
+    let message: string | null = null;
+    for (let i = 0; i < 300 && message === null; i++) {
+      try {
+        await simulatePlan(planSeed(23, 3, i), 3, { nextRun: forget });
+      } catch (error) {
+        if (!(error instanceof MachineInvariantError)) throw error;
+        message = error.message.split("\n")[0]!;
+      }
+    }
+    expect(message).toMatch(/goes to the merger again after it merged|completed after 2 merges/);
   }, 30_000);
 
   test("the real machine passes the same plans", async () => {
@@ -149,8 +164,9 @@ describe("units in flight with nothing alive, and merges after a halt (found by 
 
   test("the plans where it happened now end with every finished unit merged and nothing left running", async () => {
     // Seeds the simulation failed on before the fixes: "unit 6 ends running … limitReached" (a dropped retry),
-    // "unit 3.1 ends queued, never merged, in a run that ends halted", "unit 5 ends running … (stopped)".
-    const cases = [[5020012, 2, "limitReached"], [5010298, 1, "limitReached"], [5020002, 2, "halted"], [5010290, 1, "stopped"]] as const;
+    // "unit 3.1 ends queued, never merged, in a run that ends halted", "unit 5 ends running … (stopped)" (the
+    // next run after that stop now completes the plan).
+    const cases = [[5020012, 2, "limitReached"], [5010298, 1, "limitReached"], [5020002, 2, "halted"], [5010290, 1, "complete"]] as const;
     for (const [seed, parallel, final] of cases) expect((await simulatePlan(seed, parallel)).run.final).toBe(final);
   });
 });
