@@ -33,6 +33,9 @@ export interface Watch {
   /** Simulated ms each unit entered `running`, and its total time running so far. */
   since: Map<string, number>;
   busy: Map<string, number>;
+  /** Simulated ms each unit spent finished but waiting in the merge queue (`queued`), summed over units. */
+  queuedMs: number;
+  queuedSince: Map<string, number>;
   /** Units sent back by the merge queue (seen going from merging to pending): they must run alone from then on. */
   alone: Set<string>;
   snapshots: number;
@@ -44,7 +47,7 @@ export interface Watch {
 /** A new watch over `plan`, with statuses `start`. */
 export function watchOf(plan: SimUnit[], start: Record<string, UnitStatus>, edge: Edge, fail: (message: string) => never): Watch {
   const k = edge.knobs;
-  return { plan, byKey: new Map(plan.map((u) => [u.key, u])), parallel: k.parallel, maxAttempts: k.maxAttempts, maxIterations: k.maxIterations, haltOnDecision: k.haltOnDecision, edge, last: { ...start }, since: new Map(), busy: new Map(), alone: new Set(), snapshots: 0, checks: 0, peak: 0, fail };
+  return { plan, byKey: new Map(plan.map((u) => [u.key, u])), parallel: k.parallel, maxAttempts: k.maxAttempts, maxIterations: k.maxIterations, haltOnDecision: k.haltOnDecision, edge, last: { ...start }, since: new Map(), busy: new Map(), queuedMs: 0, queuedSince: new Map(), alone: new Set(), snapshots: 0, checks: 0, peak: 0, fail };
 }
 
 const runsAlone = (w: Watch, u: SimUnit) => w.alone.has(u.key) || (u.manifest.writes.length === 0 && u.manifest.reads.length === 0);
@@ -88,6 +91,8 @@ function checkMoves(w: Watch, status: Record<string, UnitStatus>, now: number): 
     if (after === "completed" && (w.edge.merged.get(u.key) ?? 0) !== 1) w.fail(`unit ${u.id} completed after ${w.edge.merged.get(u.key) ?? 0} merges`);
     if (before === "merging" && after === "pending") w.alone.add(u.key);
     if (after === "running") w.since.set(u.key, now);
+    if (after === "queued") w.queuedSince.set(u.key, now);
+    if (before === "queued") w.queuedMs += now - (w.queuedSince.get(u.key) ?? now);
     if (before === "running") w.busy.set(u.key, (w.busy.get(u.key) ?? 0) + now - (w.since.get(u.key) ?? now));
   }
 }

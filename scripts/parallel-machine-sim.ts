@@ -41,6 +41,8 @@ export interface PlanRun {
   /** Sum of the units' time in `running`; and per unit (for the greedy schedule). */
   busy: number;
   work: Record<string, number>;
+  /** Time finished units waited in the merge queue (holding their place in flight), summed. */
+  queued: number;
   merges: number;
   sentBack: number;
   decisions: number;
@@ -233,6 +235,7 @@ function summary(plan: SimUnit[], watches: Watch[], edge: Edge, out: ParallelRun
     makespan: end,
     busy: Object.values(work).reduce((a, b) => a + b, 0),
     work,
+    queued: watches.reduce((n, w) => n + w.queuedMs, 0),
     merges: [...edge.merged.values()].reduce((a, b) => a + b, 0),
     sentBack: [...edge.sentBack.values()].reduce((a, b) => a + b, 0),
     decisions: plan.filter((u) => watch.last[u.key] === "blocked").length,
@@ -275,6 +278,8 @@ export interface LevelSummary {
   finals: Record<string, number>;
   /** Summed PlanRun.seen. */
   seen: Record<string, number>;
+  /** Time in the merge queue over time running, summed over the plans. */
+  queuedShare: number;
   /** Mean of busy time / makespan; the same for the greedy schedule (total work / its makespan); mean makespan / greedy makespan. */
   achieved: number;
   greedy: number;
@@ -283,8 +288,10 @@ export interface LevelSummary {
 
 /** Simulates `plans` plans at `parallel`. */
 export async function simulateLevel(plans: number, seed: number, parallel: number, options: DriverOptions = {}): Promise<LevelSummary> {
-  const s: LevelSummary = { parallel, plans, units: 0, snapshots: 0, checks: 0, merges: 0, sentBack: 0, decisions: 0, peak: 0, finals: {}, seen: {}, achieved: 0, greedy: 0, slowdown: 0 };
+  const s: LevelSummary = { parallel, plans, units: 0, snapshots: 0, checks: 0, merges: 0, sentBack: 0, decisions: 0, peak: 0, finals: {}, seen: {}, queuedShare: 0, achieved: 0, greedy: 0, slowdown: 0 };
   let measured = 0;
+  let queued = 0;
+  let busy = 0;
   for (let i = 0; i < plans; i++) {
     const { plan, run } = await simulatePlan(planSeed(seed, parallel, i), parallel, options);
     s.units += run.units;
@@ -294,6 +301,8 @@ export async function simulateLevel(plans: number, seed: number, parallel: numbe
     s.sentBack += run.sentBack;
     s.decisions += run.decisions;
     s.peak = Math.max(s.peak, run.peak);
+    queued += run.queued;
+    busy += run.busy;
     s.finals[run.final] = (s.finals[run.final] ?? 0) + 1;
     for (const [what, n] of Object.entries(run.seen)) s.seen[what] = (s.seen[what] ?? 0) + n;
     const greedy = greedyMakespan(plan, run.work, parallel);
@@ -304,6 +313,7 @@ export async function simulateLevel(plans: number, seed: number, parallel: numbe
       measured++;
     }
   }
+  s.queuedShare = busy > 0 ? queued / busy : 0;
   if (measured > 0) for (const f of ["achieved", "greedy", "slowdown"] as const) s[f] /= measured;
   return s;
 }
@@ -311,7 +321,7 @@ export async function simulateLevel(plans: number, seed: number, parallel: numbe
 function printLevel(s: LevelSummary, seconds: number): void {
   const finals = Object.entries(s.finals).sort().map(([f, n]) => `${f} ${n}`).join(", ");
   const cells = [String(s.parallel).padEnd(2), String(s.plans).padStart(6), String(s.units).padStart(7), String(s.snapshots).padStart(9), String(s.checks).padStart(10), String(s.merges).padStart(7), String(s.sentBack).padStart(6), String(s.decisions).padStart(6), String(s.peak).padStart(5)];
-  const figures = [s.achieved.toFixed(2).padStart(8), s.greedy.toFixed(2).padStart(7), (s.achieved / s.greedy).toFixed(3).padStart(8), s.slowdown.toFixed(3).padStart(9)];
+  const figures = [s.achieved.toFixed(2).padStart(8), s.greedy.toFixed(2).padStart(7), (s.achieved / s.greedy).toFixed(3).padStart(8), s.slowdown.toFixed(3).padStart(9), s.queuedShare.toFixed(3).padStart(7)];
   console.log(`${[...cells, ...figures].join(" ")}  ${seconds.toFixed(1)} s  (${finals})`);
 }
 
@@ -338,7 +348,7 @@ async function main(argv: string[]): Promise<void> {
   };
   for (const profile of ["mixed", "disjoint"] as const) {
     console.log(`\n${titles[profile]}: ${per} plans per N`);
-    console.log("N   plans   units snapshots     checks  merges  sent  decis  peak achieved  greedy  ach/gr  time/gr");
+    console.log("N   plans   units snapshots     checks  merges  sent  decis  peak achieved  greedy  ach/gr  time/gr  queued");
     for (const parallel of levels) {
       const started = performance.now();
       const s = await simulateLevel(per, seed, parallel, { profile });
@@ -354,6 +364,7 @@ async function main(argv: string[]): Promise<void> {
   console.log("achieved: units running at once on average (busy time / makespan); greedy: the same for a greedy list schedule of");
   console.log("the same plan and run times (instant merges in completion order, no drain before a unit that runs alone);");
   console.log("ach/gr: their ratio; time/gr: mean makespan over the greedy makespan (1.000 = as fast). sent: sent back to run alone.");
+  console.log("queued: time finished units waited in the merge queue (in flight, holding one of the N places) over time running.");
 }
 
 if (import.meta.main) await main(process.argv.slice(2));
