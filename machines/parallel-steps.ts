@@ -4,7 +4,7 @@ import { applyParallelEvent, nextMoves } from "../src/schedule/parallel-run.ts";
 import type { ParallelState } from "../src/schedule/parallel-run.ts";
 import type { AttemptOutcome, FinalState, HaltReason, UnitRef } from "./types.ts";
 import type { UnitMachineInput, UnitOutput } from "./unit-types.ts";
-import type { MergeOutput, ParallelContext, ParallelRunOutput, PrepareOutput } from "./parallel-types.ts";
+import type { MergeOutput, ParallelContext, ParallelRunInput, ParallelRunOutput, PrepareOutput } from "./parallel-types.ts";
 
 /** A child to start: the preparer (worktree), the unit machine, or the merger of one unit. */
 export type Spawn = { kind: "prepare" | "unit" | "merge"; key: string };
@@ -45,6 +45,16 @@ function finished(c: ParallelContext, key: string, ok: boolean): ParallelState {
   const next = applyParallelEvent(c.units, c.state, { type: "finished", unit: key, ok });
   if (ok && c.inPlace[key]) next.status[key] = "completed";
   return next;
+}
+
+/**
+ * The scheduler's state at the start: a unit resumed after a person's fix must run alone, for the preparer runs it
+ * in the main checkout (src/actors/provide.ts prepareUnit), where no other unit may run or merge beside it.
+ */
+export function startState(input: ParallelRunInput): ParallelState {
+  const alone = { ...input.start.alone };
+  for (const [key, at] of Object.entries(input.resume)) if (at?.humanFix) alone[key] = true;
+  return { ...input.start, alone };
 }
 
 /** Count one dispatch of unit `key`: its attempt number and the run's iteration. */

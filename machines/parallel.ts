@@ -6,7 +6,7 @@ import { assign, enqueueActions, fromPromise, setup } from "xstate";
 import { unitMachine } from "./unit.ts";
 import type { UnitOutput } from "./unit-types.ts";
 import type { MergeInput, MergeOutput, ParallelContext, ParallelEvent, ParallelRunInput, ParallelRunOutput, PrepareInput, PrepareOutput } from "./parallel-types.ts";
-import { advance, afterMerge, afterPrepare, afterRetry, afterUnit, childId, drained, idleToPending, laneInput, outputOf, spawnOf, type Step } from "./parallel-steps.ts";
+import { advance, afterMerge, afterPrepare, afterRetry, afterUnit, childId, drained, idleToPending, laneInput, outputOf, spawnOf, startState, type Step } from "./parallel-steps.ts";
 
 export type * from "./parallel-types.ts";
 
@@ -77,7 +77,7 @@ export const parallelMachine = setup({
   id: "parallel",
   context: ({ input }): ParallelContext => ({
     ...input,
-    state: input.start,
+    state: startState(input),
     lanes: {},
     inPlace: {},
     live: [],

@@ -50,9 +50,9 @@ export function watchOf(plan: SimUnit[], start: Record<string, UnitStatus>, edge
   return { plan, byKey: new Map(plan.map((u) => [u.key, u])), parallel: k.parallel, maxAttempts: k.maxAttempts, maxIterations: k.maxIterations, haltOnDecision: k.haltOnDecision, edge, last: { ...start }, since: new Map(), busy: new Map(), queuedMs: 0, queuedSince: new Map(), alone: new Set(), snapshots: 0, checks: 0, peak: 0, fail };
 }
 
-const runsAlone = (w: Watch, u: SimUnit) => w.alone.has(u.key) || (u.manifest.writes.length === 0 && u.manifest.reads.length === 0);
+const runsAlone = (w: Watch, u: SimUnit) => w.alone.has(u.key) || w.edge.inPlace.has(u.key) || (u.manifest.writes.length === 0 && u.manifest.reads.length === 0);
 
-/** The checks on the units in flight: at most N, a unit that must run alone has no company, no overlapping writes, dependencies done. */
+/** The checks on the units in flight: at most N, a unit that must run alone (no manifest, sent back, in the main checkout) has no company, no overlapping writes, dependencies done. */
 function checkFlying(w: Watch, status: Record<string, UnitStatus>): void {
   const flying = w.plan.filter((u) => FLYING.has(status[u.key] ?? "pending"));
   w.peak = Math.max(w.peak, flying.length);
@@ -87,8 +87,10 @@ function checkMoves(w: Watch, status: Record<string, UnitStatus>, now: number): 
       const lower = w.plan.find((o) => o.key !== u.key && (status[o.key] === "running" || status[o.key] === "queued") && FLYING.has(w.last[o.key] ?? "pending") && compareTaskIds(o.id, u.id) < 0);
       if (lower) w.fail(`unit ${u.id} merges while ${lower.id} (a lower task ID) is ${status[lower.key]}`);
     }
-    if (after === "completed" && before !== "merging") w.fail(`unit ${u.id} completed from ${before} without a merge`);
-    if (after === "completed" && (w.edge.merged.get(u.key) ?? 0) !== 1) w.fail(`unit ${u.id} completed after ${w.edge.merged.get(u.key) ?? 0} merges`);
+    // A unit in the main checkout completes when its pipeline ends (nothing to merge); every other one by its merge.
+    const inPlace = w.edge.inPlace.has(u.key);
+    if (after === "completed" && before !== (inPlace ? "running" : "merging")) w.fail(`unit ${u.id}${inPlace ? " (in place)" : ""} completed from ${before}`);
+    if (after === "completed" && (w.edge.merged.get(u.key) ?? 0) !== (inPlace ? 0 : 1)) w.fail(`unit ${u.id} completed after ${w.edge.merged.get(u.key) ?? 0} merges`);
     if (before === "merging" && after === "pending") w.alone.add(u.key);
     if (after === "running") w.since.set(u.key, now);
     if (after === "queued") w.queuedSince.set(u.key, now);
@@ -126,6 +128,7 @@ export function checkCall(w: Watch, c: ParallelContext, actor: string, key: stri
   if (actor === "merger") {
     if (status !== "merging") w.fail(`the merger started for unit ${key}, which is ${status}`);
     if ((w.edge.merged.get(key) ?? 0) > 0) w.fail(`unit ${key} goes to the merger again after it merged`);
+    if (w.edge.inPlace.has(key)) w.fail(`unit ${key} ran in the main checkout, yet goes to the merger`);
   } else if (status !== "running") w.fail(`${actor} started for unit ${key}, which is ${status}`);
   if (attempt !== undefined && attempt > w.maxAttempts + (w.edge.sentBack.get(key) ?? 0)) w.fail(`unit ${key} dispatched as attempt ${attempt} (--max-attempts ${w.maxAttempts})`);
 }

@@ -5,7 +5,7 @@
 import { fromPromise, type SimulatedClock } from "xstate";
 import type { MergeInput, MergeOutput, PrepareInput, PrepareOutput } from "../machines/parallel.ts";
 import type { AttemptInput, AttemptOutcome, CommitInput, CommitOutput, Dispatched, EnderInput, RecordInput, RecordOutput, SessionInput, UnitRef, VerifyInput, VerifyOutput } from "../machines/types.ts";
-import type { BudgetOutput, ConsolidateInput, FixInput, FixOutput, ReviewInput, ReviewResults, RoundOutput } from "../machines/unit.ts";
+import type { BudgetOutput, ConcludeInput, ConsolidateInput, FixInput, FixOutput, ReviewInput, ReviewResults, RoundOutput } from "../machines/unit.ts";
 import { filesOutsideManifest } from "../src/schedule/manifest.ts";
 import type { SimUnit } from "./parallel-model.ts";
 
@@ -111,6 +111,10 @@ export interface Edge {
   mergeLog: string[][];
   /** Merges done when each unit's worktree was opened (its base commit). */
   base: Map<string, number>;
+  /** Units whose preparer put them in the main checkout (no manifest, or a person's fix): no worktree, no merge. */
+  inPlace: Set<string>;
+  /** Units resumed after a person's fix (they run in place, as src/actors/provide.ts prepareUnit decides). */
+  humanFix: Set<string>;
   /** Times the merger sent each unit back to run alone, and merged it. */
   sentBack: Map<string, number>;
   merged: Map<string, number>;
@@ -223,11 +227,16 @@ function drawMerge(e: Edge, unit: UnitRef): MergeOutput {
 export function parallelFakes(e: Edge) {
   return {
     preparer: fromPromise<PrepareOutput, PrepareInput>(({ input, signal }) => {
-      e.onCall("preparer", input.unit.key);
-      e.base.set(input.unit.key, e.mergeLog.length);
+      const key = input.unit.key;
+      e.onCall("preparer", key);
+      e.base.set(key, e.mergeLog.length);
+      const m = e.byKey.get(key)!.manifest;
+      const inPlace = (m.writes.length === 0 && m.reads.length === 0) || e.humanFix.has(key);
       const r = e.random();
       const out: PrepareOutput =
-        r < e.knobs.setupFailRate ? { kind: "blocked", reason: "--worktree-setup failed" } : r < e.knobs.setupFailRate + e.knobs.budgetRate ? { kind: "over-budget", reached: "--max-cost $1" } : { kind: "ready" };
+        r < e.knobs.budgetRate ? { kind: "over-budget", reached: "--max-cost $1" } : !inPlace && r < e.knobs.budgetRate + e.knobs.setupFailRate ? { kind: "blocked", reason: "--worktree-setup failed" } : { kind: "ready", inPlace };
+      if (inPlace) e.inPlace.add(key);
+      else e.inPlace.delete(key);
       if (out.kind !== "ready") see(e, out.kind === "blocked" ? "setup-failed" : "over-budget");
       return later(e, 1 + Math.floor(e.random() * 5), () => out, signal);
     }),
@@ -273,6 +282,13 @@ export function unitFakes(e: Edge) {
       const out = crash() ? new Error("state file write failed") : null;
       if (out) see(e, "crash");
       return later(e, 1, () => out ?? { pending: 0, decision, now: e.clock.now() }, signal);
+    }),
+    concluder: fromPromise<RecordOutput, ConcludeInput>(({ input, signal }) => {
+      e.onCall("concluder", input.unit.key);
+      see(e, `concluded-${input.output.kind}`);
+      const out = crash() ? new Error("state file write failed") : null;
+      if (out) see(e, "crash");
+      return later(e, 1, () => out ?? { pending: 0, decision: input.output.kind === "blocked", now: e.clock.now() }, signal);
     }),
     verifier: fromPromise<VerifyOutput, VerifyInput>(({ input, signal }) => {
       e.onCall("verifier", input.unit.key);

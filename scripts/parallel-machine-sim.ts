@@ -182,17 +182,19 @@ function nextRunInput(input: ParallelRunInput, last: Watch): ParallelRunInput {
 export async function runPlan(plan: SimUnit[], k: Knobs, random: () => number, options: DriverOptions = {}): Promise<PlanRun> {
   const { clock, nextTimer } = watchedClock();
   const lines: string[] = [];
-  const edge: Edge = { clock, random, knobs: k, queue: [], seq: 0, byKey: new Map(plan.map((u) => [u.key, u])), mergeLog: [], base: new Map(), sentBack: new Map(), merged: new Map(), dispatches: 0, rateLimited: 0, seen: {}, stopping: false, onCall: () => {}, log: (line) => lines.push(`${clock.now()} ${line}`) };
+  const edge: Edge = { clock, random, knobs: k, queue: [], seq: 0, byKey: new Map(plan.map((u) => [u.key, u])), mergeLog: [], base: new Map(), inPlace: new Set(), humanFix: new Set(), sentBack: new Map(), merged: new Map(), dispatches: 0, rateLimited: 0, seen: {}, stopping: false, onCall: () => {}, log: (line) => lines.push(`${clock.now()} ${line}`) };
   const fail = (message: string): never => {
     throw new MachineInvariantError(`${message}\n  last events:\n    ${lines.slice(-30).join("\n    ")}`);
   };
   const bench: Bench = { plan, edge, nextTimer, lines, fail, options };
   const input = inputOf(plan, k, random);
+  for (const [key, at] of Object.entries(input.resume)) if (at?.humanFix) edge.humanFix.add(key);
   const first = await runOnce(bench, input, k.stopAt);
   if (first.out.final !== "stopped") return summary(plan, [first.watch], edge, first.out, clock.now(), first.steps);
   edge.log("--- the next run ---");
   edge.seen["next-run"] = (edge.seen["next-run"] ?? 0) + 1;
   const next = nextRunInput(input, first.watch);
+  edge.humanFix.clear();
   const second = await runOnce(bench, options.nextRun ? options.nextRun(next) : next, null);
   return summary(plan, [first.watch, second.watch], edge, second.out, clock.now(), first.steps + second.steps);
 }

@@ -2,9 +2,10 @@
 // scripts/parallel-machine-sim.ts: a few hundred random plans with every invariant of issue 10 checked at every
 // snapshot; machines fed a wrong plan (a broken scheduler as seen from outside) must be caught; and the bug the
 // simulation found: a unit left `running` with nothing alive for it (a retry dropped at the iteration limit or by a
-// stop, an attempt ended by a halt) held the merge queue; after a halt, finished units never merged.
+// stop, an attempt ended by a halt) held the merge queue; after a halt, finished units never merged; a unit resumed
+// after a person's fix ran in the main checkout beside units in worktrees.
 import { describe, expect, test } from "bun:test";
-import { advance, afterRetry, idleToPending } from "../../machines/parallel-steps.ts";
+import { advance, afterRetry, idleToPending, startState } from "../../machines/parallel-steps.ts";
 import type { ParallelContext, ParallelRunInput } from "../../machines/parallel.ts";
 import { nextMoves } from "../../src/schedule/parallel-run.ts";
 import { type DriverOptions, MachineInvariantError, planSeed, simulateLevel, simulatePlan } from "../../scripts/parallel-machine-sim.ts";
@@ -24,7 +25,7 @@ describe("random plans on the real machines", () => {
     }
     expect(plans).toBe(480);
     expect(checks).toBeGreaterThan(100_000);
-    const wanted = ["run-alone", "merged-after-run-alone", "merge-decision", "scope-violation", "conflict", "gate-failed", "setup-failed", "session-failed", "session-halt", "session-rate-limited", "timeout", "round-fix", "round-fix-stalemate", "round-needs_human", "round-review_failed-edited", "fix-done", "fix-failed", "stop", "next-run", "resume-review", "resume-fix", "resume-verify"];
+    const wanted = ["run-alone", "merged-after-run-alone", "merge-decision", "scope-violation", "conflict", "gate-failed", "setup-failed", "session-failed", "session-halt", "session-rate-limited", "timeout", "round-fix", "round-fix-stalemate", "round-needs_human", "round-review_failed-edited", "fix-done", "fix-failed", "stop", "next-run", "concluded-completed", "concluded-blocked", "resume-review", "resume-fix", "resume-verify"];
     // A stopped run is followed by the next run ("next-run"), whose end is the plan's final state.
     const finals = ["final-complete", "final-halted", "final-waitingForDecisions", "final-limitReached", "final-failed"];
     for (const what of [...wanted, ...finals]) expect({ what, seen: (seen[what] ?? 0) > 0 }).toEqual({ what, seen: true });
@@ -101,7 +102,7 @@ describe("the checks catch a machine that breaks an invariant", () => {
   }, 30_000);
 });
 
-describe("units in flight with nothing alive, and merges after a halt (found by the simulation)", () => {
+describe("bugs the simulation found: units in flight with nothing alive, merges after a halt, a person's fix beside others", () => {
   /** Unit a (ID 1) waits to retry a failed attempt; unit b (ID 2) has finished and waits in the merge queue. */
   function atTheLimit(): ParallelContext {
     const manifest = (file: string) => ({ writes: [file], reads: [] });
@@ -128,6 +129,7 @@ describe("units in flight with nothing alive, and merges after a halt (found by 
       lane,
       state: { status: { a: "running", b: "queued" }, alone: {}, sentBack: {}, decisions: {} },
       lanes: {},
+      inPlace: {},
       live: [],
       retrying: ["a"],
       stopRequested: false,
@@ -162,11 +164,12 @@ describe("units in flight with nothing alive, and merges after a halt (found by 
     expect(advance({ ...halted, halt: null, stopRequested: true }).spawn).toEqual([]);
   });
 
-  test("the plans where it happened now end with every finished unit merged and nothing left running", async () => {
-    // Seeds the simulation failed on before the fixes: "unit 6 ends running … limitReached" (a dropped retry),
-    // "unit 3.1 ends queued, never merged, in a run that ends halted", "unit 5 ends running … (stopped)" (the
-    // next run after that stop now completes the plan).
-    const cases = [[5020012, 2, "limitReached"], [5010298, 1, "limitReached"], [5020002, 2, "halted"], [5010290, 1, "complete"]] as const;
-    for (const [seed, parallel, final] of cases) expect((await simulatePlan(seed, parallel)).run.final).toBe(final);
+  test("a unit resumed after a person's fix (run in the main checkout) runs alone", () => {
+    const c = { ...atTheLimit(), iteration: 0, retrying: [], resume: { a: { startAt: "verify" as const, round: 0, roundBase: 0, humanFix: true } } };
+    const start = { status: { a: "pending" as const, b: "pending" as const }, alone: {}, sentBack: {}, decisions: {} };
+    const state = startState({ ...c, start });
+    expect(state.alone).toEqual({ a: true });
+    expect(nextMoves(c.units, state, 2).start).toEqual(["a"]);
+    expect(nextMoves(c.units, { ...state, status: { a: "pending", b: "running" } }, 2).start).toEqual([]);
   });
 });
