@@ -71,7 +71,10 @@ export const parallelMachine = setup({
       // The units that waited to retry have nothing alive now: back to pending.
       enqueue.assign({ retrying: [], state: idleToPending({ ...context, retrying: [] }, null) });
     }),
-    failChild: assign(({ context }, params: { id: string; error: unknown }) => ({ live: context.live.filter((id) => id !== params.id), error: context.error ?? params.error })),
+    failChild: assign(({ context }, params: { id: string; error: unknown }) => {
+      const live = context.live.filter((id) => id !== params.id);
+      return { live, error: context.error ?? params.error, state: idleToPending({ ...context, live }, null) };
+    }),
   },
 }).createMachine({
   id: "parallel",

@@ -77,7 +77,7 @@ export function randomKnobs(parallel: number, units: number, random: () => numbe
     askRate: rare(0.3, 0.04),
     editRate: rare(0.3, 0.04),
     conflictRate: 0.5,
-    gateFailRate: random() * 0.1,
+    gateFailRate: random() < 0.15 ? 0.5 : random() * 0.1,
     setupFailRate: rare(0.3, 0.05),
     budgetRate: rare(0.05, 0.01),
     crashRate: rare(0.02, 0.01),
@@ -237,6 +237,10 @@ export function parallelFakes(e: Edge) {
         r < e.knobs.budgetRate ? { kind: "over-budget", reached: "--max-cost $1" } : !inPlace && r < e.knobs.budgetRate + e.knobs.setupFailRate ? { kind: "blocked", reason: "--worktree-setup failed" } : { kind: "ready", inPlace };
       if (inPlace) e.inPlace.add(key);
       else e.inPlace.delete(key);
+      if (e.random() < e.knobs.crashRate) {
+        see(e, "crash");
+        return later<PrepareOutput>(e, 1, () => new Error("git worktree add failed"), signal);
+      }
       if (out.kind !== "ready") see(e, out.kind === "blocked" ? "setup-failed" : "over-budget");
       return later(e, 1 + Math.floor(e.random() * 5), () => out, signal);
     }),

@@ -5,8 +5,9 @@
 // stop, an attempt ended by a halt) held the merge queue; after a halt, finished units never merged; a unit resumed
 // after a person's fix ran in the main checkout beside units in worktrees.
 import { describe, expect, test } from "bun:test";
+import { createActor, fromPromise, toPromise } from "xstate";
 import { advance, afterRetry, idleToPending, startState } from "../../machines/parallel-steps.ts";
-import type { ParallelContext, ParallelRunInput } from "../../machines/parallel.ts";
+import { type MergeInput, type MergeOutput, type ParallelContext, type ParallelRunInput, parallelMachine, type PrepareInput, type PrepareOutput } from "../../machines/parallel.ts";
 import { nextMoves } from "../../src/schedule/parallel-run.ts";
 import { type DriverOptions, MachineInvariantError, planSeed, simulateLevel, simulatePlan } from "../../scripts/parallel-machine-sim.ts";
 
@@ -162,6 +163,23 @@ describe("bugs the simulation found: units in flight with nothing alive, merges 
     const idle = { ...c, state: { status: { a: "pending" as const, b: "pending" as const }, alone: {}, sentBack: {}, decisions: {} } };
     expect(advance(idle).spawn).toEqual([]);
     expect(advance({ ...halted, halt: null, stopRequested: true }).spawn).toEqual([]);
+  });
+
+  test("a preparer that fails ends the run in failed with its unit back to pending, not running", async () => {
+    const c = atTheLimit();
+    const machine = parallelMachine.provide({
+      actors: {
+        preparer: fromPromise<PrepareOutput, PrepareInput>(async () => {
+          throw new Error("git worktree add failed");
+        }),
+        merger: fromPromise<MergeOutput, MergeInput>(async () => ({ kind: "merged" })),
+      },
+    });
+    const start = { status: { a: "pending" as const, b: "completed" as const }, alone: {}, sentBack: {}, decisions: {} };
+    const actor = createActor(machine, { input: { ...c, iteration: 0, start } }).start();
+    const out = await toPromise(actor);
+    expect(out.final).toBe("failed");
+    expect(actor.getSnapshot().context.state.status).toEqual({ a: "pending", b: "completed" });
   });
 
   test("a unit resumed after a person's fix (run in the main checkout) runs alone", () => {
