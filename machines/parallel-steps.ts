@@ -4,7 +4,7 @@ import { applyParallelEvent, nextMoves } from "../src/schedule/parallel-run.ts";
 import type { ParallelState } from "../src/schedule/parallel-run.ts";
 import type { AttemptOutcome, FinalState, HaltReason, UnitRef } from "./types.ts";
 import type { UnitMachineInput, UnitOutput } from "./unit-types.ts";
-import type { MergeOutput, ParallelContext, ParallelRunOutput, PrepareOutput } from "./parallel-types.ts";
+import type { MergeOutput, ParallelContext, ParallelRunInput, ParallelRunOutput, PrepareOutput } from "./parallel-types.ts";
 
 /** A child to start: the preparer (worktree), the unit machine, or the merger of one unit. */
 export type Spawn = { kind: "prepare" | "unit" | "merge"; key: string };
@@ -47,6 +47,16 @@ function finished(c: ParallelContext, key: string, ok: boolean): ParallelState {
   return next;
 }
 
+/**
+ * The scheduler's state at the start: a unit resumed after a person's fix must run alone, for the preparer runs it
+ * in the main checkout (src/actors/provide.ts prepareUnit), where no other unit may run or merge beside it.
+ */
+export function startState(input: ParallelRunInput): ParallelState {
+  const alone = { ...input.start.alone };
+  for (const [key, at] of Object.entries(input.resume)) if (at?.humanFix) alone[key] = true;
+  return { ...input.start, alone };
+}
+
 /** Count one dispatch of unit `key`: its attempt number and the run's iteration. */
 function counted(c: ParallelContext, key: string, by: 1 | -1): Partial<ParallelContext> {
   return { attempts: { ...c.attempts, [key]: Math.max(0, (c.attempts[key] ?? 0) + by) }, iteration: c.iteration + by };
@@ -54,15 +64,16 @@ function counted(c: ParallelContext, key: string, by: 1 | -1): Partial<ParallelC
 
 /**
  * The moves that may be made now: units to start (each opens its worktree first; counted as a dispatch now, so
- * the iteration limit holds with several in flight) and the unit to merge (one at a time, task-ID order).
+ * the iteration limit holds with several in flight) and the unit to merge (one at a time, task-ID order). A halt
+ * to come starts nothing new, but the units that finished still merge: they are in flight until merged.
  */
 export function advance(c: ParallelContext): Step {
-  if (closed(c)) return none();
+  if (c.stopRequested || c.error !== null) return none();
   const moves = nextMoves(c.units, c.state, c.parallel);
   let ctx = c;
   const spawn: Spawn[] = [];
   const resumed = (key: string) => c.resume[key] != null;
-  const start = moves.start.filter((key) => c.refs[key]);
+  const start = c.halt ? [] : moves.start.filter((key) => c.refs[key]);
   const room = Math.max(0, c.maxIterations - c.iteration);
   const fresh = start.filter((key) => !resumed(key)).slice(0, room);
   const starting = start.filter((key) => resumed(key) || fresh.includes(key));
@@ -79,6 +90,22 @@ export function advance(c: ParallelContext): Step {
     spawn.push({ kind: "merge", key: moves.merge });
   }
   return { patch: { state: ctx.state, attempts: ctx.attempts, iteration: ctx.iteration }, spawn, retry: [] };
+}
+
+/**
+ * The statuses with every unit that is `running` but has nothing alive or about to start for it (its unit machine
+ * ended without finishing it: a stop, a halt, a budget, a dropped retry) back to `pending`, its worktree kept. Left
+ * `running`, it would count in flight and hold the merge queue for every finished unit with a higher task ID.
+ * `step`: the step just applied (its children to start and retries to schedule are not in the context yet).
+ */
+export function idleToPending(c: ParallelContext, step: Step | null): ParallelState {
+  const busy = new Set([...c.retrying, ...(step?.retry ?? []).map((r) => r.key)]);
+  for (const spawn of [...c.live.map(spawnOf), ...(step?.spawn ?? [])]) if (spawn && spawn.kind !== "merge") busy.add(spawn.key);
+  const idle = Object.keys(c.state.status).filter((key) => c.state.status[key] === "running" && !busy.has(key));
+  if (idle.length === 0) return c.state;
+  const status = { ...c.state.status };
+  for (const key of idle) status[key] = "pending";
+  return { ...c.state, status };
 }
 
 /** The worktree is ready: the unit machine starts; a failed set-up blocks the unit; a spent budget halts the run. */
@@ -178,10 +205,14 @@ export function afterMerge(c: ParallelContext, key: string, out: MergeOutput): S
   return none({ state, ...halt });
 }
 
-/** A delayed retry is due: the unit machine starts again (a new attempt) unless the run is closing or out of iterations. */
+/**
+ * A delayed retry is due: the unit machine starts again (a new attempt) unless the run is closing or out of
+ * iterations. Then the unit goes back to `pending` (its worktree kept): left `running` with nothing alive, it would
+ * hold its place in flight, and every finished unit with a higher task ID would wait in the merge queue for good.
+ */
 export function afterRetry(c: ParallelContext, key: string): Step {
   const retrying = c.retrying.filter((k) => k !== key);
-  if (closed(c) || c.iteration >= c.maxIterations) return none({ retrying });
+  if (closed(c) || c.iteration >= c.maxIterations) return none({ retrying, state: { ...c.state, status: { ...c.state.status, [key]: "pending" } } });
   return { patch: { retrying, ...counted(c, key, 1) }, spawn: [{ kind: "unit", key }], retry: [] };
 }
 

@@ -7,7 +7,7 @@ import { notProvided } from "./actor-slots.ts";
 import { unitMachine } from "./unit.ts";
 import type { UnitOutput } from "./unit-types.ts";
 import type { MergeInput, MergeOutput, ParallelContext, ParallelEvent, ParallelRunInput, ParallelRunOutput, PrepareInput, PrepareOutput } from "./parallel-types.ts";
-import { advance, afterMerge, afterPrepare, afterRetry, afterUnit, childId, drained, laneInput, outputOf, spawnOf, type Step } from "./parallel-steps.ts";
+import { advance, afterMerge, afterPrepare, afterRetry, afterUnit, childId, drained, idleToPending, laneInput, outputOf, spawnOf, startState, type Step } from "./parallel-steps.ts";
 
 export type * from "./parallel-types.ts";
 
@@ -44,6 +44,7 @@ export const parallelMachine = setup({
       let ctx: ParallelContext = { ...context, live: params.ended ? context.live.filter((id) => id !== params.ended) : context.live };
       const step = params.step;
       if (step) ctx = { ...ctx, ...step.patch };
+      ctx = { ...ctx, state: idleToPending(ctx, step) };
       const moves = advance(ctx);
       ctx = { ...ctx, ...moves.patch };
       const spawns = [...(step?.spawn ?? []), ...moves.spawn];
@@ -63,15 +64,19 @@ export const parallelMachine = setup({
       enqueue.assign({ stopRequested: true });
       for (const id of context.live) if (id.startsWith("unit:")) enqueue.sendTo(id, { type: "STOP" });
       for (const key of context.retrying) enqueue.cancel(`retry:${key}`);
-      enqueue.assign({ retrying: [] });
+      // The units that waited to retry have nothing alive now: back to pending.
+      enqueue.assign({ retrying: [], state: idleToPending({ ...context, retrying: [] }, null) });
     }),
-    failChild: assign(({ context }, params: { id: string; error: unknown }) => ({ live: context.live.filter((id) => id !== params.id), error: context.error ?? params.error })),
+    failChild: assign(({ context }, params: { id: string; error: unknown }) => {
+      const live = context.live.filter((id) => id !== params.id);
+      return { live, error: context.error ?? params.error, state: idleToPending({ ...context, live }, null) };
+    }),
   },
 }).createMachine({
   id: "parallel",
   context: ({ input }): ParallelContext => ({
     ...input,
-    state: input.start,
+    state: startState(input),
     lanes: {},
     inPlace: {},
     live: [],
