@@ -1,9 +1,9 @@
 // `seqorch plan`: what a run would do, without running anything.
+import { statSync } from "node:fs";
 import { defineCommand } from "citty";
 import { readPlan } from "../actors/plan-reader.ts";
-import { loadState } from "../store/state.ts";
 import { UsageError } from "../errors.ts";
-import { rejectUnknown } from "./run-options.ts";
+import { rejectUnknown } from "./flag-checks.ts";
 import { specFromArgs } from "./spec-args.ts";
 
 const planArgs = {
@@ -14,13 +14,33 @@ const planArgs = {
   "state-file": { type: "string", description: "State file whose completed units are left out (default <spec>/SEQUENTIAL_STATE.json)", valueHint: "FILE" },
 } as const;
 
+/** True when nothing is at `path` (ENOENT); any other failure to look is loadState's to report, naming the file. */
+function absent(path: string): boolean {
+  try {
+    return statSync(path, { throwIfNoEntry: false }) === undefined;
+  } catch (error) {
+    if (typeof (error as NodeJS.ErrnoException).code === "string") return false;
+    throw error;
+  }
+}
+
+/**
+ * Keys the state file records done ([] without a state file). The state module, whose schemas are built when it
+ * loads (about 2 ms of start-up), is loaded only when there is a file to validate.
+ */
+async function completedKeys(stateFile: string): Promise<string[]> {
+  if (absent(stateFile)) return [];
+  const { loadState } = await import("../store/state.ts");
+  return loadState(stateFile)?.completed ?? [];
+}
+
 export const planCommand = defineCommand({
   meta: { name: "plan", description: "Show the dispatch units a run would execute, in order" },
   args: planArgs,
-  run({ args }) {
+  async run({ args }) {
     rejectUnknown(args as Record<string, unknown>, planArgs);
     const { spec, stateFile } = specFromArgs(args);
-    const completed = loadState(stateFile)?.completed ?? [];
+    const completed = await completedKeys(stateFile);
     const granularity = args.granularity ?? "unit";
     if (granularity !== "unit" && granularity !== "leaf") throw new UsageError("--granularity", `must be unit or leaf (got ${JSON.stringify(granularity)})`);
     const view = readPlan(spec.tasksFile, { includeOptional: args["include-optional"], granularity }, completed);

@@ -64,8 +64,12 @@ export function linkByIds(tasks: Task[], headings: HeadingCandidate[], usedKeys:
   const nodes = new Map<string, { line: number; childKeys: string[] }>();
   for (const task of tasks) nodes.set(task.key, task);
 
+  // A task's childKeys may be the parser's shared frozen empty list: the first child gets it a list of its own.
   const adopt = (parentKey: string | null, childKey: string): void => {
-    if (parentKey !== null) nodes.get(parentKey)?.childKeys.push(childKey);
+    const node = parentKey === null ? undefined : nodes.get(parentKey);
+    if (!node) return;
+    if (node.childKeys.length === 0) node.childKeys = [childKey];
+    else node.childKeys.push(childKey);
   };
   const groupFor = (heading: HeadingCandidate): Group => {
     const existing = groupOf.get(heading);

@@ -17,6 +17,28 @@ function startsListItem(text: string): boolean {
 
 type Line<K extends ClassifiedLine["kind"]> = Extract<ClassifiedLine, { kind: K }>;
 
+/**
+ * The empty list every list of a new task starts as (most tasks keep most of their lists empty: one shared array
+ * instead of seven per task). Frozen, so a push on it throws instead of filling every task's list; `listOf` gives
+ * the task a list of its own at its first entry.
+ */
+const NO_ITEMS: never[] = Object.freeze([]) as unknown as never[];
+
+type StringList = "details" | "requirements" | "writes" | "reads" | "dependencies";
+
+/** `task[key]`, made the task's own array first when it is still the shared empty one. */
+function listOf(task: Task, key: StringList): string[] {
+  const list = task[key];
+  return list === NO_ITEMS ? (task[key] = []) : list;
+}
+
+/** A task line as placed in the file: its indentation and the nearest ancestor task seen before it. */
+interface Placed {
+  task: Task;
+  indent: number;
+  up: Placed | null;
+}
+
 /** Where unnumbered checkbox items go in a file with no numbered task line (see `takeItem`). */
 interface Scope {
   heading: HeadingCandidate | null;
@@ -33,10 +55,10 @@ class TasksBuilder {
   readonly warnings: string[] = [];
   private readonly keys = new Set<string>();
   private readonly firstLine = new Map<string, number>();
-  private readonly latestById = new Map<string, Task>();
-  /** Indentation of each task line and its nearest ancestor task seen so far (to attribute detail lines). */
-  private readonly layout = new Map<Task, { indent: number; up: Task | null }>();
-  private current: Task | null = null;
+  /** The latest task line seen with each ID (for the nearest ancestor of the next ones). */
+  private readonly latestById = new Map<string, Placed>();
+  /** The task the lines being read belong to, with its indentation and ancestors (to attribute detail lines). */
+  private current: Placed | null = null;
   /** Owner of the previous line when it was a detail or checklist line: a paragraph continuation stays with it. */
   private lastOwner: Task | null = null;
   /** Owner of the fenced block being read (all its lines go to the task its opening fence belongs to). */
@@ -73,7 +95,7 @@ class TasksBuilder {
         return;
       case "code":
         if (!this.current) return;
-        this.codeOwner ??= this.lastOwner ?? this.ownerFor(this.current, line.indent);
+        this.codeOwner ??= this.lastOwner ?? ownerFor(this.current, line.indent);
         this.addDetail(this.codeOwner, line.raw);
         return;
       case "text":
@@ -81,7 +103,7 @@ class TasksBuilder {
       case "heading":
         return this.takeHeading(line, section);
       case "tasklike":
-        if (this.current && line.indent > this.indentOf(this.current)) return this.addDetail(this.ownerFor(this.current, line.indent), line.raw);
+        if (this.current && line.indent > this.current.indent) return this.addDetail(ownerFor(this.current, line.indent), line.raw);
         this.ignore(line, "looks like a task but has no checkbox");
         this.current = null;
         this.lastOwner = null;
@@ -101,27 +123,20 @@ class TasksBuilder {
     this.ignored.push({ line: line.line, text: line.raw.trim(), reason });
   }
 
-  private indentOf(task: Task): number {
-    return this.layout.get(task)?.indent ?? 0;
-  }
-
-  /** The task a detail line at `indent` belongs to: the current task, or the ancestor it is indented under. */
-  private ownerFor(current: Task, indent: number): Task {
-    let task: Task | null = current;
-    while (task && indent <= this.indentOf(task)) task = this.layout.get(task)?.up ?? null;
-    return task ?? current;
-  }
-
+  /** Adds a detail line to `owner`, after the blank lines seen since its previous one (none before its first). */
   private addDetail(owner: Task, raw: string): void {
-    if (owner.details.length > 0) owner.details.push(...this.blanks);
-    this.blanks = [];
-    owner.details.push(raw);
+    if (owner.details === NO_ITEMS) owner.details = [raw];
+    else {
+      if (this.blanks.length > 0) owner.details.push(...this.blanks);
+      owner.details.push(raw);
+    }
+    if (this.blanks.length > 0) this.blanks = [];
   }
 
   private takeText(line: Line<"text">): void {
     if (!this.current) return;
     const continued = this.lastOwner !== null && !startsListItem(line.text);
-    const owner = continued && this.lastOwner ? this.lastOwner : this.ownerFor(this.current, line.indent);
+    const owner = continued && this.lastOwner ? this.lastOwner : ownerFor(this.current, line.indent);
     this.lastOwner = owner;
     // Every key line has a colon (`_Requirements: 1.1_`, `依赖：2`): lines without one skip the key pattern.
     const meta = line.text.includes(":") || line.text.includes("：") ? matchMetaLine(line.text.trimStart()) : null;
@@ -137,12 +152,13 @@ class TasksBuilder {
     this.openMeta = null;
     const { owner, meta, raws, line } = open;
     let keep = meta.trailing !== "";
-    if (meta.kind === "requirements") owner.requirements.push(...splitRequirements(meta.value));
-    else if (meta.kind === "writes") owner.writes.push(...splitFiles(meta.value));
-    else if (meta.kind === "reads") owner.reads.push(...splitFiles(meta.value));
+    if (meta.kind === "requirements") listOf(owner, "requirements").push(...splitRequirements(meta.value));
+    else if (meta.kind === "writes") listOf(owner, "writes").push(...splitFiles(meta.value));
+    else if (meta.kind === "reads") listOf(owner, "reads").push(...splitFiles(meta.value));
     else {
       const { ids, unreadable } = splitDependencies(meta.value);
-      owner.dependencies.push(...ids.filter((id) => !owner.dependencies.includes(id)));
+      const fresh = ids.filter((id) => !owner.dependencies.includes(id));
+      if (fresh.length > 0) listOf(owner, "dependencies").push(...fresh);
       for (const token of unreadable) {
         this.warnings.push(`${this.file}:${line}: dependency "${token}" of task ${owner.key} is not a task ID seqorch can read (like 2, 2.1 or 14a.1); it is not waited for`);
       }
@@ -154,7 +170,7 @@ class TasksBuilder {
   private takeHeading(line: Line<"heading">, section: string | null): void {
     this.current = null;
     this.lastOwner = null;
-    this.blanks = [];
+    if (this.blanks.length > 0) this.blanks = [];
     this.itemIndent = null;
     const heading = line.numbered && section === null ? { ...line.numbered, line: line.line } : null;
     if (this.numbered) {
@@ -170,9 +186,11 @@ class TasksBuilder {
       const where = this.tasks.length === 0 ? "before the first task" : "outside any task";
       return this.ignore(line, `checkbox item ${where}`);
     }
-    const owner = this.ownerFor(this.current, line.indent);
-    owner.checklist.push({ text: line.text, done: line.mark === "x" || line.mark === "X", line: line.line });
-    this.blanks = [];
+    const owner = ownerFor(this.current, line.indent);
+    const item = { text: line.text, done: line.mark === "x" || line.mark === "X", line: line.line };
+    if (owner.checklist === NO_ITEMS) owner.checklist = [item];
+    else owner.checklist.push(item);
+    if (this.blanks.length > 0) this.blanks = [];
     this.lastOwner = owner;
   }
 
@@ -217,26 +235,25 @@ class TasksBuilder {
       optional: optional || (title.includes("[") && /\[optional\]/i.test(title)),
       line: line.line,
       parentKey,
-      childKeys: [],
-      details: [],
-      checklist: [],
-      requirements: [],
-      writes: [],
-      reads: [],
-      dependencies: [],
+      childKeys: NO_ITEMS,
+      details: NO_ITEMS,
+      checklist: NO_ITEMS,
+      requirements: NO_ITEMS,
+      writes: NO_ITEMS,
+      reads: NO_ITEMS,
+      dependencies: NO_ITEMS,
     };
-    const up = this.numbered ? this.nearestAncestor(id) : null;
-    this.layout.set(task, { indent: line.indent, up });
-    this.latestById.set(id, task);
+    const placed: Placed = { task, indent: line.indent, up: this.numbered ? this.nearestAncestor(id) : null };
+    this.latestById.set(id, placed);
     this.tasks.push(task);
-    this.current = task;
+    this.current = placed;
     this.lastOwner = null;
-    this.blanks = [];
+    if (this.blanks.length > 0) this.blanks = [];
     return task;
   }
 
-  /** The latest task seen with the nearest ancestor ID of `id` (`5.2.1`: `5.2`, else `5`), or null. */
-  private nearestAncestor(id: string): Task | null {
+  /** The latest task line seen with the nearest ancestor ID of `id` (`5.2.1`: `5.2`, else `5`), or null. */
+  private nearestAncestor(id: string): Placed | null {
     for (let end = id.lastIndexOf("."); end > 0; end = id.lastIndexOf(".", end - 1)) {
       const task = this.latestById.get(id.slice(0, end));
       if (task) return task;
@@ -247,6 +264,13 @@ class TasksBuilder {
   finish(): void {
     this.closeMeta();
   }
+}
+
+/** The task a detail line at `indent` belongs to: the current task, or the ancestor it is indented under. */
+function ownerFor(current: Placed, indent: number): Task {
+  let placed: Placed | null = current;
+  while (placed && indent <= placed.indent) placed = placed.up;
+  return (placed ?? current).task;
 }
 
 /**
