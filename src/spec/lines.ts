@@ -99,6 +99,9 @@ function leadLength(s: string): number {
   return i;
 }
 
+/** Runs of spaces by length (0–64): a line led by one of them has its indent without a loop over its characters. */
+const SPACES = Array.from({ length: 65 }, (_, n) => " ".repeat(n));
+
 /** Width of the first `length` characters of `s` (spaces and tabs), tabs counted to the next multiple of 4. */
 function indentWidth(s: string, length: number): number {
   let width = 0;
@@ -149,16 +152,11 @@ function isAsciiLetter(code: number): boolean {
   return (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
 }
 
-/**
- * True when a list item (`body` starts with a marker) may be task-like: after the marker's white space comes
- * `[`, `*` or a digit (what TASKLIKE_RE needs there). A cheap test that spares the regex for most detail lines.
- */
-function mayBeTasklike(body: string): boolean {
+/** The first character after a list item's marker and its white space (`body` starts with a marker), or NaN when no white space follows the marker. */
+function afterMarker(body: string): number {
   let i = 1;
   for (let c = body.charCodeAt(i); c === 32 || c === 9; c = body.charCodeAt(++i));
-  if (i === 1) return false;
-  const c = body.charCodeAt(i);
-  return c === 91 || c === 42 || (c >= 48 && c <= 57);
+  return i === 1 ? Number.NaN : body.charCodeAt(i);
 }
 
 /**
@@ -173,15 +171,21 @@ function classifyBody(body: string, line: number, raw: string, indent: number): 
     const heading = HEADING_RE.exec(body);
     if (heading) return classifyHeading(heading, line, raw, indent);
   }
-  const marker = isListMarker(first);
-  if (!marker && !isAsciiLetter(first)) return { kind: "text", text: body, line, raw, indent };
-  if (body.includes("[")) {
-    const shape = marker ? classifyBox(body, line, raw, indent) : null;
-    if (shape) return shape;
-    const box = marker ? null : LETTERED_RE.exec(body);
+  if (isListMarker(first)) {
+    // A checkbox needs `[` (or another marker: `- - [x]`) after the marker's white space; a task-like item
+    // `[`, `*` or a digit (what TASKLIKE_RE needs there). Detail lines (`- Detail`) fail both at one character.
+    const next = afterMarker(body);
+    if (next === 91 || isListMarker(next)) {
+      const shape = classifyBox(body, line, raw, indent);
+      if (shape) return shape;
+    }
+    if ((next === 91 || next === 42 || (next >= 48 && next <= 57)) && TASKLIKE_RE.test(body)) return { kind: "tasklike", text: body.trim(), line, raw, indent };
+    return { kind: "text", text: body, line, raw, indent };
+  }
+  if (isAsciiLetter(first) && body.includes("[")) {
+    const box = LETTERED_RE.exec(body);
     if (box && isMark(box[1])) return { kind: "checkbox", mark: box[1], optional: box[2] !== undefined, text: (box[3] ?? "").trim(), lettered: true, line, raw, indent };
   }
-  if (marker && mayBeTasklike(body) && TASKLIKE_RE.test(body)) return { kind: "tasklike", text: body.trim(), line, raw, indent };
   return { kind: "text", text: body, line, raw, indent };
 }
 
@@ -236,8 +240,12 @@ export function classifyLines(text: string): ClassifiedText {
     const withCr = rawLines[index]!;
     const raw = withCr.charCodeAt(withCr.length - 1) === 13 ? withCr.slice(0, -1) : withCr;
     const line = index + 1;
-    const leadLen = leadLength(raw);
-    const indent = leadLen === 0 ? 0 : indentWidth(raw, leadLen);
+    // trimStart drops every kind of white space; the indent counts spaces and tabs only (loops when not all spaces).
+    const trimmed = raw.trimStart();
+    const lead = raw.length - trimmed.length;
+    const spaces = lead === 0 || (lead < SPACES.length && raw.startsWith(SPACES[lead]!));
+    const leadLen = spaces ? lead : leadLength(raw);
+    const indent = spaces ? lead : indentWidth(raw, leadLen);
     if (fence) {
       const close = raw.charCodeAt(leadLen) === fence.code ? FENCE_RE.exec(raw.slice(leadLen)) : null;
       if (close?.[1]?.[0] === fence.char && close[1].length >= fence.size && raw.slice(leadLen + close[1].length).trim() === "") {
@@ -250,12 +258,12 @@ export function classifyLines(text: string): ClassifiedText {
       continue;
     }
     const wasInComment = comment.inComment;
-    const visible = stripComments(raw, comment);
+    const visible = wasInComment || raw.includes("<!--") ? stripComments(raw, comment) : raw;
     if ((wasInComment || visible !== raw) && visible.trim() === "") {
       lines.push({ kind: raw.trim() === "" ? "blank" : "comment", line, raw, indent });
       continue;
     }
-    const body = visible.trimStart();
+    const body = visible === raw ? trimmed : visible.trimStart();
     const first = body.charCodeAt(0);
     const open = first === 96 || first === 126 ? FENCE_RE.exec(body) : null;
     if (open?.[1] && !(open[1][0] === "`" && body.slice(open[1].length).includes("`"))) {

@@ -25,11 +25,17 @@ const KEYS: [MetaKind, string][] = [
   ["dependencies", "depends[ \\t]+on|depends|dependencies|dependency|依赖|依存"],
 ];
 
+/**
+ * A key line: the opening wrapper (1), the key, one capture group per kind in KEYS order (2–5), the wrapper
+ * closed before the colon (6), then the value (8). The kinds' names share no word, so the group that matched
+ * names the kind.
+ */
 const KEY_RE = new RegExp(
-  String.raw`^(?:[-*+][ \t]+)?(_|\*{1,2})?[ \t]*(${KEYS.map(([, k]) => k).join("|")})[ \t]*(_|\*{1,2})?[ \t]*[:：][ \t]*(\*{1,2})?[ \t]*(.*)$`,
+  String.raw`^(?:[-*+][ \t]+)?(_|\*{1,2})?[ \t]*(?:${KEYS.map(([, k]) => `(${k})`).join("|")})[ \t]*(_|\*{1,2})?[ \t]*[:：][ \t]*(\*{1,2})?[ \t]*(.*)$`,
   "iu",
 );
-const KEY_KIND: [MetaKind, RegExp][] = KEYS.map(([kind, k]) => [kind, new RegExp(`^(?:${k})$`, "iu")]);
+/** KEY_RE's group of the first kind; the kinds follow in KEYS order. */
+const FIRST_KIND_GROUP = 2;
 
 /** The first closing `_` (or `*`): one that follows a non-space and is followed by a space or the end. */
 const UNDERSCORE_CLOSER = /(?<=\S)_(?=\s|$)/;
@@ -49,12 +55,13 @@ function closeValue(kind: MetaKind, value: string, wrapper: string): MetaLine {
 export function matchMetaLine(text: string): MetaLine | null {
   const m = KEY_RE.exec(text);
   if (!m) return null;
-  const key = (m[2] ?? "").trim();
-  const kind = KEY_KIND.find(([, re]) => re.test(key.replace(/[ \t]+/g, " ")))?.[0];
+  const kindIndex = KEYS.findIndex((_, i) => m[FIRST_KIND_GROUP + i] !== undefined);
+  const kind = KEYS[kindIndex]?.[0];
   if (!kind) return null;
+  const afterKeys = FIRST_KIND_GROUP + KEYS.length;
   const opener = m[1] ?? "";
-  const closedBeforeColon = opener !== "" && (m[3] ?? "") !== "";
-  const value = m[5] ?? "";
+  const closedBeforeColon = opener !== "" && (m[afterKeys] ?? "") !== "";
+  const value = m[afterKeys + 2] ?? "";
   if (opener === "" || closedBeforeColon) return { ...closeValue(kind, value, "*"), closed: true };
   return closeValue(kind, value, opener);
 }

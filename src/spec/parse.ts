@@ -26,10 +26,12 @@ const NO_ITEMS: never[] = Object.freeze([]) as unknown as never[];
 
 type StringList = "details" | "requirements" | "writes" | "reads" | "dependencies";
 
-/** `task[key]`, made the task's own array first when it is still the shared empty one. */
-function listOf(task: Task, key: StringList): string[] {
+/** Adds `values` (an array of the caller's own, which the task may keep) to `task[key]`. */
+function append(task: Task, key: StringList, values: string[]): void {
+  if (values.length === 0) return;
   const list = task[key];
-  return list === NO_ITEMS ? (task[key] = []) : list;
+  if (list === NO_ITEMS) task[key] = values;
+  else list.push(...values);
 }
 
 /** A task line as placed in the file: its indentation and the nearest ancestor task seen before it. */
@@ -37,6 +39,12 @@ interface Placed {
   task: Task;
   indent: number;
   up: Placed | null;
+}
+
+/** What the parse has seen of one task ID: the line of its first task, and its latest task line. */
+interface SeenId {
+  first: number;
+  latest: Placed;
 }
 
 /** Where unnumbered checkbox items go in a file with no numbered task line (see `takeItem`). */
@@ -53,10 +61,18 @@ class TasksBuilder {
   readonly headings: HeadingCandidate[] = [];
   readonly ignored: IgnoredLine[] = [];
   readonly warnings: string[] = [];
+  /**
+   * For each task (numbered files), the last task before it with its direct parent ID (`2` for `2.1`), or null:
+   * the parent linkByIds would pick, found while reading.
+   */
+  readonly parents: (Task | null)[] = [];
+  /**
+   * Keys taken: in a numbered file only those of repeated IDs (`2`, `2#2`…), since a first ID is its own key
+   * (see startTask); in a file without numbers every key, groups' included.
+   */
   private readonly keys = new Set<string>();
-  private readonly firstLine = new Map<string, number>();
-  /** The latest task line seen with each ID (for the nearest ancestor of the next ones). */
-  private readonly latestById = new Map<string, Placed>();
+  /** Each task ID seen (for repeats and for the nearest ancestor of the next tasks). */
+  private readonly seen = new Map<string, SeenId>();
   /** The task the lines being read belong to, with its indentation and ancestors (to attribute detail lines). */
   private current: Placed | null = null;
   /** Owner of the previous line when it was a detail or checklist line: a paragraph continuation stays with it. */
@@ -141,24 +157,27 @@ class TasksBuilder {
     // Every key line has a colon (`_Requirements: 1.1_`, `依赖：2`): lines without one skip the key pattern.
     const meta = line.text.includes(":") || line.text.includes("：") ? matchMetaLine(line.text.trimStart()) : null;
     if (!meta) return this.addDetail(owner, line.raw);
+    if (meta.closed) return this.liftMeta(owner, meta, [line.raw], line.line);
     this.openMeta = { owner, meta, raws: [line.raw], line: line.line };
-    if (meta.closed) this.closeMeta();
   }
 
-  /** Lifts a finished key line into its field; keeps it in the details when something would be lost. */
+  /** Lifts the key line still open, if any (see liftMeta). */
   private closeMeta(): void {
     const open = this.openMeta;
     if (!open) return;
     this.openMeta = null;
-    const { owner, meta, raws, line } = open;
+    this.liftMeta(open.owner, open.meta, open.raws, open.line);
+  }
+
+  /** Lifts a finished key line (`raws`, from `line`) into its field; keeps it in the details when something would be lost. */
+  private liftMeta(owner: Task, meta: MetaLine, raws: string[], line: number): void {
     let keep = meta.trailing !== "";
-    if (meta.kind === "requirements") listOf(owner, "requirements").push(...splitRequirements(meta.value));
-    else if (meta.kind === "writes") listOf(owner, "writes").push(...splitFiles(meta.value));
-    else if (meta.kind === "reads") listOf(owner, "reads").push(...splitFiles(meta.value));
+    if (meta.kind === "requirements") append(owner, "requirements", splitRequirements(meta.value));
+    else if (meta.kind === "writes") append(owner, "writes", splitFiles(meta.value));
+    else if (meta.kind === "reads") append(owner, "reads", splitFiles(meta.value));
     else {
       const { ids, unreadable } = splitDependencies(meta.value);
-      const fresh = ids.filter((id) => !owner.dependencies.includes(id));
-      if (fresh.length > 0) listOf(owner, "dependencies").push(...fresh);
+      append(owner, "dependencies", ids.filter((id) => !owner.dependencies.includes(id)));
       for (const token of unreadable) {
         this.warnings.push(`${this.file}:${line}: dependency "${token}" of task ${owner.key} is not a task ID seqorch can read (like 2, 2.1 or 14a.1); it is not waited for`);
       }
@@ -221,10 +240,11 @@ class TasksBuilder {
   }
 
   private startTask(line: Line<"task" | "checkbox">, id: string, title: string, optional: boolean, parentKey: string | null): Task {
-    const key = claimKey(id, this.keys);
-    const first = this.firstLine.get(id);
-    if (first === undefined) this.firstLine.set(id, line.line);
-    else this.warnings.push(`${this.file}:${line.line}: task ID "${id}" is used again (first at line ${first}); this one is "${key}"`);
+    const seen = this.seen.get(id);
+    // In a numbered file no group has a key yet and only repeats are in `keys`: a first ID is free as it is.
+    if (seen && this.numbered) this.keys.add(id);
+    const key = !seen && this.numbered ? id : claimKey(id, this.keys);
+    if (seen) this.warnings.push(`${this.file}:${line.line}: task ID "${id}" is used again (first at line ${seen.first}); this one is "${key}"`);
     const mark: CheckboxMark = line.mark;
     const task: Task = {
       key,
@@ -244,7 +264,9 @@ class TasksBuilder {
       dependencies: NO_ITEMS,
     };
     const placed: Placed = { task, indent: line.indent, up: this.numbered ? this.nearestAncestor(id) : null };
-    this.latestById.set(id, placed);
+    if (this.numbered) this.parents.push(placed.up !== null && isParentId(placed.up.task.id, id) ? placed.up.task : null);
+    if (seen) seen.latest = placed;
+    else this.seen.set(id, { first: line.line, latest: placed });
     this.tasks.push(task);
     this.current = placed;
     this.lastOwner = null;
@@ -255,8 +277,8 @@ class TasksBuilder {
   /** The latest task line seen with the nearest ancestor ID of `id` (`5.2.1`: `5.2`, else `5`), or null. */
   private nearestAncestor(id: string): Placed | null {
     for (let end = id.lastIndexOf("."); end > 0; end = id.lastIndexOf(".", end - 1)) {
-      const task = this.latestById.get(id.slice(0, end));
-      if (task) return task;
+      const seen = this.seen.get(id.slice(0, end));
+      if (seen) return seen.latest;
     }
     return null;
   }
@@ -264,6 +286,11 @@ class TasksBuilder {
   finish(): void {
     this.closeMeta();
   }
+}
+
+/** True when `parent` is the direct parent ID of `id` (`2` of `2.1`, not of `2.1.3` nor `21`). */
+function isParentId(parent: string, id: string): boolean {
+  return id.length > parent.length + 1 && id.charCodeAt(parent.length) === 46 && id.startsWith(parent) && id.indexOf(".", parent.length + 1) < 0;
 }
 
 /** The task a detail line at `indent` belongs to: the current task, or the ancestor it is indented under. */
@@ -286,8 +313,9 @@ export function parseTasks(text: string, file: string): TasksFile {
   const builder = new TasksBuilder(file, numbered);
   for (let i = 0; i < lines.length; i++) builder.take(lines[i]!, sections[i] ?? null);
   builder.finish();
-  const keys = new Set(builder.tasks.map((t) => t.key));
-  const groups = numbered ? linkByIds(builder.tasks, builder.headings, keys) : builder.groups;
+  // Only a heading can become a group that needs a key of its own: without one, no key set is needed.
+  const keys = new Set(builder.headings.length > 0 ? builder.tasks.map((t) => t.key) : []);
+  const groups = numbered ? linkByIds(builder.tasks, builder.headings, keys, builder.parents) : builder.groups;
   const waves = readWaves(codeBlocks, file, builder.warnings);
   return { file, tasks: builder.tasks, groups, ignored: builder.ignored, warnings: builder.warnings, waves, eol };
 }
