@@ -309,9 +309,9 @@ export function parseTasks(text: string, file: string): TasksFile {
   const { lines, codeBlocks, eol } = classifyLines(text);
   promoteCandidates(lines);
   const sections = nonTaskSections(lines);
-  const numbered = lines.some((line, i) => line.kind === "task" && sections[i] === null);
+  const numbered = lines.some((line, i) => line.kind === "task" && (sections?.[i] ?? null) === null);
   const builder = new TasksBuilder(file, numbered);
-  for (let i = 0; i < lines.length; i++) builder.take(lines[i]!, sections[i] ?? null);
+  for (let i = 0; i < lines.length; i++) builder.take(lines[i]!, sections?.[i] ?? null);
   builder.finish();
   // Only a heading can become a group that needs a key of its own: without one, no key set is needed.
   const keys = new Set(builder.headings.length > 0 ? builder.tasks.map((t) => t.key) : []);

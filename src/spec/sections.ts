@@ -43,19 +43,23 @@ export function isNonTaskHeading(text: string): boolean {
 }
 
 /**
- * For each line, the text of the non-task section heading it sits under, or null. A section lasts until the next
- * heading of the same or a higher level. Numbered headings (`### 3. Acceptance tests`) never open one.
+ * For each line, the text of the non-task section heading it sits under, or null; null instead of the list when
+ * no line is under one (most files). A section lasts until the next heading of the same or a higher level.
+ * Numbered headings (`### 3. Acceptance tests`) never open one.
  */
-export function nonTaskSections(lines: ClassifiedLine[]): (string | null)[] {
+export function nonTaskSections(lines: ClassifiedLine[]): (string | null)[] | null {
   let section: { level: number; text: string } | null = null;
-  const out: (string | null)[] = new Array(lines.length);
+  let out: (string | null)[] | null = null;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     if (line.kind === "heading") {
       if (section && line.level <= section.level) section = null;
-      if (!section && !line.numbered && isNonTaskHeading(line.text)) section = { level: line.level, text: line.text };
+      if (!section && !line.numbered && isNonTaskHeading(line.text)) {
+        section = { level: line.level, text: line.text };
+        out ??= new Array<string | null>(lines.length).fill(null);
+      }
     }
-    out[i] = section === null ? null : section.text;
+    if (out) out[i] = section === null ? null : section.text;
   }
   return out;
 }
