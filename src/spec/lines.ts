@@ -221,17 +221,23 @@ function restoreBold(openBold: string | undefined, idEnd: string, title: string)
   return openBold && !idEnd.includes("**") && trimmed !== "" ? `**${trimmed}` : trimmed;
 }
 
+/** What a pass over the lines leaves besides the lines: the fenced blocks and the line terminator. */
+export type LinePass = Omit<ClassifiedText, "lines"> & {
+  /** False when `visit` stopped the pass before the last line. */
+  complete: boolean;
+};
+
 /**
- * Splits tasks.md into classified lines (LF or CRLF, BOM dropped). Lines inside fenced code blocks
- * (``` and ~~~) are `code`, lines wholly inside HTML comments are `comment`: neither is ever a task or heading.
+ * Splits tasks.md into classified lines (LF or CRLF, BOM dropped) and hands each to `visit` in file order; a
+ * `visit` that returns false stops the pass. Lines inside fenced code blocks (``` and ~~~) are `code`, lines
+ * wholly inside HTML comments are `comment`: neither is ever a task or heading.
  */
-export function classifyLines(text: string): ClassifiedText {
+export function forEachLine(text: string, visit: (line: ClassifiedLine) => boolean | void): LinePass {
   const source = text.startsWith("\uFEFF") ? text.slice(1) : text;
   const firstNewline = source.indexOf("\n");
   const eol = firstNewline > 0 && source[firstNewline - 1] === "\r" ? "\r\n" : "\n";
   const rawLines = source.split("\n");
   if (rawLines.length > 1 && rawLines[rawLines.length - 1] === "") rawLines.pop();
-  const lines: ClassifiedLine[] = [];
   const codeBlocks: CodeBlock[] = [];
   const comment = { inComment: false };
   let fence: { char: string; code: number; size: number; line: number; body: string[] } | null = null;
@@ -254,13 +260,13 @@ export function classifyLines(text: string): ClassifiedText {
       } else {
         fence.body.push(raw);
       }
-      lines.push({ kind: "code", line, raw, indent });
+      if (visit({ kind: "code", line, raw, indent }) === false) return { codeBlocks, eol, complete: false };
       continue;
     }
     const wasInComment = comment.inComment;
     const visible = wasInComment || raw.includes("<!--") ? stripComments(raw, comment) : raw;
     if ((wasInComment || visible !== raw) && visible.trim() === "") {
-      lines.push({ kind: raw.trim() === "" ? "blank" : "comment", line, raw, indent });
+      if (visit({ kind: raw.trim() === "" ? "blank" : "comment", line, raw, indent }) === false) return { codeBlocks, eol, complete: false };
       continue;
     }
     const body = visible === raw ? trimmed : visible.trimStart();
@@ -268,13 +274,22 @@ export function classifyLines(text: string): ClassifiedText {
     const open = first === 96 || first === 126 ? FENCE_RE.exec(body) : null;
     if (open?.[1] && !(open[1][0] === "`" && body.slice(open[1].length).includes("`"))) {
       fence = { char: open[1][0] ?? "`", code: open[1].charCodeAt(0), size: open[1].length, line, body: [] };
-      lines.push({ kind: "code", line, raw, indent });
+      if (visit({ kind: "code", line, raw, indent }) === false) return { codeBlocks, eol, complete: false };
       continue;
     }
     const visibleIndent = visible === raw ? indent : indentWidth(visible, leadLength(visible));
     // Every line's object is made whole in one literal (one allocation, no properties added later).
-    lines.push(classifyBody(body.trimEnd(), line, raw, visibleIndent));
+    if (visit(classifyBody(body.trimEnd(), line, raw, visibleIndent)) === false) return { codeBlocks, eol, complete: false };
   }
   if (fence) codeBlocks.push({ line: fence.line, text: fence.body.join("\n") });
+  return { codeBlocks, eol, complete: true };
+}
+
+/** Every line of tasks.md, classified (see forEachLine), with the fenced blocks and the line terminator. */
+export function classifyLines(text: string): ClassifiedText {
+  const lines: ClassifiedLine[] = [];
+  const { codeBlocks, eol } = forEachLine(text, (line) => {
+    lines.push(line);
+  });
   return { lines, codeBlocks, eol };
 }

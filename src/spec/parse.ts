@@ -2,9 +2,9 @@
 // Rules: shared/reference/kiro-tasks-format.md, Part 2.
 import { claimKey, linkByIds, type HeadingCandidate } from "./hierarchy.ts";
 import { promoteCandidates } from "./candidates.ts";
-import { classifyLines, type ClassifiedLine } from "./lines.ts";
+import { classifyLines, forEachLine, type ClassifiedLine, type CodeBlock } from "./lines.ts";
 import { continueMetaLine, matchMetaLine, splitDependencies, splitFiles, splitRequirements, type MetaLine } from "./metadata.ts";
-import { nonTaskSections } from "./sections.ts";
+import { nonTaskSections, sectionTracker } from "./sections.ts";
 import type { CheckboxMark, Group, IgnoredLine, Task, TasksFile } from "./types.ts";
 import { readWaves } from "./waves.ts";
 
@@ -306,12 +306,49 @@ function ownerFor(current: Placed, indent: number): Task {
  * in a file with no numbered task line, unnumbered items get IDs by position (see TasksBuilder.takeItem).
  */
 export function parseTasks(text: string, file: string): TasksFile {
+  return parseInOnePass(text, file) ?? parseWholeFile(text, file);
+}
+
+/**
+ * The parse, each line handed to the builder as it is classified (its object dies young): lines are held back
+ * only until the first task line outside a non-task section says the file is numbered (until the end when it is
+ * not). Null when a line needs the whole file to be read (a candidate, see promoteCandidates): parseWholeFile
+ * then parses it.
+ */
+function parseInOnePass(text: string, file: string): TasksFile | null {
+  const sections = sectionTracker();
+  const held: { line: ClassifiedLine; section: string | null }[] = [];
+  let builder: TasksBuilder | null = null;
+  const { codeBlocks, eol, complete } = forEachLine(text, (line) => {
+    if (line.kind === "checkbox" && line.candidate) return false;
+    const section = sections.at(line);
+    if (builder) return builder.take(line, section);
+    if (line.kind !== "task" || section !== null) return void held.push({ line, section });
+    builder = new TasksBuilder(file, true);
+    for (const h of held) builder.take(h.line, h.section);
+    held.length = 0;
+    builder.take(line, section);
+  });
+  if (!complete) return null;
+  const numbered = builder !== null;
+  const done: TasksBuilder = builder ?? new TasksBuilder(file, false);
+  for (const h of held) done.take(h.line, h.section);
+  return finish(done, numbered, codeBlocks, eol, file);
+}
+
+/** The parse of the classified lines as a whole (candidates promoted first). */
+function parseWholeFile(text: string, file: string): TasksFile {
   const { lines, codeBlocks, eol } = classifyLines(text);
   promoteCandidates(lines);
   const sections = nonTaskSections(lines);
   const numbered = lines.some((line, i) => line.kind === "task" && (sections?.[i] ?? null) === null);
   const builder = new TasksBuilder(file, numbered);
   for (let i = 0; i < lines.length; i++) builder.take(lines[i]!, sections?.[i] ?? null);
+  return finish(builder, numbered, codeBlocks, eol, file);
+}
+
+/** The TasksFile from a builder that has taken every line: parents linked, groups and waves made. */
+function finish(builder: TasksBuilder, numbered: boolean, codeBlocks: CodeBlock[], eol: TasksFile["eol"], file: string): TasksFile {
   builder.finish();
   // Only a heading can become a group that needs a key of its own: without one, no key set is needed.
   const keys = new Set(builder.headings.length > 0 ? builder.tasks.map((t) => t.key) : []);
