@@ -1,7 +1,9 @@
 // `seqorch plan`: what a run would do, without running anything.
 import { statSync } from "node:fs";
 import { defineCommand } from "citty";
-import { readPlan } from "../actors/plan-reader.ts";
+import { readPlan, type PlanView } from "../actors/plan-reader.ts";
+import type { SpecLocation } from "../spec/locate.ts";
+import type { DispatchUnit } from "../spec/types.ts";
 import { UsageError } from "../errors.ts";
 import { rejectUnknown } from "./flag-checks.ts";
 import { specFromArgs } from "./spec-args.ts";
@@ -34,6 +36,72 @@ async function completedKeys(stateFile: string): Promise<string[]> {
   return loadState(stateFile)?.completed ?? [];
 }
 
+/** A unit as `plan --json` shows it (the README's plan section names these fields). */
+function unitJson(u: DispatchUnit) {
+  return {
+    id: u.id,
+    key: u.key,
+    title: u.title,
+    kind: u.kind,
+    line: u.line,
+    dependsOn: u.dependsOn,
+    subtasks: u.subtasks.map((t) => ({ id: t.id, key: t.key, title: t.title, line: t.line })),
+  };
+}
+
+/** Pieces of output are written once they reach this many characters (the whole document is never one string). */
+const CHUNK_CHARS = 64 * 1024;
+
+/**
+ * Prints the --json document: the text JSON.stringify makes of {spec, tasksFile, units, done, optional, ignored,
+ * warnings, waves, totalUnits}, one line, written unit by unit in pieces of about CHUNK_CHARS characters, so that
+ * neither the units' projections nor the whole text are held at once (10,000 tasks make about 1.2 MB). Resolves
+ * once stdout has taken every piece (the command's exit would cut a pipe's pending output short).
+ */
+async function printJson(spec: SpecLocation, view: PlanView, done: string[]): Promise<void> {
+  const { plan } = view;
+  const head = JSON.stringify({ spec: spec.specDir, tasksFile: spec.tasksFile });
+  const tail = JSON.stringify({ done, optional: plan.optional, ignored: plan.ignored, warnings: plan.warnings, waves: plan.waves, totalUnits: view.counted.length });
+  let out = `${head.slice(0, -1)},"units":[`;
+  for (let i = 0; i < view.pending.length; i++) {
+    out += `${i > 0 ? "," : ""}${JSON.stringify(unitJson(view.pending[i]!))}`;
+    if (out.length >= CHUNK_CHARS) {
+      await writeOut(out);
+      out = "";
+    }
+  }
+  await writeOut(`${out}],${tail.slice(1)}\n`);
+}
+
+/** Writes `text` to stdout; resolves when stdout has handed it on (EPIPE goes to stdout's error handler, see index.ts). */
+function writeOut(text: string): Promise<void> {
+  return new Promise((done) => {
+    process.stdout.write(text, () => done());
+  });
+}
+
+/** Prints the plan for a person: one line per unit (sub-tasks under it), then what is done, skipped, ignored. */
+function printText(spec: SpecLocation, view: PlanView, done: string[]): void {
+  const { plan } = view;
+  const units = view.pending;
+  const out: string[] = [`Spec ${spec.specDir}: ${units.length} unit(s) to run, ${view.counted.length - units.length} done`];
+  units.forEach((u, i) => {
+    const deps = u.dependsOn.length ? `  (after ${u.dependsOn.join(", ")})` : "";
+    // The key (`6#2` for a second task numbered 6), as in --json and the state file, so each line names one unit.
+    out.push(`  ${String(i + 1).padStart(3)}. ${u.key} ${u.title}${deps}`);
+    for (const t of u.subtasks) out.push(`         ${t.key} ${t.title}`);
+  });
+  if (done.length) out.push(`Done: ${done.join(", ")}`);
+  if (plan.optional.length) out.push(`Optional, skipped (--include-optional to run them): ${plan.optional.join(", ")}`);
+  if (plan.ignored.length) {
+    out.push("Ignored lines:");
+    for (const l of plan.ignored) out.push(`  tasks.md:${l.line}: ${l.reason}: ${l.text.trim()}`);
+  }
+  if (plan.waves.length) out.push(`Waves (shown, not used to reorder): ${plan.waves.map((w) => `${w.id}: ${w.tasks.join(" ")}`).join(" | ")}`);
+  for (const w of plan.warnings) out.push(`Warning: ${w}`);
+  console.log(out.join("\n"));
+}
+
 export const planCommand = defineCommand({
   meta: { name: "plan", description: "Show the dispatch units a run would execute, in order" },
   args: planArgs,
@@ -44,49 +112,9 @@ export const planCommand = defineCommand({
     const granularity = args.granularity ?? "unit";
     if (granularity !== "unit" && granularity !== "leaf") throw new UsageError("--granularity", `must be unit or leaf (got ${JSON.stringify(granularity)})`);
     const view = readPlan(spec.tasksFile, { includeOptional: args["include-optional"], granularity }, completed);
-    const { plan } = view;
-    const units = view.pending.map((u) => ({
-      id: u.id,
-      key: u.key,
-      title: u.title,
-      kind: u.kind,
-      line: u.line,
-      dependsOn: u.dependsOn,
-      subtasks: u.subtasks.map((t) => ({ id: t.id, key: t.key, title: t.title, line: t.line })),
-    }));
-    const done = [...new Set([...plan.done, ...completed])];
-    if (args.json) {
-      console.log(
-        JSON.stringify({
-          spec: spec.specDir,
-          tasksFile: spec.tasksFile,
-          units,
-          done,
-          optional: plan.optional,
-          ignored: plan.ignored,
-          warnings: plan.warnings,
-          waves: plan.waves,
-          totalUnits: view.counted.length,
-        }),
-      );
-      return 0;
-    }
-    const out: string[] = [`Spec ${spec.specDir}: ${units.length} unit(s) to run, ${view.counted.length - units.length} done`];
-    units.forEach((u, i) => {
-      const deps = u.dependsOn.length ? `  (after ${u.dependsOn.join(", ")})` : "";
-      // The key (`6#2` for a second task numbered 6), as in --json and the state file, so each line names one unit.
-      out.push(`  ${String(i + 1).padStart(3)}. ${u.key} ${u.title}${deps}`);
-      for (const t of u.subtasks) out.push(`         ${t.key} ${t.title}`);
-    });
-    if (done.length) out.push(`Done: ${done.join(", ")}`);
-    if (plan.optional.length) out.push(`Optional, skipped (--include-optional to run them): ${plan.optional.join(", ")}`);
-    if (plan.ignored.length) {
-      out.push("Ignored lines:");
-      for (const l of plan.ignored) out.push(`  tasks.md:${l.line}: ${l.reason}: ${l.text.trim()}`);
-    }
-    if (plan.waves.length) out.push(`Waves (shown, not used to reorder): ${plan.waves.map((w) => `${w.id}: ${w.tasks.join(" ")}`).join(" | ")}`);
-    for (const w of plan.warnings) out.push(`Warning: ${w}`);
-    console.log(out.join("\n"));
+    const done = [...new Set([...view.plan.done, ...completed])];
+    if (args.json) await printJson(spec, view, done);
+    else printText(spec, view, done);
     return 0;
   },
 });
