@@ -41,21 +41,24 @@ const FIRST_KIND_GROUP = 2;
 const UNDERSCORE_CLOSER = /(?<=\S)_(?=\s|$)/;
 const STAR_CLOSER = /(?<=\S)\*{1,2}(?=\s|$)/;
 function findCloser(value: string, wrapper: string): number {
-  return (wrapper === "_" ? UNDERSCORE_CLOSER : STAR_CLOSER).exec(value)?.index ?? -1;
+  return value.search(wrapper === "_" ? UNDERSCORE_CLOSER : STAR_CLOSER);
 }
 
 function closeValue(kind: MetaKind, value: string, wrapper: string): MetaLine {
   const at = findCloser(value, wrapper);
   if (at < 0) return { kind, value: value.trim(), closed: wrapper !== "_", trailing: "" };
-  const rest = value.slice(at).replace(/^[_*]+/, "");
-  return { kind, value: value.slice(0, at).trim(), closed: true, trailing: rest.trim() };
+  // The text after the run of `_` and `*` that closes the value.
+  let end = at;
+  for (let c = value.charCodeAt(end); c === 95 || c === 42; c = value.charCodeAt(++end));
+  return { kind, value: value.slice(0, at).trim(), closed: true, trailing: end === value.length ? "" : value.slice(end).trim() };
 }
 
-/** Reads a detail line (leading white space removed) as a recognised key line, or null. */
+/** Reads a detail line (without its leading white space) as a recognised key line, or null. */
 export function matchMetaLine(text: string): MetaLine | null {
   const m = KEY_RE.exec(text);
   if (!m) return null;
-  const kindIndex = KEYS.findIndex((_, i) => m[FIRST_KIND_GROUP + i] !== undefined);
+  let kindIndex = 0;
+  while (kindIndex < KEYS.length && m[FIRST_KIND_GROUP + kindIndex] === undefined) kindIndex++;
   const kind = KEYS[kindIndex]?.[0];
   if (!kind) return null;
   const afterKeys = FIRST_KIND_GROUP + KEYS.length;

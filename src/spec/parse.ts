@@ -155,9 +155,10 @@ class TasksBuilder {
     const owner = continued && this.lastOwner ? this.lastOwner : ownerFor(this.current, line.indent);
     this.lastOwner = owner;
     // Every key line has a colon (`_Requirements: 1.1_`, `依赖：2`): lines without one skip the key pattern.
-    const meta = line.text.includes(":") || line.text.includes("：") ? matchMetaLine(line.text.trimStart()) : null;
+    // A text line's text has no white space at either end (see classifyLines).
+    const meta = line.text.includes(":") || line.text.includes("：") ? matchMetaLine(line.text) : null;
     if (!meta) return this.addDetail(owner, line.raw);
-    if (meta.closed) return this.liftMeta(owner, meta, [line.raw], line.line);
+    if (meta.closed) return this.liftMeta(owner, meta, line.raw, line.line);
     this.openMeta = { owner, meta, raws: [line.raw], line: line.line };
   }
 
@@ -169,8 +170,8 @@ class TasksBuilder {
     this.liftMeta(open.owner, open.meta, open.raws, open.line);
   }
 
-  /** Lifts a finished key line (`raws`, from `line`) into its field; keeps it in the details when something would be lost. */
-  private liftMeta(owner: Task, meta: MetaLine, raws: string[], line: number): void {
+  /** Lifts a finished key line (`raws`: its line or lines, from `line`) into its field; keeps it in the details when something would be lost. */
+  private liftMeta(owner: Task, meta: MetaLine, raws: string | string[], line: number): void {
     let keep = meta.trailing !== "";
     if (meta.kind === "requirements") append(owner, "requirements", splitRequirements(meta.value));
     else if (meta.kind === "writes") append(owner, "writes", splitFiles(meta.value));
@@ -183,7 +184,7 @@ class TasksBuilder {
       }
       keep ||= ids.length === 0;
     }
-    if (keep) for (const raw of raws) this.addDetail(owner, raw);
+    if (keep) for (const raw of typeof raws === "string" ? [raws] : raws) this.addDetail(owner, raw);
   }
 
   private takeHeading(line: Line<"heading">, section: string | null): void {
