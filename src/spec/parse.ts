@@ -337,8 +337,11 @@ function parseInOnePass(text: string, file: string): TasksFile | null {
   return finish(done, numbered, codeBlocks, eol, file);
 }
 
-/** The parse of the classified lines as a whole (candidates promoted first). */
-function parseWholeFile(text: string, file: string): TasksFile {
+/**
+ * The parse of the classified lines as a whole (candidates promoted first): what parseTasks does when the one
+ * pass cannot. Exported so that tests hold both ways to the same result; callers use parseTasks.
+ */
+export function parseWholeFile(text: string, file: string): TasksFile {
   const { lines, codeBlocks, eol } = classifyLines(text);
   promoteCandidates(lines);
   const sections = nonTaskSections(lines);
