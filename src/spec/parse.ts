@@ -41,11 +41,6 @@ interface Placed {
   up: Placed | null;
 }
 
-/** What the parse has seen of one task ID: the line of its first task, and its latest task line. */
-interface SeenId {
-  first: number;
-  latest: Placed;
-}
 
 /** Where unnumbered checkbox items go in a file with no numbered task line (see `takeItem`). */
 interface Scope {
@@ -71,8 +66,10 @@ class TasksBuilder {
    * (see startTask); in a file without numbers every key, groups' included.
    */
   private readonly keys = new Set<string>();
-  /** Each task ID seen (for repeats and for the nearest ancestor of the next tasks). */
-  private readonly seen = new Map<string, SeenId>();
+  /** The latest task line seen with each ID (for repeats and for the nearest ancestor of the next tasks). */
+  private readonly latest = new Map<string, Placed>();
+  /** The line of the first task of each ID that is used again (a first one's line is its task's). */
+  private readonly firstLine = new Map<string, number>();
   /** The task the lines being read belong to, with its indentation and ancestors (to attribute detail lines). */
   private current: Placed | null = null;
   /** Owner of the previous line when it was a detail or checklist line: a paragraph continuation stays with it. */
@@ -241,11 +238,15 @@ class TasksBuilder {
   }
 
   private startTask(line: Line<"task" | "checkbox">, id: string, title: string, optional: boolean, parentKey: string | null): Task {
-    const seen = this.seen.get(id);
+    const seen = this.latest.get(id);
     // In a numbered file no group has a key yet and only repeats are in `keys`: a first ID is free as it is.
     if (seen && this.numbered) this.keys.add(id);
     const key = !seen && this.numbered ? id : claimKey(id, this.keys);
-    if (seen) this.warnings.push(`${this.file}:${line.line}: task ID "${id}" is used again (first at line ${seen.first}); this one is "${key}"`);
+    if (seen) {
+      const first = this.firstLine.get(id) ?? seen.task.line;
+      this.firstLine.set(id, first);
+      this.warnings.push(`${this.file}:${line.line}: task ID "${id}" is used again (first at line ${first}); this one is "${key}"`);
+    }
     const mark: CheckboxMark = line.mark;
     const task: Task = {
       key,
@@ -266,8 +267,7 @@ class TasksBuilder {
     };
     const placed: Placed = { task, indent: line.indent, up: this.numbered ? this.nearestAncestor(id) : null };
     if (this.numbered) this.parents.push(placed.up !== null && isParentId(placed.up.task.id, id) ? placed.up.task : null);
-    if (seen) seen.latest = placed;
-    else this.seen.set(id, { first: line.line, latest: placed });
+    this.latest.set(id, placed);
     this.tasks.push(task);
     this.current = placed;
     this.lastOwner = null;
@@ -278,8 +278,8 @@ class TasksBuilder {
   /** The latest task line seen with the nearest ancestor ID of `id` (`5.2.1`: `5.2`, else `5`), or null. */
   private nearestAncestor(id: string): Placed | null {
     for (let end = id.lastIndexOf("."); end > 0; end = id.lastIndexOf(".", end - 1)) {
-      const seen = this.seen.get(id.slice(0, end));
-      if (seen) return seen.latest;
+      const placed = this.latest.get(id.slice(0, end));
+      if (placed) return placed;
     }
     return null;
   }
