@@ -19,8 +19,9 @@ type Line<K extends ClassifiedLine["kind"]> = Extract<ClassifiedLine, { kind: K 
 
 /**
  * The empty list every list of a new task starts as (most tasks keep most of their lists empty: one shared array
- * instead of seven per task). Frozen, so a push on it throws instead of filling every task's list; `listOf` gives
- * the task a list of its own at its first entry.
+ * instead of seven per task). Frozen, so a push on it throws instead of filling every task's list: the builder
+ * gives a task a list of its own at its first entry (addDetail, append, takeChecklist; linkByIds for childKeys).
+ * Consumers of a TasksFile read these lists and never write them.
  */
 const NO_ITEMS: never[] = Object.freeze([]) as unknown as never[];
 
@@ -40,7 +41,6 @@ interface Placed {
   indent: number;
   up: Placed | null;
 }
-
 
 /** Where unnumbered checkbox items go in a file with no numbered task line (see `takeItem`). */
 interface Scope {
