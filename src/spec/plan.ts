@@ -79,11 +79,18 @@ export function planUnits(parsed: TasksFile, options: PlanOptions = {}): Plan {
       (node) => [tree.rootOf(node).key],
     );
   }
+  // Done tasks, and the optional ones (or below an optional task) that are not done and will be skipped; file order.
+  const done: string[] = [];
+  const optional: string[] = [];
+  for (const task of parsed.tasks) {
+    if (tree.isDone(task)) done.push(task.key);
+    else if (!opts.includeOptional && tree.isSkippable(task)) optional.push(task.key);
+  }
   return {
     file: parsed.file,
     units,
-    done: parsed.tasks.filter((t) => tree.isDone(t)).map((t) => t.key),
-    optional: opts.includeOptional ? [] : parsed.tasks.filter((t) => tree.isSkippable(t) && !tree.isDone(t)).map((t) => t.key),
+    done,
+    optional,
     ignored: parsed.ignored,
     warnings: [...parsed.warnings, ...waveWarnings(tree)],
     waves: parsed.waves,

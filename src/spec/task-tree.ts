@@ -7,7 +7,7 @@ export type TreeNode = Task | Group;
 
 /** True for a task (a group has no checkbox). */
 export function isTask(node: TreeNode): node is Task {
-  return "mark" in node;
+  return (node as Partial<Task>).mark !== undefined;
 }
 
 /** The tasks and groups of one file, indexed; `done` follows the option that counts optional sub-tasks or not. */
@@ -70,7 +70,8 @@ export class TaskTree {
   descendants(node: TreeNode): Task[] {
     if (node.childKeys.length === 0) return [];
     const out: Task[] = [];
-    const stack = [...node.childKeys].reverse();
+    const stack: string[] = [];
+    for (let i = node.childKeys.length - 1; i >= 0; i--) stack.push(node.childKeys[i]!);
     while (stack.length > 0) {
       const child = this.byKey.get(stack.pop() as string);
       if (!child) continue;
