@@ -265,8 +265,15 @@ class TasksBuilder {
       reads: NO_ITEMS,
       dependencies: NO_ITEMS,
     };
-    const placed: Placed = { task, indent: line.indent, up: this.numbered ? this.nearestAncestor(id) : null };
-    if (this.numbered) this.parents.push(placed.up !== null && isParentId(placed.up.task.id, id) ? placed.up.task : null);
+    let up: Placed | null = null;
+    if (this.numbered) {
+      // The direct parent ID (`2` for `2.1`) first; when no task has it yet, the ancestors above it.
+      const dot = id.lastIndexOf(".");
+      const parent = dot > 0 ? this.latest.get(id.slice(0, dot)) : undefined;
+      up = parent ?? (dot > 0 ? this.nearestAncestor(id, dot) : null);
+      this.parents.push(parent ? parent.task : null);
+    }
+    const placed: Placed = { task, indent: line.indent, up };
     this.latest.set(id, placed);
     this.tasks.push(task);
     this.current = placed;
@@ -275,9 +282,12 @@ class TasksBuilder {
     return task;
   }
 
-  /** The latest task line seen with the nearest ancestor ID of `id` (`5.2.1`: `5.2`, else `5`), or null. */
-  private nearestAncestor(id: string): Placed | null {
-    for (let end = id.lastIndexOf("."); end > 0; end = id.lastIndexOf(".", end - 1)) {
+  /**
+   * The latest task line seen with the nearest ancestor ID of `id` above the one ending before `dot`
+   * (`5.2.1` with the dot before `1`: `5`), or null.
+   */
+  private nearestAncestor(id: string, dot: number): Placed | null {
+    for (let end = id.lastIndexOf(".", dot - 1); end > 0; end = id.lastIndexOf(".", end - 1)) {
       const placed = this.latest.get(id.slice(0, end));
       if (placed) return placed;
     }
@@ -287,11 +297,6 @@ class TasksBuilder {
   finish(): void {
     this.closeMeta();
   }
-}
-
-/** True when `parent` is the direct parent ID of `id` (`2` of `2.1`, not of `2.1.3` nor `21`). */
-function isParentId(parent: string, id: string): boolean {
-  return id.length > parent.length + 1 && id.charCodeAt(parent.length) === 46 && id.startsWith(parent) && id.indexOf(".", parent.length + 1) < 0;
 }
 
 /** The task a detail line at `indent` belongs to: the current task, or the ancestor it is indented under. */
