@@ -236,14 +236,18 @@ export function forEachLine(text: string, visit: (line: ClassifiedLine) => boole
   const source = text.startsWith("\uFEFF") ? text.slice(1) : text;
   const firstNewline = source.indexOf("\n");
   const eol = firstNewline > 0 && source[firstNewline - 1] === "\r" ? "\r\n" : "\n";
-  const rawLines = source.split("\n");
-  if (rawLines.length > 1 && rawLines[rawLines.length - 1] === "") rawLines.pop();
   const codeBlocks: CodeBlock[] = [];
   const comment = { inComment: false };
   let fence: { char: string; code: number; size: number; line: number; body: string[] } | null = null;
 
-  for (let index = 0; index < rawLines.length; index++) {
-    const withCr = rawLines[index]!;
+  // The lines of split("\n") less an empty last one, cut one at a time (a line not kept dies young).
+  let next = 0;
+  for (let index = 0; next >= 0; index++) {
+    const start = next;
+    const end = source.indexOf("\n", start);
+    next = end < 0 ? -1 : end + 1;
+    if (end < 0 && start === source.length && index > 0) break;
+    const withCr = source.slice(start, end < 0 ? source.length : end);
     const raw = withCr.charCodeAt(withCr.length - 1) === 13 ? withCr.slice(0, -1) : withCr;
     const line = index + 1;
     // trimStart drops every kind of white space; the indent counts spaces and tabs only (loops when not all spaces).
