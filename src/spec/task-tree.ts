@@ -132,13 +132,23 @@ export class TaskTree {
     if (node.childKeys.length === 0) return isTask(node) && node.ticked;
     const memo = this.doneMemo.get(node);
     if (memo !== undefined) return memo;
-    const children = this.childTasks(node);
-    const counted = children.filter((c) => this.includeOptional || !c.optional);
     let done: boolean;
-    if (isTask(node)) done = node.ticked || (counted.length > 0 && counted.every((c) => this.isDone(c)));
+    if (isTask(node) && node.ticked) done = true;
     else {
-      const base = counted.length > 0 ? counted : children;
-      done = base.length > 0 && base.every((c) => this.isDone(c));
+      // Counted children: the non-optional ones (all with includeOptional); a group without any counts all.
+      let counted = 0;
+      let countedDone = true;
+      let allDone = true;
+      const children = this.childTasks(node);
+      for (const child of children) {
+        const childDone = this.isDone(child);
+        allDone &&= childDone;
+        if (this.includeOptional || !child.optional) {
+          counted++;
+          countedDone &&= childDone;
+        }
+      }
+      done = counted > 0 ? countedDone : !isTask(node) && children.length > 0 && allDone;
     }
     this.doneMemo.set(node, done);
     return done;
