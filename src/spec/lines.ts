@@ -163,10 +163,10 @@ function afterMarker(body: string): number {
  * Classifies one visible (comment-free) line with its leading white space removed. The first character decides
  * which patterns can match (headings start with `#`, checkboxes and task-like items with a list marker or a
  * letter, and every checkbox holds `[`), so plain text and detail lines cost one or two character tests.
+ * `first` is the code of body's first character (the caller has it already).
  */
-function classifyBody(body: string, line: number, raw: string, indent: number): ClassifiedLine {
+function classifyBody(body: string, first: number, line: number, raw: string, indent: number): ClassifiedLine {
   if (body === "") return { kind: "blank", line, raw, indent };
-  const first = body.charCodeAt(0);
   if (first === 35 /* # */ && indent < 4) {
     const heading = HEADING_RE.exec(body);
     if (heading) return classifyHeading(heading, line, raw, indent);
@@ -283,7 +283,7 @@ export function forEachLine(text: string, visit: (line: ClassifiedLine) => boole
     }
     const visibleIndent = visible === raw ? indent : indentWidth(visible, leadLength(visible));
     // Every line's object is made whole in one literal (one allocation, no properties added later).
-    if (visit(classifyBody(body.trimEnd(), line, raw, visibleIndent)) === false) return { codeBlocks, eol, complete: false };
+    if (visit(classifyBody(body.trimEnd(), first, line, raw, visibleIndent)) === false) return { codeBlocks, eol, complete: false };
   }
   if (fence) codeBlocks.push({ line: fence.line, text: fence.body.join("\n") });
   return { codeBlocks, eol, complete: true };

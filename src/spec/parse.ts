@@ -323,11 +323,13 @@ export function parseTasks(text: string, file: string): TasksFile {
  */
 function parseInOnePass(text: string, file: string): TasksFile | null {
   const sections = sectionTracker();
+  /** The non-task section the current line is in: it changes only at a heading. */
+  let section: string | null = null;
   const held: { line: ClassifiedLine; section: string | null }[] = [];
   let builder: TasksBuilder | null = null;
   const { codeBlocks, eol, complete } = forEachLine(text, (line) => {
     if (line.kind === "checkbox" && line.candidate) return false;
-    const section = sections.at(line);
+    if (line.kind === "heading") section = sections.at(line);
     if (builder) return builder.take(line, section);
     if (line.kind !== "task" || section !== null) return void held.push({ line, section });
     builder = new TasksBuilder(file, true);

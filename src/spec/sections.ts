@@ -45,7 +45,8 @@ export function isNonTaskHeading(text: string): boolean {
 /**
  * Follows the headings of a file line by line: `at(line)` gives the text of the non-task section heading the line
  * sits under, or null. A section lasts until the next heading of the same or a higher level. Numbered headings
- * (`### 3. Acceptance tests`) never open one. Lines must be given in file order, each once.
+ * (`### 3. Acceptance tests`) never open one. Headings must be given in file order, each once; other lines change
+ * nothing and may be left out.
  */
 export function sectionTracker(): { at(line: ClassifiedLine): string | null } {
   let section: { level: number; text: string } | null = null;
