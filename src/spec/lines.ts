@@ -240,6 +240,9 @@ export function forEachLine(text: string, visit: (line: ClassifiedLine) => boole
   const comment = { inComment: false };
   let fence: { char: string; code: number; size: number; line: number; body: string[] } | null = null;
 
+  // Looked for once in the whole text: most files have neither, and then no line is searched for them.
+  const hasCr = source.includes("\r");
+  const hasComments = source.includes("<!--");
   // The lines of split("\n") less an empty last one, cut one at a time (a line not kept dies young).
   let next = 0;
   for (let index = 0; next >= 0; index++) {
@@ -248,7 +251,7 @@ export function forEachLine(text: string, visit: (line: ClassifiedLine) => boole
     next = end < 0 ? -1 : end + 1;
     if (end < 0 && start === source.length && index > 0) break;
     const withCr = source.slice(start, end < 0 ? source.length : end);
-    const raw = withCr.charCodeAt(withCr.length - 1) === 13 ? withCr.slice(0, -1) : withCr;
+    const raw = hasCr && withCr.charCodeAt(withCr.length - 1) === 13 ? withCr.slice(0, -1) : withCr;
     const line = index + 1;
     // trimStart drops every kind of white space; the indent counts spaces and tabs only (loops when not all spaces).
     const trimmed = raw.trimStart();
@@ -268,7 +271,7 @@ export function forEachLine(text: string, visit: (line: ClassifiedLine) => boole
       continue;
     }
     const wasInComment = comment.inComment;
-    const visible = wasInComment || raw.includes("<!--") ? stripComments(raw, comment) : raw;
+    const visible = wasInComment || (hasComments && raw.includes("<!--")) ? stripComments(raw, comment) : raw;
     if ((wasInComment || visible !== raw) && visible.trim() === "") {
       if (visit({ kind: raw.trim() === "" ? "blank" : "comment", line, raw, indent }) === false) return { codeBlocks, eol, complete: false };
       continue;

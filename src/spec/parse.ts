@@ -83,9 +83,13 @@ class TasksBuilder {
   private top = 0;
   private itemIndent: number | null = null;
 
+  /**
+   * `wideColons`: the file holds a full-width colon `：` somewhere (else no line is searched for one).
+   */
   constructor(
     private readonly file: string,
     private readonly numbered: boolean,
+    private readonly wideColons: boolean,
   ) {}
 
   take(line: ClassifiedLine, section: string | null): void {
@@ -153,7 +157,7 @@ class TasksBuilder {
     this.lastOwner = owner;
     // Every key line has a colon (`_Requirements: 1.1_`, `依赖：2`): lines without one skip the key pattern.
     // A text line's text has no white space at either end (see classifyLines).
-    const meta = line.text.includes(":") || line.text.includes("：") ? matchMetaLine(line.text) : null;
+    const meta = line.text.includes(":") || (this.wideColons && line.text.includes("：")) ? matchMetaLine(line.text) : null;
     if (!meta) return this.addDetail(owner, line.raw);
     if (meta.closed) return this.liftMeta(owner, meta, line.raw, line.line);
     this.openMeta = { owner, meta, raws: [line.raw], line: line.line };
@@ -323,6 +327,7 @@ export function parseTasks(text: string, file: string): TasksFile {
  */
 function parseInOnePass(text: string, file: string): TasksFile | null {
   const sections = sectionTracker();
+  const wideColons = text.includes("：");
   /** The non-task section the current line is in: it changes only at a heading. */
   let section: string | null = null;
   const held: { line: ClassifiedLine; section: string | null }[] = [];
@@ -332,14 +337,14 @@ function parseInOnePass(text: string, file: string): TasksFile | null {
     if (line.kind === "heading") section = sections.at(line);
     if (builder) return builder.take(line, section);
     if (line.kind !== "task" || section !== null) return void held.push({ line, section });
-    builder = new TasksBuilder(file, true);
+    builder = new TasksBuilder(file, true, wideColons);
     for (const h of held) builder.take(h.line, h.section);
     held.length = 0;
     builder.take(line, section);
   });
   if (!complete) return null;
   const numbered = builder !== null;
-  const done: TasksBuilder = builder ?? new TasksBuilder(file, false);
+  const done: TasksBuilder = builder ?? new TasksBuilder(file, false, wideColons);
   for (const h of held) done.take(h.line, h.section);
   return finish(done, numbered, codeBlocks, eol, file);
 }
@@ -353,7 +358,7 @@ export function parseWholeFile(text: string, file: string): TasksFile {
   promoteCandidates(lines);
   const sections = nonTaskSections(lines);
   const numbered = lines.some((line, i) => line.kind === "task" && (sections?.[i] ?? null) === null);
-  const builder = new TasksBuilder(file, numbered);
+  const builder = new TasksBuilder(file, numbered, text.includes("："));
   for (let i = 0; i < lines.length; i++) builder.take(lines[i]!, sections?.[i] ?? null);
   return finish(builder, numbered, codeBlocks, eol, file);
 }
