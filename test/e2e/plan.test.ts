@@ -3,6 +3,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { cpSync, existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { readPlan } from "../../src/actors/plan-reader.ts";
 import { badFixtures } from "../fixtures/expectations.ts";
 import { binary, cleanUp, makeSpec, repoRoot, scriptedAgent, seqorch, tempDir } from "./harness.ts";
 
@@ -65,6 +66,39 @@ describe("seqorch plan --json", () => {
       dependsOn: [],
       subtasks: [1, 2, 3, 4].map((s) => ({ id: `2000.${s}`, key: `2000.${s}`, title: `Sub-task 2000.${s}: "quoted" \\ text`, line: 1 + 1999 * 13 + 1 + (s - 1) * 3 })),
     });
+  });
+
+  test("the document is the text JSON.stringify makes of the plan: escapes, non-ASCII titles, a unit larger than the output buffer", async () => {
+    const long = `Long ${"x".repeat(20_000)}`;
+    const { spec } = makeSpec(
+      [
+        '- [ ] 1. Quotes " and back\\slash \\" and a tab\there',
+        "  - [ ] 1.1 Control \u0001 and \u001f, emoji 🚀, 中文タイトル, é",
+        "- [ ] 2. Depends",
+        "  - _Depends on: 1_",
+        `- [ ] 3. ${long}`,
+        `  - [ ] 3.1 ${long}`,
+        "- [x] 4. Done",
+        "",
+      ].join("\n"),
+    );
+    const r = await seqorch(["plan", "--spec", spec, "--json"]);
+    expect(r.code).toBe(0);
+    const view = readPlan(join(spec, "tasks.md"), { includeOptional: false, granularity: "unit" }, []);
+    const units = view.pending.map((u) => ({
+      id: u.id,
+      key: u.key,
+      title: u.title,
+      kind: u.kind,
+      line: u.line,
+      dependsOn: u.dependsOn,
+      subtasks: u.subtasks.map((t) => ({ id: t.id, key: t.key, title: t.title, line: t.line })),
+    }));
+    const { plan } = view;
+    const expected = { spec, tasksFile: join(spec, "tasks.md"), units, done: plan.done, optional: plan.optional, ignored: plan.ignored, warnings: plan.warnings, waves: plan.waves, totalUnits: view.counted.length };
+    expect(r.stdout).toBe(`${JSON.stringify(expected)}\n`);
+    expect(units.map((u) => u.key)).toEqual(["1", "2", "3"]);
+    expect(units[1]!.dependsOn).toEqual(["1"]);
   });
 
   test("units the state file records done are left out; a state file that cannot be read is an error naming it", async () => {
