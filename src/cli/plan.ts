@@ -5,7 +5,6 @@ import { readPlan, type PlanView } from "../actors/plan-reader.ts";
 import type { SpecLocation } from "../spec/locate.ts";
 import { UsageError } from "../errors.ts";
 import { rejectUnknown } from "./flag-checks.ts";
-import { printPlanJson } from "./plan-json.ts";
 import { specFromArgs } from "./spec-args.ts";
 
 const planArgs = {
@@ -34,6 +33,53 @@ async function completedKeys(stateFile: string): Promise<string[]> {
   if (absent(stateFile)) return [];
   const { loadState } = await import("../store/state.ts");
   return loadState(stateFile)?.completed ?? [];
+}
+
+/**
+ * The fields of a unit in `plan --json`, in this order (the README's plan section names them). As JSON.stringify's
+ * list of keys it applies at every level: each sub-task (a Task) is written with the ones it has, id, key, title
+ * and line, and a unit is written as it is, without a copy.
+ */
+const UNIT_FIELDS = ["id", "key", "title", "kind", "line", "dependsOn", "subtasks"];
+
+/** Size of the buffer the JSON is encoded into and written from (the whole document is never one string). */
+const CHUNK_BYTES = 64 * 1024;
+
+/**
+ * Prints the --json document: the text JSON.stringify makes of {spec, tasksFile, units, done, optional, ignored,
+ * warnings, waves, totalUnits}, one line, encoded unit by unit into one buffer that is written each time it is
+ * about full (10,000 tasks make about 1.2 MB). Resolves once stdout has taken every piece (the command's exit
+ * would cut a pipe's pending output short).
+ */
+async function printJson(spec: SpecLocation, view: PlanView, done: string[]): Promise<void> {
+  const { plan } = view;
+  const head = JSON.stringify({ spec: spec.specDir, tasksFile: spec.tasksFile });
+  const tail = JSON.stringify({ done, optional: plan.optional, ignored: plan.ignored, warnings: plan.warnings, waves: plan.waves, totalUnits: view.counted.length });
+  const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+  let used = 0;
+  /** Adds `text` to the buffer, writing the buffer out first when `text` might not fit (a UTF-16 unit is at most 3 UTF-8 bytes). */
+  const put = async (text: string): Promise<void> => {
+    if (used + text.length * 3 + 1 > CHUNK_BYTES) {
+      if (used > 0) await writeOut(buffer.subarray(0, used));
+      used = 0;
+      if (text.length * 3 + 1 > CHUNK_BYTES) return writeOut(text);
+    }
+    used += buffer.write(text, used);
+  };
+  await put(`${head.slice(0, -1)},"units":[`);
+  for (let i = 0; i < view.pending.length; i++) {
+    if (i > 0) buffer[used++] = 0x2c; // ",": put leaves a byte free after each piece
+    await put(JSON.stringify(view.pending[i], UNIT_FIELDS));
+  }
+  await put(`],${tail.slice(1)}\n`);
+  if (used > 0) await writeOut(buffer.subarray(0, used));
+}
+
+/** Writes `data` to stdout; resolves when stdout has handed it on (EPIPE goes to stdout's error handler, see index.ts). */
+function writeOut(data: string | Uint8Array): Promise<void> {
+  return new Promise((done) => {
+    process.stdout.write(data, () => done());
+  });
 }
 
 /** Prints the plan for a person: one line per unit (sub-tasks under it), then what is done, skipped, ignored. */
@@ -69,7 +115,7 @@ export const planCommand = defineCommand({
     if (granularity !== "unit" && granularity !== "leaf") throw new UsageError("--granularity", `must be unit or leaf (got ${JSON.stringify(granularity)})`);
     const view = readPlan(spec.tasksFile, { includeOptional: args["include-optional"], granularity }, completed);
     const done = [...new Set([...view.plan.done, ...completed])];
-    if (args.json) await printPlanJson(spec, view, done);
+    if (args.json) await printJson(spec, view, done);
     else printText(spec, view, done);
     return 0;
   },
