@@ -12,7 +12,8 @@
 // - tmux: the same with a minimal tmux unit: `new-window` running the agent then `wait-for -S`, and `wait-for`;
 // - memory: a compiled Bun hello-world's peak RSS (seqorch's peak anonymous memory is also taken without its
 //   forced full collection every few units, SEQORCH_GC_EVERY=0, to show what that collection keeps off);
-// - plan: a read-match-print loop over tasks.md (one regex per line, units with sub-tasks, JSON out);
+// - plan: a read-match-print loop over tasks.md (one regex per line, units with sub-tasks, JSON out), on the
+//   10,000-task file and on a one-task file (whose figure is plan's start-up against the floor's);
 // - 1 GiB log: seqorch itself with the instant agent (the target is a difference in peak RSS).
 // Wall time is the target; CPU time (user + system, the agent's and git's included) is printed beside it because
 // it drifts far less when other work shares the machine.
@@ -150,6 +151,7 @@ function makeProject(units: number, git: boolean): { root: string; spec: string 
   return { root, spec };
 }
 
+/** A spec folder of PLAN_PARENTS × PLAN_SUBTASKS sub-tasks (with a detail line and a key line each); its path. */
 function planTasksFile(): string {
   const dir = join(work, "plan", ".kiro", "specs", "big");
   mkdirSync(dir, { recursive: true });
@@ -162,6 +164,14 @@ function planTasksFile(): string {
     lines.push("");
   }
   writeFileSync(join(dir, "tasks.md"), lines.join("\n"));
+  return dir;
+}
+
+/** A spec folder of one task: plan's cost with (almost) nothing to parse, i.e. its start-up. */
+function planOneTaskFile(): string {
+  const dir = join(work, "plan", ".kiro", "specs", "one");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "tasks.md"), "- [ ] 1. The only task\n");
   return dir;
 }
 
@@ -266,6 +276,7 @@ const floorDirect = compile("floor-direct", FLOOR_DIRECT);
 const floorPlan = compile("floor-plan", FLOOR_PLAN);
 const hello = compile("hello", HELLO);
 const planSpec = ONLY.has("plan") ? planTasksFile() : "";
+const planOneSpec = ONLY.has("plan") ? planOneTaskFile() : "";
 
 const directNoGit = ONLY.has("direct") ? row("direct, no git, per unit", "ms", "ratio", "≤ 2×") : null;
 const directNoGitCpu = ONLY.has("direct") ? row("direct, no git, CPU per unit (with the agent's)", "ms", "ratio", "—") : null;
@@ -280,6 +291,8 @@ const tmuxCpu = ONLY.has("tmux") ? row("tmux, in git, CPU per unit (seqorch and 
 const planTime = ONLY.has("plan") ? row(`plan --json, ${PLAN_PARENTS * (PLAN_SUBTASKS + 1)} tasks`, "ms", "ratio", "≤ 2×") : null;
 const planRss = ONLY.has("plan") ? row("plan --json peak RSS", "MB", "ratio", "≤ 60 MB") : null;
 const planAnon = ONLY.has("plan") ? row("plan --json peak anonymous RSS", "MB", "ratio", "(the part of the above the process allocated)") : null;
+const planCpu = ONLY.has("plan") ? row(`plan --json, ${PLAN_PARENTS * (PLAN_SUBTASKS + 1)} tasks, CPU (user + system, GC threads included)`, "ms", "ratio", "—") : null;
+const planOne = ONLY.has("plan") ? row("plan --json, 1 task (start-up: the floor reads the same file)", "ms", "ratio", "—") : null;
 const loud = ONLY.has("log") ? row("peak RSS, 1 GiB of output (1 unit)", "MB", "diff", "≤ +10 MB over the instant agent") : null;
 const startup = ONLY.has("startup") ? row("start-up, --help", "ms", "ratio", "—") : null;
 
@@ -332,16 +345,20 @@ for (let round = 1; round <= RUNS; round++) {
       tmuxCpu.values.get(b.label)!.push(sample.cpuMs);
     }
   }
-  if (planTime && planRss && planAnon) {
+  if (planTime && planRss && planAnon && planCpu && planOne) {
     const floor = await timedSampled([floorPlan, join(planSpec, "tasks.md")]);
     planTime.floor.push(floor.ms);
     planRss.floor.push(floor.rssMb);
     planAnon.floor.push(floor.anonMb);
+    planCpu.floor.push(floor.cpuMs);
+    planOne.floor.push(timed([floorPlan, join(planOneSpec, "tasks.md")]).ms);
     for (const b of binaries) {
       const sample = await timedSampled([b.path, "plan", "--json", "--spec", planSpec]);
       planTime.values.get(b.label)!.push(sample.ms);
       planRss.values.get(b.label)!.push(sample.rssMb);
       planAnon.values.get(b.label)!.push(sample.anonMb);
+      planCpu.values.get(b.label)!.push(sample.cpuMs);
+      planOne.values.get(b.label)!.push(timed([b.path, "plan", "--json", "--spec", planOneSpec]).ms);
     }
   }
   if (loud) {

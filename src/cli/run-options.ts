@@ -3,7 +3,10 @@ import type { ArgsDef } from "citty";
 import { z } from "zod/mini";
 import { UsageError } from "../errors.ts";
 import { envValue, loadFileLayers, type FileLayer, type Sourced } from "./config-layers.ts";
-import { closest } from "./suggest.ts";
+import { rejectUnknown, requireSpec } from "./flag-checks.ts";
+
+// Kept in their own module so that commands checking only these (plan) do not build the run flags' schemas.
+export { rejectUnknown, requireSpec };
 
 /** citty definitions; every value arrives as a string or boolean and is validated by RunOptionsSchema. */
 export const runArgs = {
@@ -263,19 +266,6 @@ export const OPTION_KEY = {
 
 const FLAG_OF: Record<string, string> = Object.fromEntries(Object.entries(OPTION_KEY).map(([flag, key]) => [key, flag]));
 
-/** Reject flags citty accepted leniently: unknown names and stray positional words. Throws UsageError. */
-export function rejectUnknown(args: Record<string, unknown>, known: ArgsDef): void {
-  const names = new Set(Object.keys(known).flatMap((k) => [k, k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())]));
-  for (const def of Object.values(known)) for (const alias of [(def as { alias?: string | string[] }).alias ?? []].flat()) names.add(alias);
-  for (const key of Object.keys(args)) {
-    if (key === "_" || names.has(key) || names.has(key.replace(/^no-?/, "").replace(/^([A-Z])/, (c) => c.toLowerCase()))) continue;
-    const flag = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-    const near = closest(flag, Object.keys(known));
-    throw new UsageError(`--${key}`, `unknown flag${near ? `; did you mean --${near}?` : " (see --help)"}`);
-  }
-  const extra = (args._ as string[] | undefined) ?? [];
-  if (extra.length > 0) throw new UsageError(String(extra[0]), "unexpected argument (see --help)");
-}
 
 /** A set environment variable that does not say no ("", "0", "false", "no", "off"). */
 const truthyEnv = (value: string | undefined): boolean =>
@@ -382,8 +372,3 @@ export function parseRunOptions(args: Record<string, unknown>, env: NodeJS.Proce
   return resolveRunOptions(args, env, layers).options;
 }
 
-/** `--spec` is required; citty's own check would exit 1, so commands check it here (UsageError, exit 64). */
-export function requireSpec(spec: string | undefined): string {
-  if (!spec) throw new UsageError("--spec", "is required (the spec folder, e.g. .kiro/specs/my-feature)");
-  return spec;
-}

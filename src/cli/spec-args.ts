@@ -1,6 +1,6 @@
 // The spec and state file a command works on, from its --spec and --state-file flags.
 import { defaultStateFile, type SpecLocation } from "../spec/locate.ts";
-import { requireSpec } from "./run-options.ts";
+import { requireSpec } from "./flag-checks.ts";
 import { locateSpecWithHint } from "./suggest.ts";
 
 /** Locate `--spec` (UsageError when missing, SpecNotFoundError when not found, with a hint when it names a spec or a folder of specs) and its state file. */

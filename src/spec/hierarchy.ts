@@ -54,18 +54,46 @@ export function claimKey(id: string, used: Set<string>): string {
  * last one before it, else the first after it); when no task line has that ID, a heading that names it becomes
  * a group; when nothing names it, the next ancestor ID is tried (`5.2.1` → `5`), and at the top the task stands
  * alone. Returns the groups made, in heading order. `usedKeys` holds the task keys; group keys are added.
+ * `parents[i]`, when given and not null, is the last task before `tasks[i]` whose ID is the direct parent ID of
+ * its own (what the parser saw while reading): that is the parent the rule above picks, without a look-up.
  */
-export function linkByIds(tasks: Task[], headings: HeadingCandidate[], usedKeys: Set<string>): Group[] {
-  const tasksById = new Map<string, Task[]>();
-  for (const task of tasks) push(tasksById, task.id, task);
-  const headingsById = new Map<string, HeadingCandidate[]>();
-  for (const heading of headings) push(headingsById, heading.id, heading);
+export function linkByIds(tasks: Task[], headings: HeadingCandidate[], usedKeys: Set<string>, parents: readonly (Task | null)[] = []): Group[] {
+  // The indexes below are made at their first use: a file whose every sub-task follows its parent needs none.
+  let tasksById: Map<string, Task[]> | null = null;
+  let headingsById: Map<string, HeadingCandidate[]> | null = null;
+  let nodes: Map<string, { line: number; childKeys: string[] }> | null = null;
   const groupOf = new Map<HeadingCandidate, Group>();
-  const nodes = new Map<string, { line: number; childKeys: string[] }>();
-  for (const task of tasks) nodes.set(task.key, task);
+  const tasksWith = (id: string): Task[] => {
+    if (!tasksById) {
+      tasksById = new Map();
+      for (const task of tasks) push(tasksById, task.id, task);
+    }
+    return tasksById.get(id) ?? [];
+  };
+  const headingsWith = (id: string): HeadingCandidate[] => {
+    if (!headingsById) {
+      headingsById = new Map();
+      for (const heading of headings) push(headingsById, heading.id, heading);
+    }
+    return headingsById.get(id) ?? [];
+  };
+  const nodeMap = (): Map<string, { line: number; childKeys: string[] }> => {
+    if (!nodes) {
+      nodes = new Map();
+      for (const task of tasks) nodes.set(task.key, task);
+      for (const group of groupOf.values()) nodes.set(group.key, group);
+    }
+    return nodes;
+  };
 
+  // A task's childKeys may be the parser's shared frozen empty list: the first child gets it a list of its own.
+  const adoptBy = (node: { childKeys: string[] }, childKey: string): void => {
+    if (node.childKeys.length === 0) node.childKeys = [childKey];
+    else node.childKeys.push(childKey);
+  };
   const adopt = (parentKey: string | null, childKey: string): void => {
-    if (parentKey !== null) nodes.get(parentKey)?.childKeys.push(childKey);
+    const node = parentKey === null ? undefined : nodeMap().get(parentKey);
+    if (node) adoptBy(node, childKey);
   };
   const groupFor = (heading: HeadingCandidate): Group => {
     const existing = groupOf.get(heading);
@@ -79,7 +107,7 @@ export function linkByIds(tasks: Task[], headings: HeadingCandidate[], usedKeys:
       childKeys: [],
     };
     groupOf.set(heading, group);
-    nodes.set(group.key, group);
+    nodes?.set(group.key, group);
     group.parentKey = parentOf(heading.id, heading.line);
     adopt(group.parentKey, group.key);
     return group;
@@ -88,21 +116,32 @@ export function linkByIds(tasks: Task[], headings: HeadingCandidate[], usedKeys:
     // The ancestor IDs nearest first (as ancestorIds lists them), cut from `id` without building the list.
     for (let end = id.lastIndexOf("."); end > 0; end = id.lastIndexOf(".", end - 1)) {
       const ancestor = id.slice(0, end);
-      const task = nearest(tasksById.get(ancestor) ?? [], line);
+      const task = nearest(tasksWith(ancestor), line);
       if (task) return task.key;
-      const heading = nearest(headingsById.get(ancestor) ?? [], line);
+      const heading = headings.length > 0 ? nearest(headingsWith(ancestor), line) : undefined;
       if (heading) return groupFor(heading).key;
     }
     return null;
   };
 
-  for (const task of tasks) {
+  for (let i = 0; i < tasks.length; i++) {
+    const task = tasks[i]!;
+    const parent = parents[i];
+    if (parent) {
+      task.parentKey = parent.key;
+      adoptBy(parent, task.key);
+      continue;
+    }
     task.parentKey = parentOf(task.id, task.line);
     adopt(task.parentKey, task.key);
   }
-  const lineOf = (key: string): number => nodes.get(key)?.line ?? 0;
-  for (const node of nodes.values()) {
-    if (node.childKeys.length > 1 && !inLineOrder(node.childKeys, lineOf)) node.childKeys.sort((a, b) => lineOf(a) - lineOf(b));
+  // Tasks are adopted in file order; only a group, adopted when a task first needs it, can come out of order.
+  if (groupOf.size > 0) {
+    const all = nodeMap();
+    const lineOf = (key: string): number => all.get(key)?.line ?? 0;
+    for (const node of all.values()) {
+      if (node.childKeys.length > 1 && !inLineOrder(node.childKeys, lineOf)) node.childKeys.sort((a, b) => lineOf(a) - lineOf(b));
+    }
   }
   return [...groupOf.values()].sort((a, b) => a.line - b.line);
 }

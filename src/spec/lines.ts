@@ -99,6 +99,9 @@ function leadLength(s: string): number {
   return i;
 }
 
+/** Runs of spaces by length (0–64): a line led by one of them has its indent without a loop over its characters. */
+const SPACES = Array.from({ length: 65 }, (_, n) => " ".repeat(n));
+
 /** Width of the first `length` characters of `s` (spaces and tabs), tabs counted to the next multiple of 4. */
 function indentWidth(s: string, length: number): number {
   let width = 0;
@@ -149,39 +152,40 @@ function isAsciiLetter(code: number): boolean {
   return (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
 }
 
-/**
- * True when a list item (`body` starts with a marker) may be task-like: after the marker's white space comes
- * `[`, `*` or a digit (what TASKLIKE_RE needs there). A cheap test that spares the regex for most detail lines.
- */
-function mayBeTasklike(body: string): boolean {
+/** The first character after a list item's marker and its white space (`body` starts with a marker), or NaN when no white space follows the marker. */
+function afterMarker(body: string): number {
   let i = 1;
   for (let c = body.charCodeAt(i); c === 32 || c === 9; c = body.charCodeAt(++i));
-  if (i === 1) return false;
-  const c = body.charCodeAt(i);
-  return c === 91 || c === 42 || (c >= 48 && c <= 57);
+  return i === 1 ? Number.NaN : body.charCodeAt(i);
 }
 
 /**
  * Classifies one visible (comment-free) line with its leading white space removed. The first character decides
  * which patterns can match (headings start with `#`, checkboxes and task-like items with a list marker or a
  * letter, and every checkbox holds `[`), so plain text and detail lines cost one or two character tests.
+ * `first` is the code of body's first character (the caller has it already).
  */
-function classifyBody(body: string, line: number, raw: string, indent: number): ClassifiedLine {
+function classifyBody(body: string, first: number, line: number, raw: string, indent: number): ClassifiedLine {
   if (body === "") return { kind: "blank", line, raw, indent };
-  const first = body.charCodeAt(0);
   if (first === 35 /* # */ && indent < 4) {
     const heading = HEADING_RE.exec(body);
     if (heading) return classifyHeading(heading, line, raw, indent);
   }
-  const marker = isListMarker(first);
-  if (!marker && !isAsciiLetter(first)) return { kind: "text", text: body, line, raw, indent };
-  if (body.includes("[")) {
-    const shape = marker ? classifyBox(body, line, raw, indent) : null;
-    if (shape) return shape;
-    const box = marker ? null : LETTERED_RE.exec(body);
+  if (isListMarker(first)) {
+    // A checkbox needs `[` (or another marker: `- - [x]`) after the marker's white space; a task-like item
+    // `[`, `*` or a digit (what TASKLIKE_RE needs there). Detail lines (`- Detail`) fail both at one character.
+    const next = afterMarker(body);
+    if (next === 91 || isListMarker(next)) {
+      const shape = classifyBox(body, line, raw, indent);
+      if (shape) return shape;
+    }
+    if ((next === 91 || next === 42 || (next >= 48 && next <= 57)) && TASKLIKE_RE.test(body)) return { kind: "tasklike", text: body.trim(), line, raw, indent };
+    return { kind: "text", text: body, line, raw, indent };
+  }
+  if (isAsciiLetter(first) && body.includes("[")) {
+    const box = LETTERED_RE.exec(body);
     if (box && isMark(box[1])) return { kind: "checkbox", mark: box[1], optional: box[2] !== undefined, text: (box[3] ?? "").trim(), lettered: true, line, raw, indent };
   }
-  if (marker && mayBeTasklike(body) && TASKLIKE_RE.test(body)) return { kind: "tasklike", text: body.trim(), line, raw, indent };
   return { kind: "text", text: body, line, raw, indent };
 }
 
@@ -217,27 +221,44 @@ function restoreBold(openBold: string | undefined, idEnd: string, title: string)
   return openBold && !idEnd.includes("**") && trimmed !== "" ? `**${trimmed}` : trimmed;
 }
 
+/** What a pass over the lines leaves besides the lines: the fenced blocks and the line terminator. */
+export type LinePass = Omit<ClassifiedText, "lines"> & {
+  /** False when `visit` stopped the pass before the last line. */
+  complete: boolean;
+};
+
 /**
- * Splits tasks.md into classified lines (LF or CRLF, BOM dropped). Lines inside fenced code blocks
- * (``` and ~~~) are `code`, lines wholly inside HTML comments are `comment`: neither is ever a task or heading.
+ * Splits tasks.md into classified lines (LF or CRLF, BOM dropped) and hands each to `visit` in file order; a
+ * `visit` that returns false stops the pass. Lines inside fenced code blocks (``` and ~~~) are `code`, lines
+ * wholly inside HTML comments are `comment`: neither is ever a task or heading.
  */
-export function classifyLines(text: string): ClassifiedText {
+export function forEachLine(text: string, visit: (line: ClassifiedLine) => boolean | void): LinePass {
   const source = text.startsWith("\uFEFF") ? text.slice(1) : text;
   const firstNewline = source.indexOf("\n");
   const eol = firstNewline > 0 && source[firstNewline - 1] === "\r" ? "\r\n" : "\n";
-  const rawLines = source.split("\n");
-  if (rawLines.length > 1 && rawLines[rawLines.length - 1] === "") rawLines.pop();
-  const lines: ClassifiedLine[] = [];
   const codeBlocks: CodeBlock[] = [];
   const comment = { inComment: false };
   let fence: { char: string; code: number; size: number; line: number; body: string[] } | null = null;
 
-  for (let index = 0; index < rawLines.length; index++) {
-    const withCr = rawLines[index]!;
-    const raw = withCr.charCodeAt(withCr.length - 1) === 13 ? withCr.slice(0, -1) : withCr;
+  // Looked for once in the whole text: most files have neither, and then no line is searched for them.
+  const hasCr = source.includes("\r");
+  const hasComments = source.includes("<!--");
+  // The lines of split("\n") less an empty last one, cut one at a time (a line not kept dies young).
+  let next = 0;
+  for (let index = 0; next >= 0; index++) {
+    const start = next;
+    const end = source.indexOf("\n", start);
+    next = end < 0 ? -1 : end + 1;
+    if (end < 0 && start === source.length && index > 0) break;
+    const withCr = source.slice(start, end < 0 ? source.length : end);
+    const raw = hasCr && withCr.charCodeAt(withCr.length - 1) === 13 ? withCr.slice(0, -1) : withCr;
     const line = index + 1;
-    const leadLen = leadLength(raw);
-    const indent = leadLen === 0 ? 0 : indentWidth(raw, leadLen);
+    // trimStart drops every kind of white space; the indent counts spaces and tabs only (loops when not all spaces).
+    const trimmed = raw.trimStart();
+    const lead = raw.length - trimmed.length;
+    const spaces = lead === 0 || (lead < SPACES.length && raw.startsWith(SPACES[lead]!));
+    const leadLen = spaces ? lead : leadLength(raw);
+    const indent = spaces ? lead : indentWidth(raw, leadLen);
     if (fence) {
       const close = raw.charCodeAt(leadLen) === fence.code ? FENCE_RE.exec(raw.slice(leadLen)) : null;
       if (close?.[1]?.[0] === fence.char && close[1].length >= fence.size && raw.slice(leadLen + close[1].length).trim() === "") {
@@ -246,27 +267,36 @@ export function classifyLines(text: string): ClassifiedText {
       } else {
         fence.body.push(raw);
       }
-      lines.push({ kind: "code", line, raw, indent });
+      if (visit({ kind: "code", line, raw, indent }) === false) return { codeBlocks, eol, complete: false };
       continue;
     }
     const wasInComment = comment.inComment;
-    const visible = stripComments(raw, comment);
+    const visible = wasInComment || (hasComments && raw.includes("<!--")) ? stripComments(raw, comment) : raw;
     if ((wasInComment || visible !== raw) && visible.trim() === "") {
-      lines.push({ kind: raw.trim() === "" ? "blank" : "comment", line, raw, indent });
+      if (visit({ kind: raw.trim() === "" ? "blank" : "comment", line, raw, indent }) === false) return { codeBlocks, eol, complete: false };
       continue;
     }
-    const body = visible.trimStart();
+    const body = visible === raw ? trimmed : visible.trimStart();
     const first = body.charCodeAt(0);
     const open = first === 96 || first === 126 ? FENCE_RE.exec(body) : null;
     if (open?.[1] && !(open[1][0] === "`" && body.slice(open[1].length).includes("`"))) {
       fence = { char: open[1][0] ?? "`", code: open[1].charCodeAt(0), size: open[1].length, line, body: [] };
-      lines.push({ kind: "code", line, raw, indent });
+      if (visit({ kind: "code", line, raw, indent }) === false) return { codeBlocks, eol, complete: false };
       continue;
     }
     const visibleIndent = visible === raw ? indent : indentWidth(visible, leadLength(visible));
     // Every line's object is made whole in one literal (one allocation, no properties added later).
-    lines.push(classifyBody(body.trimEnd(), line, raw, visibleIndent));
+    if (visit(classifyBody(body.trimEnd(), first, line, raw, visibleIndent)) === false) return { codeBlocks, eol, complete: false };
   }
   if (fence) codeBlocks.push({ line: fence.line, text: fence.body.join("\n") });
+  return { codeBlocks, eol, complete: true };
+}
+
+/** Every line of tasks.md, classified (see forEachLine), with the fenced blocks and the line terminator. */
+export function classifyLines(text: string): ClassifiedText {
+  const lines: ClassifiedLine[] = [];
+  const { codeBlocks, eol } = forEachLine(text, (line) => {
+    lines.push(line);
+  });
   return { lines, codeBlocks, eol };
 }

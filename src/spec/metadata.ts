@@ -25,36 +25,46 @@ const KEYS: [MetaKind, string][] = [
   ["dependencies", "depends[ \\t]+on|depends|dependencies|dependency|依赖|依存"],
 ];
 
+/**
+ * A key line: the opening wrapper (1), the key, one capture group per kind in KEYS order (2–5), the wrapper
+ * closed before the colon (6), then the value (8). The kinds' names share no word, so the group that matched
+ * names the kind.
+ */
 const KEY_RE = new RegExp(
-  String.raw`^(?:[-*+][ \t]+)?(_|\*{1,2})?[ \t]*(${KEYS.map(([, k]) => k).join("|")})[ \t]*(_|\*{1,2})?[ \t]*[:：][ \t]*(\*{1,2})?[ \t]*(.*)$`,
+  String.raw`^(?:[-*+][ \t]+)?(_|\*{1,2})?[ \t]*(?:${KEYS.map(([, k]) => `(${k})`).join("|")})[ \t]*(_|\*{1,2})?[ \t]*[:：][ \t]*(\*{1,2})?[ \t]*(.*)$`,
   "iu",
 );
-const KEY_KIND: [MetaKind, RegExp][] = KEYS.map(([kind, k]) => [kind, new RegExp(`^(?:${k})$`, "iu")]);
+/** KEY_RE's group of the first kind; the kinds follow in KEYS order. */
+const FIRST_KIND_GROUP = 2;
 
 /** The first closing `_` (or `*`): one that follows a non-space and is followed by a space or the end. */
 const UNDERSCORE_CLOSER = /(?<=\S)_(?=\s|$)/;
 const STAR_CLOSER = /(?<=\S)\*{1,2}(?=\s|$)/;
 function findCloser(value: string, wrapper: string): number {
-  return (wrapper === "_" ? UNDERSCORE_CLOSER : STAR_CLOSER).exec(value)?.index ?? -1;
+  return value.search(wrapper === "_" ? UNDERSCORE_CLOSER : STAR_CLOSER);
 }
 
 function closeValue(kind: MetaKind, value: string, wrapper: string): MetaLine {
   const at = findCloser(value, wrapper);
   if (at < 0) return { kind, value: value.trim(), closed: wrapper !== "_", trailing: "" };
-  const rest = value.slice(at).replace(/^[_*]+/, "");
-  return { kind, value: value.slice(0, at).trim(), closed: true, trailing: rest.trim() };
+  // The text after the run of `_` and `*` that closes the value.
+  let end = at;
+  for (let c = value.charCodeAt(end); c === 95 || c === 42; c = value.charCodeAt(++end));
+  return { kind, value: value.slice(0, at).trim(), closed: true, trailing: end === value.length ? "" : value.slice(end).trim() };
 }
 
-/** Reads a detail line (leading white space removed) as a recognised key line, or null. */
+/** Reads a detail line (without its leading white space) as a recognised key line, or null. */
 export function matchMetaLine(text: string): MetaLine | null {
   const m = KEY_RE.exec(text);
   if (!m) return null;
-  const key = (m[2] ?? "").trim();
-  const kind = KEY_KIND.find(([, re]) => re.test(key.replace(/[ \t]+/g, " ")))?.[0];
+  let kindIndex = 0;
+  while (kindIndex < KEYS.length && m[FIRST_KIND_GROUP + kindIndex] === undefined) kindIndex++;
+  const kind = KEYS[kindIndex]?.[0];
   if (!kind) return null;
+  const afterKeys = FIRST_KIND_GROUP + KEYS.length;
   const opener = m[1] ?? "";
-  const closedBeforeColon = opener !== "" && (m[3] ?? "") !== "";
-  const value = m[5] ?? "";
+  const closedBeforeColon = opener !== "" && (m[afterKeys] ?? "") !== "";
+  const value = m[afterKeys + 2] ?? "";
   if (opener === "" || closedBeforeColon) return { ...closeValue(kind, value, "*"), closed: true };
   return closeValue(kind, value, opener);
 }

@@ -2,9 +2,9 @@
 // Rules: shared/reference/kiro-tasks-format.md, Part 2.
 import { claimKey, linkByIds, type HeadingCandidate } from "./hierarchy.ts";
 import { promoteCandidates } from "./candidates.ts";
-import { classifyLines, type ClassifiedLine } from "./lines.ts";
+import { classifyLines, forEachLine, type ClassifiedLine, type CodeBlock } from "./lines.ts";
 import { continueMetaLine, matchMetaLine, splitDependencies, splitFiles, splitRequirements, type MetaLine } from "./metadata.ts";
-import { nonTaskSections } from "./sections.ts";
+import { nonTaskSections, sectionTracker } from "./sections.ts";
 import type { CheckboxMark, Group, IgnoredLine, Task, TasksFile } from "./types.ts";
 import { readWaves } from "./waves.ts";
 
@@ -16,6 +16,31 @@ function startsListItem(text: string): boolean {
 }
 
 type Line<K extends ClassifiedLine["kind"]> = Extract<ClassifiedLine, { kind: K }>;
+
+/**
+ * The empty list every list of a new task starts as (most tasks keep most of their lists empty: one shared array
+ * instead of seven per task). Frozen, so a push on it throws instead of filling every task's list: the builder
+ * gives a task a list of its own at its first entry (addDetail, append, takeChecklist; linkByIds for childKeys).
+ * Consumers of a TasksFile read these lists and never write them.
+ */
+const NO_ITEMS: never[] = Object.freeze([]) as unknown as never[];
+
+type StringList = "details" | "requirements" | "writes" | "reads" | "dependencies";
+
+/** Adds `values` (an array of the caller's own, which the task may keep) to `task[key]`. */
+function append(task: Task, key: StringList, values: string[]): void {
+  if (values.length === 0) return;
+  const list = task[key];
+  if (list === NO_ITEMS) task[key] = values;
+  else list.push(...values);
+}
+
+/** A task line as placed in the file: its indentation and the nearest ancestor task seen before it. */
+interface Placed {
+  task: Task;
+  indent: number;
+  up: Placed | null;
+}
 
 /** Where unnumbered checkbox items go in a file with no numbered task line (see `takeItem`). */
 interface Scope {
@@ -31,12 +56,22 @@ class TasksBuilder {
   readonly headings: HeadingCandidate[] = [];
   readonly ignored: IgnoredLine[] = [];
   readonly warnings: string[] = [];
+  /**
+   * For each task (numbered files), the last task before it with its direct parent ID (`2` for `2.1`), or null:
+   * the parent linkByIds would pick, found while reading.
+   */
+  readonly parents: (Task | null)[] = [];
+  /**
+   * Keys taken: in a numbered file only those of repeated IDs (`2`, `2#2`…), since a first ID is its own key
+   * (see startTask); in a file without numbers every key, groups' included.
+   */
   private readonly keys = new Set<string>();
+  /** The latest task line seen with each ID (for repeats and for the nearest ancestor of the next tasks). */
+  private readonly latest = new Map<string, Placed>();
+  /** The line of the first task of each ID that is used again (a first one's line is its task's). */
   private readonly firstLine = new Map<string, number>();
-  private readonly latestById = new Map<string, Task>();
-  /** Indentation of each task line and its nearest ancestor task seen so far (to attribute detail lines). */
-  private readonly layout = new Map<Task, { indent: number; up: Task | null }>();
-  private current: Task | null = null;
+  /** The task the lines being read belong to, with its indentation and ancestors (to attribute detail lines). */
+  private current: Placed | null = null;
   /** Owner of the previous line when it was a detail or checklist line: a paragraph continuation stays with it. */
   private lastOwner: Task | null = null;
   /** Owner of the fenced block being read (all its lines go to the task its opening fence belongs to). */
@@ -48,9 +83,13 @@ class TasksBuilder {
   private top = 0;
   private itemIndent: number | null = null;
 
+  /**
+   * `wideColons`: the file holds a full-width colon `：` somewhere (else no line is searched for one).
+   */
   constructor(
     private readonly file: string,
     private readonly numbered: boolean,
+    private readonly wideColons: boolean,
   ) {}
 
   take(line: ClassifiedLine, section: string | null): void {
@@ -73,7 +112,7 @@ class TasksBuilder {
         return;
       case "code":
         if (!this.current) return;
-        this.codeOwner ??= this.lastOwner ?? this.ownerFor(this.current, line.indent);
+        this.codeOwner ??= this.lastOwner ?? ownerFor(this.current, line.indent);
         this.addDetail(this.codeOwner, line.raw);
         return;
       case "text":
@@ -81,7 +120,7 @@ class TasksBuilder {
       case "heading":
         return this.takeHeading(line, section);
       case "tasklike":
-        if (this.current && line.indent > this.indentOf(this.current)) return this.addDetail(this.ownerFor(this.current, line.indent), line.raw);
+        if (this.current && line.indent > this.current.indent) return this.addDetail(ownerFor(this.current, line.indent), line.raw);
         this.ignore(line, "looks like a task but has no checkbox");
         this.current = null;
         this.lastOwner = null;
@@ -101,60 +140,58 @@ class TasksBuilder {
     this.ignored.push({ line: line.line, text: line.raw.trim(), reason });
   }
 
-  private indentOf(task: Task): number {
-    return this.layout.get(task)?.indent ?? 0;
-  }
-
-  /** The task a detail line at `indent` belongs to: the current task, or the ancestor it is indented under. */
-  private ownerFor(current: Task, indent: number): Task {
-    let task: Task | null = current;
-    while (task && indent <= this.indentOf(task)) task = this.layout.get(task)?.up ?? null;
-    return task ?? current;
-  }
-
+  /** Adds a detail line to `owner`, after the blank lines seen since its previous one (none before its first). */
   private addDetail(owner: Task, raw: string): void {
-    if (owner.details.length > 0) owner.details.push(...this.blanks);
-    this.blanks = [];
-    owner.details.push(raw);
+    if (owner.details === NO_ITEMS) owner.details = [raw];
+    else {
+      if (this.blanks.length > 0) owner.details.push(...this.blanks);
+      owner.details.push(raw);
+    }
+    if (this.blanks.length > 0) this.blanks = [];
   }
 
   private takeText(line: Line<"text">): void {
     if (!this.current) return;
     const continued = this.lastOwner !== null && !startsListItem(line.text);
-    const owner = continued && this.lastOwner ? this.lastOwner : this.ownerFor(this.current, line.indent);
+    const owner = continued && this.lastOwner ? this.lastOwner : ownerFor(this.current, line.indent);
     this.lastOwner = owner;
     // Every key line has a colon (`_Requirements: 1.1_`, `依赖：2`): lines without one skip the key pattern.
-    const meta = line.text.includes(":") || line.text.includes("：") ? matchMetaLine(line.text.trimStart()) : null;
+    // A text line's text has no white space at either end (see classifyLines).
+    const meta = line.text.includes(":") || (this.wideColons && line.text.includes("：")) ? matchMetaLine(line.text) : null;
     if (!meta) return this.addDetail(owner, line.raw);
+    if (meta.closed) return this.liftMeta(owner, meta, line.raw, line.line);
     this.openMeta = { owner, meta, raws: [line.raw], line: line.line };
-    if (meta.closed) this.closeMeta();
   }
 
-  /** Lifts a finished key line into its field; keeps it in the details when something would be lost. */
+  /** Lifts the key line still open, if any (see liftMeta). */
   private closeMeta(): void {
     const open = this.openMeta;
     if (!open) return;
     this.openMeta = null;
-    const { owner, meta, raws, line } = open;
+    this.liftMeta(open.owner, open.meta, open.raws, open.line);
+  }
+
+  /** Lifts a finished key line (`raws`: its line or lines, from `line`) into its field; keeps it in the details when something would be lost. */
+  private liftMeta(owner: Task, meta: MetaLine, raws: string | string[], line: number): void {
     let keep = meta.trailing !== "";
-    if (meta.kind === "requirements") owner.requirements.push(...splitRequirements(meta.value));
-    else if (meta.kind === "writes") owner.writes.push(...splitFiles(meta.value));
-    else if (meta.kind === "reads") owner.reads.push(...splitFiles(meta.value));
+    if (meta.kind === "requirements") append(owner, "requirements", splitRequirements(meta.value));
+    else if (meta.kind === "writes") append(owner, "writes", splitFiles(meta.value));
+    else if (meta.kind === "reads") append(owner, "reads", splitFiles(meta.value));
     else {
       const { ids, unreadable } = splitDependencies(meta.value);
-      owner.dependencies.push(...ids.filter((id) => !owner.dependencies.includes(id)));
+      append(owner, "dependencies", ids.filter((id) => !owner.dependencies.includes(id)));
       for (const token of unreadable) {
         this.warnings.push(`${this.file}:${line}: dependency "${token}" of task ${owner.key} is not a task ID seqorch can read (like 2, 2.1 or 14a.1); it is not waited for`);
       }
       keep ||= ids.length === 0;
     }
-    if (keep) for (const raw of raws) this.addDetail(owner, raw);
+    if (keep) for (const raw of typeof raws === "string" ? [raws] : raws) this.addDetail(owner, raw);
   }
 
   private takeHeading(line: Line<"heading">, section: string | null): void {
     this.current = null;
     this.lastOwner = null;
-    this.blanks = [];
+    if (this.blanks.length > 0) this.blanks = [];
     this.itemIndent = null;
     const heading = line.numbered && section === null ? { ...line.numbered, line: line.line } : null;
     if (this.numbered) {
@@ -170,9 +207,11 @@ class TasksBuilder {
       const where = this.tasks.length === 0 ? "before the first task" : "outside any task";
       return this.ignore(line, `checkbox item ${where}`);
     }
-    const owner = this.ownerFor(this.current, line.indent);
-    owner.checklist.push({ text: line.text, done: line.mark === "x" || line.mark === "X", line: line.line });
-    this.blanks = [];
+    const owner = ownerFor(this.current, line.indent);
+    const item = { text: line.text, done: line.mark === "x" || line.mark === "X", line: line.line };
+    if (owner.checklist === NO_ITEMS) owner.checklist = [item];
+    else owner.checklist.push(item);
+    if (this.blanks.length > 0) this.blanks = [];
     this.lastOwner = owner;
   }
 
@@ -203,10 +242,15 @@ class TasksBuilder {
   }
 
   private startTask(line: Line<"task" | "checkbox">, id: string, title: string, optional: boolean, parentKey: string | null): Task {
-    const key = claimKey(id, this.keys);
-    const first = this.firstLine.get(id);
-    if (first === undefined) this.firstLine.set(id, line.line);
-    else this.warnings.push(`${this.file}:${line.line}: task ID "${id}" is used again (first at line ${first}); this one is "${key}"`);
+    const seen = this.latest.get(id);
+    // In a numbered file no group has a key yet and only repeats are in `keys`: a first ID is free as it is.
+    if (seen && this.numbered) this.keys.add(id);
+    const key = !seen && this.numbered ? id : claimKey(id, this.keys);
+    if (seen) {
+      const first = this.firstLine.get(id) ?? seen.task.line;
+      this.firstLine.set(id, first);
+      this.warnings.push(`${this.file}:${line.line}: task ID "${id}" is used again (first at line ${first}); this one is "${key}"`);
+    }
     const mark: CheckboxMark = line.mark;
     const task: Task = {
       key,
@@ -217,29 +261,39 @@ class TasksBuilder {
       optional: optional || (title.includes("[") && /\[optional\]/i.test(title)),
       line: line.line,
       parentKey,
-      childKeys: [],
-      details: [],
-      checklist: [],
-      requirements: [],
-      writes: [],
-      reads: [],
-      dependencies: [],
+      childKeys: NO_ITEMS,
+      details: NO_ITEMS,
+      checklist: NO_ITEMS,
+      requirements: NO_ITEMS,
+      writes: NO_ITEMS,
+      reads: NO_ITEMS,
+      dependencies: NO_ITEMS,
     };
-    const up = this.numbered ? this.nearestAncestor(id) : null;
-    this.layout.set(task, { indent: line.indent, up });
-    this.latestById.set(id, task);
+    let up: Placed | null = null;
+    if (this.numbered) {
+      // The direct parent ID (`2` for `2.1`) first; when no task has it yet, the ancestors above it.
+      const dot = id.lastIndexOf(".");
+      const parent = dot > 0 ? this.latest.get(id.slice(0, dot)) : undefined;
+      up = parent ?? (dot > 0 ? this.nearestAncestor(id, dot) : null);
+      this.parents.push(parent ? parent.task : null);
+    }
+    const placed: Placed = { task, indent: line.indent, up };
+    this.latest.set(id, placed);
     this.tasks.push(task);
-    this.current = task;
+    this.current = placed;
     this.lastOwner = null;
-    this.blanks = [];
+    if (this.blanks.length > 0) this.blanks = [];
     return task;
   }
 
-  /** The latest task seen with the nearest ancestor ID of `id` (`5.2.1`: `5.2`, else `5`), or null. */
-  private nearestAncestor(id: string): Task | null {
-    for (let end = id.lastIndexOf("."); end > 0; end = id.lastIndexOf(".", end - 1)) {
-      const task = this.latestById.get(id.slice(0, end));
-      if (task) return task;
+  /**
+   * The latest task line seen with the nearest ancestor ID of `id` above the one ending before `dot`
+   * (`5.2.1` with the dot before `1`: `5`), or null.
+   */
+  private nearestAncestor(id: string, dot: number): Placed | null {
+    for (let end = id.lastIndexOf(".", dot - 1); end > 0; end = id.lastIndexOf(".", end - 1)) {
+      const placed = this.latest.get(id.slice(0, end));
+      if (placed) return placed;
     }
     return null;
   }
@@ -249,21 +303,72 @@ class TasksBuilder {
   }
 }
 
+/** The task a detail line at `indent` belongs to: the current task, or the ancestor it is indented under. */
+function ownerFor(current: Placed, indent: number): Task {
+  let placed: Placed | null = current;
+  while (placed && indent <= placed.indent) placed = placed.up;
+  return (placed ?? current).task;
+}
+
 /**
  * Parses the text of a tasks.md (`file` is only used in messages). Never throws: odd lines end up in
  * `ignored`, repeated IDs in `warnings`. See shared/reference/kiro-tasks-format.md, Part 2, for every rule;
  * in a file with no numbered task line, unnumbered items get IDs by position (see TasksBuilder.takeItem).
  */
 export function parseTasks(text: string, file: string): TasksFile {
+  return parseInOnePass(text, file) ?? parseWholeFile(text, file);
+}
+
+/**
+ * The parse, each line handed to the builder as it is classified (its object dies young): lines are held back
+ * only until the first task line outside a non-task section says the file is numbered (until the end when it is
+ * not). Null when a line needs the whole file to be read (a candidate, see promoteCandidates): parseWholeFile
+ * then parses it.
+ */
+function parseInOnePass(text: string, file: string): TasksFile | null {
+  const sections = sectionTracker();
+  const wideColons = text.includes("：");
+  /** The non-task section the current line is in: it changes only at a heading. */
+  let section: string | null = null;
+  const held: { line: ClassifiedLine; section: string | null }[] = [];
+  let builder: TasksBuilder | null = null;
+  const { codeBlocks, eol, complete } = forEachLine(text, (line) => {
+    if (line.kind === "checkbox" && line.candidate) return false;
+    if (line.kind === "heading") section = sections.at(line);
+    if (builder) return builder.take(line, section);
+    if (line.kind !== "task" || section !== null) return void held.push({ line, section });
+    builder = new TasksBuilder(file, true, wideColons);
+    for (const h of held) builder.take(h.line, h.section);
+    held.length = 0;
+    builder.take(line, section);
+  });
+  if (!complete) return null;
+  const numbered = builder !== null;
+  const done: TasksBuilder = builder ?? new TasksBuilder(file, false, wideColons);
+  for (const h of held) done.take(h.line, h.section);
+  return finish(done, numbered, codeBlocks, eol, file);
+}
+
+/**
+ * The parse of the classified lines as a whole (candidates promoted first): what parseTasks does when the one
+ * pass cannot. Exported so that tests hold both ways to the same result; callers use parseTasks.
+ */
+export function parseWholeFile(text: string, file: string): TasksFile {
   const { lines, codeBlocks, eol } = classifyLines(text);
   promoteCandidates(lines);
   const sections = nonTaskSections(lines);
-  const numbered = lines.some((line, i) => line.kind === "task" && sections[i] === null);
-  const builder = new TasksBuilder(file, numbered);
-  for (let i = 0; i < lines.length; i++) builder.take(lines[i]!, sections[i] ?? null);
+  const numbered = lines.some((line, i) => line.kind === "task" && (sections?.[i] ?? null) === null);
+  const builder = new TasksBuilder(file, numbered, text.includes("："));
+  for (let i = 0; i < lines.length; i++) builder.take(lines[i]!, sections?.[i] ?? null);
+  return finish(builder, numbered, codeBlocks, eol, file);
+}
+
+/** The TasksFile from a builder that has taken every line: parents linked, groups and waves made. */
+function finish(builder: TasksBuilder, numbered: boolean, codeBlocks: CodeBlock[], eol: TasksFile["eol"], file: string): TasksFile {
   builder.finish();
-  const keys = new Set(builder.tasks.map((t) => t.key));
-  const groups = numbered ? linkByIds(builder.tasks, builder.headings, keys) : builder.groups;
+  // Only a heading can become a group that needs a key of its own: without one, no key set is needed.
+  const keys = new Set(builder.headings.length > 0 ? builder.tasks.map((t) => t.key) : []);
+  const groups = numbered ? linkByIds(builder.tasks, builder.headings, keys, builder.parents) : builder.groups;
   const waves = readWaves(codeBlocks, file, builder.warnings);
   return { file, tasks: builder.tasks, groups, ignored: builder.ignored, warnings: builder.warnings, waves, eol };
 }

@@ -13,7 +13,9 @@ function topUnits(tree: TaskTree, includeOptional: boolean, below: Map<string, T
     const optional = isTask(root) ? root.optional : all.length > 0 && all.every((t) => tree.isSkippable(t));
     // An optional unit lists what it would run if optional tasks were included.
     const keepOptional = includeOptional || optional;
-    const subtasks = done ? all : all.filter((t) => !tree.isDone(t) && (keepOptional || !tree.isSkippable(t)));
+    const runs = (t: Task): boolean => !tree.isDone(t) && (keepOptional || !tree.isSkippable(t));
+    // Usually every sub-task of a unit not done still runs: then the list is kept as it is, not copied.
+    const subtasks = done || all.every(runs) ? all : all.filter(runs);
     const kind = !isTask(root) ? "group" : all.length > 0 ? "parent" : "standalone";
     return unit(root, kind, done, optional, subtasks);
   });
@@ -79,11 +81,18 @@ export function planUnits(parsed: TasksFile, options: PlanOptions = {}): Plan {
       (node) => [tree.rootOf(node).key],
     );
   }
+  // Done tasks, and the optional ones (or below an optional task) that are not done and will be skipped; file order.
+  const done: string[] = [];
+  const optional: string[] = [];
+  for (const task of parsed.tasks) {
+    if (tree.isDone(task)) done.push(task.key);
+    else if (!opts.includeOptional && tree.isSkippable(task)) optional.push(task.key);
+  }
   return {
     file: parsed.file,
     units,
-    done: parsed.tasks.filter((t) => tree.isDone(t)).map((t) => t.key),
-    optional: opts.includeOptional ? [] : parsed.tasks.filter((t) => tree.isSkippable(t) && !tree.isDone(t)).map((t) => t.key),
+    done,
+    optional,
     ignored: parsed.ignored,
     warnings: [...parsed.warnings, ...waveWarnings(tree)],
     waves: parsed.waves,

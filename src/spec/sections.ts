@@ -43,19 +43,32 @@ export function isNonTaskHeading(text: string): boolean {
 }
 
 /**
- * For each line, the text of the non-task section heading it sits under, or null. A section lasts until the next
- * heading of the same or a higher level. Numbered headings (`### 3. Acceptance tests`) never open one.
+ * Follows the headings of a file line by line: `at(line)` gives the text of the non-task section heading the line
+ * sits under, or null. A section lasts until the next heading of the same or a higher level. Numbered headings
+ * (`### 3. Acceptance tests`) never open one. Headings must be given in file order, each once; other lines change
+ * nothing and may be left out.
  */
-export function nonTaskSections(lines: ClassifiedLine[]): (string | null)[] {
+export function sectionTracker(): { at(line: ClassifiedLine): string | null } {
   let section: { level: number; text: string } | null = null;
-  const out: (string | null)[] = new Array(lines.length);
+  return {
+    at(line) {
+      if (line.kind === "heading") {
+        if (section && line.level <= section.level) section = null;
+        if (!section && !line.numbered && isNonTaskHeading(line.text)) section = { level: line.level, text: line.text };
+      }
+      return section === null ? null : section.text;
+    },
+  };
+}
+
+/** For each line, what {@link sectionTracker} says of it; null instead of the list when no line is under a non-task section (most files). */
+export function nonTaskSections(lines: ClassifiedLine[]): (string | null)[] | null {
+  const tracker = sectionTracker();
+  let out: (string | null)[] | null = null;
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line.kind === "heading") {
-      if (section && line.level <= section.level) section = null;
-      if (!section && !line.numbered && isNonTaskHeading(line.text)) section = { level: line.level, text: line.text };
-    }
-    out[i] = section === null ? null : section.text;
+    const section = tracker.at(lines[i]!);
+    if (section !== null) out ??= new Array<string | null>(lines.length).fill(null);
+    if (out) out[i] = section;
   }
   return out;
 }

@@ -7,25 +7,23 @@ export type TreeNode = Task | Group;
 
 /** True for a task (a group has no checkbox). */
 export function isTask(node: TreeNode): node is Task {
-  return "mark" in node;
+  return (node as Partial<Task>).mark !== undefined;
 }
 
 /** The tasks and groups of one file, indexed; `done` follows the option that counts optional sub-tasks or not. */
 export class TaskTree {
   private readonly byKey = new Map<string, TreeNode>();
-  private readonly idIndex = new Map<string, TreeNode[]>();
-  private readonly doneMemo = new Map<string, boolean>();
+  /** Tasks and groups by ID, made at the first withId (only dependencies and waves ask). */
+  private idIndex: Map<string, TreeNode[]> | null = null;
+  private readonly doneMemo = new Map<TreeNode, boolean>();
+  private readonly skippableMemo = new Map<TreeNode, boolean>();
 
   constructor(
     readonly parsed: TasksFile,
     private readonly includeOptional: boolean,
   ) {
-    for (const node of [...parsed.tasks, ...parsed.groups]) {
-      this.byKey.set(node.key, node);
-      const list = this.idIndex.get(node.id);
-      if (list) list.push(node);
-      else this.idIndex.set(node.id, [node]);
-    }
+    for (const task of parsed.tasks) this.byKey.set(task.key, task);
+    for (const group of parsed.groups) this.byKey.set(group.key, group);
   }
 
   /** The task or group with this key. */
@@ -35,6 +33,14 @@ export class TaskTree {
 
   /** Tasks and groups written with this ID (several when the ID repeats). */
   withId(id: string): TreeNode[] {
+    if (!this.idIndex) {
+      this.idIndex = new Map();
+      for (const node of [...this.parsed.tasks, ...this.parsed.groups]) {
+        const list = this.idIndex.get(node.id);
+        if (list) list.push(node);
+        else this.idIndex.set(node.id, [node]);
+      }
+    }
     return this.idIndex.get(id) ?? [];
   }
 
@@ -49,6 +55,7 @@ export class TaskTree {
 
   /** Direct sub-tasks; a child group is looked through (its tasks count as the node's). */
   childTasks(node: TreeNode): Task[] {
+    if (node.childKeys.length === 0) return [];
     const out: Task[] = [];
     for (const key of node.childKeys) {
       const child = this.byKey.get(key);
@@ -61,8 +68,10 @@ export class TaskTree {
 
   /** Every task below `node`, all levels, in file order. */
   descendants(node: TreeNode): Task[] {
+    if (node.childKeys.length === 0) return [];
     const out: Task[] = [];
-    const stack = [...node.childKeys].reverse();
+    const stack: string[] = [];
+    for (let i = node.childKeys.length - 1; i >= 0; i--) stack.push(node.childKeys[i]!);
     while (stack.length > 0) {
       const child = this.byKey.get(stack.pop() as string);
       if (!child) continue;
@@ -103,8 +112,14 @@ export class TaskTree {
   /** Optional, or below an optional task. */
   isSkippable(task: Task): boolean {
     if (task.optional) return true;
-    for (let up = this.parentOf(task); up; up = this.parentOf(up)) if (isTask(up) && up.optional) return true;
-    return false;
+    const parent = this.parentOf(task);
+    if (!parent) return false;
+    const memo = this.skippableMemo.get(parent);
+    if (memo !== undefined) return memo;
+    // The parent's answer, whether a task or a group (a group is never optional itself).
+    const skippable = isTask(parent) ? this.isSkippable(parent) : this.ancestors(parent).some((up) => isTask(up) && up.optional);
+    this.skippableMemo.set(parent, skippable);
+    return skippable;
   }
 
   /**
@@ -113,17 +128,29 @@ export class TaskTree {
    * sub-tasks done (all sub-tasks when none is counted).
    */
   isDone(node: TreeNode): boolean {
-    const memo = this.doneMemo.get(node.key);
+    // A task without sub-tasks is done when ticked: no need to remember it.
+    if (node.childKeys.length === 0) return isTask(node) && node.ticked;
+    const memo = this.doneMemo.get(node);
     if (memo !== undefined) return memo;
-    const children = this.childTasks(node);
-    const counted = children.filter((c) => this.includeOptional || !c.optional);
     let done: boolean;
-    if (isTask(node)) done = node.ticked || (counted.length > 0 && counted.every((c) => this.isDone(c)));
+    if (isTask(node) && node.ticked) done = true;
     else {
-      const base = counted.length > 0 ? counted : children;
-      done = base.length > 0 && base.every((c) => this.isDone(c));
+      // Counted children: the non-optional ones (all with includeOptional); a group without any counts all.
+      let counted = 0;
+      let countedDone = true;
+      let allDone = true;
+      const children = this.childTasks(node);
+      for (const child of children) {
+        const childDone = this.isDone(child);
+        allDone &&= childDone;
+        if (this.includeOptional || !child.optional) {
+          counted++;
+          countedDone &&= childDone;
+        }
+      }
+      done = counted > 0 ? countedDone : !isTask(node) && children.length > 0 && allDone;
     }
-    this.doneMemo.set(node.key, done);
+    this.doneMemo.set(node, done);
     return done;
   }
 }

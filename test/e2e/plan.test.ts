@@ -1,10 +1,11 @@
 // End to end: what `seqorch plan` and `seqorch run` make of the fixture specs: keys in the text form, warnings
 // naming file and line, and tasks.md files that cannot be planned (empty, not UTF-8, no task in them).
 import { afterAll, describe, expect, test } from "bun:test";
-import { cpSync, existsSync, readdirSync } from "node:fs";
+import { cpSync, existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { readPlan } from "../../src/actors/plan-reader.ts";
 import { badFixtures } from "../fixtures/expectations.ts";
-import { cleanUp, makeSpec, repoRoot, scriptedAgent, seqorch, tempDir } from "./harness.ts";
+import { binary, cleanUp, makeSpec, repoRoot, scriptedAgent, seqorch, tempDir } from "./harness.ts";
 
 afterAll(cleanUp);
 
@@ -32,6 +33,89 @@ describe("seqorch plan (text form)", () => {
     const json = JSON.parse((await seqorch(["plan", "--spec", spec, "--json"])).stdout);
     expect(json.warnings).toEqual([expect.stringContaining(`tasks.md:3: dependency "T2.1"`)]);
     expect(json.units.map((u: { dependsOn: string[] }) => u.dependsOn)).toEqual([[], []]);
+  });
+});
+
+describe("seqorch plan --json", () => {
+  test("10,000 tasks through a pipe: one line of JSON holding every unit and sub-task (written in pieces, none cut at exit)", async () => {
+    const lines: string[] = [];
+    for (let p = 1; p <= 2000; p++) {
+      lines.push(`- [ ] ${p}. Parent ${p}`);
+      for (let s = 1; s <= 4; s++) lines.push(`  - [ ] ${p}.${s} Sub-task ${p}.${s}: "quoted" \\ text`, `    - Detail of ${p}.${s}`, `    - _Requirements: ${p}.${s}_`);
+    }
+    const { spec } = makeSpec(`${lines.join("\n")}\n`);
+    // Through a shell pipe whose reader starts late: the pipe fills, and output still queued in seqorch when it
+    // exited would be lost (it was: 64 KiB arrived).
+    const script = `"$1" plan --spec "$2" --json | { sleep 0.3; cat; }; exit "\${PIPESTATUS:-0}"`;
+    const proc = Bun.spawn(["bash", "-c", `set -o pipefail; ${script}`, "bash", binary, spec], { stdout: "pipe", stderr: "pipe", env: { ...process.env, CI: "true" } });
+    const [stdout, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
+    const r = { code, stdout };
+    expect(r.code).toBe(0);
+    expect(r.stdout.endsWith("}\n")).toBe(true);
+    expect(r.stdout.trimEnd().split("\n")).toHaveLength(1);
+    const plan = JSON.parse(r.stdout);
+    expect(Object.keys(plan)).toEqual(["spec", "tasksFile", "units", "done", "optional", "ignored", "warnings", "waves", "totalUnits"]);
+    expect(plan.units).toHaveLength(2000);
+    expect(plan.totalUnits).toBe(2000);
+    expect(plan.units[1999]).toEqual({
+      id: "2000",
+      key: "2000",
+      title: "Parent 2000",
+      kind: "parent",
+      line: 1 + 1999 * 13,
+      dependsOn: [],
+      subtasks: [1, 2, 3, 4].map((s) => ({ id: `2000.${s}`, key: `2000.${s}`, title: `Sub-task 2000.${s}: "quoted" \\ text`, line: 1 + 1999 * 13 + 1 + (s - 1) * 3 })),
+    });
+  });
+
+  test("the document is the text JSON.stringify makes of the plan: escapes, non-ASCII titles, a unit larger than the output buffer", async () => {
+    const long = `Long ${"x".repeat(20_000)}`;
+    const { spec } = makeSpec(
+      [
+        '- [ ] 1. Quotes " and back\\slash \\" and a tab\there',
+        "  - [ ] 1.1 Control \u0001 and \u001f, emoji 🚀, 中文タイトル, é",
+        "- [ ] 2. Depends",
+        "  - _Depends on: 1_",
+        `- [ ] 3. ${long}`,
+        `  - [ ] 3.1 ${long}`,
+        "- [x] 4. Done",
+        "",
+      ].join("\n"),
+    );
+    const r = await seqorch(["plan", "--spec", spec, "--json"]);
+    expect(r.code).toBe(0);
+    const view = readPlan(join(spec, "tasks.md"), { includeOptional: false, granularity: "unit" }, []);
+    const units = view.pending.map((u) => ({
+      id: u.id,
+      key: u.key,
+      title: u.title,
+      kind: u.kind,
+      line: u.line,
+      dependsOn: u.dependsOn,
+      subtasks: u.subtasks.map((t) => ({ id: t.id, key: t.key, title: t.title, line: t.line })),
+    }));
+    const { plan } = view;
+    const expected = { spec, tasksFile: join(spec, "tasks.md"), units, done: plan.done, optional: plan.optional, ignored: plan.ignored, warnings: plan.warnings, waves: plan.waves, totalUnits: view.counted.length };
+    expect(r.stdout).toBe(`${JSON.stringify(expected)}\n`);
+    expect(units.map((u) => u.key)).toEqual(["1", "2", "3"]);
+    expect(units[1]!.dependsOn).toEqual(["1"]);
+  });
+
+  test("units the state file records done are left out; a state file that cannot be read is an error naming it", async () => {
+    const { root, spec } = makeSpec("- [ ] 1. One\n- [ ] 2. Two\n");
+    const agent = scriptedAgent(tempDir(), DONE);
+    await seqorch(["run", "--spec", spec, "--no-tmux", "--delay", "0", "--max-iterations", "1", "--agent-command", agent.command]);
+    expect(existsSync(join(spec, "SEQUENTIAL_STATE.json"))).toBe(true);
+    // Untick by hand what the run ticked: only the state file now says unit 1 is done.
+    writeFileSync(join(spec, "tasks.md"), "- [ ] 1. One\n- [ ] 2. Two\n");
+    const after = JSON.parse((await seqorch(["plan", "--spec", spec, "--json"])).stdout);
+    expect(after.units.map((u: { key: string }) => u.key)).toEqual(["2"]);
+    expect(after.done).toContain("1");
+    const notDir = join(root, "README-not-a-folder");
+    writeFileSync(notDir, "");
+    const bad = await seqorch(["plan", "--spec", spec, "--state-file", join(notDir, "state.json")]);
+    expect(bad.code).toBe(65);
+    expect(bad.stderr.trim()).toBe(`seqorch: ${join(notDir, "state.json")}: cannot read: ENOTDIR`);
   });
 });
 

@@ -5,7 +5,7 @@
 import { expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseTasks } from "../../src/spec/parse.ts";
+import { parseTasks, parseWholeFile } from "../../src/spec/parse.ts";
 import { planUnits } from "../../src/spec/plan.ts";
 import type { Plan } from "../../src/spec/types.ts";
 import { corpusFolders, describeCorpus } from "../corpus.ts";
@@ -23,7 +23,10 @@ describeCorpus("kiro corpus", (CORPUS) => {
       const file = join(CORPUS, exp.folder, "tasks.md");
       if (!existsSync(file)) throw new Error(`missing corpus file ${file}`);
       const text = readFileSync(file, "utf8");
-      const plan: Plan = planUnits(parseTasks(text, file));
+      const parsed = parseTasks(text, file);
+      // The one-pass parse and the whole-file parse agree on every real spec.
+      expect(parsed).toEqual(parseWholeFile(text, file));
+      const plan: Plan = planUnits(parsed);
       const keys = plan.units.map((u) => u.key);
 
       expect(plan.units.length).toBe(exp.units);

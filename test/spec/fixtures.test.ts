@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { readPlan } from "../../src/actors/plan-reader.ts";
 import { EmptySpecError, SpecParseError } from "../../src/errors.ts";
-import { parseTasks } from "../../src/spec/parse.ts";
+import { parseTasks, parseWholeFile } from "../../src/spec/parse.ts";
 import { nextRunnable, planUnits } from "../../src/spec/plan.ts";
 import { decodeTasks, requireTasks } from "../../src/spec/read.ts";
 import type { DispatchUnit } from "../../src/spec/types.ts";
@@ -20,6 +20,7 @@ describe("fixture specs", () => {
       const file = join(FIXTURES, "specs", exp.folder, "tasks.md");
       const text = decodeTasks(readFileSync(file), "tasks.md");
       const parsed = parseTasks(text, "tasks.md");
+      expect(parsed).toEqual(parseWholeFile(text, "tasks.md"));
       requireTasks(parsed, text);
       const all = planUnits(parsed, { includeOptional: true });
       expect(all.units.map(unitLine)).toEqual(exp.units);

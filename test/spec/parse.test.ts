@@ -1,6 +1,6 @@
 // parseTasks: every variation of shared/reference/kiro-tasks-format.md Part 1 (numbered 1-47) and the parsing rules of Part 2.
 import { describe, expect, test } from "bun:test";
-import { parseTasks } from "../../src/spec/parse.ts";
+import { parseTasks, parseWholeFile } from "../../src/spec/parse.ts";
 import { planUnits } from "../../src/spec/plan.ts";
 import type { CheckboxMark, PlanOptions, Task, TasksFile } from "../../src/spec/types.ts";
 
@@ -625,5 +625,32 @@ describe("real specs no test had seen (minimal inputs)", () => {
     expect(task(parsed, "3").dependencies).toEqual([]);
     expect(parse(md("- [ ] 1. One", "  - _Depends on: none_", "  - _Depends on: the SDK, Task 1_")).warnings).toEqual([]);
     expect(task(parse(md("- [ ] 14a. One", "- [ ] 2. Two", "  - _Depends on: task-14a, 14a.1_")), "2").dependencies).toEqual(["14a", "14a.1"]);
+  });
+});
+
+describe("one pass and the whole-file parse", () => {
+  // parseTasks reads most files in one pass (each line handed on as it is classified) and falls back to the
+  // whole-file parse for candidates; both must make the same TasksFile of any text.
+  const texts: [string, string][] = [
+    ["numbered, with details and key lines", md("# Plan", "", "- [ ] 1. One", "  - [ ] 1.1 Sub", "    - Detail", "    - _Requirements: 1.1, 2_", "- [x] 2. Two", "  _Depends on: 1_")],
+    ["checkbox items before the first task (held back, then ignored)", md("- [ ] loose item", "## Notes", "- [ ] note", "- [ ] 1. First", "  - [ ] check")],
+    ["no numbered task line (held to the end: items numbered by position)", md("### 3. Group", "- [ ] first", "  - [ ] its check", "- [ ] second", "## Success Criteria", "- [ ] criterion")],
+    ["a candidate (whole-file parse)", md("- [ ] 2.1 Base", "- [ ] 2.1b Variant", "- [ ] 2.5x faster")],
+    ["fences, comments and CRLF", "- [ ] 1. A\r\n  ```\r\n  - [ ] 9. not a task\r\n  ```\r\n<!-- - [ ] 8. hidden -->\r\n- [ ] 2. B\r\n"],
+    ["headings as groups and a repeated ID", md("## 1. Setup", "- [ ] 1.1 Init", "- [ ] 1.1 Again", "### 2. Build", "- [ ] 2.1 Compile", "- [ ] 2.1.1 Deep")],
+  ];
+  for (const [name, text] of texts) {
+    test(name, () => {
+      expect(parseTasks(text, "tasks.md")).toEqual(parseWholeFile(text, "tasks.md"));
+    });
+  }
+
+  test("a task's lists are its own: what one task gets never shows in another's", () => {
+    const parsed = parse(md("- [ ] 1. One", "- [ ] 2. Two", "  - detail of two", "  - _Requirements: 7_", "- [ ] 3. Three"));
+    expect(task(parsed, "1").details).toEqual([]);
+    expect(task(parsed, "2").details).toEqual(["  - detail of two"]);
+    expect(task(parsed, "2").requirements).toEqual(["7"]);
+    expect(task(parsed, "3").requirements).toEqual([]);
+    expect(task(parsed, "1").childKeys).toEqual([]);
   });
 });
