@@ -6,6 +6,7 @@ import { UsageError } from "../errors.ts";
 import { loadState, type AttemptRecord } from "../store/state.ts";
 import { rejectUnknown } from "./run-options.ts";
 import { specFromArgs } from "./spec-args.ts";
+import { writeOut } from "./stdout-write.ts";
 import { sleepUnlessStopped, stopSignal } from "./stop-signal.ts";
 
 const logsArgs = {
@@ -47,8 +48,11 @@ function pickAttempt(attempts: Record<string, AttemptRecord[]>, unit: string | u
   return latest ?? null;
 }
 
-/** Copy bytes of `path` from `offset` to stdout, streaming in 64 KiB pieces; returns the new offset. */
-function copyFrom(path: string, offset: number): number {
+/**
+ * Copy bytes of `path` from `offset` to stdout, streaming in 64 KiB pieces, each handed on before the next is
+ * read (so a slow reader gets all of it); returns the new offset.
+ */
+async function copyFrom(path: string, offset: number): Promise<number> {
   let fd: number;
   try {
     fd = openSync(path, "r");
@@ -62,7 +66,7 @@ function copyFrom(path: string, offset: number): number {
     while (offset < size) {
       const n = readSync(fd, buffer, 0, buffer.length, offset);
       if (n === 0) break;
-      process.stdout.write(buffer.subarray(0, n));
+      await writeOut(buffer.subarray(0, n));
       offset += n;
     }
     return offset;
@@ -93,16 +97,16 @@ export const logsCommand = defineCommand({
     }
     const { unit, record } = picked;
     const path = args.stderr ? join(record.log, "..", "err.log") : record.log;
-    let offset = copyFrom(path, 0);
+    let offset = await copyFrom(path, 0);
     if (!args.follow) return 0;
     const stop = stopSignal();
     while (!stop.aborted) {
       const now = attempts()[unit]?.find((r) => r.n === record.n);
-      offset = copyFrom(path, offset);
+      offset = await copyFrom(path, offset);
       if (!now || now.status !== "running") break;
       await sleepUnlessStopped(250);
     }
-    copyFrom(path, offset);
+    await copyFrom(path, offset);
     return 0;
   },
 });

@@ -1,6 +1,7 @@
 // `seqorch plan`: what a run would do, without running anything.
 import { statSync } from "node:fs";
 import { defineCommand } from "citty";
+import { writeOut } from "./stdout-write.ts";
 import { readPlan, type PlanView } from "../actors/plan-reader.ts";
 import type { SpecLocation } from "../spec/locate.ts";
 import { UsageError } from "../errors.ts";
@@ -73,13 +74,6 @@ async function printJson(spec: SpecLocation, view: PlanView, done: string[]): Pr
   }
   await put(`],${tail.slice(1)}\n`);
   if (used > 0) await writeOut(buffer.subarray(0, used));
-}
-
-/** Writes `data` to stdout; resolves when stdout has handed it on (EPIPE goes to stdout's error handler, see index.ts). */
-function writeOut(data: string | Uint8Array): Promise<void> {
-  return new Promise((done) => {
-    process.stdout.write(data, () => done());
-  });
 }
 
 /** Prints the plan for a person: one line per unit (sub-tasks under it), then what is done, skipped, ignored. */

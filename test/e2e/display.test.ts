@@ -131,6 +131,14 @@ describe("plain and machine-readable output", () => {
     expect(missing.stderr).toContain("no attempt of unit 9 is recorded");
   });
 
+  test("seqorch logs delivers a 1 MB log whole through a pipe whose reader starts late", async () => {
+    const { spec } = makeSpec("- [ ] 1. Loud unit\n");
+    const agent = "cat > /dev/null; head -c 1000000 /dev/zero | tr '\\0' x; echo; echo '<promise>TASK_DONE</promise>'";
+    expect((await seqorch(["run", "--spec", spec, "--no-tmux", "--delay", "0", "--agent-command", agent])).code).toBe(0);
+    const piped = Bun.spawnSync(["bash", "-c", `"$1" logs --spec "$2" | { sleep 0.3; wc -c; }`, "_", binary, spec], { env: { ...process.env, CI: "true" } });
+    expect(Number(piped.stdout.toString().trim())).toBe(1_000_000 + 1 + "<promise>TASK_DONE</promise>\n".length);
+  });
+
   test("seqorch status --watch follows a run from another terminal", async () => {
     const dir = tempDir();
     const { spec } = makeSpec(TWO);
