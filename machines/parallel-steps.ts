@@ -84,10 +84,13 @@ export function advance(c: ParallelContext): Step {
       spawn.push({ kind: "prepare", key });
     }
   }
+  // The merge is chosen after the starts: a unit with a lower task ID that starts now holds the queue (a run
+  // resumed with units 2 and 3 queued and unit 1 to run again merged 2 first).
+  const merge = starting.length ? nextMoves(c.units, ctx.state, c.parallel).merge : moves.merge;
   const mergeLive = c.live.some((id) => id.startsWith("merge:"));
-  if (moves.merge && !mergeLive) {
-    ctx = { ...ctx, state: applyParallelEvent(c.units, ctx.state, { type: "merge-started", unit: moves.merge }) };
-    spawn.push({ kind: "merge", key: moves.merge });
+  if (merge && !mergeLive) {
+    ctx = { ...ctx, state: applyParallelEvent(c.units, ctx.state, { type: "merge-started", unit: merge }) };
+    spawn.push({ kind: "merge", key: merge });
   }
   return { patch: { state: ctx.state, attempts: ctx.attempts, iteration: ctx.iteration }, spawn, retry: [] };
 }

@@ -156,6 +156,13 @@ describe("bugs the simulation found: units in flight with nothing alive, merges 
     expect(idleToPending(c, { patch: {}, spawn: [{ kind: "unit", key: "b" }], retry: [{ key: "a", delayMs: 5 }] }).status).toEqual({ a: "running", b: "running" });
   });
 
+  test("a resumed run: the unit with the lower task ID that starts now holds the merge of a queued one", () => {
+    const c = { ...atTheLimit(), iteration: 0, attempts: {}, retrying: [], state: { status: { a: "pending" as const, b: "queued" as const }, alone: {}, sentBack: {}, decisions: {} } };
+    const step = advance(c);
+    expect(step.spawn).toEqual([{ kind: "prepare", key: "a" }]);
+    expect(step.patch.state?.status).toEqual({ a: "running", b: "queued" });
+  });
+
   test("after a halt nothing new starts, but a finished unit still merges", () => {
     const c = { ...atTheLimit(), iteration: 0, retrying: [], halt: { reason: "decision" as const, detail: "unit 1 needs a human", unit: null } };
     const halted = { ...c, state: { status: { a: "blocked" as const, b: "queued" as const }, alone: {}, sentBack: {}, decisions: {} } };
