@@ -216,6 +216,7 @@ function reportStarted(context: RunContext, unit: DispatchUnit, input: AttemptIn
   context.report({
     type: "unit-started",
     unitId: unit.id,
+    title: unit.title,
     attempt: input.attempt,
     maxAttempts: context.maxAttempts,
     backend: input.assignment.backend,

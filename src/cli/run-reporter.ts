@@ -7,6 +7,7 @@ import { cutToWidth, displayWidth, padToWidth, printable } from "./display-width
 import { createLiveDisplay } from "./live-display.ts";
 import { emptyView, foldEvent, formatDuration, type RunView } from "./run-view.ts";
 import { formatTotal, formatUsd, type UsageTotal } from "../usage/record.ts";
+import { compareTaskIds } from "../schedule/task-order.ts";
 
 /** A unit's cost in the summary table: `$0.42`, `?` (tokens without a price), `-` (no usage reported). */
 const costCell = (u: UsageTotal): string => (u.attempts === 0 ? "-" : u.unpriced > 0 ? (u.unpriced === u.attempts ? "?" : `${formatUsd(u.cost_usd)}+?`) : formatUsd(u.cost_usd));
@@ -17,6 +18,17 @@ export interface RunDisplay {
   view: RunView;
   close: () => void;
   json: boolean;
+}
+
+/**
+ * One `--json` line: `{ time, type, unitId, …the event's fields }`. Every event carries `unitId`: the unit's ID
+ * (as tasks.md numbers it) on events about one unit, null on events about the run as a whole (run-started,
+ * sleeping, spec-changed, warning, run-ended).
+ */
+export function jsonLine(event: RunEvent | ({ type: "run-ended" } & Record<string, unknown>)): string {
+  const { type, ...fields } = event;
+  const unitId = "unitId" in event && typeof event.unitId === "string" ? event.unitId : null;
+  return JSON.stringify({ time: new Date().toISOString(), type, unitId, ...fields });
 }
 
 /** Plain lines, one per event worth a line. */
@@ -70,7 +82,7 @@ export function createRunDisplay(flags: { json?: boolean; quiet?: boolean }): Ru
       close: () => {},
       report: (event) => {
         foldEvent(view, event, Date.now());
-        process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`);
+        process.stdout.write(`${jsonLine(event)}\n`);
       },
     };
   }
@@ -85,7 +97,7 @@ export function createRunDisplay(flags: { json?: boolean; quiet?: boolean }): Ru
 }
 
 /**
- * The summary table: one row per unit worked on in this run, fitted to `columns` terminal columns when given
+ * The summary table: one row per unit worked on in this run, in task-ID order, fitted to `columns` terminal columns when given
  * (the title is cut; widths are display widths, so CJK titles and emoji keep the columns in line). No line
  * ends in padding.
  */
@@ -100,13 +112,13 @@ export function summaryTable(view: RunView, columns?: number): string[] {
   const titleWidth = Math.max(5, Math.min(48, longest, columns === undefined ? 48 : columns - 1 - fixed));
   const title = (t: string) => padToWidth(cutToWidth(printable(t), titleWidth), titleWidth);
   const lines = [`${padToWidth("Unit", idWidth)}  ${padToWidth("Title", titleWidth)}  Attempts  Failed  Result        Time${tokenHead}`];
-  for (const r of view.rows) {
+  for (const r of [...view.rows].sort((a, b) => compareTaskIds(a.id, b.id))) {
     const timeAndTokens = withTokens
       ? `  ${padToWidth(formatDuration(r.durationMs), 8)}${(r.tokens === null ? "-" : String(r.tokens)).padStart(10)}${costCell(r.usage).padStart(10)}`
       : `  ${formatDuration(r.durationMs)}`;
     lines.push(`${padToWidth(r.id, idWidth)}  ${title(r.title)}  ${String(r.attempts).padStart(8)}  ${String(r.failed).padStart(6)}  ${r.result.padEnd(12)}${timeAndTokens}`);
   }
-  const done = view.rows.filter((r) => r.result === "done").length;
+  const done = view.rows.filter((r) => r.result === "done" || r.result === "merged").length;
   const failed = view.rows.reduce((n, r) => n + r.failed, 0);
   const spent = formatTotal(view.usage);
   lines.push(`${done} unit(s) done, ${failed} failed attempt(s), ${formatDuration(Date.now() - view.startedAt)} in all${spent ? `, ${spent}` : ""}`);
@@ -117,7 +129,7 @@ export function summaryTable(view: RunView, columns?: number): string[] {
 export function printSummary(result: RunResult, resumeCommand: string, display?: RunDisplay): void {
   if (display?.json) {
     const { paths, error, ...rest } = result;
-    process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), type: "run-ended", ...rest, stateFile: paths.stateFile, progressFile: paths.progressFile })}\n`);
+    process.stdout.write(`${jsonLine({ type: "run-ended", ...rest, stateFile: paths.stateFile, progressFile: paths.progressFile })}\n`);
     return;
   }
   display?.close();
