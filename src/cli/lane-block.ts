@@ -62,7 +62,7 @@ export function queueLine(view: RunView, now: number, width: number): string {
   const { merging, queued } = mergeQueue(view.lanes);
   const waiting = queued.map((l) => printable(l.id)).join(", ");
   const what = merging ? `merging ${printable(merging.id)}${waiting ? ` · then ${waiting}` : ""}` : waiting ? `queued ${waiting}` : "empty";
-  const rest: Segment[] = [{ text: `${view.lanes.length} in flight`, rank: 1 }, { text: `run ${formatDuration(now - view.startedAt)}`, rank: 1 }];
+  const rest: Segment[] = [{ text: `${view.lanes.length} in flight`, rank: 1 }, { text: `run ${formatDuration(now - view.startedAt)}`, rank: 2 }];
   if (view.attach) rest.push({ text: view.attach, rank: 4 });
   return fitLine("⇄ merge queue:", what, rest, width);
 }
