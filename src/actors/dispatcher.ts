@@ -217,6 +217,7 @@ function reportStarted(context: RunContext, unit: DispatchUnit, input: AttemptIn
     type: "unit-started",
     unitId: unit.id,
     title: unit.title,
+    review: context.gates.review !== null,
     attempt: input.attempt,
     maxAttempts: context.maxAttempts,
     backend: input.assignment.backend,

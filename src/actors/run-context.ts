@@ -30,8 +30,11 @@ export interface RunPaths {
 export type RunEvent =
   | { type: "run-started"; specName: string; runner: "tmux" | "direct"; attach: string | null }
   | { type: "unit-next"; unitId: string; title: string; position: number; total: number; nextId: string | null }
-  /** An attempt (or a fix round: `backend` ends in `(fix round N)`) started; `title` is the unit's (tasks.md), where known. */
-  | { type: "unit-started"; unitId: string; attempt: number; maxAttempts: number; backend: string; where: string; log: string; windowId: string | null; title?: string }
+  /**
+   * An attempt (or a fix round: `backend` ends in `(fix round N)`) started. On an attempt: `title`, the unit's
+   * (tasks.md), and `review`, true when its TASK_DONE goes to review (--review) before it is done (or queued for merge).
+   */
+  | { type: "unit-started"; unitId: string; attempt: number; maxAttempts: number; backend: string; where: string; log: string; windowId: string | null; title?: string; review?: boolean }
   | { type: "sleeping"; untilMs: number }
   | {
       type: "attempt-finished";

@@ -45,7 +45,7 @@ export function stepText(lane: Lane, now: number): string {
   }
 }
 
-/** A lane's line: what matters first (ID, step, elapsed), then the title, attempt, backend and tmux window. */
+/** A lane's line: what matters first (ID, step, elapsed), then the title, attempt, backend and the agent's tmux window. */
 export function laneLine(lane: Lane, now: number, width: number): string {
   const rest: Segment[] = [
     { text: printable(stepText(lane, now)), rank: 0 },
@@ -53,7 +53,8 @@ export function laneLine(lane: Lane, now: number, width: number): string {
   ];
   if (lane.attempt && lane.step !== "fix") rest.push({ text: `attempt ${lane.attempt.n}/${lane.attempt.max}`, rank: 1 });
   if (lane.attempt) rest.push({ text: printable(lane.attempt.backend), rank: 2 });
-  if (lane.attempt?.windowId) rest.push({ text: `window ${printable(lane.attempt.windowId)}`, rank: 3 });
+  // The window of the agent working now (a reviewer has its own window: `review-<unit>-<n>`).
+  if (lane.attempt?.windowId && (lane.step === "implementing" || lane.step === "fix")) rest.push({ text: `window ${printable(lane.attempt.windowId)}`, rank: 3 });
   return fitLine(`${ICON[lane.step]} ${printable(lane.id)}`, printable(lane.title), rest, width);
 }
 

@@ -16,6 +16,8 @@ export interface Lane {
   step: LaneStep;
   /** The review round the unit is at: 0 until its first fix round, then the fix round's number. */
   round: number;
+  /** Its TASK_DONE goes to review (--review) before the merge queue. */
+  review: boolean;
   /** What the step says besides its name: a failed attempt's reason, why a merge turn sent the unit back. */
   note: string;
   startedAt: number;
@@ -26,8 +28,6 @@ export interface Lane {
 /** The part of the run's view the lanes fold into (RunView). */
 export interface LaneView {
   lanes: Lane[];
-  /** True once any review event was seen: a unit's TASK_DONE then goes to review, not to the merge queue. */
-  reviewing: boolean;
   /** The sequential run's unit (set by `unit-next`), or null. */
   unit: { id: string } | null;
 }
@@ -38,18 +38,18 @@ export type SetResult = (id: string, result: string, title: string) => void;
 const FIX_ROUND = /\s*\(fix round (\d+)\)$/;
 
 /** The lane of `id`, created when `create` (at `now`) and absent. */
-function laneOf(sink: LaneView, id: string, now: number, create: boolean): Lane | null {
-  const found = sink.lanes.find((l) => l.id === id);
+function laneOf(view: LaneView, id: string, now: number, create: boolean): Lane | null {
+  const found = view.lanes.find((l) => l.id === id);
   if (found || !create) return found ?? null;
-  const lane: Lane = { id, title: "", attempt: null, step: "implementing", round: 0, note: "", startedAt: now, waitingUntil: null };
-  sink.lanes.push(lane);
-  sink.lanes.sort((a, b) => compareTaskIds(a.id, b.id));
+  const lane: Lane = { id, title: "", attempt: null, step: "implementing", round: 0, review: false, note: "", startedAt: now, waitingUntil: null };
+  view.lanes.push(lane);
+  view.lanes.sort((a, b) => compareTaskIds(a.id, b.id));
   return lane;
 }
 
-function dropLane(sink: LaneView, id: string): void {
-  const at = sink.lanes.findIndex((l) => l.id === id);
-  if (at >= 0) sink.lanes.splice(at, 1);
+function dropLane(view: LaneView, id: string): void {
+  const at = view.lanes.findIndex((l) => l.id === id);
+  if (at >= 0) view.lanes.splice(at, 1);
 }
 
 function step(lane: Lane, to: LaneStep, note = ""): void {
@@ -59,14 +59,13 @@ function step(lane: Lane, to: LaneStep, note = ""): void {
 }
 
 /** A unit-step event on a lane. */
-function foldStep(sink: LaneView, lane: Lane, event: Extract<RunEvent, { type: "unit-step" }>, setResult: SetResult): void {
+function foldStep(view: LaneView, lane: Lane, event: Extract<RunEvent, { type: "unit-step" }>, setResult: SetResult): void {
   switch (event.step) {
     case "verify":
       return step(lane, "verifying", event.ok ? "" : "a check failed");
     case "commit":
       return step(lane, "committing");
     case "review": {
-      sink.reviewing = true;
       const round = /^round (\d+):/.exec(event.detail);
       if (round) lane.round = Number(round[1]);
       if (/^approved\b/.test(event.detail)) {
@@ -80,13 +79,13 @@ function foldStep(sink: LaneView, lane: Lane, event: Extract<RunEvent, { type: "
     case "merge":
       if (event.ok) {
         setResult(lane.id, "merged", lane.title);
-        return dropLane(sink, lane.id);
+        return dropLane(view, lane.id);
       }
       setResult(lane.id, "sent back", lane.title);
       return step(lane, "sent-back", event.detail);
     case "decision":
       setResult(lane.id, "decision", lane.title);
-      return dropLane(sink, lane.id);
+      return dropLane(view, lane.id);
   }
 }
 
@@ -96,33 +95,37 @@ function foldStep(sink: LaneView, lane: Lane, event: Extract<RunEvent, { type: "
  * event, which the sequential view then folds. For `attempt-finished` only the lane's step changes: the caller
  * counts the attempt in the unit's row (as in a sequential run), then sets the row's result (`queued` once done).
  */
-export function foldLaneEvent(sink: LaneView, event: RunEvent, now: number, setResult: SetResult): boolean {
+export function foldLaneEvent(view: LaneView, event: RunEvent, now: number, setResult: SetResult): boolean {
   if (!("unitId" in event)) return false;
-  const starts = (event.type === "unit-started" && sink.unit?.id !== event.unitId) || (event.type === "unit-step" && event.step === "merging");
-  const lane = laneOf(sink, event.unitId, now, starts);
+  const starts = (event.type === "unit-started" && view.unit?.id !== event.unitId) || (event.type === "unit-step" && event.step === "merging");
+  const lane = laneOf(view, event.unitId, now, starts);
   if (!lane) {
     // A unit blocked before its first attempt (a failed --worktree-setup) in a parallel run: a row all the same.
-    if (event.type === "unit-step" && event.step === "decision" && sink.unit === null) setResult(event.unitId, "decision", "");
+    if (event.type === "unit-step" && event.step === "decision" && view.unit === null) setResult(event.unitId, "decision", "");
     return false;
   }
   switch (event.type) {
     case "unit-started": {
       const fix = FIX_ROUND.exec(event.backend);
       if (event.title) lane.title = event.title;
-      lane.attempt = { n: event.attempt, max: event.maxAttempts, backend: event.backend.replace(FIX_ROUND, ""), windowId: event.windowId };
+      if (event.review !== undefined) lane.review = event.review;
+      const backend = event.backend.replace(FIX_ROUND, "");
+      // A fix round's numbers are the round's (n of --max-fix-rounds): the attempt shown stays the implementation's.
+      if (fix && lane.attempt) lane.attempt = { ...lane.attempt, backend, windowId: event.windowId };
+      else lane.attempt = { n: event.attempt, max: event.maxAttempts, backend, windowId: event.windowId };
       if (fix) lane.round = Number(fix[1]);
       step(lane, fix ? "fix" : "implementing");
       return true;
     }
     case "unit-step":
-      foldStep(sink, lane, event, setResult);
+      foldStep(view, lane, event, setResult);
       return true;
     case "rate-limited":
       step(lane, "rate-limited", event.reason);
       lane.waitingUntil = event.untilMs;
       return true;
     case "attempt-finished":
-      if (event.status === "done") step(lane, sink.reviewing ? "review" : "queued");
+      if (event.status === "done") step(lane, lane.review ? "review" : "queued");
       else if (event.status === "rate-limited") step(lane, "rate-limited", event.reason);
       else step(lane, event.status === "halt" || event.status === "over-budget" ? event.status : "failed", event.reason);
       return true;

@@ -34,13 +34,11 @@ export interface RunView {
   usage: UsageTotal;
   /** The units in flight of a parallel run (--parallel), in task-ID order; empty in a sequential run (src/cli/run-lanes.ts). */
   lanes: Lane[];
-  /** A review event was seen (a parallel unit's TASK_DONE goes to review, not to the merge queue). */
-  reviewing: boolean;
 }
 
 /** A new, empty view. */
 export function emptyView(now: number): RunView {
-  return { specName: "", startedAt: now, attach: null, unit: null, attempt: null, sleepingUntil: null, waitingUntil: null, rows: [], step: null, usage: emptyTotal(), lanes: [], reviewing: false };
+  return { specName: "", startedAt: now, attach: null, unit: null, attempt: null, sleepingUntil: null, waitingUntil: null, rows: [], step: null, usage: emptyTotal(), lanes: [] };
 }
 
 function rowOf(view: RunView, id: string): UnitRow {

@@ -53,10 +53,11 @@ describe("the units in flight of a parallel run", () => {
     expect(view.rows.map((r) => `${r.id}:${r.title}:${r.result}`)).toEqual(["10:Tenth:queued", "3:Third:queued", "2:Second:queued"]);
     const lines = laneBlock(view, now, 200, 40);
     expect(lines).toHaveLength(6);
-    expect(lines[0]).toMatch(/^⇄ 2 Second · merging · 0\.0 s · attempt 1\/3 · codex · window @2$/);
+    expect(lines[0]).toMatch(/^⇄ 2 Second · merging · 0\.0 s · attempt 1\/3 · codex$/);
     expect(lines[1]).toMatch(/^◌ 3 Third · queued for merge · /);
     expect(lines[2]).toMatch(/^◐ 4 Fourth · verifying · /);
-    expect(lines[3]).toMatch(/^◐ 5 Fifth · implementing · /);
+    // The agent's window while it works.
+    expect(lines[3]).toMatch(/^◐ 5 Fifth · implementing · 0\.0 s · attempt 1\/3 · codex · window @5$/);
     expect(lines[4]).toMatch(/^◌ 10 Tenth · queued for merge · /);
     expect(lines[5]).toBe("⇄ merge queue: merging 2 · then 3, 10 · 5 in flight · run 1m 05s · tmux -L s attach -t sequential-feat");
   });
@@ -64,27 +65,31 @@ describe("the units in flight of a parallel run", () => {
   test("review and fix rounds, a rate-limit wait, a failed attempt; approved units join the queue", () => {
     const now = Date.now();
     const view = fold([
-      started("1", "One"),
-      started("2", "Two"),
-      started("3", "Three"),
+      started("1", "One", { review: true }),
+      started("2", "Two", { review: true }),
+      started("3", "Three", { review: true }),
       finished("1"),
+    ], now);
+    // With --review a TASK_DONE goes to review, never to the merge queue, even before its reviewer starts.
+    expect(view.lanes[0]?.step).toBe("review");
+    for (const event of [
       stepOf("1", "review", "reviewer 1 started; log /x"),
       stepOf("1", "review", "round 0: fix — [R1] major a.ts:3: Broken", false),
-      started("1", "One", { attempt: 1, maxAttempts: 3, backend: "codex (fix round 1)" }),
+      started("1", "One", { attempt: 1, maxAttempts: 2, backend: "codex (fix round 1)", windowId: "@9" }),
       finished("2"),
       stepOf("2", "review", "reviewer 1 started; log /x"),
       stepOf("2", "review", "approved after 0 fix rounds; done"),
       { type: "rate-limited", unitId: "3", untilMs: now + 90_000, reason: "429" },
-    ], now);
+    ] as RunEvent[]) foldEvent(view, event, now);
     expect(view.lanes.map((l) => `${l.id}:${l.step}`)).toEqual(["1:fix", "2:queued", "3:rate-limited"]);
     const [one, two, three, queue] = laneBlock(view, now, 200, 40);
-    expect(one).toMatch(/^◐ 1 One · fix round 1 · [\d.]+ s · codex · window @1$/);
+    expect(one).toMatch(/^◐ 1 One · fix round 1 · [\d.]+ s · codex · window @9$/);
     expect(two).toContain("queued for merge");
     expect(three).toContain("rate limited: retrying in 1m 30s");
     expect(queue).toStartWith("⇄ merge queue: queued 2 · 3 in flight");
-    // A review after a fix round is that round's review.
+    // A review after a fix round is that round's review; the attempt shown is still the implementation's.
     foldEvent(view, stepOf("1", "review", "reviewer 1 started; log /x"), now);
-    expect(laneLine(view.lanes[0]!, now, 200)).toContain("review round 1");
+    expect(laneLine(view.lanes[0]!, now, 200)).toMatch(/^◐ 1 One · review round 1 · [\d.]+ s · attempt 1\/3 · codex$/);
     foldEvent(view, finished("3", "failed"), now);
     expect(laneLine(view.lanes[2]!, now, 200)).toContain("attempt 1 failed: no marker");
   });
