@@ -218,6 +218,7 @@ function reportStarted(context: RunContext, unit: DispatchUnit, input: AttemptIn
     unitId: unit.id,
     title: unit.title,
     review: context.gates.review !== null,
+    worktree: context.worktree?.branch ?? null,
     attempt: input.attempt,
     maxAttempts: context.maxAttempts,
     backend: input.assignment.backend,

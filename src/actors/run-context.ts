@@ -32,9 +32,10 @@ export type RunEvent =
   | { type: "unit-next"; unitId: string; title: string; position: number; total: number; nextId: string | null }
   /**
    * An attempt (or a fix round: `backend` ends in `(fix round N)`) started. On an attempt: `title`, the unit's
-   * (tasks.md), and `review`, true when its TASK_DONE goes to review (--review) before it is done (or queued for merge).
+   * (tasks.md); `review`, true when its TASK_DONE goes to review (--review) before it is done (or queued for merge);
+   * `worktree`, the unit's branch when it runs in its own worktree (--parallel: it is done when it merges), else null.
    */
-  | { type: "unit-started"; unitId: string; attempt: number; maxAttempts: number; backend: string; where: string; log: string; windowId: string | null; title?: string; review?: boolean }
+  | { type: "unit-started"; unitId: string; attempt: number; maxAttempts: number; backend: string; where: string; log: string; windowId: string | null; title?: string; review?: boolean; worktree?: string | null }
   | { type: "sleeping"; untilMs: number }
   | {
       type: "attempt-finished";

@@ -35,7 +35,7 @@ export function stepText(lane: Lane, now: number): string {
     case "rate-limited":
       return lane.waitingUntil !== null && lane.waitingUntil > now ? `rate limited: retrying in ${formatDuration(lane.waitingUntil - now)}` : "rate limited";
     case "failed":
-      return `attempt ${lane.attempt?.n ?? "?"} failed${lane.note ? `: ${lane.note.split("\n")[0]}` : ""}`;
+      return `attempt ${lane.attempt?.n ?? "?"} ${lane.note.split("\n")[0]}`;
     case "verifying":
       return lane.note ? `verifying: ${lane.note}` : "verifying";
     case "over-budget":

@@ -18,6 +18,8 @@ export interface Lane {
   round: number;
   /** Its TASK_DONE goes to review (--review) before the merge queue. */
   review: boolean;
+  /** It runs in its own worktree and is done when it merges; false: in the main checkout (no manifest), done when approved. */
+  inWorktree: boolean;
   /** What the step says besides its name: a failed attempt's reason, why a merge turn sent the unit back. */
   note: string;
   startedAt: number;
@@ -41,7 +43,7 @@ const FIX_ROUND = /\s*\(fix round (\d+)\)$/;
 function laneOf(view: LaneView, id: string, now: number, create: boolean): Lane | null {
   const found = view.lanes.find((l) => l.id === id);
   if (found || !create) return found ?? null;
-  const lane: Lane = { id, title: "", attempt: null, step: "implementing", round: 0, review: false, note: "", startedAt: now, waitingUntil: null };
+  const lane: Lane = { id, title: "", attempt: null, step: "implementing", round: 0, review: false, inWorktree: true, note: "", startedAt: now, waitingUntil: null };
   view.lanes.push(lane);
   view.lanes.sort((a, b) => compareTaskIds(a.id, b.id));
   return lane;
@@ -58,6 +60,16 @@ function step(lane: Lane, to: LaneStep, note = ""): void {
   lane.waitingUntil = null;
 }
 
+/** A lane's unit passed its loop: in a worktree it joins the merge queue; in the main checkout it is done. */
+function finished(view: LaneView, lane: Lane, setResult: SetResult): void {
+  if (!lane.inWorktree) {
+    setResult(lane.id, "done", lane.title);
+    return dropLane(view, lane.id);
+  }
+  setResult(lane.id, "queued", lane.title);
+  step(lane, "queued");
+}
+
 /** A unit-step event on a lane. */
 function foldStep(view: LaneView, lane: Lane, event: Extract<RunEvent, { type: "unit-step" }>, setResult: SetResult): void {
   switch (event.step) {
@@ -68,10 +80,7 @@ function foldStep(view: LaneView, lane: Lane, event: Extract<RunEvent, { type: "
     case "review": {
       const round = /^round (\d+):/.exec(event.detail);
       if (round) lane.round = Number(round[1]);
-      if (/^approved\b/.test(event.detail)) {
-        setResult(lane.id, "queued", lane.title);
-        return step(lane, "queued");
-      }
+      if (/^approved\b/.test(event.detail)) return finished(view, lane, setResult);
       return step(lane, "review");
     }
     case "merging":
@@ -109,6 +118,7 @@ export function foldLaneEvent(view: LaneView, event: RunEvent, now: number, setR
       const fix = FIX_ROUND.exec(event.backend);
       if (event.title) lane.title = event.title;
       if (event.review !== undefined) lane.review = event.review;
+      if (event.worktree !== undefined) lane.inWorktree = event.worktree !== null;
       const backend = event.backend.replace(FIX_ROUND, "");
       // A fix round's numbers are the round's (n of --max-fix-rounds): the attempt shown stays the implementation's.
       if (fix && lane.attempt) lane.attempt = { ...lane.attempt, backend, windowId: event.windowId };
@@ -125,9 +135,11 @@ export function foldLaneEvent(view: LaneView, event: RunEvent, now: number, setR
       lane.waitingUntil = event.untilMs;
       return true;
     case "attempt-finished":
-      if (event.status === "done") step(lane, lane.review ? "review" : "queued");
+      if (event.status === "done" && lane.review) step(lane, "review");
+      else if (event.status === "done") finished(view, lane, setResult);
       else if (event.status === "rate-limited") step(lane, "rate-limited", event.reason);
-      else step(lane, event.status === "halt" || event.status === "over-budget" ? event.status : "failed", event.reason);
+      else if (event.status === "halt" || event.status === "over-budget") step(lane, event.status, event.reason);
+      else step(lane, "failed", `${event.status}${event.reason ? `: ${event.reason}` : ""}`);
       return true;
     default:
       return true;

@@ -90,8 +90,8 @@ export function foldEvent(view: RunView, event: RunEvent, now: number): RunView 
       row.usage = addUsage(row.usage, event.usage);
       view.usage = addUsage(view.usage, event.usage);
       row.result = event.status;
+      // A parallel unit's row then says `queued` (done, in the merge queue) or stays `done` (it ran in place).
       if (!foldLaneEvent(view, event, now, toRow)) view.attempt = null;
-      else if (view.lanes.find((l) => l.id === event.unitId)?.step === "queued") row.result = "queued";
       break;
     }
     case "sleeping":

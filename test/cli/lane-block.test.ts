@@ -15,7 +15,8 @@ afterEach(() => {
 });
 
 const started = (unitId: string, title: string, extra: Partial<Extract<RunEvent, { type: "unit-started" }>> = {}): RunEvent => ({
-  type: "unit-started", unitId, title, attempt: 1, maxAttempts: 3, backend: "codex", where: "tmux window @1", log: `/x/${unitId}/out.log`, windowId: `@${unitId}`, ...extra,
+  type: "unit-started", unitId, title, attempt: 1, maxAttempts: 3, backend: "codex", where: "tmux window @1", log: `/x/${unitId}/out.log`, windowId: `@${unitId}`,
+  worktree: `seqorch/feat/${unitId}`, review: false, ...extra,
 });
 const finished = (unitId: string, status: "done" | "failed" = "done"): RunEvent => ({
   type: "attempt-finished", unitId, attempt: 1, status, durationMs: 2_000, reason: status === "done" ? "" : "no marker", log: "/x/out.log", tokens: null,
@@ -116,6 +117,22 @@ describe("the units in flight of a parallel run", () => {
     const table = summaryTable(view);
     expect(table.slice(1, 4).map((l) => l.split(/\s{2,}/).slice(0, 5).join("|"))).toEqual(["1|First|1|0|merged", "2|Second|2|0|merged", "3|Third|1|0|decision"]);
     expect(table.at(-1)).toStartWith("2 unit(s) done, 0 failed attempt(s)");
+  });
+
+  test("a unit that runs in the main checkout (no manifest) is done when its loop ends, never queued for merge", () => {
+    const view = fold([
+      started("1", "One"),
+      started("2", "In place", { worktree: null }),
+      started("3", "Reviewed in place", { worktree: null, review: true }),
+      finished("1"),
+      finished("2"),
+      finished("3"),
+    ]);
+    expect(view.lanes.map((l) => `${l.id}:${l.step}`)).toEqual(["1:queued", "3:review"]);
+    foldEvent(view, stepOf("3", "review", "approved after 0 fix rounds; done"), Date.now());
+    expect(view.lanes.map((l) => l.id)).toEqual(["1"]);
+    expect(view.rows.map((r) => `${r.id}:${r.result}`)).toEqual(["1:queued", "2:done", "3:done"]);
+    expect(queueLine(view, Date.now(), 200)).toStartWith("⇄ merge queue: queued 1 · 1 in flight");
   });
 
   test("a unit blocked before its first attempt (a failed --worktree-setup) still gets a row", () => {
@@ -274,7 +291,7 @@ describe("--json lines", () => {
   test("every event carries unitId after its type: the unit's ID, or null on an event about the run", async () => {
     const { jsonLine } = await import("../../src/cli/run-reporter.ts");
     const parsed = (event: Parameters<typeof jsonLine>[0]) => JSON.parse(jsonLine(event)) as Record<string, unknown>;
-    expect(Object.keys(parsed(started("2.1", "Sub")))).toEqual(["time", "type", "unitId", "title", "attempt", "maxAttempts", "backend", "where", "log", "windowId"]);
+    expect(Object.keys(parsed(started("2.1", "Sub")))).toEqual(["time", "type", "unitId", "title", "attempt", "maxAttempts", "backend", "where", "log", "windowId", "worktree", "review"]);
     expect(parsed(started("2.1", "Sub")).unitId).toBe("2.1");
     expect(parsed(stepOf("7", "merging", "onto main"))).toMatchObject({ type: "unit-step", unitId: "7", step: "merging" });
     for (const event of [

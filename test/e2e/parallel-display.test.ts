@@ -126,14 +126,14 @@ describe("the live display of a parallel run", () => {
     writeFileSync(release, "");
     const r = await seqorch(["run", "--spec", spec, "--parallel", "3", "--commit", "--no-tmux", "--delay", "0", "--json", "--agent-command", agent(dir, release)], { env: GIT_ENV });
     expect(r.code, r.stderr).toBe(0);
-    const events = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { type: string; unitId?: unknown; step?: string; title?: string; review?: boolean });
+    const events = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { type: string; unitId?: unknown; step?: string; title?: string; review?: boolean; worktree?: string | null });
     expect(events.length).toBeGreaterThan(10);
     for (const event of events) expect(Object.keys(event).slice(0, 3)).toEqual(["time", "type", "unitId"]);
     const perUnit = events.filter((e) => ["unit-started", "attempt-finished", "unit-step", "rate-limited", "fallback", "unit-next"].includes(e.type));
     for (const event of perUnit) expect(["1", "2", "3", "4"]).toContain(event.unitId as string);
     for (const event of events.filter((e) => ["run-started", "run-ended", "warning", "sleeping", "spec-changed"].includes(e.type))) expect(event.unitId).toBeNull();
     expect(events.filter((e) => e.type === "unit-started").map((e) => `${e.unitId}:${e.title}`).sort()).toEqual(["1:Build the parser", "2:認証モジュールを書く", "3:Ship the 🚀 page", "4:Write the docs"]);
-    expect(events.filter((e) => e.type === "unit-started").every((e) => e.review === false)).toBe(true);
+    expect(events.filter((e) => e.type === "unit-started").every((e) => e.review === false && e.worktree === `seqorch/feature/${e.unitId}`)).toBe(true);
     expect(events.filter((e) => e.step === "merging").map((e) => e.unitId)).toEqual(["1", "2", "3", "4"]);
     expect(events.filter((e) => e.step === "merge").map((e) => e.unitId)).toEqual(["1", "2", "3", "4"]);
     expect(events.at(-1)).toMatchObject({ type: "run-ended", unitId: null, final: "complete" });
