@@ -60,9 +60,10 @@ export type RunEvent =
   | { type: "warning"; message: string }
   /**
    * A step of the multi-agent loop after a TASK_DONE: a check, a commit, a review; in a parallel run (--parallel) a
-   * unit's merge turn starting (`merging`) and its end (`merge`: ok merged, else sent back or a decision).
+   * unit's merge turn starting (`merging`, with the unit's `title`: a unit queued by an earlier run has no
+   * unit-started in this one) and its end (`merge`: ok merged, else sent back or a decision).
    */
-  | { type: "unit-step"; unitId: string; step: "verify" | "commit" | "review" | "decision" | "merge" | "merging"; ok: boolean; detail: string };
+  | { type: "unit-step"; unitId: string; step: "verify" | "commit" | "review" | "decision" | "merge" | "merging"; ok: boolean; detail: string; title?: string };
 
 /** Criticality of a unit: how many reviewers it gets (`_criticality:` in tasks.md, else the assignment, else standard). */
 export type Criticality = "standard" | "complex" | "security-sensitive";

@@ -84,6 +84,7 @@ function foldStep(view: LaneView, lane: Lane, event: Extract<RunEvent, { type: "
       return step(lane, "review");
     }
     case "merging":
+      if (event.title && !lane.title) lane.title = event.title;
       return step(lane, "merging");
     case "merge":
       if (event.ok) {

@@ -135,6 +135,14 @@ describe("the units in flight of a parallel run", () => {
     expect(queueLine(view, Date.now(), 200)).toStartWith("⇄ merge queue: queued 1 · 1 in flight");
   });
 
+  test("a unit queued by an earlier run merges in this one: a lane from its merge turn, with the title the turn gives", () => {
+    const now = Date.now();
+    const view = fold([{ type: "unit-step", unitId: "2", step: "merging", ok: true, detail: "onto main", title: "Queued before" }], now);
+    expect(laneBlock(view, now, 200, 40)).toEqual([expect.stringMatching(/^⇄ 2 Queued before · merging · 0\.0 s$/), "⇄ merge queue: merging 2 · 1 in flight · run 1m 05s · tmux -L s attach -t sequential-feat"]);
+    foldEvent(view, stepOf("2", "merge", "merged onto main at 0123456789 (1 commit)"), now);
+    expect(view.rows).toMatchObject([{ id: "2", title: "Queued before", result: "merged", attempts: 0 }]);
+  });
+
   test("a unit blocked before its first attempt (a failed --worktree-setup) still gets a row", () => {
     const view = fold([started("1", "One"), stepOf("2", "decision", "worktree_setup: npm ci failed", false)]);
     expect(view.rows.map((r) => `${r.id}:${r.result}`)).toEqual(["2:decision"]);
