@@ -31,8 +31,11 @@ export function jsonLine(event: RunEvent | ({ type: "run-ended" } & Record<strin
   return JSON.stringify({ time: new Date().toISOString(), type, unitId, ...fields });
 }
 
-/** Plain lines, one per event worth a line. */
-function lineFor(event: RunEvent): void {
+/**
+ * Plain lines, one per event worth a line. A parallel unit's attempt has no `Unit n of m` line before it (its
+ * lines interleave with the others'): its start names the unit (`view`: the view with the event folded).
+ */
+function lineFor(event: RunEvent, view: RunView): void {
   switch (event.type) {
     case "run-started":
       if (event.attach) log.info(`Watch the agents: ${event.attach}`);
@@ -40,9 +43,12 @@ function lineFor(event: RunEvent): void {
     case "unit-next":
       log.start(`Unit ${event.position} of ${event.total}: ${event.unitId} ${event.title}${event.nextId ? ` (next: ${event.nextId})` : ""}`);
       break;
-    case "unit-started":
-      log.info(`  attempt ${event.attempt} of ${event.maxAttempts} on ${event.backend}, ${event.where}; log ${event.log}`);
+    case "unit-started": {
+      const lane = view.lanes.find((l) => l.id === event.unitId);
+      const unit = lane ? `unit ${event.unitId}${lane.title ? ` ${lane.title}` : ""}: ` : "";
+      log.info(`  ${unit}attempt ${event.attempt} of ${event.maxAttempts} on ${event.backend}, ${event.where}; log ${event.log}`);
       break;
+    }
     case "attempt-finished":
       if (event.status === "done") log.success(`  unit ${event.unitId} done in ${formatDuration(event.durationMs)}`);
       else if (event.status === "halt") log.warn(`  unit ${event.unitId}: the agent asked for a human (HALT)`);
@@ -93,7 +99,7 @@ export function createRunDisplay(flags: { json?: boolean; quiet?: boolean }): Ru
     const live = createLiveDisplay(process.stdout);
     return { json: false, view: live.view, close: live.close, report: live.report };
   }
-  return { json: false, view, close: () => {}, report: (event) => (foldEvent(view, event, Date.now()), lineFor(event)) };
+  return { json: false, view, close: () => {}, report: (event) => (foldEvent(view, event, Date.now()), lineFor(event, view)) };
 }
 
 /**

@@ -139,4 +139,19 @@ describe("the live display of a parallel run", () => {
     expect(events.at(-1)).toMatchObject({ type: "run-ended", unitId: null, final: "complete" });
     expect(existsSync(join(root, "src", "u4.ts"))).toBe(true);
   }, 60_000);
+
+  test("plain lines (CI=true): each unit's attempt names the unit, merges say which unit, no escape codes", async () => {
+    const dir = tempDir();
+    const { spec } = repo();
+    const release = join(dir, "release");
+    writeFileSync(release, "");
+    const r = await seqorch(["run", "--spec", spec, "--parallel", "3", "--commit", "--no-tmux", "--delay", "0", "--agent-command", agent(dir, release)], { env: { ...GIT_ENV, CI: "true" } });
+    expect(r.code, r.stderr).toBe(0);
+    const out = r.stdout + r.stderr;
+    expect(out).not.toContain("\x1b[");
+    const starts = out.split("\n").filter((l) => / attempt 1 of 3 on command/.test(l));
+    expect(starts.map((l) => /unit (\d) /.exec(l)?.[1]).sort()).toEqual(["1", "2", "3", "4"]);
+    expect(out).toContain("unit 2 認証モジュールを書く: attempt 1 of 3 on command");
+    expect(out.match(/unit \d merge: merged onto main/g)?.length).toBe(4);
+  }, 60_000);
 });
