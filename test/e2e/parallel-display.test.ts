@@ -6,11 +6,9 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { quoteShellArg } from "../../src/runner/shell-quote.ts";
-import { binary, cleanUp, makeSpec, privateTmux, seqorch, tempDir } from "./harness.ts";
+import { binary, cleanUp, git, GIT_ENV, makeSpec, privateTmux, seqorch, tempDir } from "./harness.ts";
 
 afterAll(cleanUp);
-
-const GIT_ENV = { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.com", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.com" };
 
 const TASKS = [
   "# Tasks",
@@ -25,12 +23,6 @@ const TASKS = [
   "  - _writes: src/u4.ts_",
   "",
 ].join("\n");
-
-function git(cwd: string, ...args: string[]): string {
-  const r = Bun.spawnSync(["git", ...args], { cwd, env: { ...process.env, ...GIT_ENV } });
-  if (r.exitCode !== 0) throw new Error(`git ${args.join(" ")}: ${r.stderr.toString()}`);
-  return r.stdout.toString();
-}
 
 function repo(): { root: string; spec: string } {
   const made = makeSpec(TASKS);
