@@ -23,7 +23,7 @@ export interface RunDisplay {
 /**
  * One `--json` line: `{ time, type, unitId, …the event's fields }`. Every event carries `unitId`: the unit's ID
  * (as tasks.md numbers it) on events about one unit, null on events about the run as a whole (run-started,
- * sleeping, spec-changed, warning, run-ended).
+ * sleeping, spec-changed, run-ended) and on warnings (RunEvent's `warning` has no unit; its message names one).
  */
 export function jsonLine(event: RunEvent | ({ type: "run-ended" } & Record<string, unknown>)): string {
   const { type, ...fields } = event;
