@@ -52,7 +52,7 @@ export function laneLine(lane: Lane, now: number, width: number): string {
     { text: formatDuration(now - lane.startedAt), rank: 0 },
   ];
   if (lane.attempt && lane.step !== "fix") rest.push({ text: `attempt ${lane.attempt.n}/${lane.attempt.max}`, rank: 1 });
-  if (lane.attempt) rest.push({ text: printable(lane.attempt.backend), rank: 2 });
+  if (lane.attempt) rest.push({ text: printable(lane.attempt.backend), rank: 1 });
   // The window of the agent working now (a reviewer has its own window: `review-<unit>-<n>`).
   if (lane.attempt?.windowId && (lane.step === "implementing" || lane.step === "fix")) rest.push({ text: `window ${printable(lane.attempt.windowId)}`, rank: 3 });
   return fitLine(`${ICON[lane.step]} ${printable(lane.id)}`, printable(lane.title), rest, width);

@@ -64,23 +64,38 @@ async function until<T>(check: () => T | undefined | false, ms = 30_000): Promis
 
 const capture = (socket: string): string[] => Bun.spawnSync(["tmux", "-L", socket, "capture-pane", "-p", "-t", "=view:"]).stdout.toString().split("\n");
 
+/**
+ * A --parallel 3 run of the four units in a `columns`-wide tmux pane, with real tmux windows for the agents; returns
+ * the pane's lines once units 2 and 3 are done and wait for unit 1 (merges go in task-ID order; unit 4 waits for a
+ * free slot), and a function that lets unit 1 finish and returns the pane's lines at the end.
+ */
+async function runInPane(columns: number): Promise<{ during: string[]; finish: () => Promise<string[]> }> {
+  const dir = tempDir();
+  const { spec } = repo();
+  const release = join(dir, "release");
+  const screen = privateTmux();
+  const agents = privateTmux();
+  const command = [binary, "run", "--spec", spec, "--parallel", "3", "--commit", "--delay", "0", "--tmux-socket", agents, "--agent-command", agent(dir, release)];
+  const env = Object.entries(GIT_ENV).map(([k, v]) => `${k}=${v}`).join(" ");
+  const shell = `env -u CI -u NO_COLOR ${env} ${command.map(quoteShellArg).join(" ")}; echo "EXIT=$?"; sleep 60`;
+  expect(Bun.spawnSync(["tmux", "-L", screen, "new-session", "-d", "-s", "view", "-x", String(columns), "-y", "40", shell]).exitCode).toBe(0);
+  const during = await until(() => {
+    const lines = capture(screen);
+    return lines.some((l) => l.startsWith("⇄ merge queue: queued 2, 3")) && lines;
+  });
+  const finish = async () => {
+    writeFileSync(release, "");
+    return until(() => {
+      const lines = capture(screen);
+      return lines.some((l) => l.startsWith("EXIT=")) && lines;
+    });
+  };
+  return { during, finish };
+}
+
 describe("the live display of a parallel run", () => {
   test("one line per unit in flight and the merge queue's line, redrawn in place; at the end the summary by task ID with titles", async () => {
-    const dir = tempDir();
-    const { spec } = repo();
-    const release = join(dir, "release");
-    const screen = privateTmux();
-    const agents = privateTmux();
-    const command = [binary, "run", "--spec", spec, "--parallel", "3", "--commit", "--delay", "0", "--tmux-socket", agents, "--agent-command", agent(dir, release)];
-    const env = Object.entries(GIT_ENV).map(([k, v]) => `${k}=${v}`).join(" ");
-    const shell = `env -u CI -u NO_COLOR ${env} ${command.map(quoteShellArg).join(" ")}; echo "EXIT=$?"; sleep 60`;
-    expect(Bun.spawnSync(["tmux", "-L", screen, "new-session", "-d", "-s", "view", "-x", "140", "-y", "40", shell]).exitCode).toBe(0);
-
-    // Units 2 and 3 are done and wait for unit 1 (merges go in task-ID order); unit 4 waits for a free slot.
-    const during = await until(() => {
-      const lines = capture(screen);
-      return lines.some((l) => l.startsWith("⇄ merge queue: queued 2, 3")) && lines;
-    });
+    const { during, finish } = await runInPane(140);
     const block = during.filter((l) => /^(◐|◌|⇄) /.test(l));
     expect(block).toHaveLength(4);
     expect(block[0]).toMatch(/^◐ 1 Build the parser · implementing · \d+\.\d s · attempt 1\/3 · command · window @\d+$/);
@@ -94,11 +109,7 @@ describe("the live display of a parallel run", () => {
     expect(during.slice(0, last - 3).some((l) => /^✔ 2 認証モジュールを書く \(\d+\.\d s, attempt 1\)$/.test(l))).toBe(true);
     for (const line of during) expect(Bun.stringWidth(line)).toBeLessThan(140);
 
-    writeFileSync(release, "");
-    const after = await until(() => {
-      const lines = capture(screen);
-      return lines.some((l) => l.startsWith("EXIT=")) && lines;
-    });
+    const after = await finish();
     expect(after).toContain("EXIT=0");
     // No block left behind, nothing of it scrolled: every unit merged once, in task-ID order.
     expect(after.filter((l) => /merge queue|implementing|queued for merge/.test(l))).toEqual([]);
@@ -109,6 +120,24 @@ describe("the live display of a parallel run", () => {
     expect(table[3]).toMatch(/^3\s+Ship the 🚀 page\s+1\s+0\s+merged/);
     expect(table[4]).toMatch(/^4\s+Write the docs\s+1\s+0\s+merged/);
     expect(table[5]).toMatch(/^4 unit\(s\) done, 0 failed attempt\(s\)/);
+  }, 90_000);
+
+  test("in a 50-column pane each line is cut to fit (never wrapped), ID and step first; CJK and emoji titles counted as two columns", async () => {
+    const { during, finish } = await runInPane(50);
+    const block = during.filter((l) => /^(◐|◌|⇄) /.test(l));
+    expect(block).toHaveLength(4);
+    // What comes after the elapsed time depends on its width (`0.4 s`, `12.3 s`): shorter pieces fill what is left.
+    expect(block[0]).toMatch(/^◐ 1 Build the parser · implementing · \d+\.\d s( · .+)?$/);
+    expect(block[1]).toMatch(/^◌ 2 認証\S*… · queued for merge · \d+\.\d s( · .+)?$/);
+    expect(block[2]).toMatch(/^◌ 3 Ship the 🚀 page · queued for merge · \d+\.\d s( · .+)?$/);
+    expect(block[3]).toBe("⇄ merge queue: queued 2, 3 · 3 in flight");
+    const last = during.findLastIndex((l) => l.trim() !== "");
+    expect(during.indexOf(block[3]!)).toBe(last);
+    expect(during.indexOf(block[0]!)).toBe(last - 3);
+    for (const line of during.slice(last - 3, last + 1)) expect(Bun.stringWidth(line)).toBeLessThan(50);
+    const after = await finish();
+    expect(after).toContain("EXIT=0");
+    expect(after.filter((l) => /merge queue|implementing|queued for merge/.test(l))).toEqual([]);
   }, 90_000);
 
   test("--json: every event carries unitId, the unit's ID on a unit's events and null on the run's; titles on unit-started; merges in task-ID order", async () => {
