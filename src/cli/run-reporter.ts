@@ -103,9 +103,9 @@ export function createRunDisplay(flags: { json?: boolean; quiet?: boolean }): Ru
 }
 
 /**
- * The summary table: one row per unit worked on in this run, in task-ID order, fitted to `columns` terminal columns when given
- * (the title is cut; widths are display widths, so CJK titles and emoji keep the columns in line). No line
- * ends in padding.
+ * The summary table: one row per unit worked on in this run, in task-ID order (a parallel run finishes them in any
+ * order), fitted to `columns` terminal columns when given (the title is cut; widths are display widths, so CJK
+ * titles and emoji keep the columns in line). No line ends in padding.
  */
 export function summaryTable(view: RunView, columns?: number): string[] {
   if (view.rows.length === 0) return [];
