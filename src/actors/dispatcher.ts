@@ -216,6 +216,9 @@ function reportStarted(context: RunContext, unit: DispatchUnit, input: AttemptIn
   context.report({
     type: "unit-started",
     unitId: unit.id,
+    title: unit.title,
+    review: context.gates.review !== null,
+    worktree: context.worktree?.branch ?? null,
     attempt: input.attempt,
     maxAttempts: context.maxAttempts,
     backend: input.assignment.backend,

@@ -136,6 +136,7 @@ export async function mergeUnitWorktree(context: RunContext, unit: DispatchUnit,
   // A queued unit whose folder went away (a person removed it; the branch holds its work) is checked out again.
   if (!existsSync(record.path)) await createUnitWorktree(gate.repo, recordWorktree(unit.key, record), record.base);
   writeWorktreeRecord(context, unit.key, (r) => Object.assign(r, { status: "merging", backup_ref: backupRef }));
+  context.report({ type: "unit-step", unitId: unit.id, step: "merging", ok: true, detail: `onto ${gate.integrationBranch}`, title: unit.title });
   crashPoint("merge.start");
   const manifest = unitManifest(unit, context.store.get().assignments[unit.key] ?? {});
   const outcome = await mergeUnit({

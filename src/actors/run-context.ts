@@ -30,7 +30,12 @@ export interface RunPaths {
 export type RunEvent =
   | { type: "run-started"; specName: string; runner: "tmux" | "direct"; attach: string | null }
   | { type: "unit-next"; unitId: string; title: string; position: number; total: number; nextId: string | null }
-  | { type: "unit-started"; unitId: string; attempt: number; maxAttempts: number; backend: string; where: string; log: string; windowId: string | null }
+  /**
+   * An attempt (or a fix round: `backend` ends in `(fix round N)`) started. On an attempt: `title`, the unit's
+   * (tasks.md); `review`, true when its TASK_DONE goes to review (--review) before it is done (or queued for merge);
+   * `worktree`, the unit's branch when it runs in its own worktree (--parallel: it is done when it merges), else null.
+   */
+  | { type: "unit-started"; unitId: string; attempt: number; maxAttempts: number; backend: string; where: string; log: string; windowId: string | null; title?: string; review?: boolean; worktree?: string | null }
   | { type: "sleeping"; untilMs: number }
   | {
       type: "attempt-finished";
@@ -53,8 +58,12 @@ export type RunEvent =
   /** The unit moves to a fallback backend (--fallback-backend) for its next attempt. */
   | { type: "fallback"; unitId: string; from: string; to: string; reason: string }
   | { type: "warning"; message: string }
-  /** A step of the multi-agent loop after a TASK_DONE: a check, a commit, a review. */
-  | { type: "unit-step"; unitId: string; step: "verify" | "commit" | "review" | "decision" | "merge"; ok: boolean; detail: string };
+  /**
+   * A step of the multi-agent loop after a TASK_DONE: a check, a commit, a review; in a parallel run (--parallel) a
+   * unit's merge turn starting (`merging`, with the unit's `title`: a unit queued by an earlier run has no
+   * unit-started in this one) and its end (`merge`: ok merged, else sent back or a decision).
+   */
+  | { type: "unit-step"; unitId: string; step: "verify" | "commit" | "review" | "decision" | "merge" | "merging"; ok: boolean; detail: string; title?: string };
 
 /** Criticality of a unit: how many reviewers it gets (`_criticality:` in tasks.md, else the assignment, else standard). */
 export type Criticality = "standard" | "complex" | "security-sensitive";

@@ -1,18 +1,15 @@
 // The live display on a terminal: one status line redrawn in place (unit, attempt, backend, times, estimate,
-// next unit, where to attach; the countdown between units), with finished units scrolling above it.
+// next unit, where to attach; the countdown between units), with finished units scrolling above it. A parallel
+// run draws a block instead: one line per unit in flight and one for the merge queue (src/cli/lane-block.ts).
 import type { RunEvent } from "../actors/run-context.ts";
-import { cutToWidth, displayWidth, printable } from "./display-width.ts";
+import { displayWidth, printable } from "./display-width.ts";
+import { laneBlock } from "./lane-block.ts";
+import { fitLine, type Segment } from "./fit-line.ts";
 import { emptyView, estimateLeftMs, foldEvent, formatDuration, type RunView } from "./run-view.ts";
 
 const colour = (code: number, text: string) => (process.env.NO_COLOR ? text : `\x1b[${code}m${text}\x1b[39m`);
 const ICON = { done: "✔", halt: "✋", failed: "✖", timeout: "⌛", "rate-limited": "⏸", interrupted: "■", "over-budget": "$" } as const;
 const COLOUR = { done: 32, halt: 33, failed: 31, timeout: 31, "rate-limited": 33, interrupted: 33, "over-budget": 31 } as const;
-
-/** One piece of the status line; lower `rank` is kept first when the line must be cut to fit. */
-interface Segment {
-  text: string;
-  rank: number;
-}
 
 /** Pieces ranked for fitting: unit, attempt and elapsed first; then backend, estimate, next unit, where to attach. */
 function segmentsOf(view: RunView, now: number): { head: string; title: string; rest: Segment[] } {
@@ -40,10 +37,6 @@ function attachSegment(view: RunView, rest: Segment[]): Segment[] {
   return rest;
 }
 
-/** The shortest a title is cut to before the lower-ranked pieces are dropped, in columns. */
-const TITLE_MIN = 16;
-const SEPARATOR = " · ";
-
 /**
  * The status line for `view` at `now`, at most `width` terminal columns (display width: CJK and emoji count
  * two). What matters is kept first: the unit, its attempt and elapsed time; the title is cut, then the
@@ -51,27 +44,39 @@ const SEPARATOR = " · ";
  */
 export function statusLine(view: RunView, now: number, width: number): string {
   const { head, title, rest } = segmentsOf(view, now);
-  const titleWidth = displayWidth(title);
-  const join = (kept: Segment[], titleText: string) => [titleText ? `${head} ${titleText}` : head, ...kept.map((s) => s.text)].join(SEPARATOR);
-  let kept = rest.filter((s) => s.rank === 0);
-  const titleFloor = Math.min(titleWidth, TITLE_MIN);
-  // Room the title needs at its floor: its columns plus the space after the head.
-  const floorCost = titleFloor > 0 ? titleFloor + 1 : 0;
-  for (const rank of [1, 2, 3, 4]) {
-    const tried = rest.filter((s) => kept.includes(s) || s.rank === rank);
-    if (displayWidth(join(tried, "")) + floorCost <= width) kept = tried;
-  }
-  const room = width - displayWidth(join(kept, "")) - 1;
-  const line = join(kept, title ? cutToWidth(title, Math.max(room, Math.min(1, titleWidth))) : "");
-  return cutToWidth(line, width);
+  return fitLine(head, title, rest, width);
 }
 
-/** A reporter that draws the live display on `stream` (a terminal). `close` clears the status line. */
+/**
+ * What the live display draws below the lines that scrolled: the status line (a sequential run, or a parallel
+ * one before its first unit starts), or the block of units in flight and the merge queue (src/cli/lane-block.ts).
+ * Each line at most `width` columns, at most `height` lines.
+ */
+export function displayLines(view: RunView, now: number, width: number, height: number): string[] {
+  return view.lanes.length === 0 ? [statusLine(view, now, width)] : laneBlock(view, now, width, height);
+}
+
+/**
+ * A reporter that draws the live display on `stream` (a terminal): the status line, or the block of a parallel
+ * run, redrawn in place (cursor up over the rows the last drawing took at today's width, clear to the end of the
+ * screen); lines about finished units are printed above it and scroll. `close` clears what is drawn.
+ */
 export function createLiveDisplay(stream: NodeJS.WriteStream = process.stdout): { report: (event: RunEvent) => void; close: () => void; view: RunView } {
   const view = emptyView(Date.now());
-  const width = () => (stream.columns ?? 100) - 1;
-  const draw = () => stream.write(`\r\x1b[2K${statusLine(view, Date.now(), width())}`);
-  const above = (text: string) => stream.write(`\r\x1b[2K${text}\n`);
+  const columns = () => stream.columns ?? 100;
+  // Display widths of the lines on the screen now: after a resize they may take more rows than one each.
+  let drawn: number[] = [];
+  const erase = () => {
+    const up = drawn.reduce((n, w) => n + Math.max(1, Math.ceil(w / columns())), 0) - 1;
+    drawn = [];
+    return up > 0 ? `\r\x1b[${up}A\x1b[J` : "\r\x1b[2K";
+  };
+  const draw = () => {
+    const lines = displayLines(view, Date.now(), columns() - 1, stream.rows ?? 24);
+    stream.write(`${erase()}${lines.join("\n")}`);
+    drawn = lines.map(displayWidth);
+  };
+  const above = (text: string) => stream.write(`${erase()}${text}\n`);
   const timer = setInterval(draw, 1_000);
   timer.unref();
   const report = (event: RunEvent) => {
@@ -80,6 +85,9 @@ export function createLiveDisplay(stream: NodeJS.WriteStream = process.stdout): 
       const title = view.rows.find((r) => r.id === event.unitId)?.title || (view.unit?.id === event.unitId ? view.unit.title : "");
       const what = event.status === "done" ? "" : ` ${event.status}${event.reason ? `: ${event.reason}` : ""}`;
       above(`${colour(COLOUR[event.status], ICON[event.status])} ${printable(`${event.unitId} ${title}${what}`)} (${formatDuration(event.durationMs)}, attempt ${event.attempt})`);
+    } else if (event.type === "unit-step" && event.step === "merge") {
+      const title = view.rows.find((r) => r.id === event.unitId)?.title ?? "";
+      above(`${colour(event.ok ? 32 : 33, event.ok ? "✔" : "↺")} ${printable(`${event.unitId}${title ? ` ${title}` : ""}: ${event.detail}`)}`);
     } else if (event.type === "unit-step" && (event.step === "decision" || (event.step === "review" && /^(round|approved)/.test(event.detail)))) {
       above(`${colour(event.ok ? 32 : 33, event.ok ? "✔" : "⚑")} ${printable(`${event.unitId} ${event.step}: ${event.detail}`)}`);
     } else if (event.type === "warning") {
@@ -98,7 +106,7 @@ export function createLiveDisplay(stream: NodeJS.WriteStream = process.stdout): 
     view,
     close() {
       clearInterval(timer);
-      stream.write("\r\x1b[2K");
+      stream.write(erase());
     },
   };
 }

@@ -7,6 +7,7 @@ import { cutToWidth, displayWidth, padToWidth, printable } from "./display-width
 import { createLiveDisplay } from "./live-display.ts";
 import { emptyView, foldEvent, formatDuration, type RunView } from "./run-view.ts";
 import { formatTotal, formatUsd, type UsageTotal } from "../usage/record.ts";
+import { compareTaskIds } from "../schedule/task-order.ts";
 
 /** A unit's cost in the summary table: `$0.42`, `?` (tokens without a price), `-` (no usage reported). */
 const costCell = (u: UsageTotal): string => (u.attempts === 0 ? "-" : u.unpriced > 0 ? (u.unpriced === u.attempts ? "?" : `${formatUsd(u.cost_usd)}+?`) : formatUsd(u.cost_usd));
@@ -19,8 +20,22 @@ export interface RunDisplay {
   json: boolean;
 }
 
-/** Plain lines, one per event worth a line. */
-function lineFor(event: RunEvent): void {
+/**
+ * One `--json` line: `{ time, type, unitId, …the event's fields }`. Every event carries `unitId`: the unit's ID
+ * (as tasks.md numbers it) on events about one unit, null on events about the run as a whole (run-started,
+ * sleeping, spec-changed, run-ended) and on warnings (RunEvent's `warning` has no unit; its message names one).
+ */
+export function jsonLine(event: RunEvent | ({ type: "run-ended" } & Record<string, unknown>)): string {
+  const { type, ...fields } = event;
+  const unitId = "unitId" in event && typeof event.unitId === "string" ? event.unitId : null;
+  return JSON.stringify({ time: new Date().toISOString(), type, unitId, ...fields });
+}
+
+/**
+ * Plain lines, one per event worth a line. A parallel unit's attempt has no `Unit n of m` line before it (its
+ * lines interleave with the others'): its start names the unit (`view`: the view with the event folded).
+ */
+function lineFor(event: RunEvent, view: RunView): void {
   switch (event.type) {
     case "run-started":
       if (event.attach) log.info(`Watch the agents: ${event.attach}`);
@@ -28,9 +43,12 @@ function lineFor(event: RunEvent): void {
     case "unit-next":
       log.start(`Unit ${event.position} of ${event.total}: ${event.unitId} ${event.title}${event.nextId ? ` (next: ${event.nextId})` : ""}`);
       break;
-    case "unit-started":
-      log.info(`  attempt ${event.attempt} of ${event.maxAttempts} on ${event.backend}, ${event.where}; log ${event.log}`);
+    case "unit-started": {
+      const lane = view.lanes.find((l) => l.id === event.unitId);
+      const unit = lane ? `unit ${event.unitId}${lane.title ? ` ${lane.title}` : ""}: ` : "";
+      log.info(`  ${unit}attempt ${event.attempt} of ${event.maxAttempts} on ${event.backend}, ${event.where}; log ${event.log}`);
       break;
+    }
     case "attempt-finished":
       if (event.status === "done") log.success(`  unit ${event.unitId} done in ${formatDuration(event.durationMs)}`);
       else if (event.status === "halt") log.warn(`  unit ${event.unitId}: the agent asked for a human (HALT)`);
@@ -70,7 +88,7 @@ export function createRunDisplay(flags: { json?: boolean; quiet?: boolean }): Ru
       close: () => {},
       report: (event) => {
         foldEvent(view, event, Date.now());
-        process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`);
+        process.stdout.write(`${jsonLine(event)}\n`);
       },
     };
   }
@@ -81,13 +99,13 @@ export function createRunDisplay(flags: { json?: boolean; quiet?: boolean }): Ru
     const live = createLiveDisplay(process.stdout);
     return { json: false, view: live.view, close: live.close, report: live.report };
   }
-  return { json: false, view, close: () => {}, report: (event) => (foldEvent(view, event, Date.now()), lineFor(event)) };
+  return { json: false, view, close: () => {}, report: (event) => (foldEvent(view, event, Date.now()), lineFor(event, view)) };
 }
 
 /**
- * The summary table: one row per unit worked on in this run, fitted to `columns` terminal columns when given
- * (the title is cut; widths are display widths, so CJK titles and emoji keep the columns in line). No line
- * ends in padding.
+ * The summary table: one row per unit worked on in this run, in task-ID order (a parallel run finishes them in any
+ * order), fitted to `columns` terminal columns when given (the title is cut; widths are display widths, so CJK
+ * titles and emoji keep the columns in line). No line ends in padding.
  */
 export function summaryTable(view: RunView, columns?: number): string[] {
   if (view.rows.length === 0) return [];
@@ -100,13 +118,13 @@ export function summaryTable(view: RunView, columns?: number): string[] {
   const titleWidth = Math.max(5, Math.min(48, longest, columns === undefined ? 48 : columns - 1 - fixed));
   const title = (t: string) => padToWidth(cutToWidth(printable(t), titleWidth), titleWidth);
   const lines = [`${padToWidth("Unit", idWidth)}  ${padToWidth("Title", titleWidth)}  Attempts  Failed  Result        Time${tokenHead}`];
-  for (const r of view.rows) {
+  for (const r of [...view.rows].sort((a, b) => compareTaskIds(a.id, b.id))) {
     const timeAndTokens = withTokens
       ? `  ${padToWidth(formatDuration(r.durationMs), 8)}${(r.tokens === null ? "-" : String(r.tokens)).padStart(10)}${costCell(r.usage).padStart(10)}`
       : `  ${formatDuration(r.durationMs)}`;
     lines.push(`${padToWidth(r.id, idWidth)}  ${title(r.title)}  ${String(r.attempts).padStart(8)}  ${String(r.failed).padStart(6)}  ${r.result.padEnd(12)}${timeAndTokens}`);
   }
-  const done = view.rows.filter((r) => r.result === "done").length;
+  const done = view.rows.filter((r) => r.result === "done" || r.result === "merged").length;
   const failed = view.rows.reduce((n, r) => n + r.failed, 0);
   const spent = formatTotal(view.usage);
   lines.push(`${done} unit(s) done, ${failed} failed attempt(s), ${formatDuration(Date.now() - view.startedAt)} in all${spent ? `, ${spent}` : ""}`);
@@ -117,7 +135,7 @@ export function summaryTable(view: RunView, columns?: number): string[] {
 export function printSummary(result: RunResult, resumeCommand: string, display?: RunDisplay): void {
   if (display?.json) {
     const { paths, error, ...rest } = result;
-    process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), type: "run-ended", ...rest, stateFile: paths.stateFile, progressFile: paths.progressFile })}\n`);
+    process.stdout.write(`${jsonLine({ type: "run-ended", ...rest, stateFile: paths.stateFile, progressFile: paths.progressFile })}\n`);
     return;
   }
   display?.close();

@@ -2,6 +2,7 @@
 // estimate, the next unit, where to attach, and one result row per unit. Pure data; the displays render it.
 import type { RunEvent } from "../actors/run-context.ts";
 import { addUsage, emptyTotal, type UsageTotal } from "../usage/record.ts";
+import { foldLaneEvent, type Lane } from "./run-lanes.ts";
 
 /** One unit's result in this run. Durations in ms. */
 export interface UnitRow {
@@ -31,24 +32,36 @@ export interface RunView {
   step: string | null;
   /** Usage of every attempt of this run. */
   usage: UsageTotal;
+  /** The units in flight of a parallel run (--parallel), in task-ID order; empty in a sequential run (src/cli/run-lanes.ts). */
+  lanes: Lane[];
 }
 
 /** A new, empty view. */
 export function emptyView(now: number): RunView {
-  return { specName: "", startedAt: now, attach: null, unit: null, attempt: null, sleepingUntil: null, waitingUntil: null, rows: [], step: null, usage: emptyTotal() };
+  return { specName: "", startedAt: now, attach: null, unit: null, attempt: null, sleepingUntil: null, waitingUntil: null, rows: [], step: null, usage: emptyTotal(), lanes: [] };
 }
 
 function rowOf(view: RunView, id: string): UnitRow {
   let row = view.rows.find((r) => r.id === id);
   if (!row) {
-    row = { id, title: view.unit?.id === id ? view.unit.title : "", attempts: 0, failed: 0, result: "", durationMs: 0, tokens: null, usage: emptyTotal() };
+    const title = view.unit?.id === id ? view.unit.title : (view.lanes.find((l) => l.id === id)?.title ?? "");
+    row = { id, title, attempts: 0, failed: 0, result: "", durationMs: 0, tokens: null, usage: emptyTotal() };
     view.rows.push(row);
   }
   return row;
 }
 
+/** The result (and title, when not empty) of a parallel unit's row: `queued`, `merged`, `sent back`, `decision`. */
+function setResult(view: RunView, id: string, result: string, title: string): void {
+  const row = rowOf(view, id);
+  row.result = result;
+  if (title) row.title = title;
+}
+
 /** Fold one event into the view (mutates and returns it). */
 export function foldEvent(view: RunView, event: RunEvent, now: number): RunView {
+  const toRow = (id: string, result: string, title: string) => setResult(view, id, result, title);
+  if (event.type !== "attempt-finished" && foldLaneEvent(view, event, now, toRow)) return view;
   switch (event.type) {
     case "run-started":
       view.specName = event.specName;
@@ -77,7 +90,8 @@ export function foldEvent(view: RunView, event: RunEvent, now: number): RunView 
       row.usage = addUsage(row.usage, event.usage);
       view.usage = addUsage(view.usage, event.usage);
       row.result = event.status;
-      view.attempt = null;
+      // A parallel unit's row then says `queued` (done, in the merge queue) or stays `done` (it ran in place).
+      if (!foldLaneEvent(view, event, now, toRow)) view.attempt = null;
       break;
     }
     case "sleeping":
