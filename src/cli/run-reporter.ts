@@ -168,4 +168,6 @@ export function printSummary(result: RunResult, resumeCommand: string, display?:
     case "failed":
       break;
   }
+  // A kept worktree holds a unit's work that is not merged: say where, so nothing is forgotten in it.
+  for (const line of result.keptWorktrees) log.warn(`Kept: ${line}`);
 }

@@ -120,6 +120,8 @@ describe("--parallel N: units with disjoint manifests run at once, each in its o
     expect(ticked(spec)).toBe(1);
     expect(git(root, "branch", "--list", "seqorch/*").trim()).toContain("seqorch/feature/2");
     expect(r.stdout + r.stderr).toContain("stray.txt");
+    // The summary says where the kept work is, so nothing is forgotten in it.
+    expect(r.stdout + r.stderr).toMatch(/Kept: unit 2: worktree kept at .*\.seqorch\/worktrees\/2 \(seqorch\/feature\/2\)/);
   }, 60_000);
 });
 
