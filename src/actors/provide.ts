@@ -47,6 +47,8 @@ import { awaitAttempt } from "./session.ts";
 import { planParallel } from "./parallel-planner.ts";
 import { openUnitWorktree } from "./worktree-open.ts";
 import { mergeUnitWorktree } from "./merge-worktree.ts";
+import { renameMergedCommits } from "./merged-commits.ts";
+import { refreshPulse } from "./pulse-writer.ts";
 import { recordDecision } from "./decisions.ts";
 import { WorktreeSetupError } from "../errors.ts";
 import { manifestKind, unitManifest } from "../schedule/manifest.ts";
@@ -260,7 +262,12 @@ export function provideActors(context: RunContext, assign: AssignConfig = NO_ASS
       actors: {
         unit,
         preparer: fromPromise<PrepareOutput, PrepareInput>(({ input, signal }) => prepareUnit(context, unitOf(input.unit), signal)),
-        merger: fromPromise<MergeOutput, MergeInput>(async ({ input }) => mergeOutputOf(await mergeUnitWorktree(context, unitOf(input.unit)))),
+        merger: fromPromise<MergeOutput, MergeInput>(async ({ input }) => {
+          const result = await mergeUnitWorktree(context, unitOf(input.unit));
+          if (result.kind === "merged") await renameMergedCommits(context, input.unit.key, result.head, result.commits);
+          refreshPulse(context); // a merge completes a unit (or makes a decision): the morning page says so
+          return mergeOutputOf(result);
+        }),
       },
     }),
     budget: fromPromise<BudgetOutput, { unit: UnitRef }>(async ({ input }) => checkBudgetBeforeDispatch(context, input.unit)),

@@ -63,6 +63,10 @@ describe("--parallel N: units with disjoint manifests run at once, each in its o
       for (let i = 1; i <= 6; i++) expect(readFileSync(join(root, "src", `u${i}.ts`), "utf8")).toContain(`u${i} = ${i}`);
       expect(worktreesLeft(root)).toBe(0);
       expect(unitBranches(root)).toBe("");
+      // The state records each unit's commit as it is on main (rebased: not the SHA it had in its worktree).
+      const onMain = new Set(git(root, "rev-list", "main").trim().split("\n"));
+      const pipeline = JSON.parse(readFileSync(join(spec, "SEQUENTIAL_STATE.json"), "utf8")).pipeline as Record<string, { commits: { sha: string }[] }>;
+      for (let i = 1; i <= 6; i++) expect(onMain.has(pipeline[String(i)]!.commits.at(-1)!.sha), `unit ${i}'s recorded commit`).toBe(true);
       // Only seqorch's files are left uncommitted (the ticks, the state, the progress log), never a unit's.
       expect(git(root, "status", "--porcelain").split("\n").filter(Boolean).every((l) => l.includes(".kiro/specs/feature/"))).toBe(true);
     }
