@@ -32,6 +32,12 @@ function summaryOf(spec: SpecLocation, stateFile: string) {
     completed: state.completed,
     pending: view.pending.map((u) => u.key),
     current: state.current,
+    /** Every attempt recorded running (several with --parallel; `current` is the latest started). */
+    running: attempts.filter((a) => a.status === "running").map((a) => ({ unit: a.unit, attempt: a.n, started_at: a.started_at, log: a.log })),
+    /** Unit worktrees not yet merged or removed (--parallel): where, which branch, their state. */
+    worktrees: Object.entries(state.worktrees ?? {})
+      .filter(([, w]) => w.status !== "merged" && w.status !== "removed")
+      .map(([unit, w]) => ({ unit, path: w.path, branch: w.branch, status: w.status, note: w.note })),
     waiting: state.waiting,
     halted: state.halted,
     halted_task: state.halted_task,
@@ -66,10 +72,12 @@ function linesOf(spec: SpecLocation, s: ReturnType<typeof summaryOf>): string[] 
     const units = Object.entries(s.usage.units).map(([unit, u]) => `${unit}: ${formatTotal(u)}`);
     lines.push(`  used: ${spent}${units.length > 1 ? ` (${units.slice(0, 8).join("; ")}${units.length > 8 ? "; …" : ""})` : ""}`);
   }
-  if (s.current) lines.push(`  running: unit ${s.current.unit}, attempt ${s.current.attempt}, since ${s.current.started_at}`);
+  for (const r of s.running) lines.push(`  running: unit ${r.unit}, attempt ${r.attempt}, since ${r.started_at}`);
+  for (const w of s.worktrees) lines.push(`  worktree of unit ${w.unit} (${w.status}): ${w.path} on ${w.branch}${w.note ? `: ${w.note}` : ""}`);
   if (s.waiting) lines.push(`  waiting for a rate limit on unit ${s.waiting.unit} until ${s.waiting.until}: ${s.waiting.reason}`);
   if (s.halted) lines.push(`  HALTED (${s.halted_reason}) at unit ${s.halted_task} on ${s.halted_at}`);
-  if (s.pending.length) lines.push(`  next: ${s.pending.slice(0, 5).join(", ")}${s.pending.length > 5 ? ", …" : ""}`);
+  const next = s.pending.filter((key) => !s.running.some((r) => r.unit === key));
+  if (next.length) lines.push(`  next: ${next.slice(0, 5).join(", ")}${next.length > 5 ? ", …" : ""}`);
   const looped = Object.entries(s.units).filter(([, status]) => status !== "not_started" && status !== "completed");
   if (looped.length) lines.push(`  in the loop: ${looped.map(([key, status]) => `${key} ${status}`).join(", ")}`);
   for (const d of s.decisions) lines.push(`  DECISION ${d.id} (unit ${d.unit}, ${d.kind}): ${d.question.split("\n")[0]}\n    answer: ${d.command}`);

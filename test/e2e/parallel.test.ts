@@ -112,6 +112,24 @@ describe("--parallel N: units with disjoint manifests run at once, each in its o
     for (const unit of ["1", "2"]) expect(git(root, "show", `seqorch/feature/${unit}:shared.txt`).split("\n")[0]).toBe(`line 1 by unit ${unit}`);
   }, 60_000);
 
+  test("seqorch status during a parallel run lists every unit running and its worktree", async () => {
+    const { spec } = repoWith(disjointTasks(3));
+    const agent = agentScript(3);
+    const args = ["run", "--spec", spec, "--delay", "0", "--agent-command", agent, "--commit", "--parallel", "3", "--no-tmux"];
+    const proc = Bun.spawn([binary, ...args], { env: { ...process.env, ...GIT_ENV, CI: "true" }, stdout: "ignore", stderr: "ignore" });
+    const state = join(spec, "SEQUENTIAL_STATE.json");
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline && !(existsSync(state) && (readFileSync(state, "utf8").match(/"status":"running"/g) ?? []).length === 3)) await Bun.sleep(20);
+    const text = (await seqorch(["status", "--spec", spec])).stdout;
+    const json = JSON.parse((await seqorch(["status", "--spec", spec, "--json"])).stdout);
+    expect(await proc.exited).toBe(0);
+    expect(text.match(/running: unit \d, attempt 1/g)?.length, text).toBe(3);
+    expect(text.match(/worktree of unit \d \(open\): \S+\.seqorch\/worktrees\/\d on seqorch\/feature\/\d/g)?.length, text).toBe(3);
+    expect(text).not.toContain("next:");
+    expect(json.running.map((r: { unit: string }) => r.unit).sort()).toEqual(["1", "2", "3"]);
+    expect(json.worktrees.map((w: { unit: string; status: string }) => `${w.unit}:${w.status}`).sort()).toEqual(["1:open", "2:open", "3:open"]);
+  }, 60_000);
+
   test("a unit that writes outside its manifest is caught: a scope_violation decision, nothing of it merged, its worktree kept", async () => {
     const { root, spec } = repoWith(disjointTasks(2));
     const agent = agentScript(0, `if [ "$SEQORCH_TASK_ID" = 2 ]; then echo stray > stray.txt; fi`);
