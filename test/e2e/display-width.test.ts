@@ -6,7 +6,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { quoteShellArg } from "../../src/runner/shell-quote.ts";
-import { binary, cleanUp, makeSpec, privateTmux, scriptedAgent, tempDir } from "./harness.ts";
+import { binary, cleanUp, makeSpec, privateTmux, scriptedAgent, tempDir, until } from "./harness.ts";
 
 afterAll(cleanUp);
 
@@ -17,15 +17,6 @@ const TASKS = [
   "",
 ].join("\n");
 
-async function until<T>(check: () => T | undefined | false, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > end) throw new Error("timed out waiting");
-    await Bun.sleep(100);
-  }
-}
 
 /** The pane's lines as tmux draws them (a wrapped line shows as two). */
 function capture(socket: string): string[] {

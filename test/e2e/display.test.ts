@@ -3,22 +3,13 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { binary, cleanUp, makeSpec, privateTmux, scriptedAgent, seqorch, tempDir } from "./harness.ts";
+import { binary, cleanUp, makeSpec, privateTmux, scriptedAgent, seqorch, tempDir, until } from "./harness.ts";
 import { quoteShellArg } from "../../src/runner/shell-quote.ts";
 
 afterAll(cleanUp);
 
 const TWO = "- [ ] 1. First task\n- [ ] 2. Second task\n";
 
-async function until<T>(check: () => T | undefined | false, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > end) throw new Error("timed out waiting");
-    await Bun.sleep(50);
-  }
-}
 
 function capture(socket: string): string {
   return Bun.spawnSync(["tmux", "-L", socket, "capture-pane", "-p", "-t", "=view:"]).stdout.toString();

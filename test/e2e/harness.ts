@@ -102,3 +102,17 @@ export function git(cwd: string, ...args: string[]): string {
   if (r.exitCode !== 0) throw new Error(`git ${args.join(" ")}: ${r.stderr.toString()}`);
   return r.stdout.toString();
 }
+
+/**
+ * Wait until `check` gives a truthy value (returned), looking every 50 ms; throws "timed out waiting" after `ms`
+ * milliseconds (default 30,000).
+ */
+export async function until<T>(check: () => T | undefined | null | false, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = check();
+    if (value) return value;
+    if (Date.now() > end) throw new Error("timed out waiting");
+    await Bun.sleep(50);
+  }
+}

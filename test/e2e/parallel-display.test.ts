@@ -6,7 +6,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { quoteShellArg } from "../../src/runner/shell-quote.ts";
-import { binary, cleanUp, git, GIT_ENV, makeSpec, privateTmux, seqorch, tempDir } from "./harness.ts";
+import { binary, cleanUp, git, GIT_ENV, makeSpec, privateTmux, seqorch, tempDir, until } from "./harness.ts";
 
 afterAll(cleanUp);
 
@@ -52,15 +52,6 @@ function agent(dir: string, release: string): string {
   return script;
 }
 
-async function until<T>(check: () => T | undefined | false, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > end) throw new Error("timed out waiting");
-    await Bun.sleep(100);
-  }
-}
 
 const capture = (socket: string): string[] => Bun.spawnSync(["tmux", "-L", socket, "capture-pane", "-p", "-t", "=view:"]).stdout.toString().split("\n");
 

@@ -4,7 +4,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { binary, cleanUp, makeSpec, privateTmux, scriptedAgent, seqorch, tempDir } from "./harness.ts";
+import { binary, cleanUp, makeSpec, privateTmux, scriptedAgent, seqorch, tempDir, until } from "./harness.ts";
 import { usageReportingRoleAgent } from "./role-agent.ts";
 
 afterAll(cleanUp);
@@ -113,13 +113,6 @@ describe("usage of the review loop", () => {
 });
 
 /** Resolves once `check` holds, polling every 50 ms; throws after `ms`. */
-async function until(check: () => boolean, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error("timed out waiting");
-    await Bun.sleep(50);
-  }
-}
 
 describe("usage of an attempt picked up by crash recovery", () => {
   test("a run killed with SIGKILL while its agent ran: the next run records the finished attempt's usage from its log", async () => {
