@@ -3,8 +3,10 @@
 // registry), beside the serial figure (`--parallel 1 --commit`), each as a ratio to a floor that does the same git
 // work by hand in the same round: per unit `git worktree add -b`, write, add, commit, rebase, `merge --ff-only`,
 // `worktree remove`, `branch -d` for the parallel path; write, add, commit for the serial one.
-// Usage: npm run build && bun run scripts/bench-parallel.ts [--units 24] [--rounds 3] [--binary dist/seqorch]
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+// `--before BINARY` (an earlier build, copied aside) runs in the same rounds, interleaved, so a change is measured
+// against the same floor; `--git-trace` also counts the git processes per unit each binary starts (GIT_TRACE2_EVENT).
+// Usage: npm run build && bun run scripts/bench-parallel.ts [--units 24] [--rounds 3] [--binary dist/seqorch] [--before BINARY] [--git-trace]
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 
@@ -16,6 +18,8 @@ const option = (name: string, fallback: string) => {
 const UNITS = Number(option("units", "24"));
 const ROUNDS = Number(option("rounds", "3"));
 const BINARY = resolve(option("binary", "dist/seqorch"));
+const BEFORE = argv.includes("--before") ? resolve(option("before", "")) : null;
+const GIT_TRACE = argv.includes("--git-trace");
 const SPEC = ".kiro/specs/bench";
 const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: "b", GIT_AUTHOR_EMAIL: "b@example.com", GIT_COMMITTER_NAME: "b", GIT_COMMITTER_EMAIL: "b@example.com" };
 
@@ -43,19 +47,46 @@ function newRepo(): string {
 
 const AGENT = `/bin/sh -c 'cat > /dev/null; mkdir -p src; echo "export const u = $SEQORCH_TASK_ID;" > "src/u$SEQORCH_TASK_ID.ts"; echo "<promise>TASK_DONE</promise>"'`;
 
-/** Wall ms per unit of one seqorch run at `--parallel n`. */
-function seqorchPerUnit(n: number): number {
+/** What one seqorch run cost: wall ms per unit, and (with --git-trace) the git processes it started per unit. */
+interface RunCost {
+  ms: number;
+  gitPerUnit: number | null;
+}
+
+/**
+ * The git processes seqorch itself started, from a GIT_TRACE2_EVENT file: `start` events of top-level sessions
+ * (a session id without `/`; git's own children, such as the `maintenance run --auto` a commit starts, carry their
+ * parent's id before a `/`).
+ */
+function topLevelGitStarts(file: string): number {
+  let n = 0;
+  for (const line of readFileSync(file, "utf8").split("\n")) {
+    if (!line.includes('"event":"start"')) continue;
+    const sid = (JSON.parse(line) as { sid?: string }).sid ?? "";
+    if (!sid.includes("/")) n++;
+  }
+  return n;
+}
+
+/** One seqorch run at `--parallel n` with `binary`. */
+function seqorchPerUnit(n: number, binary = BINARY): RunCost {
   const repo = newRepo();
+  const trace = GIT_TRACE ? join(repo, "..", `${repo.split("/").at(-1)}.trace2`) : null;
   const start = performance.now();
-  const r = Bun.spawnSync([BINARY, "run", "--spec", join(repo, SPEC), "--delay", "0", "--no-tmux", "--quiet", "--commit", "--parallel", String(n), "--agent-command", AGENT], {
-    env: { ...GIT_ENV, CI: "true" },
+  const r = Bun.spawnSync([binary, "run", "--spec", join(repo, SPEC), "--delay", "0", "--no-tmux", "--quiet", "--commit", "--parallel", String(n), "--agent-command", AGENT], {
+    env: { ...GIT_ENV, CI: "true", ...(trace ? { GIT_TRACE2_EVENT: trace } : {}) },
     stdout: "ignore",
     stderr: "pipe",
   });
   const ms = (performance.now() - start) / UNITS;
   if (r.exitCode !== 0) throw new Error(`seqorch --parallel ${n} exited ${r.exitCode}: ${r.stderr.toString()}`);
   rmSync(repo, { recursive: true, force: true });
-  return ms;
+  let gitPerUnit: number | null = null;
+  if (trace) {
+    gitPerUnit = topLevelGitStarts(trace) / UNITS;
+    rmSync(trace, { force: true });
+  }
+  return { ms, gitPerUnit };
 }
 
 /** The agent's own work, by hand: the same process start and file write. */
@@ -100,21 +131,45 @@ function serialFloorPerUnit(): number {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const fmt = (xs: number[]) => `${median(xs).toFixed(2)} (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`;
 
-const rows = { parallel: [] as number[], parallelFloor: [] as number[], serial: [] as number[], serialFloor: [] as number[] };
-const ratios = { parallel: [] as number[], serial: [] as number[] };
+/** The figures of one binary over the rounds: ms per unit, ratio to the floor of the same round, git processes per unit. */
+interface Series {
+  parallel: number[];
+  serial: number[];
+  parallelRatio: number[];
+  serialRatio: number[];
+  parallelGit: number[];
+  serialGit: number[];
+}
+const series = (): Series => ({ parallel: [], serial: [], parallelRatio: [], serialRatio: [], parallelGit: [], serialGit: [] });
+const floors = { parallel: [] as number[], serial: [] as number[] };
+const binaries: [string, string][] = [["seqorch", BINARY], ...(BEFORE ? ([["before", BEFORE]] as [string, string][]) : [])];
+const results = new Map(binaries.map(([name]) => [name, series()]));
+/** Runs each binary once at `n` and files its figures against `floor`; the order of the binaries alternates by round. */
+function measure(round: number, n: 1 | 4, floor: number): void {
+  const order = round % 2 === 0 ? binaries : [...binaries].reverse();
+  for (const [name, binary] of order) {
+    const cost = seqorchPerUnit(n, binary);
+    const s = results.get(name)!;
+    (n === 4 ? s.parallel : s.serial).push(cost.ms);
+    (n === 4 ? s.parallelRatio : s.serialRatio).push(cost.ms / floor);
+    if (cost.gitPerUnit !== null) (n === 4 ? s.parallelGit : s.serialGit).push(cost.gitPerUnit);
+  }
+}
 for (let round = 0; round < ROUNDS; round++) {
   const pf = parallelFloorPerUnit();
-  const p = seqorchPerUnit(4);
+  floors.parallel.push(pf);
+  measure(round, 4, pf);
   const sf = serialFloorPerUnit();
-  const s = seqorchPerUnit(1);
-  rows.parallelFloor.push(pf);
-  rows.parallel.push(p);
-  rows.serialFloor.push(sf);
-  rows.serial.push(s);
-  ratios.parallel.push(p / pf);
-  ratios.serial.push(s / sf);
+  floors.serial.push(sf);
+  measure(round, 1, sf);
 }
+const gitCount = (xs: number[]) => (xs.length ? `; ${median(xs).toFixed(1)} git processes per unit` : "");
 console.log(`${UNITS} units, instant agent, --commit, in a git repository with 200 files; median (min–max) of ${ROUNDS} interleaved rounds, ms per unit`);
-console.log(`--parallel 4: seqorch ${fmt(rows.parallel)}; the same git work by hand ${fmt(rows.parallelFloor)}; ratio ${fmt(ratios.parallel)}×`);
-console.log(`--parallel 1: seqorch ${fmt(rows.serial)}; the same git work by hand ${fmt(rows.serialFloor)}; ratio ${fmt(ratios.serial)}×`);
-console.log(`orchestrator's own cost per unit (seqorch − floor): --parallel 4 ${(median(rows.parallel) - median(rows.parallelFloor)).toFixed(2)} ms, --parallel 1 ${(median(rows.serial) - median(rows.serialFloor)).toFixed(2)} ms`);
+console.log(`the same git work by hand (floor): --parallel 4 ${fmt(floors.parallel)}; --parallel 1 ${fmt(floors.serial)} (floor: 7 git processes per parallel unit, 2 per serial one)`);
+for (const [name, binary] of binaries) {
+  const s = results.get(name)!;
+  console.log(`${name} (${binary}):`);
+  console.log(`  --parallel 4: ${fmt(s.parallel)}; ratio ${fmt(s.parallelRatio)}×${gitCount(s.parallelGit)}`);
+  console.log(`  --parallel 1: ${fmt(s.serial)}; ratio ${fmt(s.serialRatio)}×${gitCount(s.serialGit)}`);
+  console.log(`  orchestrator's own cost per unit (seqorch − floor): --parallel 4 ${(median(s.parallel) - median(floors.parallel)).toFixed(2)} ms, --parallel 1 ${(median(s.serial) - median(floors.serial)).toFixed(2)} ms`);
+}

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { crashPoint } from "../fault-injection.ts";
 import { runGit } from "../git/exec.ts";
 import { backupRefName, dropBackupRef, mergeUnit, resetToBackup } from "../git/merge-unit.ts";
-import { createUnitWorktree, removeUnitWorktree, setAsideUnitWorktree, type UnitWorktree } from "../git/worktree.ts";
+import { createUnitWorktree, removeMergedWorktree, removeUnitWorktree, setAsideUnitWorktree, type UnitWorktree } from "../git/worktree.ts";
 import { unitManifest } from "../schedule/manifest.ts";
 import { afterMergeTurn, type MergeStepResult } from "../schedule/merge-policy.ts";
 import type { CheckboxMark, DispatchUnit } from "../spec/types.ts";
@@ -54,9 +54,11 @@ function recordMerged(context: RunContext, unit: DispatchUnit): void {
 
 /**
  * After the commit point (also from recovery): tick the unit's boxes (and, by leaf, parents now complete), then
- * remove its worktree, its merged branch and the backup ref, and record it `removed`. Idempotent.
+ * remove its worktree, its merged branch and the backup ref, and record it `removed`. `tip`: the commit the merge
+ * fast-forwarded to (from the merge turn; recovery does not know it): the branch and the backup ref then go in one
+ * ref transaction that deletes the branch only while it is still there. Idempotent.
  */
-export async function finishMergedUnit(context: RunContext, unit: DispatchUnit): Promise<void> {
+export async function finishMergedUnit(context: RunContext, unit: DispatchUnit, tip?: string): Promise<void> {
   const repo = await runRepo(context);
   const record = worktreeRecordOf(context, unit.key);
   if (!record) return;
@@ -69,8 +71,12 @@ export async function finishMergedUnit(context: RunContext, unit: DispatchUnit):
   }
   crashPoint("merge.ticked");
   unregisterUnitWorkdir(context, unit.key);
-  await removeUnitWorktree(repo, recordWorktree(unit.key, record), true);
-  await dropBackupRef(repo, backupRefName(context.paths.specName, unit.key));
+  const backupRef = backupRefName(context.paths.specName, unit.key);
+  if (tip) await removeMergedWorktree(repo, recordWorktree(unit.key, record), tip, [backupRef]);
+  else {
+    await removeUnitWorktree(repo, recordWorktree(unit.key, record), true);
+    await dropBackupRef(repo, backupRef);
+  }
   writeWorktreeRecord(context, unit.key, (r) => Object.assign(r, { status: "removed", backup_ref: null }));
 }
 
@@ -166,7 +172,7 @@ export async function mergeUnitWorktree(context: RunContext, unit: DispatchUnit,
     `${outcome.commits} commit(s), now at ${outcome.head}`,
     ...warnings,
   ]);
-  await finishMergedUnit(context, unit);
+  await finishMergedUnit(context, unit, outcome.head);
   context.report({ type: "unit-step", unitId: unit.id, step: "merge", ok: true, detail: `merged onto ${gate.integrationBranch} at ${outcome.head.slice(0, 10)} (${outcome.commits} commit${outcome.commits === 1 ? "" : "s"})` });
   return { kind: "merged", head: outcome.head, commits: outcome.commits, changed: outcome.changed, warnings };
 }

@@ -145,6 +145,8 @@ export interface RunMemory {
   endError?: unknown;
   /** The `.worktreeinclude` files of the repository, listed once per run (--parallel). */
   worktreeInclude?: string[];
+  /** True once this run put the worktrees folder in `.git/info/exclude` (--parallel; src/actors/worktree-open.ts). */
+  worktreesExcluded?: boolean;
 }
 
 /** A fresh memory for a new run. */

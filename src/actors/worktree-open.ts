@@ -75,7 +75,9 @@ export async function openUnitWorktree(context: RunContext, unit: { key: string;
   const wt = unitWorktreeOf(context, unit.key);
   const resumed = record !== null && (record.status === "open" || record.status === "queued");
   const base = resumed ? record.base : await integrationHead(gate);
-  const origin = await createUnitWorktree(gate.repo, wt, base);
+  // The worktrees folder goes into .git/info/exclude once per run (createUnitWorktree checks it otherwise).
+  const origin = await createUnitWorktree(gate.repo, wt, base, { excluded: context.memory.worktreesExcluded === true });
+  context.memory.worktreesExcluded = true;
   crashPoint("worktree.created");
   // A branch found again without a record of its base started where it meets the integration branch.
   const start = resumed ? base : origin === "created" ? base : (await gitOk(gate.repo, ["merge-base", wt.branch, `refs/heads/${gate.integrationBranch}`])).trim();

@@ -61,11 +61,12 @@ async function revParse(cwd: string, rev: string): Promise<string> {
   return (await gitOk(cwd, ["rev-parse", "--verify", "--quiet", `${rev}^{commit}`])).trim();
 }
 
-/** Leftover uncommitted edits in the worktree (a rebase refuses to start over them): stashed, never deleted. */
-async function stashLeftovers(worktree: string, unit: string): Promise<string[]> {
-  const left = parseStatus(await gitOk(worktree, ["status", "--porcelain=v1", "-z", "--untracked-files=all"])).map((e) => e.path);
+/** `git status` of a unit's worktree, untracked files included: what a merge must not leave behind. */
+export const LEFTOVER_STATUS_ARGS: readonly string[] = ["status", "--porcelain=v1", "-z", "--untracked-files=all"];
+
+/** Leftover uncommitted edits in the worktree (a rebase refuses to start over them; the removal would delete them): stashed, never deleted. */
+async function stashLeftovers(worktree: string, unit: string, left: readonly string[]): Promise<void> {
   if (left.length > 0) await gitOk(worktree, ["stash", "push", "--include-untracked", "--quiet", "-m", `seqorch: unit ${unit} uncommitted at merge`]);
-  return left;
 }
 
 /** Paths `git diff --diff-filter=U` reports unmerged in the worktree (the conflicted files of a stopped rebase). */
@@ -73,11 +74,17 @@ async function conflictedFiles(worktree: string): Promise<string[]> {
   return parseNulList(await gitOk(worktree, ["diff", "--name-only", "-z", "--diff-filter=U"]));
 }
 
+/** `git rev-list <onto>..HEAD`: the rebased unit's commits, newest first (the first is the tip the merge lands on). */
+async function commitsSince(worktree: string, onto: string): Promise<string[]> {
+  return (await gitOk(worktree, ["rev-list", `${onto}..HEAD`])).split("\n").filter((line) => line !== "");
+}
+
 /**
  * Rebases, after the spec folder is set back to the integration HEAD's version if a unit commit touched it (an agent
- * that committed tasks.md): one extra commit, so the branch never changes the spec folder.
+ * that committed tasks.md): one extra commit, so the branch never changes the spec folder. Returns the rebased
+ * commits, newest first.
  */
-async function rebaseOnto(req: MergeRequest, onto: string): Promise<{ ok: true } | { ok: false; files: string[] }> {
+async function rebaseOnto(req: MergeRequest, onto: string): Promise<{ ok: true; commits: string[] } | { ok: false; files: string[] }> {
   const wt = req.worktree.path;
   const rebase = await runGit(wt, rebaseArgs(onto));
   if (rebase.code !== 0) {
@@ -85,40 +92,46 @@ async function rebaseOnto(req: MergeRequest, onto: string): Promise<{ ok: true }
     await runGit(wt, ["rebase", "--abort"]);
     return { ok: false, files: files.length > 0 ? files : [rebase.stderr.trim().split("\n").at(-1) ?? "rebase failed"] };
   }
-  const touched = parseNulList(await gitOk(wt, ["diff", "--name-only", "-z", onto, "HEAD", "--", req.specRel]));
+  // Both read the rebased branch: asked at once (the commits again only in the rare case of a restore commit).
+  const [specDiff, commits] = await Promise.all([gitOk(wt, ["diff", "--name-only", "-z", onto, "HEAD", "--", req.specRel]), commitsSince(wt, onto)]);
+  const touched = parseNulList(specDiff);
   if (touched.length > 0) {
     await gitOk(wt, ["restore", `--source=${onto}`, "--staged", "--worktree", "--", ...touched]);
     await gitOk(wt, ["commit", "--quiet", "--no-verify", "-m", `seqorch: unit ${req.worktree.unit} leaves the spec folder as it was`]);
+    return { ok: true, commits: await commitsSince(wt, onto) };
   }
-  return { ok: true };
+  return { ok: true, commits };
 }
 
 /**
- * Merges one unit: writes the backup ref, compares the unit's changed files with its manifest, rebases the unit
- * branch on the integration HEAD in its worktree (aborting on a conflict), then fast-forwards the integration
- * branch in the main checkout, so history stays linear with the unit's own commits. Throws GitError only for
- * git failures outside these outcomes (a missing branch, a broken repository).
+ * Merges one unit: compares the unit's changed files with its manifest, writes the backup ref, stashes leftovers,
+ * rebases the unit branch on the integration HEAD in its worktree (aborting on a conflict), then fast-forwards the
+ * integration branch in the main checkout, so history stays linear with the unit's own commits. The reads that do not
+ * depend on each other (the integration HEAD, the unit's changed files, its worktree's leftovers) run at once.
+ * Throws GitError only for git failures outside these outcomes (a missing branch, a broken repository).
  */
 export async function mergeUnit(req: MergeRequest): Promise<MergeOutcome> {
-  const onto = await revParse(req.repo, `refs/heads/${req.integrationBranch}`);
   const backupRef = backupRefName(req.specName, req.worktree.unit);
-  const changed = parseNulList(await gitOk(req.repo, changedFilesArgs(req.base, req.worktree.branch))).filter(
-    (f) => f !== req.specRel && !f.startsWith(`${req.specRel}/`),
-  );
+  const [onto, changedAll, leftovers] = await Promise.all([
+    revParse(req.repo, `refs/heads/${req.integrationBranch}`),
+    gitOk(req.repo, changedFilesArgs(req.base, req.worktree.branch)),
+    gitOk(req.worktree.path, LEFTOVER_STATUS_ARGS),
+  ]);
+  const changed = parseNulList(changedAll).filter((f) => f !== req.specRel && !f.startsWith(`${req.specRel}/`));
   const outside = filesOutsideManifest(req.manifest, changed, [req.specRel]);
   if (outside.length > 0 && !req.lenient) return { kind: "scope-violation", outside, changed };
   await gitOk(req.repo, ["update-ref", backupRef, onto]);
   crashPoint("merge.backup");
-  const stashed = await stashLeftovers(req.worktree.path, req.worktree.unit);
+  const stashed = parseStatus(leftovers).map((e) => e.path);
+  await stashLeftovers(req.worktree.path, req.worktree.unit, stashed);
   const rebased = await rebaseOnto(req, onto);
   if (!rebased.ok) return { kind: "conflict", files: rebased.files, backupRef };
   crashPoint("merge.rebased");
   const ff = await runGit(req.repo, fastForwardArgs(req.worktree.branch));
   if (ff.code !== 0) return { kind: "refused", reason: (ff.stderr || ff.stdout).trim().split("\n").slice(0, 3).join(" "), backupRef };
   crashPoint("merge.ff");
-  const head = await revParse(req.repo, "HEAD");
-  const commits = Number((await gitOk(req.repo, ["rev-list", "--count", `${onto}..${head}`])).trim());
-  return { kind: "merged", head, commits, backupRef, changed, outside, stashed };
+  // A fast-forward lands exactly on the rebased branch's tip (onto itself when the unit made no commit).
+  return { kind: "merged", head: rebased.commits[0] ?? onto, commits: rebased.commits.length, backupRef, changed, outside, stashed };
 }
 
 /**

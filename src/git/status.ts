@@ -21,8 +21,6 @@ export interface GitSnapshot {
 
 /** argv of the status listing seqorch parses: NUL-separated, every untracked file (not just folders). */
 export const STATUS_ARGV = ["status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames"] as const;
-/** argv that prints HEAD's commit id, or nothing (exit 1) in a repository without commits. */
-export const HEAD_ARGV = ["rev-parse", "--verify", "-q", "HEAD"] as const;
 
 /** Parse `git status --porcelain=v1 -z` output into entries (format: git-status(1), "Porcelain Format Version 1"). */
 export function parseStatus(output: string): StatusEntry[] {
@@ -54,13 +52,54 @@ export function sameSnapshot(a: GitSnapshot, b: GitSnapshot): boolean {
 export const HASH_ARGV = ["hash-object", "-w", "--no-filters", "--stdin-paths"] as const;
 
 /**
- * Take a snapshot of `workdir` (a repository root when `contents` is asked for: status paths are root-relative).
- * Throws GitError when it is not in a git repository.
+ * argv of one status that also carries HEAD: porcelain v2 with the `# branch.oid` header (no ahead/behind count,
+ * which can be slow), the same files as STATUS_ARGV.
+ */
+export const SNAPSHOT_ARGV = ["status", "--porcelain=v2", "--branch", "--no-ahead-behind", "-z", "--untracked-files=all", "--no-renames"] as const;
+
+/**
+ * Parse `git status --porcelain=v2 --branch -z` (git-status(1), "Porcelain Format Version 2") into HEAD (null for
+ * `(initial)`, before the first commit) and entries shaped as parseStatus's: v2's `.` (unchanged) is v1's space,
+ * `?` lines are `??`, a rename or copy (`2` lines, only without --no-renames) carries its old path. In git's order
+ * (v2 lists unmerged paths after the others; every user of a snapshot's entries sorts or compares them as a set).
+ */
+export function parseStatusV2(output: string): { head: string | null; entries: StatusEntry[] } {
+  const parts = output.split("\0");
+  const entries: StatusEntry[] = [];
+  let head: string | null = null;
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
+    if (part.startsWith("# branch.oid ")) {
+      const oid = part.slice("# branch.oid ".length);
+      head = oid === "(initial)" ? null : oid;
+      continue;
+    }
+    const kind = part[0];
+    if (kind === "?") entries.push({ xy: "??", path: part.slice(2) });
+    else if (kind === "1" || kind === "2" || kind === "u") {
+      // fields before the path: 1 → 8, 2 → 9 (with the score), u → 10
+      const fields = kind === "1" ? 8 : kind === "2" ? 9 : 10;
+      let at = 0;
+      for (let f = 0; f < fields && at >= 0; f++) {
+        const space = part.indexOf(" ", at);
+        at = space < 0 ? -1 : space + 1;
+      }
+      if (at < 0) continue;
+      const entry: StatusEntry = { xy: part.slice(2, 4).replaceAll(".", " "), path: part.slice(at) };
+      if (kind === "2") entry.from = parts[++i];
+      entries.push(entry);
+    }
+  }
+  return { head, entries };
+}
+
+/**
+ * Take a snapshot of `workdir` (a repository root when `contents` is asked for: status paths are root-relative):
+ * one git process (SNAPSHOT_ARGV), two more with `contents` when files are listed. Throws GitError when it is not in
+ * a git repository.
  */
 export async function snapshot(workdir: string, options: { contents?: boolean } = {}): Promise<GitSnapshot> {
-  const status = await gitOk(workdir, STATUS_ARGV);
-  const head = await runGit(workdir, HEAD_ARGV);
-  const result: GitSnapshot = { head: head.code === 0 ? head.stdout.trim() : null, entries: parseStatus(status) };
+  const result: GitSnapshot = parseStatusV2(await gitOk(workdir, SNAPSHOT_ARGV));
   if (options.contents) {
     const present = result.entries.map((e) => e.path).filter((p) => existsSync(join(workdir, p)));
     const ids = present.length ? (await gitOk(workdir, HASH_ARGV, undefined, `${present.join("\n")}\n`)).trim().split("\n") : [];

@@ -144,17 +144,41 @@ export async function branchExists(repo: string, branch: string): Promise<boolea
 /** How createUnitWorktree found things: a new branch, an existing worktree adopted, or an old branch checked out again. */
 export type WorktreeOrigin = "created" | "adopted" | "reattached";
 
+/** What createUnitWorktree may skip: `excluded` when the worktrees folder is known to be in `.git/info/exclude` already (once per run). */
+export interface CreateOptions {
+  excluded?: boolean;
+}
+
+/**
+ * The worktree's own git folder (`<common>/worktrees/<name>`), read from its `.git` file (`gitdir: <path>`, git's
+ * format for every linked worktree; a relative path is relative to the worktree), so no git process is needed; else
+ * asked of `git rev-parse --absolute-git-dir`. Throws GitError when the folder is no worktree.
+ */
+export async function worktreeGitDir(worktree: string): Promise<string> {
+  const file = join(worktree, ".git");
+  try {
+    const text = readFileSync(file, "utf8");
+    const match = /^gitdir: (.+?)\r?\n?$/.exec(text);
+    if (match) return resolve(worktree, match[1]!);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "ENOENT" && code !== "EISDIR") throw error;
+  }
+  return (await gitOk(worktree, ["rev-parse", "--absolute-git-dir"])).trim();
+}
+
 /**
  * Makes (or adopts, after a kill -9) the unit's worktree: an existing worktree of the unit's branch at its path is
  * adopted as it is; a branch without a worktree is checked out again (its commits kept); otherwise a new branch
  * starts at `base` (the integration HEAD). A worktree left mid-rebase by a killed merge is put back on its branch
- * first. The worktrees folder is excluded from git first. Throws GitError, or WorktreePreflightError when the folder
- * is a worktree on another branch.
+ * first. The worktrees folder is excluded from git first (unless `options.excluded`). Throws GitError, or
+ * WorktreePreflightError when the folder is a worktree on another branch.
+ * Git processes when nothing is left over: `worktree add` and `reset --hard` (the checkout) only.
  */
-export async function createUnitWorktree(repo: string, wt: UnitWorktree, base: string): Promise<WorktreeOrigin> {
-  const origin = await withWorktreeRegistry(repo, () => createLocked(repo, wt, base));
-  const mark = (await gitOk(wt.path, ["rev-parse", "--path-format=absolute", "--git-path", READY_MARK])).trim();
-  if (!existsSync(mark)) {
+export async function createUnitWorktree(repo: string, wt: UnitWorktree, base: string, options: CreateOptions = {}): Promise<WorktreeOrigin> {
+  const origin = await withWorktreeRegistry(repo, () => createLocked(repo, wt, base, options));
+  const mark = join(await worktreeGitDir(wt.path), READY_MARK);
+  if (origin === "created" || !existsSync(mark)) {
     // new, or killed between registering and checking out: nothing of the unit's is in the folder yet
     await gitOk(wt.path, CHECKOUT_ARGS);
     writeFileSync(mark, `${new Date().toISOString()}\n`);
@@ -162,8 +186,12 @@ export async function createUnitWorktree(repo: string, wt: UnitWorktree, base: s
   return origin;
 }
 
-async function createLocked(repo: string, wt: UnitWorktree, base: string): Promise<WorktreeOrigin> {
-  await excludeFromGit(repo, dirname(wt.path));
+async function createLocked(repo: string, wt: UnitWorktree, base: string, options: CreateOptions): Promise<WorktreeOrigin> {
+  if (!options.excluded) await excludeFromGit(repo, dirname(wt.path));
+  mkdirSync(dirname(wt.path), { recursive: true });
+  // Nothing at the path (the usual case): no worktree to adopt, so a new branch is tried first. It fails when the
+  // branch exists or git still registers a folder that is gone; the full look below sorts that out.
+  if (!existsSync(wt.path) && (await runGit(repo, worktreeAddArgs(wt.path, wt.branch, base))).code === 0) return "created";
   const known = (await listWorktrees(repo)).find((e) => resolve(e.path) === resolve(wt.path));
   if (known && !known.prunable && existsSync(wt.path)) {
     await abortInterruptedRebase(wt.path); // a merge killed mid-rebase left it detached
@@ -173,7 +201,6 @@ async function createLocked(repo: string, wt: UnitWorktree, base: string): Promi
     throw new WorktreePreflightError(repo, [`${wt.path} is a worktree on ${on}, not ${wt.branch}: check out ${wt.branch} there or remove it`]);
   }
   if (known) await gitOk(repo, ["worktree", "prune"]);
-  mkdirSync(dirname(wt.path), { recursive: true });
   if (await branchExists(repo, wt.branch)) {
     await gitOk(repo, worktreeReattachArgs(wt.path, wt.branch));
     return "reattached";
@@ -182,22 +209,46 @@ async function createLocked(repo: string, wt: UnitWorktree, base: string): Promi
   return "created";
 }
 
-/** Removes the unit's worktree folder and its git entry; with `deleteBranch`, also the branch (only once merged: `-d`). */
+/**
+ * Removes the unit's worktree folder and its git entry (`worktree prune` only when the folder was already gone);
+ * with `deleteBranch`, also the branch (only once merged: `-d`). Throws GitError.
+ */
 export function removeUnitWorktree(repo: string, wt: UnitWorktree, deleteBranch: boolean): Promise<void> {
   return withWorktreeRegistry(repo, async () => {
     if (existsSync(wt.path)) await gitOk(repo, worktreeRemoveArgs(wt.path));
-    await gitOk(repo, ["worktree", "prune"]);
+    else await gitOk(repo, ["worktree", "prune"]);
     if (deleteBranch && (await branchExists(repo, wt.branch))) await gitOk(repo, ["branch", "-d", wt.branch]);
   });
 }
 
-/** True when a rebase stopped (or was killed) in this worktree: `rebase-merge/` or `rebase-apply/` in its git dir. */
+/**
+ * `git update-ref --stdin` lines deleting the merged unit's branch, only if it still points at `tip` (the commit the
+ * integration branch was fast-forwarded to, so nothing of it is lost), and each ref of `alsoDelete` (git-update-ref(1)).
+ */
+export function deleteMergedRefsInput(branch: string, tip: string, alsoDelete: readonly string[]): string {
+  return [`delete refs/heads/${branch} ${tip}`, ...alsoDelete.map((ref) => `delete ${ref}`)].map((line) => `${line}\n`).join("");
+}
+
+/**
+ * Removes a unit's worktree once it is merged at `tip`: the folder, then its branch and `alsoDelete` (the backup
+ * ref) in one atomic ref transaction, two git processes in all. When the branch is no longer at `tip` (moved by
+ * hand) nothing is deleted by the transaction and it falls back to removeUnitWorktree's `branch -d` (which refuses an
+ * unmerged branch) and deletes `alsoDelete` one by one. Throws GitError.
+ */
+export function removeMergedWorktree(repo: string, wt: UnitWorktree, tip: string, alsoDelete: readonly string[]): Promise<void> {
+  return withWorktreeRegistry(repo, async () => {
+    if (existsSync(wt.path)) await gitOk(repo, worktreeRemoveArgs(wt.path));
+    else await gitOk(repo, ["worktree", "prune"]);
+    if ((await runGit(repo, ["update-ref", "--stdin"], undefined, deleteMergedRefsInput(wt.branch, tip, alsoDelete))).code === 0) return;
+    for (const ref of alsoDelete) await gitOk(repo, ["update-ref", "-d", ref]);
+    if (await branchExists(repo, wt.branch)) await gitOk(repo, ["branch", "-d", wt.branch]);
+  });
+}
+
+/** True when a rebase stopped (or was killed) in this worktree: `rebase-merge/` or `rebase-apply/` in its own git dir (per worktree). */
 export async function rebaseInProgress(worktree: string): Promise<boolean> {
-  for (const name of ["rebase-merge", "rebase-apply"]) {
-    const path = (await gitOk(worktree, ["rev-parse", "--path-format=absolute", "--git-path", name])).trim();
-    if (existsSync(path)) return true;
-  }
-  return false;
+  const dir = await worktreeGitDir(worktree);
+  return ["rebase-merge", "rebase-apply"].some((name) => existsSync(join(dir, name)));
 }
 
 /**
@@ -221,8 +272,9 @@ export async function abortInterruptedRebase(worktree: string): Promise<boolean>
 
 /** The branch a stopped rebase was rebasing (`rebase-merge/head-name` or `rebase-apply/head-name`), or null. */
 async function rebaseHeadName(worktree: string): Promise<string | null> {
+  const dir = await worktreeGitDir(worktree);
   for (const name of ["rebase-merge/head-name", "rebase-apply/head-name"]) {
-    const path = (await gitOk(worktree, ["rev-parse", "--path-format=absolute", "--git-path", name])).trim();
+    const path = join(dir, name);
     if (existsSync(path)) {
       const ref = readFileSync(path, "utf8").trim();
       if (ref.startsWith("refs/heads/")) return ref.slice("refs/heads/".length);

@@ -5,9 +5,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { commitMessage, commitUnitFiles, findRoundCommit, roundMark, unitFiles } from "../../src/git/commit.ts";
 import { diffFiles, writeUnitDiff } from "../../src/git/diff.ts";
-import { gitOk } from "../../src/git/exec.ts";
+import { gitOk, runGit } from "../../src/git/exec.ts";
+
+const runGitCode = async (cwd: string, argv: string[]) => (await runGit(cwd, argv)).code;
 import { stashReviewerEdits } from "../../src/git/stash.ts";
-import { changedPaths, parseStatus, pathsOf, repoProblem, snapshot } from "../../src/git/status.ts";
+import { changedPaths, parseStatus, parseStatusV2, pathsOf, repoProblem, snapshot, STATUS_ARGV } from "../../src/git/status.ts";
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -46,6 +48,44 @@ describe("status", () => {
       { xy: "R ", path: "new.ts", from: "old.ts" },
       { xy: "??", path: "line\nbreak.txt" },
     ]);
+  });
+
+  test("porcelain v2 (the snapshot's one status, HEAD included) gives the entries v1 gives: staged, unstaged, deleted, untracked, odd names, conflicts, renames", async () => {
+    const root = await repo({ "a.txt": "a\n", "gone.txt": "g\n", "staged.txt": "s\n", "both.txt": "1\n", "old name.txt": "o\n" });
+    await gitOk(root, ["checkout", "-q", "-b", "side"]);
+    write(root, "both.txt", "side\n");
+    await gitOk(root, ["commit", "-qam", "side"]);
+    await gitOk(root, ["checkout", "-q", "main"]);
+    write(root, "both.txt", "main\n");
+    await gitOk(root, ["commit", "-qam", "main"]);
+    expect((await runGitCode(root, ["merge", "-q", "side"])) !== 0).toBe(true); // both.txt conflicted ("UU")
+    write(root, "a.txt", "a2\n");
+    rmSync(join(root, "gone.txt"));
+    write(root, "staged.txt", "s2\n");
+    await gitOk(root, ["add", "staged.txt"]);
+    await gitOk(root, ["mv", "old name.txt", "new name.txt"]);
+    write(root, "d/new file.txt", "n\n");
+    write(root, "line\nbreak.txt", "b\n");
+    const head = (await gitOk(root, ["rev-parse", "HEAD"])).trim();
+    const v1 = parseStatus(await gitOk(root, [...STATUS_ARGV]));
+    const snap = await snapshot(root);
+    expect(snap.head).toBe(head);
+    const byPath = (entries: { path: string }[]) => [...entries].sort((a, b) => (a.path < b.path ? -1 : 1));
+    expect(byPath(snap.entries)).toEqual(byPath(v1)); // v2 lists unmerged paths last
+    expect(v1.map((e) => e.xy).sort()).toEqual([" D", " M", "??", "??", "A ", "D ", "M ", "UU"].sort());
+    // with renames found (a `2` line), the old path follows as in v1
+    const renames = (args: string[]) => args.filter((a) => a !== "--no-renames");
+    const v2 = parseStatusV2(await gitOk(root, ["status", "--porcelain=v2", "--branch", "-z", "--untracked-files=all"]));
+    expect(byPath(v2.entries)).toEqual(byPath(parseStatus(await gitOk(root, renames([...STATUS_ARGV])))));
+    expect(v2.entries.find((e) => e.xy === "R ")).toEqual({ xy: "R ", path: "new name.txt", from: "old name.txt" });
+  });
+
+  test("a snapshot before the first commit has no HEAD", async () => {
+    const root = mkdtempSync(join(tmpdir(), "seqorch-git-"));
+    dirs.push(root);
+    await gitOk(root, ["init", "-q", "-b", "main"]);
+    write(root, "x.txt", "x\n");
+    expect(await snapshot(root)).toEqual({ head: null, entries: [{ xy: "??", path: "x.txt" }] });
   });
 
   test("a snapshot of a real repository lists each untracked file, and content changes of a dirty file", async () => {
