@@ -9,6 +9,7 @@ import {
   listWorktrees,
   parseWorktreeList,
   refComponent,
+  removeMergedWorktree,
   removeUnitWorktree,
   setAsideUnitWorktree,
   unitWorktree,
@@ -101,6 +102,19 @@ describe("createUnitWorktree / removeUnitWorktree", () => {
     expect(git(wt.path, "rev-parse", "HEAD").trim()).toBe(work);
   });
 
+  test("a folder git still registers but whose branch is gone: the new branch is made anyway (the first try fails, the full look prunes)", async () => {
+    const { repo, specDir, base } = tempRepo();
+    const wt = unitWorktree(specDir, "feat", "1");
+    await createUnitWorktree(repo, wt, base);
+    rmSync(wt.path, { recursive: true, force: true });
+    git(repo, "update-ref", "-d", `refs/heads/${wt.branch}`);
+    expect((await listWorktrees(repo)).find((e) => e.path === wt.path)?.prunable).toBe(true);
+    expect(["created", "reattached"]).toContain(await createUnitWorktree(repo, wt, base));
+    expect(git(wt.path, "rev-parse", "HEAD").trim()).toBe(base);
+    expect(git(wt.path, "status", "--porcelain")).toBe("");
+    expect((await listWorktrees(repo)).filter((e) => e.path === wt.path).length).toBe(1);
+  });
+
   test("killed between registering the worktree and checking out its files: adoption checks them out", async () => {
     const { repo, specDir, base } = tempRepo();
     const wt = unitWorktree(specDir, "feat", "1");
@@ -133,6 +147,34 @@ describe("createUnitWorktree / removeUnitWorktree", () => {
     git(repo, "merge", "--ff-only", "-q", wt.branch);
     await removeUnitWorktree(repo, wt, true);
     expect(git(repo, "branch", "--list", wt.branch).trim()).toBe("");
+  });
+});
+
+describe("removeMergedWorktree", () => {
+  test("at its tip: folder, branch and backup ref gone in one go; moved past it: the branch and its new commit are kept", async () => {
+    const { repo, specDir, base } = tempRepo();
+    const wt = unitWorktree(specDir, "feat", "1");
+    await createUnitWorktree(repo, wt, base);
+    write(wt.path, "src/one.ts", "one\n");
+    const tip = commitAll(wt.path, "unit 1 work");
+    git(repo, "merge", "--ff-only", "-q", wt.branch);
+    git(repo, "update-ref", "refs/seqorch/pre-merge/feat/1", base);
+    await removeMergedWorktree(repo, wt, tip, ["refs/seqorch/pre-merge/feat/1"]);
+    expect(existsSync(wt.path)).toBe(false);
+    expect((await listWorktrees(repo)).length).toBe(1);
+    expect(git(repo, "for-each-ref", "refs/heads/seqorch", "refs/seqorch").trim()).toBe("");
+
+    const two = unitWorktree(specDir, "feat", "2");
+    await createUnitWorktree(repo, two, tip);
+    write(two.path, "src/two.ts", "two\n");
+    const merged = commitAll(two.path, "unit 2 work");
+    git(repo, "merge", "--ff-only", "-q", two.branch);
+    write(two.path, "src/two.ts", "two, later\n");
+    const later = commitAll(two.path, "a later commit on the unit branch, never merged");
+    git(repo, "update-ref", "refs/seqorch/pre-merge/feat/2", tip);
+    await expect(removeMergedWorktree(repo, two, merged, ["refs/seqorch/pre-merge/feat/2"])).rejects.toThrow("branch -d");
+    expect(git(repo, "rev-parse", two.branch).trim()).toBe(later);
+    expect(git(repo, "for-each-ref", "refs/seqorch").trim()).toBe("");
   });
 });
 
