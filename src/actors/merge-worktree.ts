@@ -77,7 +77,8 @@ export async function finishMergedUnit(context: RunContext, unit: DispatchUnit, 
     await removeUnitWorktree(repo, recordWorktree(unit.key, record), true);
     await dropBackupRef(repo, backupRef);
   }
-  writeWorktreeRecord(context, unit.key, (r) => Object.assign(r, { status: "removed", backup_ref: null }));
+  // Not fsynced: lost (to a power loss), the record says `merged` and recovery runs this again (idempotent).
+  writeWorktreeRecord(context, unit.key, (r) => Object.assign(r, { status: "removed", backup_ref: null }), undefined, { durable: false });
 }
 
 /** The checks on the integrated main checkout (never the unit's worktree); logs in `<attempts>/<unit>.merge-<n>/`. */

@@ -14,10 +14,18 @@ export function worktreeRecordOf(context: RunContext, key: string): WorktreeReco
 }
 
 /**
- * Write the unit's worktree record: `change` edits it (created from `initial` when absent), fsynced. Throws
- * WriteError (the state is then as before) and Error when there is no record and no `initial`.
+ * Write the unit's worktree record: `change` edits it (created from `initial` when absent), fsynced unless
+ * `durable: false` (written, not fsynced: for a change recovery can redo after a power loss, such as `removed` after a
+ * merged unit's idempotent clean-up). Throws WriteError (the state is then as before) and Error when there is no
+ * record and no `initial`.
  */
-export function writeWorktreeRecord(context: RunContext, key: string, change: (record: WorktreeRecord) => void, initial?: Omit<WorktreeRecord, "updated_at">): WorktreeRecord {
+export function writeWorktreeRecord(
+  context: RunContext,
+  key: string,
+  change: (record: WorktreeRecord) => void,
+  initial?: Omit<WorktreeRecord, "updated_at">,
+  options: { durable?: boolean } = {},
+): WorktreeRecord {
   let written!: WorktreeRecord;
   context.store.update((state) => {
     const records = (state.worktrees ??= {});
@@ -27,7 +35,7 @@ export function writeWorktreeRecord(context: RunContext, key: string, change: (r
     record.updated_at = new Date().toISOString();
     records[key] = record;
     written = record;
-  }, { units: [key] });
+  }, { units: [key], durable: options.durable });
   return written;
 }
 
