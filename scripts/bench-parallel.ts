@@ -1,8 +1,9 @@
 // Benchmark: the orchestrator's own cost per unit of a parallel run (`--parallel 4`, the compiled binary, an
 // instant agent, --commit: worktree creation and removal, rebase, fast-forward merge, the state's worktree
 // registry), beside the serial figure (`--parallel 1 --commit`), each as a ratio to a floor that does the same git
-// work by hand in the same round: per unit `git worktree add -b`, write, add, commit, rebase, `merge --ff-only`,
-// `worktree remove`, `branch -d` for the parallel path; write, add, commit for the serial one.
+// work by hand in the same round: per unit `git worktree add --no-checkout -b`, `reset --hard`, write, add, commit,
+// rebase, `merge --ff-only`, `worktree remove`, `branch -d` for the parallel path, with four units in flight and
+// the merges in unit order (the one-lane loop is printed beside it); write, add, commit for the serial one.
 // `--before BINARY` (an earlier build, copied aside) runs in the same rounds, interleaved, so a change is measured
 // against the same floor; `--git-trace` also counts the git processes per unit each binary starts (GIT_TRACE2_EVENT).
 // Usage: npm run build && bun run scripts/bench-parallel.ts [--units 24] [--rounds 3] [--binary dist/seqorch] [--before BINARY] [--git-trace]
@@ -114,6 +115,52 @@ function parallelFloorPerUnit(): number {
   return ms;
 }
 
+/** Runs git without blocking (for the four lanes of the floor); rejects with git's error output. */
+async function gitAsync(cwd: string, ...args: string[]): Promise<void> {
+  const proc = Bun.spawn(["git", ...args], { cwd, env: GIT_ENV, stdout: "ignore", stderr: "pipe" });
+  const [code, err] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
+  if (code !== 0) throw new Error(`git ${args.join(" ")}: ${err}`);
+}
+
+/**
+ * Wall ms per unit of the same git work by hand with four units in flight, as `--parallel 4` runs it: each lane makes
+ * its worktree (`worktree add --no-checkout` one at a time, as git's worktree registry needs, then `reset --hard`
+ * there), runs the agent, adds and commits; the merges go one at a time in unit order (rebase, `merge --ff-only`,
+ * `worktree remove`, `branch -d`), and each merge frees a lane for the next unit. 8 git processes per unit.
+ */
+async function fourLaneFloorPerUnit(): Promise<number> {
+  const repo = newRepo();
+  const start = performance.now();
+  let registry: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = registry.then(fn, fn);
+    registry = run.catch(() => undefined);
+    return run;
+  };
+  const ready = new Map<number, Promise<void>>();
+  const unit = async (i: number) => {
+    const wt = join(repo, SPEC, ".wt", String(i));
+    await serial(() => gitAsync(repo, "worktree", "add", "-q", "--no-checkout", "-b", `u/${i}`, wt, "main"));
+    await gitAsync(wt, "reset", "--hard", "-q");
+    await new Promise<void>((done) => Bun.spawn(["/bin/sh", "-c", `mkdir -p src; echo "export const u = ${i};" > "src/u${i}.ts"`], { cwd: wt, onExit: () => done() }));
+    await gitAsync(wt, "add", "--", `src/u${i}.ts`);
+    await gitAsync(wt, "commit", "-qm", `unit ${i}`);
+  };
+  for (let i = 1; i <= Math.min(4, UNITS); i++) ready.set(i, unit(i));
+  for (let i = 1; i <= UNITS; i++) {
+    await ready.get(i);
+    const wt = join(repo, SPEC, ".wt", String(i));
+    await gitAsync(wt, "rebase", "-q", "main");
+    await gitAsync(repo, "merge", "-q", "--ff-only", `u/${i}`);
+    await serial(() => gitAsync(repo, "worktree", "remove", wt));
+    await serial(() => gitAsync(repo, "branch", "-q", "-d", `u/${i}`));
+    if (i + 4 <= UNITS) ready.set(i + 4, unit(i + 4));
+  }
+  const ms = (performance.now() - start) / UNITS;
+  rmSync(repo, { recursive: true, force: true });
+  return ms;
+}
+
 /** Wall ms per unit of the serial path's git work by hand: the agent's write, add, commit. */
 function serialFloorPerUnit(): number {
   const repo = newRepo();
@@ -141,7 +188,7 @@ interface Series {
   serialGit: number[];
 }
 const series = (): Series => ({ parallel: [], serial: [], parallelRatio: [], serialRatio: [], parallelGit: [], serialGit: [] });
-const floors = { parallel: [] as number[], serial: [] as number[] };
+const floors = { parallel: [] as number[], serial: [] as number[], oneLane: [] as number[] };
 const binaries: [string, string][] = [["seqorch", BINARY], ...(BEFORE ? ([["before", BEFORE]] as [string, string][]) : [])];
 const results = new Map(binaries.map(([name]) => [name, series()]));
 /** Runs each binary once at `n` and files its figures against `floor`; the order of the binaries alternates by round. */
@@ -156,7 +203,8 @@ function measure(round: number, n: 1 | 4, floor: number): void {
   }
 }
 for (let round = 0; round < ROUNDS; round++) {
-  const pf = parallelFloorPerUnit();
+  floors.oneLane.push(parallelFloorPerUnit());
+  const pf = await fourLaneFloorPerUnit();
   floors.parallel.push(pf);
   measure(round, 4, pf);
   const sf = serialFloorPerUnit();
@@ -165,7 +213,7 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 const gitCount = (xs: number[]) => (xs.length ? `; ${median(xs).toFixed(1)} git processes per unit` : "");
 console.log(`${UNITS} units, instant agent, --commit, in a git repository with 200 files; median (min–max) of ${ROUNDS} interleaved rounds, ms per unit`);
-console.log(`the same git work by hand (floor): --parallel 4 ${fmt(floors.parallel)}; --parallel 1 ${fmt(floors.serial)} (floor: 7 git processes per parallel unit, 2 per serial one)`);
+console.log(`the same git work by hand (floor): --parallel 4 ${fmt(floors.parallel)} (four lanes, merges in order; one unit after another: ${fmt(floors.oneLane)}); --parallel 1 ${fmt(floors.serial)} (8 git processes per parallel unit, 2 per serial one)`);
 for (const [name, binary] of binaries) {
   const s = results.get(name)!;
   console.log(`${name} (${binary}):`);

@@ -2,6 +2,7 @@
 // that was already modified or untracked when the unit started; a trailer names the unit and round.
 import { relative, sep } from "node:path";
 import { gitOk, runGit } from "./exec.ts";
+import { headCommit } from "./git-dir.ts";
 import { parseStatus, STATUS_ARGV, type GitSnapshot } from "./status.ts";
 
 /** The trailer that marks seqorch's commit of one round of one unit (found again after a crash). */
@@ -96,6 +97,5 @@ export async function commitUnitFiles(root: string, scope: CommitScope, message:
   const list = `${files.join("\0")}\0`;
   await gitOk(root, ADD_ARGV, undefined, list);
   await gitOk(root, commitArgv(message), undefined, list);
-  const sha = (await gitOk(root, ["rev-parse", "HEAD"])).trim();
-  return { sha, files };
+  return { sha: await headCommit(root), files };
 }

@@ -6,6 +6,7 @@ import { GitError, WorktreePreflightError } from "../errors.ts";
 import { crashPoint } from "../fault-injection.ts";
 import { withWorktreeRegistry } from "./registry-lock.ts";
 import { gitOk, runGit } from "./exec.ts";
+import { worktreeGitDir } from "./git-dir.ts";
 
 /** One entry of `git worktree list --porcelain`. */
 export interface WorktreeEntry {
@@ -147,24 +148,6 @@ export type WorktreeOrigin = "created" | "adopted" | "reattached";
 /** What createUnitWorktree may skip: `excluded` when the worktrees folder is known to be in `.git/info/exclude` already (once per run). */
 export interface CreateOptions {
   excluded?: boolean;
-}
-
-/**
- * The worktree's own git folder (`<common>/worktrees/<name>`), read from its `.git` file (`gitdir: <path>`, git's
- * format for every linked worktree; a relative path is relative to the worktree), so no git process is needed; else
- * asked of `git rev-parse --absolute-git-dir`. Throws GitError when the folder is no worktree.
- */
-export async function worktreeGitDir(worktree: string): Promise<string> {
-  const file = join(worktree, ".git");
-  try {
-    const text = readFileSync(file, "utf8");
-    const match = /^gitdir: (.+?)\r?\n?$/.exec(text);
-    if (match) return resolve(worktree, match[1]!);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== "ENOENT" && code !== "EISDIR") throw error;
-  }
-  return (await gitOk(worktree, ["rev-parse", "--absolute-git-dir"])).trim();
 }
 
 /**
