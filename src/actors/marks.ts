@@ -31,7 +31,7 @@ export async function writeUnitMarks(context: RunContext, changes: MarkChange[])
     const result = await writeMarks(context.paths.tasksFile, changes, { durable: false });
     crashPoint("marks.written");
     const applied = new Set(result.applied);
-    context.planReader.noteMarksWritten(result.before, result.after, new Map(changes.filter((c) => applied.has(c.key)).map((c) => [c.key, c.to])), result.stamp);
+    context.planReader.noteMarksWritten(result.before, result.after, changes.filter((c) => applied.has(c.key)), result.stamp);
   } catch (error) {
     context.report({ type: "warning", message: `could not update ${context.paths.tasksFile}: ${error instanceof Error ? error.message : String(error)}` });
   }

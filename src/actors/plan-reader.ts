@@ -2,9 +2,11 @@
 import { readFileSync, statSync } from "node:fs";
 import { SpecNotFoundError, SpecParseError } from "../errors.ts";
 import { parseTasks } from "../spec/parse.ts";
-import { nextRunnable, planUnits } from "../spec/plan.ts";
+import { nextRunnable, planOfTree, planOptions, replanMarks, unitsByKey } from "../spec/plan.ts";
 import { decodeTasks, requireTasks } from "../spec/read.ts";
-import type { CheckboxMark, DispatchUnit, Plan, PlanOptions, Task, TasksFile } from "../spec/types.ts";
+import { isTask, TaskTree } from "../spec/task-tree.ts";
+import type { DispatchUnit, Plan, PlanOptions, Task } from "../spec/types.ts";
+import type { MarkChange } from "../spec/writeback.ts";
 
 /** A fresh plan plus what the run's recorded completions make of it. */
 export interface PlanView {
@@ -31,40 +33,40 @@ interface FileStamp {
 
 const sameStamp = (a: FileStamp | null, b: FileStamp) => a !== null && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
 
-/** The last text read (or written by seqorch) with its stamp and parse; `plan` is made when first asked for. */
+/**
+ * The last text read (or written by seqorch) with its stamp, its parse and the tree over it (which owns
+ * `parsed.tasks`: seqorch's own checkbox writes swap tasks in it), and what is made from them when first asked
+ * for: the plan, its counted units and units by key, the keys of ticked tasks.
+ */
 interface CachedRead {
   stamp: FileStamp | null;
   text: string;
-  parsed: TasksFile;
-  /** null after seqorch's own tick, which changes only marks. */
+  tree: TaskTree;
   plan: Plan | null;
+  /** Of `plan`: the units that count for "N of M", and every unit by key. */
+  counted: DispatchUnit[] | null;
+  byKey: Map<string, DispatchUnit> | null;
+  /** Handed out as it is: replaced, never changed, when a tick changes it. */
+  ticked: ReadonlySet<string> | null;
   generation: number;
 }
 
-/** A task's parents in `parsed` (tasks or heading groups), nearest first. */
-function ancestorsIn(parsed: TasksFile, key: string): Ancestor[] {
-  const tasks = new Map(parsed.tasks.map((t) => [t.key, t]));
-  const groups = new Map(parsed.groups.map((g) => [g.key, g]));
+/** A task's parents in `tree` (tasks or heading groups), nearest first. */
+function ancestorsIn(tree: TaskTree, key: string): Ancestor[] {
   const out: Ancestor[] = [];
-  let parent = tasks.get(key)?.parentKey ?? null;
-  while (parent !== null && out.length < 16) {
-    const task = tasks.get(parent);
-    const group = groups.get(parent);
-    if (task) out.push({ key: task.key, id: task.id, title: task.title, task });
-    else if (group) out.push({ key: group.key, id: group.id, title: group.title, task: null });
-    else break;
-    parent = task?.parentKey ?? group?.parentKey ?? null;
+  const start = tree.node(key);
+  for (let up = start ? tree.parentOf(start) : undefined; up && out.length < 16; up = tree.parentOf(up)) {
+    out.push({ key: up.key, id: up.id, title: up.title, task: isTask(up) ? up : null });
   }
   return out;
 }
 
-/** The parents of `key` in `parsed` that ticking it completes, nearest first (see PlanReader.parentsToTick). */
-function parentsToTickIn(parsed: TasksFile, options: PlanOptions, key: string): Task[] {
-  const tasks = new Map(parsed.tasks.map((t) => [t.key, t]));
+/** The parents of `key` in `tree` that ticking it completes, nearest first (see PlanReader.parentsToTick). */
+function parentsToTickIn(tree: TaskTree, options: PlanOptions, key: string): Task[] {
   const out: Task[] = [];
-  for (const ancestor of ancestorsIn(parsed, key)) {
+  for (const ancestor of ancestorsIn(tree, key)) {
     if (!ancestor.task || ancestor.task.ticked) break;
-    const counted = ancestor.task.childKeys.map((k) => tasks.get(k)).filter((t): t is Task => t !== undefined && (!t.optional || Boolean(options.includeOptional)));
+    const counted = ancestor.task.childKeys.map((k) => tree.node(k)).filter((t): t is Task => t !== undefined && isTask(t) && (!t.optional || Boolean(options.includeOptional)));
     const justTicked = new Set([key, ...out.map((t) => t.key)]);
     if (counted.length === 0 || !counted.every((t) => t.ticked || justTicked.has(t.key))) break;
     out.push(ancestor.task);
@@ -93,8 +95,8 @@ export interface PlanReader {
   read(completed: readonly string[]): PlanView;
   /** How many units are pending, as `read` counts them (without looking for the next runnable one). */
   countPending(completed: readonly string[]): number;
-  /** Keys of the tasks ticked in tasks.md now (for noticing boxes an agent unticked). */
-  ticked(): Set<string>;
+  /** Keys of the tasks ticked in tasks.md now (for noticing boxes an agent unticked). Not to be changed. */
+  ticked(): ReadonlySet<string>;
   /** A task's parents (tasks or heading groups), nearest first, from the current parse of tasks.md. */
   ancestorsOf(key: string): Ancestor[];
   /**
@@ -103,15 +105,18 @@ export interface PlanReader {
    */
   parentsToTick(key: string): Task[];
   /**
-   * Tell the reader that seqorch itself changed checkboxes from `before` to `after` (the file now having
-   * `stamp`). When `before` is the text last read, the cached parse is updated instead of parsing the whole file
-   * again (only marks changed, so the structure is the same). Any other edit is found by the next read.
+   * Tell the reader that seqorch itself applied `changes` (writeMarks' applied ones), turning tasks.md from
+   * `before` into `after` (the file now having `stamp`). When `before` is the text last read and each change
+   * names the task it was located on, the parse and plan are updated in place of parsing and planning the whole
+   * file again (only marks changed, so the structure is the same); otherwise the next read parses `after`.
+   * Any other edit is found by the next read.
    */
-  noteMarksWritten(before: string, after: string, marks: ReadonlyMap<string, CheckboxMark>, stamp: FileStamp): void;
+  noteMarksWritten(before: string, after: string, changes: readonly MarkChange[], stamp: FileStamp): void;
 }
 
 /** A reader of `tasksFile` planned with `options`, with a cache of its own. */
 export function createPlanReader(tasksFile: string, options: PlanOptions): PlanReader {
+  const opts = planOptions(options);
   let cache: CachedRead | null = null;
   let generations = 0;
 
@@ -137,40 +142,72 @@ export function createPlanReader(tasksFile: string, options: PlanOptions): PlanR
     }
     const parsed = parseTasks(text, tasksFile);
     requireTasks(parsed, text);
-    cache = { stamp, text, parsed, plan: null, generation: ++generations };
+    cache = { stamp, text, tree: new TaskTree(parsed, opts.includeOptional), plan: null, counted: null, byKey: null, ticked: null, generation: ++generations };
     return cache;
   };
 
-  const planNow = (): { current: CachedRead; plan: Plan } => {
+  const planNow = (): CachedRead & { plan: Plan; counted: DispatchUnit[] } => {
     const current = parsedNow();
-    return { current, plan: (current.plan ??= planUnits(current.parsed, options)) };
+    current.plan ??= planOfTree(current.tree, opts);
+    current.counted ??= current.plan.units.filter((u) => !u.optional || opts.includeOptional);
+    return current as CachedRead & { plan: Plan; counted: DispatchUnit[] };
   };
 
   return {
     read(completed) {
-      const { current, plan } = planNow();
+      const current = planNow();
+      const { plan, counted } = current;
       const done = new Set(completed);
-      const counted = plan.units.filter((u) => !u.optional || options.includeOptional);
       const pending = counted.filter((u) => !u.done && !done.has(u.key));
-      return { plan, pending, counted, next: pending.length > 0 ? nextRunnable(plan, done) : null, generation: current.generation };
+      const next = pending.length > 0 ? nextRunnable(plan, done, (current.byKey ??= unitsByKey(plan))) : null;
+      return { plan, pending, counted, next, generation: current.generation };
     },
     countPending(completed) {
-      const { plan } = planNow();
       const done = new Set(completed);
       let pending = 0;
-      for (const u of plan.units) if ((!u.optional || options.includeOptional) && !u.done && !done.has(u.key)) pending++;
+      for (const u of planNow().counted) if (!u.done && !done.has(u.key)) pending++;
       return pending;
     },
-    ticked: () => new Set(parsedNow().parsed.tasks.filter((t) => t.ticked).map((t) => t.key)),
-    ancestorsOf: (key) => ancestorsIn(parsedNow().parsed, key),
-    parentsToTick: (key) => parentsToTickIn(parsedNow().parsed, options, key),
-    noteMarksWritten(before, after, marks, stamp) {
+    ticked() {
+      const current = parsedNow();
+      return (current.ticked ??= new Set(current.tree.parsed.tasks.filter((t) => t.ticked).map((t) => t.key)));
+    },
+    ancestorsOf: (key) => ancestorsIn(parsedNow().tree, key),
+    parentsToTick: (key) => parentsToTickIn(parsedNow().tree, options, key),
+    noteMarksWritten(before, after, changes, stamp) {
       if (!cache || cache.text !== before || before === after) return;
-      const tasks = cache.parsed.tasks.map((t) => {
-        const mark = marks.get(t.key);
-        return mark === undefined ? t : { ...t, mark, ticked: mark === "x" || mark === "X" };
+      const { tree } = cache;
+      // Each change must name, in this parse, the task writeMarks located (by key with the same title): else
+      // the keys came from another reading of the file, and only a parse of `after` knows what changed.
+      const located = changes.every((c) => {
+        const task = tree.node(c.key);
+        return task !== undefined && isTask(task) && task.id === c.id && task.title === c.title;
       });
-      cache = { ...cache, stamp, text: after, parsed: { ...cache.parsed, tasks }, plan: null };
+      if (!located) {
+        cache.stamp = null;
+        return;
+      }
+      const changed: string[] = [];
+      let tickedChanged = false;
+      for (const change of changes) {
+        const task = tree.node(change.key) as Task;
+        if (task.mark === change.to) continue;
+        const ticked = change.to === "x" || change.to === "X";
+        tickedChanged ||= ticked !== task.ticked;
+        tree.replaceTask({ ...task, mark: change.to, ticked });
+        changed.push(change.key);
+      }
+      cache.stamp = stamp;
+      cache.text = after;
+      if (changed.length === 0) return;
+      if (cache.plan) {
+        const plan = replanMarks(cache.plan, tree, changed);
+        const { byKey } = cache;
+        if (byKey) plan.units.forEach((u, i) => u !== cache!.plan!.units[i] && byKey.set(u.key, u));
+        cache.plan = plan;
+        cache.counted = plan.units.filter((u) => !u.optional || opts.includeOptional);
+      }
+      if (tickedChanged) cache.ticked = null;
     },
   };
 }

@@ -9,26 +9,31 @@ function topUnits(tree: TaskTree, includeOptional: boolean, below: Map<string, T
   return tree.roots().map((root) => {
     const all = tree.descendants(root);
     below.set(root.key, all);
-    const done = tree.isDone(root);
-    const optional = isTask(root) ? root.optional : all.length > 0 && all.every((t) => tree.isSkippable(t));
-    // An optional unit lists what it would run if optional tasks were included.
-    const keepOptional = includeOptional || optional;
-    const runs = (t: Task): boolean => !tree.isDone(t) && (keepOptional || !tree.isSkippable(t));
-    // Usually every sub-task of a unit not done still runs: then the list is kept as it is, not copied.
-    const subtasks = done || all.every(runs) ? all : all.filter(runs);
-    const kind = !isTask(root) ? "group" : all.length > 0 ? "parent" : "standalone";
-    return unit(root, kind, done, optional, subtasks);
+    return topUnit(tree, includeOptional, root, all);
   });
+}
+
+/** The unit of `root` (a task or group without parent), whose tasks below are `all`. */
+function topUnit(tree: TaskTree, includeOptional: boolean, root: TreeNode, all: Task[]): DispatchUnit {
+  const done = tree.isDone(root);
+  const optional = isTask(root) ? root.optional : all.length > 0 && all.every((t) => tree.isSkippable(t));
+  // An optional unit lists what it would run if optional tasks were included.
+  const keepOptional = includeOptional || optional;
+  const runs = (t: Task): boolean => !tree.isDone(t) && (keepOptional || !tree.isSkippable(t));
+  // Usually every sub-task of a unit not done still runs: then the list is kept as it is, not copied.
+  const subtasks = done || all.every(runs) ? all : all.filter(runs);
+  const kind = !isTask(root) ? "group" : all.length > 0 ? "parent" : "standalone";
+  return unit(root, kind, done, optional, subtasks);
 }
 
 /** Leaf granularity: one unit per leaf task (TaskTree.isLeaf); done when it or an ancestor is ticked. */
 function leafUnits(tree: TaskTree): DispatchUnit[] {
-  return tree.parsed.tasks
-    .filter((task) => tree.isLeaf(task))
-    .map((task) => {
-      const done = tree.isDone(task) || tree.ancestors(task).some((a) => isTask(a) && a.ticked);
-      return unit(task, "standalone", done, tree.isSkippable(task), []);
-    });
+  return tree.parsed.tasks.filter((task) => tree.isLeaf(task)).map((task) => leafUnit(tree, task));
+}
+
+function leafUnit(tree: TaskTree, task: Task): DispatchUnit {
+  const done = tree.isDone(task) || tree.ancestors(task).some((a) => isTask(a) && a.ticked);
+  return unit(task, "standalone", done, tree.isSkippable(task), []);
 }
 
 function unit(node: TreeNode, kind: DispatchUnit["kind"], done: boolean, optional: boolean, subtasks: Task[]): DispatchUnit {
@@ -54,11 +59,21 @@ function waveWarnings(tree: TaskTree): string[] {
  * or a dependency cycle between units. See shared/reference/kiro-tasks-format.md, Part 2.
  */
 export function planUnits(parsed: TasksFile, options: PlanOptions = {}): Plan {
-  const opts: Required<PlanOptions> = {
-    includeOptional: options.includeOptional ?? false,
-    granularity: options.granularity ?? "unit",
-  };
-  const tree = new TaskTree(parsed, opts.includeOptional);
+  const opts = planOptions(options);
+  return planOfTree(new TaskTree(parsed, opts.includeOptional), opts);
+}
+
+/** `options` with the defaults filled in. */
+export function planOptions(options: PlanOptions): Required<PlanOptions> {
+  return { includeOptional: options.includeOptional ?? false, granularity: options.granularity ?? "unit" };
+}
+
+/**
+ * planUnits over a tree made with `opts.includeOptional` (the caller keeps the tree to update the plan later
+ * with {@link replanMarks}). Throws as planUnits does.
+ */
+export function planOfTree(tree: TaskTree, opts: Required<PlanOptions>): Plan {
+  const parsed = tree.parsed;
   const leaf = opts.granularity === "leaf";
   /** Every task below each unit's root (unit granularity), kept for the dependencies. */
   const below = new Map<string, Task[]>();
@@ -81,23 +96,48 @@ export function planUnits(parsed: TasksFile, options: PlanOptions = {}): Plan {
       (node) => [tree.rootOf(node).key],
     );
   }
-  // Done tasks, and the optional ones (or below an optional task) that are not done and will be skipped; file order.
+  return { file: parsed.file, units, ...doneAndOptional(tree, opts), ignored: parsed.ignored, warnings: [...parsed.warnings, ...waveWarnings(tree)], waves: parsed.waves, options: opts };
+}
+
+/** Done tasks, and the optional ones (or below an optional task) that are not done and will be skipped; file order. */
+function doneAndOptional(tree: TaskTree, opts: Required<PlanOptions>): Pick<Plan, "done" | "optional"> {
   const done: string[] = [];
   const optional: string[] = [];
-  for (const task of parsed.tasks) {
+  for (const task of tree.parsed.tasks) {
     if (tree.isDone(task)) done.push(task.key);
     else if (!opts.includeOptional && tree.isSkippable(task)) optional.push(task.key);
   }
-  return {
-    file: parsed.file,
-    units,
-    done,
-    optional,
-    ignored: parsed.ignored,
-    warnings: [...parsed.warnings, ...waveWarnings(tree)],
-    waves: parsed.waves,
-    options: opts,
-  };
+  return { done, optional };
+}
+
+/**
+ * The plan `plan` becomes once the tasks with keys `changed` got new marks in `tree` (TaskTree.replaceTask), as
+ * planUnits would make it from the new marks: only the units that hold a changed task (its top-level unit; in
+ * leaf granularity, its leaf units and those below it) are made again, keeping their dependencies (marks do not
+ * change them); every other unit is the same object. `plan` itself is not changed. `tree` is the one `plan` was
+ * made from, with `plan.options.includeOptional`.
+ */
+export function replanMarks(plan: Plan, tree: TaskTree, changed: readonly string[]): Plan {
+  if (changed.length === 0) return plan;
+  const opts = plan.options;
+  const remade = new Map<string, DispatchUnit>();
+  for (const key of changed) {
+    const task = tree.node(key);
+    if (!task || !isTask(task)) continue;
+    if (opts.granularity === "leaf") {
+      for (const leaf of leavesOf(tree, task)) if (!remade.has(leaf.key)) remade.set(leaf.key, leafUnit(tree, leaf));
+    } else {
+      const root = tree.rootOf(task);
+      if (!remade.has(root.key)) remade.set(root.key, topUnit(tree, opts.includeOptional, root, tree.descendants(root)));
+    }
+  }
+  const units = plan.units.map((old) => {
+    const made = remade.get(old.key);
+    if (!made) return old;
+    made.dependsOn = old.dependsOn;
+    return made;
+  });
+  return { ...plan, units, ...doneAndOptional(tree, opts) };
 }
 
 /** True when the plan skips this unit: it is optional and optional tasks were not included. */
@@ -109,8 +149,7 @@ export function isUnitSkipped(plan: Plan, unit: DispatchUnit): boolean {
  * The first unit in file order that is not done (in tasks.md or in `doneKeys`), not skipped as optional, and
  * whose dependencies are all done; null when none is. A dependency on a skipped optional unit does not block.
  */
-export function nextRunnable(plan: Plan, doneKeys: ReadonlySet<string>): DispatchUnit | null {
-  const byKey = new Map(plan.units.map((u) => [u.key, u]));
+export function nextRunnable(plan: Plan, doneKeys: ReadonlySet<string>, byKey: ReadonlyMap<string, DispatchUnit> = unitsByKey(plan)): DispatchUnit | null {
   const settled = (u: DispatchUnit): boolean => u.done || doneKeys.has(u.key);
   for (const candidate of plan.units) {
     if (settled(candidate) || isUnitSkipped(plan, candidate)) continue;
@@ -121,4 +160,9 @@ export function nextRunnable(plan: Plan, doneKeys: ReadonlySet<string>): Dispatc
     if (ready) return candidate;
   }
   return null;
+}
+
+/** The units of `plan` by key (for {@link nextRunnable}, which a caller asking often can give it once made). */
+export function unitsByKey(plan: Plan): Map<string, DispatchUnit> {
+  return new Map(plan.units.map((u) => [u.key, u]));
 }

@@ -15,6 +15,8 @@ export class TaskTree {
   private readonly byKey = new Map<string, TreeNode>();
   /** Tasks and groups by ID, made at the first withId (only dependencies and waves ask). */
   private idIndex: Map<string, TreeNode[]> | null = null;
+  /** Index of each task in `parsed.tasks`, made at the first replaceTask. */
+  private positions: Map<string, number> | null = null;
   private readonly doneMemo = new Map<TreeNode, boolean>();
   private readonly skippableMemo = new Map<TreeNode, boolean>();
 
@@ -42,6 +44,33 @@ export class TaskTree {
       }
     }
     return this.idIndex.get(id) ?? [];
+  }
+
+  /**
+   * Put `task` (a new version of the task with its key: same line, parent and children, another mark) in place
+   * of the old one, here and in `parsed.tasks` (which this tree then owns), and forget the "done" answers the
+   * new mark can change (its own and its ancestors'). For seqorch's own checkbox writes, which change only
+   * marks: no new parse, no new index. Returns the old version, or undefined when no task has that key.
+   */
+  replaceTask(task: Task): Task | undefined {
+    const old = this.byKey.get(task.key);
+    if (!old || !isTask(old)) return undefined;
+    if (!this.positions) {
+      this.positions = new Map();
+      this.parsed.tasks.forEach((t, i) => this.positions!.set(t.key, i));
+    }
+    this.parsed.tasks[this.positions.get(task.key)!] = task;
+    this.byKey.set(task.key, task);
+    const sameId = this.idIndex?.get(task.id);
+    if (sameId) sameId[sameId.indexOf(old)] = task;
+    this.doneMemo.delete(old);
+    const skippable = this.skippableMemo.get(old);
+    if (skippable !== undefined) {
+      this.skippableMemo.delete(old);
+      this.skippableMemo.set(task, skippable);
+    }
+    for (let up = this.parentOf(task); up; up = this.parentOf(up)) this.doneMemo.delete(up);
+    return old;
   }
 
   /** Tasks and groups with no parent, in file order. */
