@@ -23,11 +23,17 @@ export function endMarks(unit: DispatchUnit, done: boolean): MarkChange[] {
 }
 
 /**
- * Write checkbox changes to tasks.md and tell the plan reader, so the next read needs no full parse. Not fsynced:
+ * Write checkbox changes to tasks.md and tell the plan reader, so the next read needs no full parse: in place
+ * through the reader when the file is the version it last saw, else re-read and written by writeMarks. Not fsynced:
  * the state file is the record; tasks.md is re-ticked from it. A failed write is a warning, not a failed unit.
  */
 export async function writeUnitMarks(context: RunContext, changes: MarkChange[]): Promise<void> {
   try {
+    // Usually tasks.md is as the plan reader last saw it: the marks go in place, the reading is updated.
+    if (context.planReader.writeKnownMarks(changes)) {
+      crashPoint("marks.written");
+      return;
+    }
     const result = await writeMarks(context.paths.tasksFile, changes, { durable: false });
     crashPoint("marks.written");
     const applied = new Set(result.applied);

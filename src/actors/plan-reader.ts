@@ -1,12 +1,12 @@
 // Reads tasks.md afresh and answers what the planner and recorder ask: what is next, what is left.
-import { readFileSync, statSync } from "node:fs";
-import { SpecNotFoundError, SpecParseError } from "../errors.ts";
+import { closeSync, fstatSync, openSync, readFileSync, statSync, writeSync } from "node:fs";
+import { SpecNotFoundError, WriteError } from "../errors.ts";
 import { parseTasks } from "../spec/parse.ts";
 import { nextRunnable, planOfTree, planOptions, replanMarks, unitsByKey } from "../spec/plan.ts";
 import { decodeTasks, requireTasks } from "../spec/read.ts";
 import { isTask, TaskTree } from "../spec/task-tree.ts";
 import type { DispatchUnit, Plan, PlanOptions, Task } from "../spec/types.ts";
-import type { MarkChange } from "../spec/writeback.ts";
+import { byteLineStarts, checkboxOffset, type MarkChange, type MarkResult } from "../spec/writeback.ts";
 
 /** A fresh plan plus what the run's recorded completions make of it. */
 export interface PlanView {
@@ -40,7 +40,10 @@ const sameStamp = (a: FileStamp | null, b: FileStamp) => a !== null && a.ino ===
  */
 interface CachedRead {
   stamp: FileStamp | null;
-  text: string;
+  /** The file's bytes as read, with seqorch's own checkbox writes applied. */
+  bytes: Buffer;
+  /** Byte offset of each line's start in `bytes`, made at the first in-place write (marks keep them). */
+  lineStarts: Uint32Array | null;
   tree: TaskTree;
   plan: Plan | null;
   /** Of `plan`: the units that count for "N of M", and every unit by key. */
@@ -111,7 +114,16 @@ export interface PlanReader {
    * file again (only marks changed, so the structure is the same); otherwise the next read parses `after`.
    * Any other edit is found by the next read.
    */
-  noteMarksWritten(before: string, after: string, changes: readonly MarkChange[], stamp: FileStamp): void;
+  noteMarksWritten(before: Uint8Array, after: Uint8Array, changes: readonly MarkChange[], stamp: FileStamp): void;
+  /**
+   * Write `changes` into tasks.md in place, without reading the file, when its stamp says it is still the version
+   * this reader last read or wrote and each change names a task of that reading (same key, ID and title) whose
+   * line holds its checkbox: one byte per change, and the reading is updated as noteMarksWritten does. Returns
+   * what writeMarks would (applied, missing, skipped), or null when the file must be read first (then writeMarks
+   * and noteMarksWritten do it). Not fsynced. Throws WriteError when the file cannot be written (the reading is
+   * then dropped: the next read parses the file).
+   */
+  writeKnownMarks(changes: readonly MarkChange[]): MarkResult | null;
 }
 
 /** A reader of `tasksFile` planned with `options`, with a cache of its own. */
@@ -120,29 +132,28 @@ export function createPlanReader(tasksFile: string, options: PlanOptions): PlanR
   let cache: CachedRead | null = null;
   let generations = 0;
 
-  /** The text of tasks.md: from the cache when the file's stamp is the one last seen, else read. */
-  const readTasks = (): { text: string; stamp: FileStamp } => {
+  /** The bytes of tasks.md, or null when the file's stamp is the one last seen (the cache holds them). */
+  const readTasks = (): { bytes: Buffer | null; stamp: FileStamp } => {
     try {
       const { ino, size, mtimeMs } = statSync(tasksFile);
       const stamp = { ino, size, mtimeMs };
-      if (cache && sameStamp(cache.stamp, stamp)) return { text: cache.text, stamp };
-      return { text: decodeTasks(readFileSync(tasksFile), tasksFile), stamp };
+      return { bytes: cache && sameStamp(cache.stamp, stamp) ? null : readFileSync(tasksFile), stamp };
     } catch (error) {
-      if (error instanceof SpecParseError) throw error;
       throw new SpecNotFoundError(tasksFile, (error as NodeJS.ErrnoException).code === "ENOENT" ? "tasks.md not found" : String(error));
     }
   };
 
   /** The parse of tasks.md as it is now (cached while the file is unchanged). */
   const parsedNow = (): CachedRead => {
-    const { text, stamp } = readTasks();
-    if (cache && cache.text === text) {
+    const { bytes, stamp } = readTasks();
+    if (cache && (bytes === null || cache.bytes.equals(bytes))) {
       cache.stamp = stamp;
       return cache;
     }
+    const text = decodeTasks(bytes!, tasksFile);
     const parsed = parseTasks(text, tasksFile);
     requireTasks(parsed, text);
-    cache = { stamp, text, tree: new TaskTree(parsed, opts.includeOptional), plan: null, counted: null, byKey: null, ticked: null, generation: ++generations };
+    cache = { stamp, bytes: bytes!, lineStarts: null, tree: new TaskTree(parsed, opts.includeOptional), plan: null, counted: null, byKey: null, ticked: null, generation: ++generations };
     return cache;
   };
 
@@ -151,6 +162,36 @@ export function createPlanReader(tasksFile: string, options: PlanOptions): PlanR
     current.plan ??= planOfTree(current.tree, opts);
     current.counted ??= current.plan.units.filter((u) => !u.optional || opts.includeOptional);
     return current as CachedRead & { plan: Plan; counted: DispatchUnit[] };
+  };
+
+  /** The task of `change` in the cached reading, when it has the change's key, ID and title. */
+  const locate = (current: CachedRead, change: MarkChange): Task | null => {
+    const task = current.tree.node(change.key);
+    return task !== undefined && isTask(task) && task.id === change.id && task.title === change.title ? task : null;
+  };
+
+  /** Apply marks seqorch wrote to the cached tasks and plan (each change located by `locate`). */
+  const noteMarks = (current: CachedRead, changes: readonly MarkChange[]): void => {
+    const changed: string[] = [];
+    let tickedChanged = false;
+    for (const change of changes) {
+      const task = current.tree.node(change.key) as Task;
+      if (task.mark === change.to) continue;
+      const ticked = change.to === "x" || change.to === "X";
+      tickedChanged ||= ticked !== task.ticked;
+      current.tree.replaceTask({ ...task, mark: change.to, ticked });
+      changed.push(change.key);
+    }
+    if (changed.length === 0) return;
+    const old = current.plan;
+    if (old) {
+      const plan = replanMarks(old, current.tree, changed);
+      const { byKey } = current;
+      if (byKey) plan.units.forEach((u, i) => u !== old.units[i] && byKey.set(u.key, u));
+      current.plan = plan;
+      current.counted = plan.units.filter((u) => !u.optional || opts.includeOptional);
+    }
+    if (tickedChanged) current.ticked = null;
   };
 
   return {
@@ -175,42 +216,86 @@ export function createPlanReader(tasksFile: string, options: PlanOptions): PlanR
     ancestorsOf: (key) => ancestorsIn(parsedNow().tree, key),
     parentsToTick: (key) => parentsToTickIn(parsedNow().tree, options, key),
     noteMarksWritten(before, after, changes, stamp) {
-      if (!cache || cache.text !== before || before === after) return;
-      const { tree } = cache;
-      // Each change must name, in this parse, the task writeMarks located (by key with the same title): else
+      if (!cache || !cache.bytes.equals(before) || cache.bytes.equals(after)) return;
+      // Each change must name, in this reading, the task writeMarks located (by key with the same title): else
       // the keys came from another reading of the file, and only a parse of `after` knows what changed.
-      const located = changes.every((c) => {
-        const task = tree.node(c.key);
-        return task !== undefined && isTask(task) && task.id === c.id && task.title === c.title;
-      });
-      if (!located) {
+      if (!changes.every((c) => locate(cache!, c))) {
         cache.stamp = null;
         return;
       }
-      const changed: string[] = [];
-      let tickedChanged = false;
-      for (const change of changes) {
-        const task = tree.node(change.key) as Task;
-        if (task.mark === change.to) continue;
-        const ticked = change.to === "x" || change.to === "X";
-        tickedChanged ||= ticked !== task.ticked;
-        tree.replaceTask({ ...task, mark: change.to, ticked });
-        changed.push(change.key);
-      }
+      noteMarks(cache, changes);
+      cache.bytes = Buffer.from(after);
+      cache.lineStarts = null;
       cache.stamp = stamp;
-      cache.text = after;
-      if (changed.length === 0) return;
-      if (cache.plan) {
-        const plan = replanMarks(cache.plan, tree, changed);
-        const { byKey } = cache;
-        if (byKey) plan.units.forEach((u, i) => u !== cache!.plan!.units[i] && byKey.set(u.key, u));
-        cache.plan = plan;
-        cache.counted = plan.units.filter((u) => !u.optional || opts.includeOptional);
-      }
-      if (tickedChanged) cache.ticked = null;
+    },
+    writeKnownMarks(changes) {
+      const current = cache;
+      if (!current?.stamp) return null;
+      const tasks = changes.map((c) => locate(current, c));
+      if (tasks.some((t) => t === null)) return null;
+      return writeInPlace(tasksFile, current, changes, tasks as Task[], () => {
+        cache = null;
+      }, noteMarks);
     },
   };
 }
+
+/**
+ * The in-place write of {@link PlanReader.writeKnownMarks} (`tasks[i]` is the cached task of `changes[i]`):
+ * null when the file's stamp is not the cached one or a task line holds no checkbox where the reading has it.
+ * `drop` forgets the reading after a failed write.
+ */
+function writeInPlace(
+  tasksFile: string,
+  current: CachedRead,
+  changes: readonly MarkChange[],
+  tasks: Task[],
+  drop: () => void,
+  note: (current: CachedRead, changes: readonly MarkChange[]) => void,
+): MarkResult | null {
+  let fd: number;
+  try {
+    fd = openSync(tasksFile, "r+");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === undefined) throw error;
+    return null; // gone or not writable: writeMarks says so with its own error
+  }
+  try {
+    if (!sameStamp(current.stamp, statOf(fd))) return null;
+    const starts = (current.lineStarts ??= byteLineStarts(current.bytes));
+    const result: MarkResult = { applied: [], missing: [], skipped: [] };
+    const edits: { at: number; change: MarkChange }[] = [];
+    for (const [i, change] of changes.entries()) {
+      const task = tasks[i]!;
+      const at = checkboxOffset(current.bytes, starts, task.line);
+      if (at === null || current.bytes[at] !== task.mark.charCodeAt(0)) return null;
+      if (change.onlyIf && !change.onlyIf.includes(task.mark)) result.skipped.push(change.key);
+      else edits.push({ at, change });
+    }
+    // In file order, as writeMarks reports them.
+    edits.sort((a, b) => a.at - b.at);
+    try {
+      for (const { at, change } of edits) {
+        current.bytes[at] = change.to.charCodeAt(0);
+        writeSync(fd, current.bytes, at, 1, at);
+        result.applied.push(change.key);
+      }
+      current.stamp = statOf(fd);
+    } catch (error) {
+      drop();
+      throw new WriteError(tasksFile, (error as NodeJS.ErrnoException).code ?? String(error));
+    }
+    note(current, edits.map((e) => e.change));
+    return result;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const statOf = (fd: number): FileStamp => {
+  const { ino, size, mtimeMs } = fstatSync(fd);
+  return { ino, size, mtimeMs };
+};
 
 /**
  * Read and plan `tasksFile` once, for a command that reads it once (plan, status, decisions). Throws as

@@ -135,10 +135,10 @@ export function applyMarks(text: string, file: string, changes: MarkChange[]): {
   return { text: setMarks(text, edits, result), ...result };
 }
 
-/** What writeMarks did, plus the file's text before and after (UTF-8 decoded; equal when nothing changed). */
+/** What writeMarks did, plus the file's bytes before and after (equal when nothing changed). */
 export interface WriteMarksResult extends MarkResult {
-  before: string;
-  after: string;
+  before: Uint8Array;
+  after: Uint8Array;
   /** The file's inode, size and mtime after the write (to know later whether anyone wrote it since). */
   stamp: { ino: number; size: number; mtimeMs: number };
 }
@@ -167,21 +167,44 @@ export async function writeMarks(path: string, changes: MarkChange[], options: {
       const { ino, size, mtimeMs } = fstatSync(fd);
       return { ino, size, mtimeMs };
     };
-    if (edits.length === 0) return { ...result, before: text, after: text, stamp: stampOf() };
+    if (edits.length === 0) return { ...result, before: bytes, after: bytes, stamp: stampOf() };
     const before = bytes.toString("latin1");
     const offsets: number[] = [];
     const after = setMarks(before, edits, result, offsets);
-    if (after === before) return { ...result, before: text, after: text, stamp: stampOf() };
+    if (after === before) return { ...result, before: bytes, after: bytes, stamp: stampOf() };
     // Each change is one ASCII byte at a known offset: write those bytes in place (a one-byte write cannot tear,
     // and the file keeps its inode, mode and links), instead of rewriting the whole file.
     const afterBytes = Buffer.from(after, "latin1");
     for (const at of offsets) writeSync(fd, afterBytes, at, 1, at);
     if (options.durable !== false) fsyncSync(fd);
-    return { ...result, before: text, after: new TextDecoder().decode(afterBytes), stamp: stampOf() };
+    return { ...result, before: bytes, after: afterBytes, stamp: stampOf() };
   } catch (error) {
     if (error instanceof SpecNotFoundError) throw error;
     throw new WriteError(path, (error as NodeJS.ErrnoException).code ?? (error as Error).message);
   } finally {
     closeSync(fd);
   }
+}
+
+/** Byte offset of each line's start in `bytes` (index 0 is line 1). */
+export function byteLineStarts(bytes: Uint8Array): Uint32Array {
+  let lines = 1;
+  for (let i = bytes.indexOf(0x0a); i >= 0; i = bytes.indexOf(0x0a, i + 1)) lines++;
+  const starts = new Uint32Array(lines);
+  let n = 1;
+  for (let i = bytes.indexOf(0x0a); i >= 0; i = bytes.indexOf(0x0a, i + 1)) starts[n++] = i + 1;
+  return starts;
+}
+
+/**
+ * Byte offset of the checkbox character on 1-based `line` of `bytes` (line starts from byteLineStarts), or null
+ * when that line is not a task line with a checkbox. Only the line's first bytes are looked at.
+ */
+export function checkboxOffset(bytes: Buffer, starts: Uint32Array, line: number): number | null {
+  const start = starts[line - 1];
+  if (start === undefined) return null;
+  const end = Math.min(starts[line] ?? bytes.length, start + 256);
+  CHECKBOX_AT.lastIndex = 0;
+  const match = CHECKBOX_AT.exec(bytes.toString("latin1", start, end));
+  return match ? start + match[0].length - 2 : null;
 }

@@ -45,7 +45,7 @@ describe("plan reader", () => {
     // Same size, same inode: a later mtime is what tells the version apart (file times can be a few ms coarse).
     const later = new Date(statSync(file).mtimeMs + 10_000);
     utimesSync(file, later, later);
-    mine.noteMarksWritten(before, after, [{ key: "1", id: "1", title: "One", to: "x" }], stampOf(file));
+    mine.noteMarksWritten(Buffer.from(before), Buffer.from(after), [{ key: "1", id: "1", title: "One", to: "x" }], stampOf(file));
     // Its own write: the same reading, the tick applied without parsing again.
     expect(mine.read([]).generation).toBe(1);
     expect(mine.ticked()).toEqual(new Set(["1"]));
