@@ -1,24 +1,38 @@
 // Usage summed from the state file: per unit (all its attempts), per run (the attempts it started), and for
 // the whole spec. Derived on demand from the attempt records, so the sums can never disagree with them.
 import type { State } from "../store/state.ts";
-import { addUsage, emptyTotal, mergeTotals, type UsageTotal } from "./record.ts";
+import { addUsage, emptyTotal, type Usage, type UsageTotal } from "./record.ts";
 
 /**
  * Usage of the attempts of `unitKey` (fix rounds included) started at or after `sinceMs` (epoch ms; 0: all of
  * them), and of its reviewer runs that ended since.
  */
 export function unitUsage(state: State, unitKey: string, sinceMs = 0): UsageTotal {
-  let total = emptyTotal();
-  for (const a of state.attempts[unitKey] ?? []) if (sinceMs === 0 || Date.parse(a.started_at) >= sinceMs) total = addUsage(total, a.agent_usage);
-  for (const r of state.pipeline?.[unitKey]?.review_usage ?? []) if (sinceMs === 0 || Date.parse(r.at) >= sinceMs) total = addUsage(total, r.usage);
+  const total = emptyTotal();
+  addUnit(total, state, unitKey, sinceMs);
   return total;
 }
 
-/** Usage of the attempts and reviews since `sinceMs` (epoch ms): one run's, given its start; 0: the spec's. */
+/**
+ * Usage of the attempts and reviews since `sinceMs` (epoch ms): one run's, given its start; 0: the spec's.
+ * One total filled in place (the recorder asks after every attempt: no object per unit of the spec).
+ */
 export function runUsage(state: State, sinceMs = 0): UsageTotal {
-  let total = emptyTotal();
-  for (const key of new Set([...Object.keys(state.attempts), ...Object.keys(state.pipeline ?? {})])) total = mergeTotals(total, unitUsage(state, key, sinceMs));
+  const total = emptyTotal();
+  for (const key in state.attempts) addUnit(total, state, key, sinceMs);
+  const pipeline = state.pipeline ?? {};
+  for (const key in pipeline) if (!Object.hasOwn(state.attempts, key)) addUnit(total, state, key, sinceMs);
   return total;
+}
+
+/** Adds to `total`, in place, what {@link unitUsage} sums for `unitKey` (as addUsage does, record by record). */
+function addUnit(total: UsageTotal, state: State, unitKey: string, sinceMs: number): void {
+  for (const a of state.attempts[unitKey] ?? []) if (a.agent_usage && (sinceMs === 0 || Date.parse(a.started_at) >= sinceMs)) addInPlace(total, a.agent_usage);
+  for (const r of state.pipeline?.[unitKey]?.review_usage ?? []) if (r.usage && (sinceMs === 0 || Date.parse(r.at) >= sinceMs)) addInPlace(total, r.usage);
+}
+
+function addInPlace(total: UsageTotal, usage: Usage): void {
+  Object.assign(total, addUsage(total, usage));
 }
 
 /** Usage per unit key, for units with at least one attempt that reported usage. */
