@@ -42,16 +42,18 @@ import { newPlanMemory, planNext, unitOfPlan } from "./planner.ts";
 import { mergeTurn, prepareUnit } from "./parallel-lanes.ts";
 
 
-const GC_EVERY = Number(process.env.SEQORCH_GC_EVERY ?? 4);
+const GC_EVERY = Number(process.env.SEQORCH_GC_EVERY ?? 8);
 
 /**
- * Every few units, a full garbage collection, run just after an agent started (while this process would only
- * wait for it), not between two units. Each unit's short-lived objects (the plan made again after each tick,
- * the texts of tasks.md read and written, git's and the agent's output read through pipes) live across the
- * event-loop turns of the unit, so the young-generation collections promote them and they pile up in the old
- * generation: without this, anonymous memory ends about 10 MB higher after 200 units (+23 MB over a compiled
- * hello-world instead of +13 MB; every 8 units: +15 MB). The live heap itself is 6–8 MB, most of it compiled
- * code. About 2 ms of CPU each (scripts/bench.ts measures all of this).
+ * Every few units (SEQORCH_GC_EVERY, default 8; 0: never), a full garbage collection, run just after an agent
+ * started (while this process would only wait for it), not between two units. Each unit's short-lived objects
+ * (the XState actors of the unit, the state file's text, git's and the agent's output read through pipes) live
+ * across the event-loop turns of the unit, so the young-generation collections promote them and they pile up in
+ * the old generation until the engine's own full collection, which comes late for so small a heap. 200 direct
+ * units in git (scripts/bench.ts), peak anonymous memory over a compiled hello-world: +18 to +19 MB without
+ * this, +13.5 every 8 units, +12 every 4; the live heap after a collection is 5–6 MB (most of it compiled code)
+ * and 2–2.5 MB outside it. Before seqorch's own checkbox writes stopped planning the spec again, each unit
+ * left a whole plan behind: +26 MB without this, and it ran every 4 units. About 1–2 ms of CPU each.
  */
 function collectGarbage(dispatches: number): void {
   if (GC_EVERY > 0 && dispatches % GC_EVERY === 0) Bun.gc(true);
