@@ -1,12 +1,13 @@
 // Reads tasks.md afresh and answers what the planner and recorder ask: what is next, what is left.
-import { closeSync, fstatSync, openSync, readFileSync, statSync, writeSync } from "node:fs";
-import { SpecNotFoundError, WriteError } from "../errors.ts";
+import { readFileSync, statSync } from "node:fs";
+import { SpecNotFoundError } from "../errors.ts";
 import { parseTasks } from "../spec/parse.ts";
 import { nextRunnable, planOfTree, planOptions, replanMarks, unitsByKey } from "../spec/plan.ts";
 import { decodeTasks, requireTasks } from "../spec/read.ts";
 import { isTask, TaskTree } from "../spec/task-tree.ts";
 import type { DispatchUnit, Plan, PlanOptions, Task } from "../spec/types.ts";
-import { byteLineStarts, checkboxOffset, type MarkChange, type MarkResult } from "../spec/writeback.ts";
+import type { MarkChange, MarkResult } from "../spec/writeback.ts";
+import { sameStamp, writeMarksInPlace, type FileStamp, type HeldFile } from "./marks-in-place.ts";
 
 /** A fresh plan plus what the run's recorded completions make of it. */
 export interface PlanView {
@@ -24,21 +25,12 @@ export interface PlanView {
   generation: number;
 }
 
-/** Identity of a file version: when these are unchanged, the file was not written since. */
-interface FileStamp {
-  ino: number;
-  size: number;
-  mtimeMs: number;
-}
-
-const sameStamp = (a: FileStamp | null, b: FileStamp) => a !== null && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
-
 /**
- * The last text read (or written by seqorch) with its stamp, its parse and the tree over it (which owns
+ * The last version of tasks.md read (or written by seqorch) with its stamp, its parse and the tree over it (which owns
  * `parsed.tasks`: seqorch's own checkbox writes swap tasks in it), and what is made from them when first asked
  * for: the plan, its counted units and units by key, the keys of ticked tasks.
  */
-interface CachedRead {
+interface CachedRead extends HeldFile {
   stamp: FileStamp | null;
   /** The file's bytes as read, with seqorch's own checkbox writes applied. */
   bytes: Buffer;
@@ -86,8 +78,9 @@ export interface Ancestor {
 }
 
 /**
- * One run's reader of its tasks.md (one per run, in its RunContext, never module state): it reads the file
- * afresh on each question, parsing it again only when its stamp or text changed since the last read.
+ * One run's reader of its tasks.md (one per run, in its RunContext, never module state): it looks at the file
+ * afresh on each question, reading it again only when its stamp changed and parsing it again only when its
+ * bytes did; seqorch's own checkbox writes go through it and update its parse and plan instead.
  */
 export interface PlanReader {
   /**
@@ -233,69 +226,18 @@ export function createPlanReader(tasksFile: string, options: PlanOptions): PlanR
       if (!current?.stamp) return null;
       const tasks = changes.map((c) => locate(current, c));
       if (tasks.some((t) => t === null)) return null;
-      return writeInPlace(tasksFile, current, changes, tasks as Task[], () => {
-        cache = null;
-      }, noteMarks);
+      let written: ReturnType<typeof writeMarksInPlace>;
+      try {
+        written = writeMarksInPlace(tasksFile, current, changes, tasks as Task[]);
+      } catch (error) {
+        cache = null; // some bytes may be in the file, and not others: the next read parses it
+        throw error;
+      }
+      if (written) noteMarks(current, written.changes);
+      return written?.result ?? null;
     },
   };
 }
-
-/**
- * The in-place write of {@link PlanReader.writeKnownMarks} (`tasks[i]` is the cached task of `changes[i]`):
- * null when the file's stamp is not the cached one or a task line holds no checkbox where the reading has it.
- * `drop` forgets the reading after a failed write.
- */
-function writeInPlace(
-  tasksFile: string,
-  current: CachedRead,
-  changes: readonly MarkChange[],
-  tasks: Task[],
-  drop: () => void,
-  note: (current: CachedRead, changes: readonly MarkChange[]) => void,
-): MarkResult | null {
-  let fd: number;
-  try {
-    fd = openSync(tasksFile, "r+");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === undefined) throw error;
-    return null; // gone or not writable: writeMarks says so with its own error
-  }
-  try {
-    if (!sameStamp(current.stamp, statOf(fd))) return null;
-    const starts = (current.lineStarts ??= byteLineStarts(current.bytes));
-    const result: MarkResult = { applied: [], missing: [], skipped: [] };
-    const edits: { at: number; change: MarkChange }[] = [];
-    for (const [i, change] of changes.entries()) {
-      const task = tasks[i]!;
-      const at = checkboxOffset(current.bytes, starts, task.line);
-      if (at === null || current.bytes[at] !== task.mark.charCodeAt(0)) return null;
-      if (change.onlyIf && !change.onlyIf.includes(task.mark)) result.skipped.push(change.key);
-      else edits.push({ at, change });
-    }
-    // In file order, as writeMarks reports them.
-    edits.sort((a, b) => a.at - b.at);
-    try {
-      for (const { at, change } of edits) {
-        current.bytes[at] = change.to.charCodeAt(0);
-        writeSync(fd, current.bytes, at, 1, at);
-        result.applied.push(change.key);
-      }
-      current.stamp = statOf(fd);
-    } catch (error) {
-      drop();
-      throw new WriteError(tasksFile, (error as NodeJS.ErrnoException).code ?? String(error));
-    }
-    note(current, edits.map((e) => e.change));
-    return result;
-  } finally {
-    closeSync(fd);
-  }
-}
-
-const statOf = (fd: number): FileStamp => {
-  const { ino, size, mtimeMs } = fstatSync(fd);
-  return { ino, size, mtimeMs };
-};
 
 /**
  * Read and plan `tasksFile` once, for a command that reads it once (plan, status, decisions). Throws as

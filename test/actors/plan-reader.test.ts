@@ -153,6 +153,21 @@ describe("plan reader after its own checkbox writes", () => {
     expectFresh(reader, file, {}, []);
   });
 
+  test("an edit of the task's line that left the stamp as it was (within one tick of the file clock) is not written over in place", async () => {
+    const file = tasksFile(SPEC);
+    const tick = new Date(Math.floor(statSync(file).mtimeMs / 1000) * 1000 - 60_000);
+    utimesSync(file, tick, tick);
+    const reader = createPlanReader(file, {});
+    const unit = reader.read([]).plan.units.find((u) => u.key === "4")!;
+    // Same size, same inode, the mtime put back: only the bytes of the line tell.
+    const edited = SPEC.replace("- [ ] 4. Last", "- [ ] 4. Lost");
+    writeFileSync(file, edited);
+    utimesSync(file, tick, tick);
+    expect(statSync(file).mtimeMs).toBe(tick.getTime());
+    expect(reader.writeKnownMarks(startMarks(unit))).toBeNull();
+    expect(readFileSync(file, "utf8")).toBe(edited);
+  });
+
   test("tasks.md gone: nothing is written in place, and writeMarks names the missing file", async () => {
     const file = tasksFile(SPEC);
     const reader = createPlanReader(file, {});
