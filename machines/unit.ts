@@ -19,6 +19,31 @@ export const ESCALATE_FROM_ROUND = 3;
 
 const blocked = (kind: BlockKind, reason: string) => ({ block: { kind, reason } });
 
+/**
+ * The state that checks the budget before a review or a fix round (invoke `id`): a limit reached blocks the unit
+ * (kind budget, resuming at `at`), else it goes on to `next`; a failed check blocks it too.
+ */
+function budgetCheck(id: "budget" | "fixBudget", at: BudgetResumeAt, next: "reviewing" | "fixing", tags: string[]) {
+  return {
+    tags,
+    on: { STOP: { target: "stopped", actions: "requestStop" } },
+    invoke: {
+      id,
+      src: "budget",
+      input: ({ context }: { context: UnitContext }) => ({ unit: context.unit }),
+      onDone: [
+        {
+          guard: { type: "budgetReached", params: ({ event }: { event: { output: BudgetOutput } }) => event.output },
+          target: "blocked",
+          actions: { type: "blockBudget", params: ({ event }: { event: { output: BudgetOutput } }) => ({ out: event.output, at }) },
+        },
+        { target: next },
+      ],
+      onError: { target: "blocked", actions: { type: "blockError", params: errorOf } },
+    },
+  } as const;
+}
+
 /** A failed attempt outcome (the attempt is counted; its reason goes to the record and the next prompt). */
 const failedOutcome = (reason: string, message: string): AttemptOutcome => ({ kind: "failed", reason, message, exitCode: null });
 /** The agent's final message of an outcome that has one ("" otherwise). */
@@ -284,36 +309,10 @@ export const unitMachine = setup({
     checkingHumanFix: {
       always: [{ guard: "verifyOn", target: "verifying" }, { guard: "commitOn", target: "committing" }, { target: "checkingReviewBudget" }],
     },
-    // Before a review: is the run (or the unit) over its budget? Then the unit waits for a human (kind budget).
-    checkingReviewBudget: {
-      tags: ["busy", "review"],
-      on: { STOP: { target: "stopped", actions: "requestStop" } },
-      invoke: {
-        id: "budget",
-        src: "budget",
-        input: ({ context }) => ({ unit: context.unit }),
-        onDone: [
-          { guard: { type: "budgetReached", params: ({ event }) => event.output }, target: "blocked", actions: { type: "blockBudget", params: ({ event }) => ({ out: event.output, at: "review" as const }) } },
-          { target: "reviewing" },
-        ],
-        onError: { target: "blocked", actions: { type: "blockError", params: errorOf } },
-      },
-    },
-    // Before a fix round (and its retry after a rate limit): the same check.
-    checkingFixBudget: {
-      tags: ["busy"],
-      on: { STOP: { target: "stopped", actions: "requestStop" } },
-      invoke: {
-        id: "fixBudget",
-        src: "budget",
-        input: ({ context }) => ({ unit: context.unit }),
-        onDone: [
-          { guard: { type: "budgetReached", params: ({ event }) => event.output }, target: "blocked", actions: { type: "blockBudget", params: ({ event }) => ({ out: event.output, at: "fix" as const }) } },
-          { target: "fixing" },
-        ],
-        onError: { target: "blocked", actions: { type: "blockError", params: errorOf } },
-      },
-    },
+    // Before a review, and before a fix round (and its retry after a rate limit): is the run (or the unit) over its
+    // budget? Then the unit waits for a human (kind budget), and a `retry` goes on where it stopped.
+    checkingReviewBudget: budgetCheck("budget", "review", "reviewing", ["busy", "review"]),
+    checkingFixBudget: budgetCheck("fixBudget", "fix", "fixing", ["busy"]),
     reviewing: {
       tags: ["busy", "review"],
       on: { STOP: { target: "stopped", actions: "requestStop" } },
