@@ -3,6 +3,7 @@
 // written and fsynced, the commit in the worktree, backup ref, scope check, rebase, fast-forward, tick, removal),
 // beside the serial figure (the committer and the tick in the main checkout). Both as a ratio to a floor measured in
 // the same run: one `git rev-parse HEAD` spawn. Usage: bun run scripts/bench-worktree-actors.ts [--units 24] [--parallel 4]
+import { gitSpawnFloorMs, numberFlag, printPathFigures } from "./bench-worktree-kit.ts";
 import { rmSync } from "node:fs";
 import { commitRound } from "../src/actors/committer.ts";
 import { endMarks, writeUnitMarks } from "../src/actors/marks.ts";
@@ -13,13 +14,8 @@ import { gitOk } from "../src/git/exec.ts";
 import { contextFor, tasksText, unitOf } from "../test/git/parallel-context.ts";
 import { tempRepo, write } from "../test/git/temp-repo.ts";
 
-const argv = process.argv.slice(2);
-const flag = (name: string, fallback: number) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(argv[i + 1]) : fallback;
-};
-const UNITS = flag("units", 24);
-const PARALLEL = flag("parallel", 4);
+const UNITS = numberFlag("units", 24);
+const PARALLEL = numberFlag("parallel", 4);
 
 /** A repository with UNITS units (one file each in their manifest) and 200 tracked files. */
 function benchRepo(): string {
@@ -84,24 +80,7 @@ async function parallelPerUnit(): Promise<number> {
   return ms;
 }
 
-/** The floor: ms of one `git rev-parse HEAD` spawn, best of several rounds. */
-async function floorMs(): Promise<number> {
-  const repo = benchRepo();
-  let best = Number.POSITIVE_INFINITY;
-  for (let round = 0; round < 5; round++) {
-    const start = performance.now();
-    for (let i = 0; i < 20; i++) await gitOk(repo, ["rev-parse", "HEAD"]);
-    best = Math.min(best, (performance.now() - start) / 20);
-  }
-  rmSync(repo, { recursive: true, force: true });
-  return best;
-}
-
-const floor = await floorMs();
+const floor = await gitSpawnFloorMs(benchRepo());
 const serial = await serialPerUnit();
 const parallel = await parallelPerUnit();
-console.log(`floor: one git spawn ${floor.toFixed(2)} ms`);
-console.log(`serial (committer + tick in the main checkout):       ${serial.toFixed(1)} ms/unit = ${(serial / floor).toFixed(1)} × floor`);
-console.log(`--parallel ${PARALLEL} (open, commit in worktree, merge turn): ${parallel.toFixed(1)} ms/unit = ${(parallel / floor).toFixed(1)} × floor`);
-for (const [phase, ms] of Object.entries(phases)) console.log(`  ${phase}: ${(ms / UNITS).toFixed(1)} ms/unit`);
-console.log(`parallel / serial: ${(parallel / serial).toFixed(1)} (${UNITS} units, 200 tracked files)`);
+printPathFigures({ floor, serial, parallel, phases, units: UNITS, serialLabel: "serial (committer + tick in the main checkout)", parallelLabel: `--parallel ${PARALLEL} (open, commit in worktree, merge turn)` });

@@ -2,6 +2,7 @@
 // rebase + fast-forward merge, worktree removal), in batches of --parallel N, beside the serial path (a commit in the
 // main checkout), each as a ratio to a floor measured in the same run: one `git rev-parse HEAD` spawn.
 // Usage: bun run scripts/bench-worktrees.ts [--units 40] [--parallel 4]
+import { gitSpawnFloorMs, numberFlag, printPathFigures } from "./bench-worktree-kit.ts";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -12,13 +13,8 @@ import { createUnitWorktree, removeUnitWorktree, unitWorktree } from "../src/git
 import { worktreeIncludeFiles } from "../src/git/worktree-include.ts";
 import { setUpWorktree } from "../src/git/worktree-setup.ts";
 
-const argv = process.argv.slice(2);
-const flag = (name: string, fallback: number) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(argv[i + 1]) : fallback;
-};
-const UNITS = flag("units", 40);
-const PARALLEL = flag("parallel", 4);
+const UNITS = numberFlag("units", 40);
+const PARALLEL = numberFlag("parallel", 4);
 const SPEC = ".kiro/specs/bench";
 
 function write(root: string, file: string, text: string): void {
@@ -99,24 +95,7 @@ async function parallelPerUnit(): Promise<number> {
   return ms;
 }
 
-/** The floor: ms of one `git rev-parse HEAD` spawn, best of several rounds. */
-async function floorMs(): Promise<number> {
-  const repo = await newRepo();
-  let best = Number.POSITIVE_INFINITY;
-  for (let round = 0; round < 5; round++) {
-    const start = performance.now();
-    for (let i = 0; i < 20; i++) await gitOk(repo, ["rev-parse", "HEAD"]);
-    best = Math.min(best, (performance.now() - start) / 20);
-  }
-  rmSync(repo, { recursive: true, force: true });
-  return best;
-}
-
-const floor = await floorMs();
+const floor = await gitSpawnFloorMs(await newRepo());
 const serial = await serialPerUnit();
 const parallel = await parallelPerUnit();
-console.log(`floor: one git spawn ${floor.toFixed(2)} ms`);
-console.log(`serial path (commit in the main checkout):            ${serial.toFixed(1)} ms/unit = ${(serial / floor).toFixed(1)} × floor`);
-console.log(`parallel path (--parallel ${PARALLEL}: worktree, merge, removal): ${parallel.toFixed(1)} ms/unit = ${(parallel / floor).toFixed(1)} × floor`);
-for (const [phase, ms] of Object.entries(phases)) console.log(`  ${phase}: ${(ms / UNITS).toFixed(1)} ms/unit`);
-console.log(`parallel / serial: ${(parallel / serial).toFixed(1)} (${UNITS} units, 200 tracked files)`);
+printPathFigures({ floor, serial, parallel, phases, units: UNITS, serialLabel: "serial path (commit in the main checkout)", parallelLabel: `parallel path (--parallel ${PARALLEL}: worktree, merge, removal)` });
