@@ -305,46 +305,41 @@ function warmPageCache(paths: string[]): void {
   for (const path of paths) Bun.spawnSync(["cat", path], { stdout: "ignore", stderr: "ignore" });
 }
 
+/**
+ * One round of a per-unit row pair: the floor, then every binary, wall and CPU ms per unit. Returns each binary's
+ * sample (its memory too), by label.
+ */
+async function perUnitRound(wall: Row, cpu: Row, mode: "direct" | "tmux", git: boolean): Promise<Map<string, Sample>> {
+  const floor = floorRun(floorDirect, mode, git);
+  wall.floor.push(floor.ms);
+  cpu.floor.push(floor.cpuMs);
+  const samples = new Map<string, Sample>();
+  for (const b of binaries) {
+    const sample = await seqorchRun(b.path, mode, git, UNITS);
+    wall.values.get(b.label)!.push(sample.ms);
+    cpu.values.get(b.label)!.push(sample.cpuMs);
+    samples.set(b.label, sample);
+  }
+  return samples;
+}
+
 for (let round = 1; round <= RUNS; round++) {
   process.stderr.write(`round ${round}/${RUNS}\n`);
   warmPageCache([hello, floorDirect, floorPlan, ...binaries.map((b) => b.path)]);
-  if (directNoGit && directNoGitCpu) {
-    const floor = floorRun(floorDirect, "direct", false);
-    directNoGit.floor.push(floor.ms);
-    directNoGitCpu.floor.push(floor.cpuMs);
-    for (const b of binaries) {
-      const sample = await seqorchRun(b.path, "direct", false, UNITS);
-      directNoGit.values.get(b.label)!.push(sample.ms);
-      directNoGitCpu.values.get(b.label)!.push(sample.cpuMs);
-    }
-  }
+  if (directNoGit && directNoGitCpu) await perUnitRound(directNoGit, directNoGitCpu, "direct", false);
   if (directGit && directGitCpu && memory) {
-    const floor = floorRun(floorDirect, "direct", true);
-    directGit.floor.push(floor.ms);
-    directGitCpu.floor.push(floor.cpuMs);
     const helloSample = await timedSampled([hello, "50"]);
     memory.floor.push(helloSample.rssMb);
     anon!.floor.push(helloSample.anonMb);
+    noGc!.floor.push(helloSample.anonMb);
+    const samples = await perUnitRound(directGit, directGitCpu, "direct", true);
     for (const b of binaries) {
-      const sample = await seqorchRun(b.path, "direct", true, UNITS);
-      directGit.values.get(b.label)!.push(sample.ms);
-      directGitCpu.values.get(b.label)!.push(sample.cpuMs);
-      memory.values.get(b.label)!.push(sample.rssMb);
-      anon!.values.get(b.label)!.push(sample.anonMb);
+      memory.values.get(b.label)!.push(samples.get(b.label)!.rssMb);
+      anon!.values.get(b.label)!.push(samples.get(b.label)!.anonMb);
       noGc!.values.get(b.label)!.push((await seqorchRun(b.path, "direct", true, UNITS, AGENT, { SEQORCH_GC_EVERY: "0" })).anonMb);
     }
-    noGc!.floor.push(helloSample.anonMb);
   }
-  if (tmux && tmuxCpu) {
-    const floor = floorRun(floorDirect, "tmux", true);
-    tmux.floor.push(floor.ms);
-    tmuxCpu.floor.push(floor.cpuMs);
-    for (const b of binaries) {
-      const sample = await seqorchRun(b.path, "tmux", true, UNITS);
-      tmux.values.get(b.label)!.push(sample.ms);
-      tmuxCpu.values.get(b.label)!.push(sample.cpuMs);
-    }
-  }
+  if (tmux && tmuxCpu) await perUnitRound(tmux, tmuxCpu, "tmux", true);
   if (planTime && planRss && planAnon && planCpu && planOne) {
     const floor = await timedSampled([floorPlan, join(planSpec, "tasks.md")]);
     planTime.floor.push(floor.ms);
