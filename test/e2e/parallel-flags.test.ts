@@ -58,6 +58,29 @@ describe("--parallel", () => {
     expect(readFileSync(join(detached.spec, "tasks.md"), "utf8")).toBe(TASKS);
   });
 
+  test("--detach-on-stop and --fallback-backend are refused with --parallel, one line each; nothing written", async () => {
+    const { spec } = repoSpec();
+    const base = ["run", "--spec", spec, "--no-tmux", "--commit", "--parallel", "2", "--agent-command", "true"];
+    const detach = await seqorch([...base, "--detach-on-stop"]);
+    expect(detach.code, detach.stderr).toBe(64);
+    expect(errorLines(detach.stderr)).toEqual(["seqorch: --detach-on-stop: cannot be used with --parallel 2 (a stop ends every unit's agent)"]);
+    const fallback = await seqorch([...base, "--fallback-backend", "codex"]);
+    expect(fallback.code, fallback.stderr).toBe(64);
+    expect(errorLines(fallback.stderr)).toEqual(["seqorch: --fallback-backend: cannot be used with --parallel 2 yet (a rate-limited unit waits out its limit)"]);
+    expect(readFileSync(join(spec, "tasks.md"), "utf8")).toBe(TASKS);
+  });
+
+  test("orchestrate's default --parallel 3 on a checkout that is not clean: one unit at a time, with a warning naming why", async () => {
+    const { root, spec } = repoSpec();
+    writeFileSync(join(root, "tracked.txt"), "a person's edit\n");
+    const r = await seqorch(["orchestrate", "--spec", spec, "--no-tmux", "--delay", "0", "--no-review", "--agent-command", "cat >/dev/null; echo '<promise>TASK_DONE</promise>'"]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/running one unit at a time \(orchestrate's default --parallel 3 needs a clean git checkout\): .*tracked\.txt/);
+    expect(readFileSync(join(spec, "tasks.md"), "utf8")).toBe(TASKS.replaceAll("[ ]", "[x]"));
+    expect(Bun.spawnSync(["git", "worktree", "list"], { cwd: root }).stdout.toString().trim().split("\n")).toHaveLength(1);
+    expect(readFileSync(join(root, "tracked.txt"), "utf8")).toBe("a person's edit\n");
+  });
+
   test("--parallel 1 runs as before: no worktree, each box ticked by the recorder", async () => {
     const { root, spec } = repoSpec();
     const serial = await seqorch(["run", "--spec", spec, "--no-tmux", "--delay", "0", "--parallel", "1", "--agent-command", "cat >/dev/null; echo '<promise>TASK_DONE</promise>'"]);

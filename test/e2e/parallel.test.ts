@@ -144,6 +144,7 @@ describe("--parallel N: units with disjoint manifests run at once, each in its o
     expect(r.stdout + r.stderr).toContain("stray.txt");
     // The summary says where the kept work is, so nothing is forgotten in it.
     expect(r.stdout + r.stderr).toMatch(/Kept: unit 2: worktree kept at .*\.seqorch\/worktrees\/2 \(seqorch\/feature\/2\)/);
+    expect(readFileSync(join(spec, "SEQUENTIAL_PROGRESS.md"), "utf8")).toMatch(/Kept: unit 2: worktree kept at .*\.seqorch\/worktrees\/2/);
   }, 60_000);
 });
 

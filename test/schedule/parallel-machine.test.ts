@@ -6,7 +6,7 @@
 // after a person's fix ran in the main checkout beside units in worktrees.
 import { describe, expect, test } from "bun:test";
 import { createActor, fromPromise, toPromise } from "xstate";
-import { advance, afterRetry, idleToPending, startState } from "../../machines/parallel-steps.ts";
+import { advance, afterRetry, afterUnit, idleToPending, startState } from "../../machines/parallel-steps.ts";
 import { type MergeInput, type MergeOutput, type ParallelContext, type ParallelRunInput, parallelMachine, type PrepareInput, type PrepareOutput } from "../../machines/parallel.ts";
 import { nextMoves } from "../../src/schedule/parallel-run.ts";
 import { type DriverOptions, MachineInvariantError, planSeed, simulateLevel, simulatePlan } from "../../scripts/parallel-machine-sim.ts";
@@ -154,6 +154,14 @@ describe("bugs the simulation found: units in flight with nothing alive, merges 
     expect(idleToPending(c, null).status).toEqual({ a: "pending", b: "pending" });
     expect(idleToPending({ ...c, live: ["unit:a", "merge:b"] }, null).status).toEqual({ a: "running", b: "pending" });
     expect(idleToPending(c, { patch: {}, spawn: [{ kind: "unit", key: "b" }], retry: [{ key: "a", delayMs: 5 }] }).status).toEqual({ a: "running", b: "running" });
+  });
+
+  test("--delay with --parallel: a failed unit with attempts left runs again after --delay; the others are not held", () => {
+    const c = { ...atTheLimit(), retrying: [], delayMs: 15_000, state: { status: { a: "running" as const, b: "pending" as const }, alone: {}, sentBack: {}, decisions: {} } };
+    const failed = { kind: "attempt" as const, round: 0 as const, outcome: { kind: "failed" as const, reason: "no marker", message: "", exitCode: 1 }, record: { pending: 2, now: 0 } };
+    const step = afterUnit(c, "a", failed);
+    expect(step.retry).toEqual([{ key: "a", delayMs: 15_000 }]);
+    expect(advance({ ...c, ...step.patch, iteration: 0 }).spawn).toEqual([{ kind: "prepare", key: "b" }]);
   });
 
   test("a resumed run: the unit with the lower task ID that starts now holds the merge of a queued one", () => {
