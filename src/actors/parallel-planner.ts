@@ -15,14 +15,19 @@ import type { RunContext } from "./run-context.ts";
 
 const refOf = (unit: DispatchUnit): UnitRef => ({ key: unit.key, id: unit.id, title: unit.title });
 
-/** A unit's status at the start of the run, from tasks.md, the state and the worktree registry. */
-function startStatus(context: RunContext, unit: DispatchUnit, pendingKeys: ReadonlySet<string>): UnitStatus {
+/** What the start statuses are read from: the state's sets, made once per plan (not once per unit). */
+function startFacts(context: RunContext, view: PlanView) {
   const state = context.store.get();
-  if (unit.done || state.completed.includes(unit.key) || unblockedKeys(state).has(unit.key)) return "completed";
-  if (skippedKeys(state).has(unit.key) || !pendingKeys.has(unit.key)) return "skipped";
-  if (waitingKeys(state).has(unit.key)) return "blocked";
+  return { state, pending: new Set(view.pending.map((u) => u.key)), completed: new Set(state.completed), unblocked: unblockedKeys(state), skipped: skippedKeys(state), waiting: waitingKeys(state) };
+}
+
+/** A unit's status at the start of the run, from tasks.md, the state and the worktree registry. */
+function startStatus(facts: ReturnType<typeof startFacts>, unit: DispatchUnit): UnitStatus {
+  if (unit.done || facts.completed.has(unit.key) || facts.unblocked.has(unit.key)) return "completed";
+  if (facts.skipped.has(unit.key) || !facts.pending.has(unit.key)) return "skipped";
+  if (facts.waiting.has(unit.key)) return "blocked";
   // A unit whose pipeline ended before a kill waits for its merge (src/actors/worktree-recover.ts).
-  return state.worktrees?.[unit.key]?.status === "queued" ? "queued" : "pending";
+  return facts.state.worktrees?.[unit.key]?.status === "queued" ? "queued" : "pending";
 }
 
 /**
@@ -37,14 +42,14 @@ export async function planParallel(
   resumeOf: (key: string) => ResumeAt | null,
   signal: AbortSignal,
 ): Promise<ParallelPlan> {
-  const pendingKeys = new Set(view.pending.map((u) => u.key));
+  const facts = startFacts(context, view);
   const status: Record<string, UnitStatus> = {};
   const refs: Record<string, UnitRef> = {};
   const assignments: Record<string, Assignment> = {};
   const resume: Record<string, ResumeAt | null> = {};
   const units: ScheduleUnit[] = [];
   for (const unit of view.plan.units) {
-    status[unit.key] = startStatus(context, unit, pendingKeys);
+    status[unit.key] = startStatus(facts, unit);
     if (status[unit.key] === "pending" || status[unit.key] === "queued") {
       const ref = refOf(unit);
       refs[unit.key] = ref;
