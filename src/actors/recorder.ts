@@ -13,6 +13,7 @@ import { formatTotal, sumUsage, totalTokens, type Usage } from "../usage/record.
 import { runUsage, unitUsage } from "../usage/totals.ts";
 import { hasLimits } from "../usage/budget.ts";
 import { recordBudgetDecision } from "./budget.ts";
+import { lateWarnings } from "./runaway.ts";
 
 /**
  * With --review, an agent's HALT, a unit out of attempts and an over-budget attempt become decisions; returns
@@ -127,6 +128,8 @@ export async function recordAttempt(context: RunContext, unit: DispatchUnit, inp
     }
   }
   crashPoint("record.marks");
+  // A done's runaway check may still be under way (runaway.ts doubtLate): its warnings join the progress entry.
+  const warnings = outcome.kind === "done" ? [...(outcome.warnings ?? []), ...(await lateWarnings(context, unit.key))] : undefined;
   const message = outcome.kind === "interrupted" ? "" : outcome.message;
   const usage = context.store.get().attempts[unit.key]?.at(-1)?.agent_usage ?? null;
   appendProgress(context.paths.progressFile, {
@@ -141,11 +144,11 @@ export async function recordAttempt(context: RunContext, unit: DispatchUnit, inp
     durationMs,
     log,
     message,
-    warnings: outcome.kind === "done" ? outcome.warnings : undefined,
+    warnings,
     details: gateDetails(context, unit.key, status === "done"),
     usage: usage ? formatTotal(sumUsage([usage])) : undefined,
   });
-  if (outcome.kind === "done") for (const warning of outcome.warnings ?? []) context.report({ type: "warning", message: `unit ${unit.id}: ${warning}` });
+  for (const warning of warnings ?? []) context.report({ type: "warning", message: `unit ${unit.id}: ${warning}` });
   crashPoint("record.progress");
   const state = context.store.get();
   warnIfUncounted(context, unit, input.assignment.backend, usage);

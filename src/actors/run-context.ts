@@ -147,10 +147,12 @@ export interface RunMemory {
   worktreeInclude?: string[];
   /** True once this run put the worktrees folder in `.git/info/exclude` (--parallel; src/actors/worktree-open.ts). */
   worktreesExcluded?: boolean;
+  /** Runaway checks of done attempts still under way while they are recorded, by unit key (src/actors/runaway.ts). */
+  lateDoubts: Map<string, Promise<string[]>>;
 }
 
 /** A fresh memory for a new run. */
-export const newRunMemory = (): RunMemory => ({ preparedDirs: new Set(), assignFellBack: new Set() });
+export const newRunMemory = (): RunMemory => ({ preparedDirs: new Set(), assignFellBack: new Set(), lateDoubts: new Map() });
 
 /** The shared dependencies of the actors of one run. */
 export interface RunContext {

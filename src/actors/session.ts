@@ -13,7 +13,7 @@ import { appendProgressNote } from "../store/progress.ts";
 import { contextForUnit, type RunContext } from "./run-context.ts";
 import { priceUsage } from "../usage/prices.ts";
 import { watchAttemptBudget } from "./budget.ts";
-import { doubtDone } from "./runaway.ts";
+import { canDoubtLate, doubtDone, doubtLate, fingerprintAfter } from "./runaway.ts";
 
 /** How often the agent's log sizes are compared for the idle timeout, ms. */
 const IDLE_CHECK_MS = 1_000;
@@ -140,6 +140,8 @@ export async function awaitAttempt(runContext: RunContext, input: SessionInput, 
     const waiting = context.runner.wait(handle, controller.signal);
     crashPoint("wait");
     const exit = await waiting;
+    // The runaway check's git status starts now and runs beside the reading of the reply (and the recording).
+    const after = exit.reason === "aborted" ? null : fingerprintAfter(context, input.dispatched.before);
     if (exit.leftovers?.length) noteLeftovers(context, input, exit.leftovers);
     capLog(outLog, context.maxLogBytes);
     capLog(errLog, context.maxLogBytes);
@@ -156,7 +158,11 @@ export async function awaitAttempt(runContext: RunContext, input: SessionInput, 
     const reply = await adapter.parseReply(outLog, errLog, exit);
     recordAgentSession(context, input.unit.key, reply);
     const outcome = judgeAttempt(exit, reply, () => readTail(errLog, ERROR_TAIL_BYTES), context.rateLimitPatterns, Date.now());
-    return await doubtDone(context, outcome, input.dispatched.before);
+    if (outcome.kind === "done" && canDoubtLate(context)) {
+      doubtLate(context, input.unit.key, doubtDone(context, outcome, input.dispatched.before, after));
+      return outcome;
+    }
+    return await doubtDone(context, outcome, input.dispatched.before, after);
   } finally {
     stopWatching();
     stopBudget();

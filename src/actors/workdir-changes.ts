@@ -1,6 +1,6 @@
 // Evidence that an attempt did something: the workdir's git state (HEAD and changes) before and after it,
 // from one `git status --porcelain=v2 --branch` per unit.
-import { isAbsolute, relative } from "node:path";
+import { basename, dirname, isAbsolute, relative } from "node:path";
 
 /**
  * How long a fingerprint taken when an attempt ended stands for the state before the next attempt, ms. Between
@@ -20,9 +20,16 @@ export interface WorkdirGit {
   after(): Promise<string | null>;
 }
 
+/** `text` with git's wildmatch specials (`*`, `?`, `[`, `\\`) escaped, for a `glob` pathspec. */
+function globLiteral(text: string): string {
+  return text.replace(/[*?[\\]/g, (c) => `\\${c}`);
+}
+
 /**
  * Pathspecs that leave seqorch's own files out of the fingerprint: `files` inside `workdir` (relative to it,
- * as git resolves them from its cwd); files outside it are not named (git rejects a path outside the repository).
+ * as git resolves them from its cwd), and the temporary files an atomic write of each makes beside it
+ * (`.<name>.<pid>.<n>.tmp`, src/store/atomic-write.ts: the fingerprint after an attempt may be taken while the
+ * attempt is recorded); files outside it are not named (git rejects a path outside the repository).
  */
 export function excludeSpecs(workdir: string, files: readonly (string | null)[]): string[] {
   const out: string[] = [];
@@ -31,6 +38,8 @@ export function excludeSpecs(workdir: string, files: readonly (string | null)[])
     const rel = relative(workdir, file);
     if (rel === "" || rel.startsWith("..") || isAbsolute(rel)) continue;
     out.push(`:(exclude,literal)${rel}`);
+    const dir = dirname(rel);
+    out.push(`:(exclude,glob)${dir === "." ? "" : `${globLiteral(dir)}/`}.${globLiteral(basename(rel))}.*.tmp`);
   }
   return out;
 }

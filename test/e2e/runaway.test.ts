@@ -33,7 +33,7 @@ function loggingGit(): { path: string; log: string } {
 /** The progress log's warning lines, per unit, in order. */
 function warnedUnits(spec: string): string[] {
   const text = readFileSync(join(spec, "SEQUENTIAL_PROGRESS.md"), "utf8");
-  return text.split(/\n(?=## )/).filter((entry) => entry.includes(NOTHING)).map((entry) => /Task (\S+)/.exec(entry)?.[1] ?? entry.slice(0, 40));
+  return text.split(/\n(?=## )/).filter((entry) => entry.includes(NOTHING)).map((entry) => /Task: (\S+)/.exec(entry)?.[1] ?? entry.slice(0, 40));
 }
 
 const TASKS = "- [ ] 1. One\n- [ ] 2. Two\n- [ ] 3. Three\n- [ ] 4. Four\n";
@@ -80,6 +80,16 @@ describe("runaway check in a git repository", () => {
       expect(warnedUnits(spec).length).toBe(2);
     });
   }
+
+  test("--pulse: PROJECT_PULSE.md, rewritten after every unit, is seqorch's own file, not the agent's change", async () => {
+    const { root, spec } = makeSpec(TASKS);
+    commitAll(root);
+    const agent = scriptedAgent(tempDir(), `cat >/dev/null; ${DONE}`);
+    const r = await seqorch(["run", "--spec", spec, "--delay", "0", "--no-tmux", "--pulse", "--agent-command", agent.command]);
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(spec, "PROJECT_PULSE.md"), "utf8").length).toBeGreaterThan(0);
+    expect(warnedUnits(spec)).toEqual(["1", "2", "3", "4"]);
+  });
 
   test("--require-changes fails an idle agent's attempt after seqorch's own writes, and a commit counts as a change", async () => {
     const { root, spec } = makeSpec("- [ ] 1. One\n- [ ] 2. Two\n");
