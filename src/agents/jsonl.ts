@@ -1,6 +1,6 @@
 // Reads an agent's output files: its JSONL event stream one object at a time (never the whole file), and the
 // meaningful end of its stderr.
-import { createReadStream } from "node:fs";
+import { createReadStream, statSync } from "node:fs";
 import { readTail } from "./log-tail.ts";
 
 /** Lines longer than this (bytes) are skipped, like the reference wrapper does (a 10 MiB tool output, say). */
@@ -10,6 +10,11 @@ export const MAX_LINE_BYTES = 10 * 1024 * 1024;
 export type JsonEvent = Record<string, unknown>;
 
 const NEWLINE = 0x0a;
+
+/** The size of `path` in bytes; 0 when it is missing (the read then yields nothing). */
+function sizeOf(path: string): number {
+  return statSync(path, { throwIfNoEntry: false })?.size ?? 0;
+}
 
 /**
  * The JSON objects of `path`, one per line, in order. Lines over `maxLineBytes`, lines that are not JSON,
@@ -21,7 +26,8 @@ export async function* readJsonl(path: string, maxLineBytes = MAX_LINE_BYTES): A
   let parts: Buffer[] = [];
   let size = 0;
   let skipping = false;
-  const stream = createReadStream(path, { highWaterMark: 64 * 1024 });
+  // Chunks of at most 64 KiB, no larger than the file (a short stream needs no 64 KiB buffer).
+  const stream = createReadStream(path, { highWaterMark: Math.max(1024, Math.min(64 * 1024, sizeOf(path))) });
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       let start = 0;

@@ -42,9 +42,13 @@ export function readNewLines(path: string, cursor: LineCursor, onLine: (line: st
       cursor.partialBytes = 0;
       cursor.skipping = true;
     }
-    const buffer = Buffer.allocUnsafe(CHUNK);
+    // Sized to what is new (most reads are of a few lines: a 64 KiB buffer each time was most of a run's
+    // garbage outside the JS heap, freed only at a full collection).
+    const length = Math.min(CHUNK, size - cursor.offset);
+    if (length <= 0) return;
+    const buffer = Buffer.allocUnsafe(length);
     for (;;) {
-      const n = readSync(fd, buffer, 0, CHUNK, cursor.offset);
+      const n = readSync(fd, buffer, 0, length, cursor.offset);
       if (n === 0) break;
       cursor.offset += n;
       splitLines(buffer.subarray(0, n), cursor, onLine);
