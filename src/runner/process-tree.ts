@@ -120,8 +120,28 @@ export function pidMark(): PidMark | null {
 /** Lowest pid the kernel hands out once it has wrapped (RESERVED_PIDS in kernel/pid.c). */
 const RESERVED_PIDS = 300;
 
+/** pid_max, read once per process (a sysctl nobody changes under a running seqorch); null where it cannot be read. */
+let pidMaxRead: number | null | undefined;
+function pidMax(): number | null {
+  if (pidMaxRead !== undefined) return pidMaxRead;
+  try {
+    const value = Number(readFileSync("/proc/sys/kernel/pid_max", "latin1"));
+    pidMaxRead = Number.isInteger(value) ? value : null;
+  } catch (error) {
+    if (errnoOf(error) !== "ENOENT" && errnoOf(error) !== "EACCES") throw error;
+    pidMaxRead = null;
+  }
+  return pidMaxRead;
+}
+
+/** The pids allocated from `first` to `last` (inclusive; wrapped round past pid_max when `last < first`). */
+interface PidRange {
+  first: number;
+  last: number;
+}
+
 /**
- * A test for "this pid was allocated at or after `firstPid`", or null when that cannot be told from the pid alone.
+ * The range of pids allocated at or after `firstPid`, or null when that cannot be told from the pid alone.
  * The kernel allocates pids cyclically: the cursor moves on by one for each allocation and each id it skips
  * because that id is in use (as a process, group or session id: at most 3 per task). Until it has gone once
  * round the pid space since `firstPid` (pid_max - 300 ids), every pid allocated since lies between `firstPid`
@@ -129,21 +149,57 @@ const RESERVED_PIDS = 300;
  * mark) stays under that: every id of one round was either allocated or in use, by a task of the mark or a
  * new one.
  */
-function allocatedSince(firstPid: number, mark: PidMark): ((pid: number) => boolean) | null {
+function allocatedSince(firstPid: number, mark: PidMark): PidRange | null {
   const now = pidCounters();
-  if (now === null) return null;
-  let pidMax: number;
-  try {
-    pidMax = Number(readFileSync("/proc/sys/kernel/pid_max", "latin1"));
-  } catch (error) {
-    if (errnoOf(error) === "ENOENT" || errnoOf(error) === "EACCES") return null;
-    throw error;
-  }
+  const max = now === null ? null : pidMax();
+  if (now === null || max === null) return null;
   const forks = now.forks - mark.forks;
   // At least the first process itself was forked since the mark: a counter that did not move is not a real one.
-  if (!Number.isInteger(pidMax) || forks < 1 || 5 * forks + 3 * mark.tasks >= pidMax - RESERVED_PIDS) return null;
-  const last = now.last;
-  return firstPid <= last ? (pid) => pid >= firstPid && pid <= last : (pid) => pid >= firstPid || pid <= last;
+  if (forks < 1 || 5 * forks + 3 * mark.tasks >= max - RESERVED_PIDS) return null;
+  return { first: firstPid, last: now.last };
+}
+
+/** True when `pid` lies in `range`. */
+function inRange(range: PidRange, pid: number): boolean {
+  return range.first <= range.last ? pid >= range.first && pid <= range.last : pid >= range.first || pid <= range.last;
+}
+
+/** Up to this many pids in a range are looked up one by one instead of listing /proc (which lists every process). */
+const PROBE_MAX = 256;
+
+/**
+ * The pids to read for a scan: those of `range` one by one when it is short and not wrapped (each lookup of a
+ * pid that is gone fails at once; `probed` is then true: a thread's id also answers, see isThreadGroupLeader),
+ * else the processes /proc lists, in the range read again after the listing (every pid listed was allocated by
+ * then: a child forked meanwhile by a process that then exited is still in it), or all of them.
+ */
+function scanPids(range: PidRange | null, rangeNow: () => PidRange | null): { pids: number[]; probed: boolean } {
+  if (range !== null && range.first <= range.last && range.last - range.first < PROBE_MAX) {
+    const pids: number[] = [];
+    for (let pid = range.first; pid <= range.last; pid++) pids.push(pid);
+    return { pids, probed: true };
+  }
+  const entries = readdirSync("/proc");
+  const wanted = range === null ? null : rangeNow();
+  const pids: number[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    if (wanted === null || inRange(wanted, pid)) pids.push(pid);
+  }
+  return { pids, probed: false };
+}
+
+/** True when `pid` is a process (its thread group's leader), not another thread of one: /proc answers for both. */
+function isThreadGroupLeader(pid: number): boolean {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "latin1");
+    const at = status.indexOf("\nTgid:");
+    return at >= 0 && Number.parseInt(status.slice(at + 6), 10) === pid;
+  } catch (error) {
+    if (errnoOf(error) === "ENOENT" || errnoOf(error) === "ESRCH") return false;
+    throw error;
+  }
 }
 
 /** True when process `pid` exists and has not exited (an unreaped zombie counts as gone). */
@@ -235,15 +291,10 @@ export function findAttemptTree(tree: AttemptTree, newOnly = false): TreeProcess
   const spare = new Set([process.pid, ...(tree.spare ?? [])]);
   const marker = tree.attemptId ? `SEQORCH_ATTEMPT_ID=${tree.attemptId}` : null;
   const stats = new Map<number, NonNullable<ReturnType<typeof procStat>>>();
-  const entries = readdirSync("/proc");
-  // Read after the listing: every pid listed was allocated by then (a child forked meanwhile by a process that
-  // then exited is still in the range).
-  const wanted = newOnly && tree.newSince ? allocatedSince(tree.newSince.firstPid, tree.newSince.mark) : null;
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    const pid = Number(entry);
-    if (wanted !== null && !wanted(pid)) continue;
-    const stat = procStat(entry);
+  const newRange = (): PidRange | null => (newOnly && tree.newSince ? allocatedSince(tree.newSince.firstPid, tree.newSince.mark) : null);
+  const { pids, probed } = scanPids(newRange(), newRange);
+  for (const pid of pids) {
+    const stat = procStat(pid);
     if (stat && stat.state !== "Z") stats.set(pid, stat);
   }
   const found = new Set<number>();
@@ -271,7 +322,7 @@ export function findAttemptTree(tree: AttemptTree, newOnly = false): TreeProcess
     }
   }
   return [...found]
-    .filter((pid) => !spare.has(pid))
+    .filter((pid) => !spare.has(pid) && (!probed || isThreadGroupLeader(pid)))
     .map((pid) => ({ pid, name: commOf(pid), start: stats.get(pid)!.start, agent: agent.has(pid) }));
 }
 

@@ -125,5 +125,27 @@ for (const [mode, fixed] of modes) {
       const progress = readFileSync(join(spec, "SEQUENTIAL_PROGRESS.md"), "utf8");
       for (const pid of left) expect(progress).toContain(`pid ${pid} (sleep)`);
     }, 30_000);
+
+    test("a daemon with threads is ended and named once (a thread's id is not taken for a process)", async () => {
+      const dir = tempDir();
+      const { spec } = makeSpec("- [ ] 1. Only task\n");
+      const pids = join(dir, "pids");
+      const threadCount = join(dir, "threads");
+      // Bun itself (the test's runtime) starts several threads; it writes how many, then its pid.
+      const write = `const fs = require("fs"); await fs.promises.readFile("/proc/self/stat"); Bun.gc(true); await Bun.sleep(50); fs.writeFileSync(${JSON.stringify(threadCount)}, String(fs.readdirSync("/proc/self/task").length)); fs.appendFileSync(${JSON.stringify(pids)}, process.pid + "\\n")`;
+      const daemon = `setsid ${JSON.stringify(process.execPath)} -e '${write.replaceAll("'", "")}; setInterval(() => {}, 1000)' </dev/null >/dev/null 2>&1 &`;
+      const agent = scriptedAgent(dir, `${daemon}\nwhile [ ! -s '${pids}' ]; do sleep 0.05; done\n${DONE}`);
+      const r = await seqorch(["run", "--spec", spec, "--delay", "0", "--agent-command", agent.command, ...modeArgs()], { env: { SEQORCH_KILL_GRACE_MS: "800" } });
+      const left = pidsIn(pids);
+      const survivors = left.filter(alive);
+      killAll(survivors);
+      expect(r.code).toBe(0);
+      expect(left).toHaveLength(1);
+      expect(Number(readFileSync(threadCount, "utf8"))).toBeGreaterThan(1);
+      expect(survivors).toEqual([]);
+      const progress = readFileSync(join(spec, "SEQUENTIAL_PROGRESS.md"), "utf8");
+      const named = /ended what the agent left running: (.*)/.exec(progress)?.[1] ?? "";
+      expect(named).toMatch(new RegExp(`^pid ${left[0]} \\(bun[^)]*\\)$`));
+    }, 30_000);
   });
 }
