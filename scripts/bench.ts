@@ -1,5 +1,5 @@
 // Benchmark: seqorch's cost against floors measured in the same run (the machine's speed drifts, ratios do not).
-// Usage: npm run build && bun run scripts/bench.ts [--units 200] [--runs 5] [--only direct,git,tmux,plan,log,startup]
+// Usage: npm run build && bun run scripts/bench.ts [--units 200] [--runs 5] [--only direct,git,output,tmux,plan,log,startup]
 //        [--binary dist/seqorch] [--before OTHER_BINARY]...
 //
 // Every figure is printed beside its floor, as a ratio (or a difference for memory). Each round runs every floor
@@ -18,7 +18,7 @@
 // Wall time is the target; CPU time (user + system, the agent's and git's included) is printed beside it because
 // it drifts far less when other work shares the machine.
 // Runs inside a fresh git repository (where users run it; the runaway check then runs git) and, for direct
-// mode, outside one too.
+// mode, outside one too; and once with an agent that prints what a real one does in a short unit (256 KiB).
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -31,8 +31,11 @@ function option(name: string): string | undefined {
 }
 const UNITS = Number(option("units") ?? 200);
 const RUNS = Number(option("runs") ?? 5);
-const ONLY = new Set((option("only") ?? "direct,git,tmux,plan,log,startup").split(","));
+const ONLY = new Set((option("only") ?? "direct,git,output,tmux,plan,log,startup").split(","));
 const AGENT = `cat >/dev/null; echo '<promise>TASK_DONE</promise>'`;
+/** An agent printing what a real one prints in a short unit: 256 KiB in lines of 64 bytes, then the marker. */
+const OUTPUT_KIB = 256;
+const SIZED_AGENT = `cat >/dev/null; yes 'agent output line of sixty-four bytes, as a real agent prints..' | head -n ${OUTPUT_KIB * 16}; echo '<promise>TASK_DONE</promise>'`;
 /** 1 GiB of agent output in lines of 64 bytes, then the marker. */
 const GIB = 1024 ** 3;
 const LOUD_AGENT = `cat >/dev/null; yes 'agent output line of sixty-four bytes, as a chatty agent prints..' | head -c ${GIB}; echo '<promise>TASK_DONE</promise>'`;
@@ -239,12 +242,12 @@ async function seqorchRun(binary: string, mode: "direct" | "tmux", git: boolean,
 }
 
 /** One run of the direct or tmux floor on a fresh project; per-unit time in ms. */
-function floorRun(floor: string, mode: "direct" | "tmux", git: boolean): Sample {
+function floorRun(floor: string, mode: "direct" | "tmux", git: boolean, agent = AGENT): Sample {
   const { root, spec } = makeProject(UNITS, git);
   const dir = join(root, "floor");
   mkdirSync(dir);
   try {
-    const sample = timed([floor, join(spec, "tasks.md"), dir, String(UNITS), AGENT, mode, `seqorch-floor-${process.pid}-${++socketCounter}`], root);
+    const sample = timed([floor, join(spec, "tasks.md"), dir, String(UNITS), agent, mode, `seqorch-floor-${process.pid}-${++socketCounter}`], root);
     return { ...sample, ms: sample.ms / UNITS, cpuMs: sample.cpuMs / UNITS };
   } finally {
     rmSync(root, { recursive: true, force: true });
@@ -282,6 +285,8 @@ const directNoGit = ONLY.has("direct") ? row("direct, no git, per unit", "ms", "
 const directNoGitCpu = ONLY.has("direct") ? row("direct, no git, CPU per unit (with the agent's)", "ms", "ratio", "—") : null;
 const directGit = ONLY.has("git") ? row("direct, in git, per unit", "ms", "ratio", "≤ 2×") : null;
 const directGitCpu = ONLY.has("git") ? row("direct, in git, CPU per unit (with the agent's and git's)", "ms", "ratio", "—") : null;
+const sized = ONLY.has("output") ? row(`direct, in git, per unit, ${OUTPUT_KIB} KiB of agent output each`, "ms", "ratio", "≤ 2×") : null;
+const sizedCpu = ONLY.has("output") ? row(`direct, in git, CPU per unit, ${OUTPUT_KIB} KiB of agent output each`, "ms", "ratio", "—") : null;
 const memory = ONLY.has("git") ? row(`peak RSS, ${UNITS} direct units in git`, "MB", "diff", "≤ +16 MB over hello-world") : null;
 const anon = ONLY.has("git") ? row(`peak anonymous RSS, ${UNITS} direct units in git`, "MB", "diff", "(the part of the above the process allocated)") : null;
 // The same run without the full collection every few units (SEQORCH_GC_EVERY=0): what the heap would keep.
@@ -309,13 +314,13 @@ function warmPageCache(paths: string[]): void {
  * One round of a per-unit row pair: the floor, then every binary, wall and CPU ms per unit. Returns each binary's
  * sample (its memory too), by label.
  */
-async function perUnitRound(wall: Row, cpu: Row, mode: "direct" | "tmux", git: boolean): Promise<Map<string, Sample>> {
-  const floor = floorRun(floorDirect, mode, git);
+async function perUnitRound(wall: Row, cpu: Row, mode: "direct" | "tmux", git: boolean, agent = AGENT): Promise<Map<string, Sample>> {
+  const floor = floorRun(floorDirect, mode, git, agent);
   wall.floor.push(floor.ms);
   cpu.floor.push(floor.cpuMs);
   const samples = new Map<string, Sample>();
   for (const b of binaries) {
-    const sample = await seqorchRun(b.path, mode, git, UNITS);
+    const sample = await seqorchRun(b.path, mode, git, UNITS, agent);
     wall.values.get(b.label)!.push(sample.ms);
     cpu.values.get(b.label)!.push(sample.cpuMs);
     samples.set(b.label, sample);
@@ -339,6 +344,7 @@ for (let round = 1; round <= RUNS; round++) {
       noGc!.values.get(b.label)!.push((await seqorchRun(b.path, "direct", true, UNITS, AGENT, { SEQORCH_GC_EVERY: "0" })).anonMb);
     }
   }
+  if (sized && sizedCpu) await perUnitRound(sized, sizedCpu, "direct", true, SIZED_AGENT);
   if (tmux && tmuxCpu) await perUnitRound(tmux, tmuxCpu, "tmux", true);
   if (planTime && planRss && planAnon && planCpu && planOne) {
     const floor = await timedSampled([floorPlan, join(planSpec, "tasks.md")]);
