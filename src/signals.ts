@@ -31,6 +31,20 @@ function withoutFencedBlocks(lines: readonly string[]): string[] {
   return kept;
 }
 
+/** How much of a message's end is looked at first for its last lines (a real agent's message runs to 64 KiB). */
+const TAIL_WINDOW = 4096;
+
+/**
+ * The last TAIL_LINES non-empty lines of `message` without splitting all of it, when that gives what the whole
+ * split would: the message holds no fence (``` or ~~~, so no line is hidden in a block) and its last TAIL_WINDOW
+ * characters hold that many lines after the first one (which may be cut). Null: split the whole message.
+ */
+function lastLines(message: string): string[] | null {
+  if (message.length <= TAIL_WINDOW || message.includes("```") || message.includes("~~~")) return null;
+  const lines = message.slice(-TAIL_WINDOW).split(/\r?\n/).slice(1).filter((l) => l.trim() !== "");
+  return lines.length >= TAIL_LINES ? lines.slice(-TAIL_LINES) : null;
+}
+
 /**
  * The signal in an agent's final message: the last marker found in its last few non-empty lines,
  * ignoring markers quoted in backticks or inside fenced code blocks. Only the final message is searched, so a
@@ -38,8 +52,8 @@ function withoutFencedBlocks(lines: readonly string[]): string[] {
  * null when neither marker is there.
  */
 export function detectSignal(finalMessage: string): "done" | "halt" | null {
-  const lines = withoutFencedBlocks(finalMessage.split(/\r?\n/)).filter((l) => l.trim() !== "");
-  const tail = lines.slice(-TAIL_LINES).join("\n").replace(/`[^`\n]*`/g, "");
+  const lines = lastLines(finalMessage) ?? withoutFencedBlocks(finalMessage.split(/\r?\n/)).filter((l) => l.trim() !== "").slice(-TAIL_LINES);
+  const tail = lines.join("\n").replace(/`[^`\n]*`/g, "");
   const done = tail.lastIndexOf(TASK_DONE);
   const halt = tail.lastIndexOf(HALT);
   if (done < 0 && halt < 0) return null;

@@ -55,7 +55,10 @@ function append(path: string, text: string): void {
 
 /** Fold a message to one line of at most `max` characters. */
 export function oneLine(text: string, max = 400): string {
-  const folded = text.replace(/\s+/g, " ").trim();
+  // Only the start of a long text is folded (an agent's message runs to 64 KiB), when that start already makes
+  // more than `max` characters: the same result as folding all of it.
+  const head = text.length > max * 4 ? text.slice(0, max * 4).replace(/\s+/g, " ").trimStart() : null;
+  const folded = head !== null && head.length > max ? head : text.replace(/\s+/g, " ").trim();
   return folded.length > max ? `${folded.slice(0, max - 1)}…` : folded;
 }
 
