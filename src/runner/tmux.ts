@@ -178,24 +178,6 @@ export function createTmuxRunner(options: TmuxRunnerOptions): SessionRunner {
   let session: Promise<string> | null = null;
   /** Earlier runs' finished windows are closed (or kept with keepWindows): done at the first lookup. */
   let windowsCleaned = options.keepWindows === true;
-  /**
-   * `wait-for` clients started just before their attempt's window, by channel, until the attempt's wait takes
-   * them: their start-up (setpriv, tmux) overlaps the window's instead of following it. A client that never
-   * gets taken still ends when the script signals its channel (or with seqorch, under setpriv).
-   */
-  const earlyWaiters = new Map<string, { done: Promise<number>; controller: AbortController }>();
-
-  function startWaiter(channel: string): void {
-    const controller = new AbortController();
-    const done = client.quiet(["wait-for", channel], controller.signal, deathSignalLauncher());
-    done.catch(() => undefined); // a failure to start is thrown where the wait takes it
-    earlyWaiters.set(channel, { done, controller });
-  }
-
-  function dropWaiter(channel: string): void {
-    earlyWaiters.get(channel)?.controller.abort();
-    earlyWaiters.delete(channel);
-  }
 
   /** The run's session id, found by exact name or created (once, even for concurrent callers). */
   function ensureSession(): Promise<string> {
@@ -279,15 +261,6 @@ export function createTmuxRunner(options: TmuxRunnerOptions): SessionRunner {
    * --pdeathsig TERM` (util-linux) the client dies with seqorch, even by SIGKILL; elsewhere the next run ends it.
    */
   async function waitForChannel(channel: string, stop: AbortSignal): Promise<Outcome> {
-    const early = earlyWaiters.get(channel);
-    if (early) {
-      earlyWaiters.delete(channel);
-      const abort = () => early.controller.abort();
-      if (stop.aborted) abort();
-      else stop.addEventListener("abort", abort, { once: true });
-      await early.done;
-      return { kind: "signalled" };
-    }
     await client.quiet(["wait-for", channel], stop, deathSignalLauncher());
     // A killed wait-for client exits 0 too, so its exit code says nothing; the caller reads the exit file.
     return { kind: "signalled" };
@@ -336,25 +309,18 @@ export function createTmuxRunner(options: TmuxRunnerOptions): SessionRunner {
       let sessionId = await ensureSession();
       // Before the pane's shell is forked (by the server): every process of the attempt gets its pid after it.
       const mark = pidMark();
-      startWaiter(channel);
       let result = await client.probe(args(sessionId));
       if (result.code !== 0 && (isServerGone(result.stderr) || /can't find session/.test(result.stderr))) {
         session = null; // the server or the session went away since the last attempt
-        dropWaiter(channel);
         sessionId = await ensureSession();
-        startWaiter(channel);
         result = await client.probe(args(sessionId));
       }
       if (result.code !== 0) {
-        dropWaiter(channel);
         rmSync(join(spec.attemptDir, ENV_FILE), { force: true });
         throw new RunnerError("tmux", `tmux new-window: ${result.stderr.trim() || `exit code ${result.code}`}`);
       }
       const [windowId, , pid] = result.stdout.trim().split(" ");
-      if (windowId === undefined || !/^\d+$/.test(pid ?? "")) {
-        dropWaiter(channel);
-        throw new RunnerError("tmux", `tmux new-window printed ${JSON.stringify(result.stdout)}`);
-      }
+      if (windowId === undefined || !/^\d+$/.test(pid ?? "")) throw new RunnerError("tmux", `tmux new-window printed ${JSON.stringify(result.stdout)}`);
       const attemptId = spec.env.SEQORCH_ATTEMPT_ID;
       const startTicks = processStartTicks(Number(pid));
       const handle: AttemptHandle = {
@@ -389,7 +355,6 @@ export function createTmuxRunner(options: TmuxRunnerOptions): SessionRunner {
 
     async close() {
       for (const stop of active) stop.abort();
-      for (const channel of [...earlyWaiters.keys()]) dropWaiter(channel);
       // Endings under way finish before the run exits (an attempt left by --detach-on-stop is not ended).
       await trees.settled();
     },

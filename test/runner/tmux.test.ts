@@ -79,12 +79,6 @@ describe("tmux runner with an injected client", () => {
     });
     const handle = await runner.start(spec("true", { windowName: "task-13.4#2 x" }));
     expect(handle).toMatchObject({ runner: "tmux", sessionId: "$7", windowId: "@3", pid: 1234 });
-    // The attempt's wait-for client is started right before its window, so that its start-up overlaps the window's.
-    const waitAt = calls.findIndex((c) => c.includes("wait-for"));
-    expect(waitAt).toBeGreaterThan(-1);
-    expect(waitAt).toBeLessThan(calls.findIndex((c) => c[3] === "new-window"));
-    expect(calls[waitAt]!.slice(-4)).toEqual(["-L", "fake", "wait-for", handle.channel!]);
-    calls.splice(waitAt, 1);
     expect(calls[1]).toEqual(["tmux", "-L", "fake", "new-session", "-d", "-s", "run_1", "-n", "seqorch", "-x", "200", "-y", "50", "-P", "-F", "#{session_id}"]);
     // The session's own hook keeps finished panes (remain-on-exit), not the server's global option.
     expect(calls[2]).toEqual(["tmux", "-L", "fake", "set-hook", "-t", "$7", "after-new-window", "set-option -w remain-on-exit on"]);
@@ -108,9 +102,7 @@ describe("tmux runner with an injected client", () => {
     expect((await runner.start(spec("true"))).sessionId).toBe("$2");
     expect((await runner.start(spec("true"))).sessionId).toBe("$0");
     // An existing session has its finished windows closed first (window-cleanup.ts): one list-windows.
-    expect(calls.filter((c) => !c.includes("wait-for")).map((c) => c[3])).toEqual(["list-sessions", "list-windows", "set-hook", "new-window", "new-window", "list-sessions", "new-session", "set-hook", "new-window"]);
-    // One wait-for client per window tried: the one started for the window that failed is dropped, another started.
-    expect(calls.filter((c) => c.includes("wait-for"))).toHaveLength(3);
+    expect(calls.map((c) => c[3])).toEqual(["list-sessions", "list-windows", "set-hook", "new-window", "new-window", "list-sessions", "new-session", "set-hook", "new-window"]);
   });
 
   test("a server that is exiting as the session is created is retried; another error is not", async () => {
