@@ -2,6 +2,7 @@
 // Rules: shared/reference/kiro-tasks-format.md, Part 2.
 import { claimKey, linkByIds, type HeadingCandidate } from "./hierarchy.ts";
 import { promoteCandidates } from "./candidates.ts";
+import { parseFast } from "./fast-parse.ts";
 import { classifyLines, forEachLine, type ClassifiedLine, type CodeBlock } from "./lines.ts";
 import { continueMetaLine, matchMetaLine, type MetaLine } from "./metadata.ts";
 import { nonTaskSections, sectionTracker } from "./sections.ts";
@@ -250,6 +251,14 @@ class TasksBuilder {
  * in a file with no numbered task line, unnumbered items get IDs by position (see TasksBuilder.takeItem).
  */
 export function parseTasks(text: string, file: string): TasksFile {
+  return parseFast(text, file) ?? parseFull(text, file);
+}
+
+/**
+ * parseTasks without its fast pass (parseFast, for the shapes most files keep to): every rule, for every file.
+ * Exported so that tests hold both to the same result; callers use parseTasks.
+ */
+export function parseFull(text: string, file: string): TasksFile {
   return parseInOnePass(text, file) ?? parseWholeFile(text, file);
 }
 
