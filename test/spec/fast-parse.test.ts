@@ -71,6 +71,10 @@ const DETAILS = [
   "- _Requirements: 1.1_",
   "_Requirements: [1.1, 1.2]_",
   "- _Requirements: 4, 20 (AC 9)_ and more",
+  "- _Requirements: 1.1 _",
+  "- _Requirements: _",
+  "- _Requirements:1.1_",
+  "_Requirements: 2.1_ ",
   "- _Requirements: 1.1,",
   "  3.2_",
   "- _Writes: go.mod, `main.go`_",
@@ -120,9 +124,9 @@ function taskLine(rng: Rng, id: string, indent: number): string {
 function tasksText(rng: Rng, rare: number): string {
   const lines: string[] = [];
   if (rng() < 0.7) lines.push("# Implementation Plan", "");
-  const parents = 1 + Math.floor(rng() * 6);
+  const parents = 1 + Math.floor(rng() * (rng() < 0.2 ? 14 : 6));
   for (let p = 1; p <= parents; p++) {
-    const parentId = rng() < rare * 0.1 ? String(p - 1 || 1) : rng() < rare * 0.05 ? `${p}a` : String(p);
+    const parentId = rng() < rare * 0.1 ? String(p - 1 || 1) : rng() < rare * 0.05 ? `${p}a` : rng() < rare * 0.05 ? `${p}${p}` : String(p);
     if (rng() < rare * 0.3) lines.push(pick(rng, HEADINGS));
     lines.push(taskLine(rng, parentId, rng() < 0.1 ? 1 : 0));
     const subs = Math.floor(rng() * 5);
@@ -221,6 +225,7 @@ describe("parseFast gives the full parse's TasksFile wherever it answers", () =>
     const cases = [
       "- [ ] 1. A\n- [ ] 1. Again\n", // a repeated ID
       "- [ ] 1.1 Before its parent\n- [ ] 1. Parent\n",
+      "- [ ] 1. A\n  - [ ] 1.1 B\n  - [ ] 11.1 No task 11\n",
       "### 1. Group\n- [ ] 1.1 In the group\n",
       "- [ ] 1. A\n  - [ ] item\n", // a checklist item
       "- [ ] 1. A\n  - _Requirements: 1.1,\n    1.2_\n", // an open key line
