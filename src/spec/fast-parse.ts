@@ -11,7 +11,7 @@ import { append, liftMetaFields, newTask, NO_ITEMS, ownerFor, type Placed } from
 import type { CheckboxMark, Task, TasksFile } from "./types.ts";
 
 /** Runs of spaces by length: a line's indentation is all spaces when the line starts with the run of its length. */
-const SPACES = Array.from({ length: 65 }, (_, n) => " ".repeat(n));
+export const SPACES = Array.from({ length: 65 }, (_, n) => " ".repeat(n));
 
 /** The run of spaces a line starts with (sticky: its end is the line's indentation; test cuts no string). */
 const LEADING_SPACES = / */y;
@@ -38,7 +38,7 @@ const REQUIREMENTS_KEY = 15;
  * True when the text holds something only the full parse reads: CR line ends, tabs (indent widths), HTML comments,
  * fences (code lines, waves), full-width colons (key lines), U+2028/U+2029 (line ends to `$`), or no task line.
  */
-function needsFullParse(text: string): boolean {
+export function needsFullParse(text: string): boolean {
   return (
     text.includes("\r") || text.includes("\t") || text.includes("<!--") || text.includes("```") || text.includes("~~~") || text.includes("：") ||
     text.includes("\u2028") || text.includes("\u2029") || !text.includes("[")
@@ -51,7 +51,7 @@ function needsFullParse(text: string): boolean {
  * the marker is `[`, `*`, `+`, `-` or a digit (a checkbox, a task, a task-like item), or a lettered item with `[`
  * in it. The checks classifyBody makes first, in the same order; every other line is a text line.
  */
-function mayBeMoreThanText(src: string, at: number, stop: number, first: number, indent: number): boolean {
+export function mayBeMoreThanText(src: string, at: number, stop: number, first: number, indent: number): boolean {
   if (first === 35) return indent < 4;
   if (first === 45 || first === 42 || first === 43) {
     let i = at + 1;
