@@ -4,6 +4,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { cpSync, existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readPlan } from "../../src/actors/plan-reader.ts";
+import { planFast } from "../../src/spec/fast-plan.ts";
 import { badFixtures } from "../fixtures/expectations.ts";
 import { binary, cleanUp, makeSpec, repoRoot, scriptedAgent, seqorch, tempDir } from "./harness.ts";
 
@@ -116,6 +117,55 @@ describe("seqorch plan --json", () => {
     const bad = await seqorch(["plan", "--spec", spec, "--state-file", join(notDir, "state.json")]);
     expect(bad.code).toBe(65);
     expect(bad.stderr.trim()).toBe(`seqorch: ${join(notDir, "state.json")}: cannot read: ENOTDIR`);
+  });
+});
+
+describe("seqorch plan: the fast plan and the full one", () => {
+  test("a file in the fast plan's shapes prints what the full parse and plan print (text and --json, optional tasks, units the state file records done)", async () => {
+    const text = [
+      "# Implementation Plan",
+      "",
+      "- [ ] 1. First",
+      "  - [ ] 1.1 Its sub-task",
+      "    - A detail",
+      "    - _Requirements: 1.1_",
+      "- [x] 2. Ticked",
+      "  - [ ] 2.1 Under a ticked parent",
+      "- [ ] 3. Optional sub-tasks",
+      "  - [x] 3.1 Done",
+      "  - [ ]* 3.2 Optional",
+      "    - [ ] 3.2.1 Below the optional one",
+      "- [ ]* 4. Optional unit",
+      "- [ ] 5. Standalone [optional]",
+      "- [ ] 6. Last",
+      "",
+    ].join("\n");
+    // A comment line changes no plan, but sends the file to the full parse and plan.
+    const full = `${text}<!-- the full parse reads comments -->\n`;
+    expect(planFast(text, false)).not.toBeNull();
+    expect(planFast(full, false)).toBeNull();
+    const { spec } = makeSpec(text);
+    const agent = scriptedAgent(tempDir(), DONE);
+    await seqorch(["run", "--spec", spec, "--no-tmux", "--delay", "0", "--max-iterations", "1", "--agent-command", agent.command]);
+    expect(existsSync(join(spec, "SEQUENTIAL_STATE.json"))).toBe(true);
+    const outputs = async (tasks: string): Promise<string[]> => {
+      writeFileSync(join(spec, "tasks.md"), tasks);
+      const out: string[] = [];
+      for (const flags of [["--json"], [], ["--json", "--include-optional"], ["--include-optional"]]) {
+        const r = await seqorch(["plan", "--spec", spec, ...flags]);
+        expect(r.code).toBe(0);
+        out.push(r.stdout);
+      }
+      return out;
+    };
+    const fast = await outputs(text);
+    expect(fast).toEqual(await outputs(full));
+    const json = JSON.parse(fast[0]!);
+    // 1 (with 1.1) is recorded done by the run; 3 is done by its counted sub-task; 4 and 5 are optional.
+    expect(json.units.map((u: { key: string }) => u.key)).toEqual(["6"]);
+    expect(json.done).toEqual(["2", "3", "3.1", "1", "1.1"]);
+    expect(json.optional).toEqual(["3.2", "3.2.1", "4", "5"]);
+    expect(JSON.parse(fast[2]!).units.map((u: { key: string }) => u.key)).toEqual(["3", "4", "5", "6"]);
   });
 });
 
