@@ -55,36 +55,32 @@ const PLAN_LINES = /^ *(?:([-*+] \[[ xX~-]\] \d+(?:\.\d+)*\.? [^\s:：](?:.*\S)?
 
 /** The tasks of the file in order, as the plan needs them (parallel lists, one entry per task). */
 interface TaskList {
-  ids: string[];
   json: JsonSubtask[];
+  /** Index of the parent task, or -1. */
   parent: number[];
-  ticked: boolean[];
-  optional: boolean[];
+  /** TICKED and OPTIONAL. */
+  flags: number[];
+}
+const TICKED = 1;
+const OPTIONAL = 2;
+
+/** True when task ID `id` comes after `before` (longer, or as long and after it as text): any strict order will do. */
+function after(id: string, before: string): boolean {
+  return id.length > before.length || (id.length === before.length && id > before);
 }
 
-/** A task line found: its ID, title, mark and checkbox star, at 1-based `line`. */
-interface FoundTask {
-  id: string;
-  title: string;
-  mark: CheckboxMark;
-  optional: boolean;
-  line: number;
-}
-
-/** The task line whose text is group 1 of a PLAN_LINES match: `- [m] ` is six characters, then the ID to the first space (less a final `.`), then the title. */
-function plainTask(text: string, line: number): FoundTask {
-  const space = text.indexOf(" ", 6);
-  const idEnd = text.charCodeAt(space - 1) === 46 ? space - 1 : space;
-  return { id: text.slice(6, idEnd), title: text.slice(space + 1), mark: text[3] as CheckboxMark, optional: false, line };
-}
-
-/** Reads the tasks (see planFast); null for a shape left to the full parse. */
+/**
+ * Reads the tasks (see planFast); null for a shape left to the full parse, or when a sub-task's parent is not among
+ * the ancestors of the task line before it (the parent's ID elsewhere), or a task's ID does not come after the one
+ * of the task before it with the same parent (see `after`): then no ID is used twice, and a parent is the one task
+ * with its ID, the one the full parse links (as in most files: each sub-task under its parent, in order).
+ */
 function readTasks(source: string): TaskList | null {
-  const list: TaskList = { ids: [], json: [], parent: [], ticked: [], optional: [] };
-  const byId = new Map<string, number>();
+  const { json, parent, flags }: TaskList = { json: [], parent: [], flags: [] };
   const sections = sectionTracker();
-  /** The last task line (its ancestors are where a sub-task's parent usually is), or -1 after a heading. */
+  /** The last task line (its ancestors are the tasks a sub-task may be under), and the last top-level one. */
   let current = -1;
+  let top = -1;
   let line = 1;
   let counted = 0;
   PLAN_LINES.lastIndex = 0;
@@ -93,9 +89,18 @@ function readTasks(source: string): TaskList | null {
       line++;
       counted = nl + 1;
     }
-    let found: FoundTask;
-    if (m[1] !== undefined) found = plainTask(m[1], line);
-    else {
+    let id: string;
+    let title: string;
+    let mark: CheckboxMark;
+    let optional = false;
+    const plain = m[1];
+    if (plain !== undefined) {
+      // `- [m] ` is six characters, then the ID to the first space (less a final `.`), then the title.
+      const space = plain.indexOf(" ", 6);
+      id = plain.slice(6, plain.charCodeAt(space - 1) === 46 ? space - 1 : space);
+      title = plain.slice(space + 1);
+      mark = plain[3] as CheckboxMark;
+    } else {
       const end = source.indexOf("\n", m.index);
       const raw = source.slice(m.index, end < 0 ? source.length : end);
       const trimmed = raw.trimStart();
@@ -108,32 +113,36 @@ function readTasks(source: string): TaskList | null {
       if (shape.kind === "text") continue;
       if (shape.kind === "heading") {
         if (shape.numbered || sections.at(shape) !== null) return null;
-        current = -1;
         continue;
       }
       if (shape.kind !== "task") return null;
-      found = shape;
+      ({ id, title, mark, optional } = shape);
     }
-    const { id, title } = found;
     const dot = id.lastIndexOf(".");
-    let parent = -1;
+    let up = -1;
+    /** The task before this one with the same parent (the parent's child on the way up from the last line). */
+    let previous = top;
     if (dot > 0) {
-      // Usually an ancestor of the task line before; IDs are unique here, so the one found is the only one.
-      for (let up = current; up >= 0 && parent < 0; up = list.parent[up]!) if (list.ids[up]!.length === dot && id.startsWith(list.ids[up]!)) parent = up;
-      if (parent < 0) parent = byId.get(id.slice(0, dot)) ?? -1;
-      if (parent < 0) return null;
+      previous = -1;
+      for (let at = current; at >= 0; previous = at, at = parent[at]!) {
+        const ancestor = json[at]!.id;
+        if (ancestor.length === dot && id.startsWith(ancestor)) {
+          up = at;
+          break;
+        }
+      }
+      if (up < 0) return null;
     }
-    current = list.ids.length;
-    byId.set(id, current);
-    if (byId.size === current) return null; // a repeated ID
-    list.ids.push(id);
-    list.json.push({ id, key: id, title, line: found.line });
-    list.parent.push(parent);
-    list.ticked.push(found.mark === "x" || found.mark === "X");
-    // As newTask reads it.
-    list.optional.push(found.optional || (title.includes("[") && /\[optional\]/i.test(title)));
+    if (previous >= 0 && !after(id, json[previous]!.id)) return null;
+    current = json.length;
+    if (up < 0) top = current;
+    json.push({ id, key: id, title, line });
+    parent.push(up);
+    // Optional as newTask reads it.
+    const isOptional = optional || (title.includes("[") && /\[optional\]/i.test(title));
+    flags.push((mark === "x" || mark === "X" ? TICKED : 0) | (isOptional ? OPTIONAL : 0));
   }
-  return list.ids.length > 0 ? list : null;
+  return json.length > 0 ? { json, parent, flags } : null;
 }
 
 /**
@@ -144,23 +153,23 @@ export function planFast(text: string, includeOptional: boolean): FastPlan | nul
   if (needsFullParse(text) || DEPENDENCY_WORD.test(text)) return null;
   const tasks = readTasks(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   if (!tasks) return null;
-  const { parent, ticked, optional, json } = tasks;
+  const { parent, flags, json } = tasks;
   const n = json.length;
   // Done (TaskTree.isDone): ticked, or every counted sub-task done when there is one. A sub-task follows its parent.
-  const done = new Array<boolean>(n);
+  const done = new Uint8Array(n);
   const counted = new Int32Array(n);
   const countedNotDone = new Uint8Array(n);
   for (let i = n - 1; i >= 0; i--) {
-    const isDone = ticked[i]! || (counted[i]! > 0 && countedNotDone[i] === 0);
-    done[i] = isDone;
+    const isDone = (flags[i]! & TICKED) !== 0 || (counted[i]! > 0 && countedNotDone[i] === 0);
+    done[i] = isDone ? 1 : 0;
     const p = parent[i]!;
-    if (p >= 0 && (includeOptional || !optional[i])) {
+    if (p >= 0 && (includeOptional || (flags[i]! & OPTIONAL) === 0)) {
       counted[p]!++;
       if (!isDone) countedNotDone[p] = 1;
     }
   }
   // Skippable (TaskTree.isSkippable): optional, or below an optional task; and each task's unit.
-  const skippable = new Array<boolean>(n);
+  const skippable = new Uint8Array(n);
   const unitOf = new Int32Array(n);
   const units: JsonUnit[] = [];
   /** Of each unit: its root task, and its sub-tasks' indexes in file order (as TaskTree.descendants lists them). */
@@ -168,7 +177,7 @@ export function planFast(text: string, includeOptional: boolean): FastPlan | nul
   const below: number[][] = [];
   for (let i = 0; i < n; i++) {
     const p = parent[i]!;
-    skippable[i] = optional[i]! || (p >= 0 && skippable[p]!);
+    skippable[i] = (flags[i]! & OPTIONAL) !== 0 || (p >= 0 && skippable[p] === 1) ? 1 : 0;
     if (p >= 0) {
       const u = unitOf[p]!;
       unitOf[i] = u;
@@ -187,22 +196,23 @@ export function planFast(text: string, includeOptional: boolean): FastPlan | nul
   for (let u = 0; u < units.length; u++) {
     const unit = units[u]!;
     const root = roots[u]!;
-    unitDone.push(done[root]!);
-    unitOptional.push(optional[root]!);
+    const optional = (flags[root]! & OPTIONAL) !== 0;
+    unitDone.push(done[root] === 1);
+    unitOptional.push(optional);
     if (unit.subtasks.length === 0) continue;
     unit.kind = "parent";
     // The sub-tasks a unit not done still runs (topUnit): usually all of them, and then the list is kept.
-    if (done[root]) continue;
-    const keepOptional = includeOptional || optional[root]!;
+    if (done[root] === 1) continue;
+    const keepOptional = includeOptional || optional;
     const indexes = below[u]!;
-    const runs = (k: number): boolean => !done[indexes[k]!] && (keepOptional || !skippable[indexes[k]!]);
+    const runs = (k: number): boolean => done[indexes[k]!] === 0 && (keepOptional || skippable[indexes[k]!] === 0);
     if (!indexes.every((_, k) => runs(k))) unit.subtasks = unit.subtasks.filter((_, k) => runs(k));
   }
   const doneKeys: string[] = [];
   const optionalKeys: string[] = [];
   for (let i = 0; i < n; i++) {
-    if (done[i]) doneKeys.push(json[i]!.key);
-    else if (!includeOptional && skippable[i]) optionalKeys.push(json[i]!.key);
+    if (done[i] === 1) doneKeys.push(json[i]!.key);
+    else if (!includeOptional && skippable[i] === 1) optionalKeys.push(json[i]!.key);
   }
   return { units, unitDone, unitOptional, done: doneKeys, optional: optionalKeys };
 }

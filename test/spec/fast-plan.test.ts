@@ -95,11 +95,25 @@ describe("planFast makes the full plan wherever it answers", () => {
     expect(planFast(text, false)?.done).toEqual(["1", "2", "2.1", "2.2", "3.1"]);
   });
 
+  test("answers for IDs in order past 9 (10 after 9, 1.10 after 1.9, 1.10.1 under 1.10)", () => {
+    const lines: string[] = [];
+    for (let p = 1; p <= 12; p++) {
+      lines.push(`- [ ] ${p}. Parent ${p}`);
+      for (let s = 1; s <= 11; s++) lines.push(`  - [ ] ${p}.${s} Sub-task`, ...(s === 10 ? [`    - [x] ${p}.${s}.1 Below`] : []));
+    }
+    const text = `${lines.join("\n")}\n`;
+    expect(planFast(text, false)).not.toBeNull();
+    expect(checkAgree(text)).toBe(true);
+  });
+
   test("leaves to the full plan what it does not read", () => {
     for (const text of [
       "- [ ] 1. A\n  - _Depends on: 2_\n- [ ] 2. B\n",
       "- [ ] 1. A\n- [ ] 1. Again\n",
       "- [ ] 1. A\n  - [ ] 1.1 B\n  - [ ] 11.1 No task 11\n",
+      "- [ ] 1. A\n  - [ ] 1.1 B\n    - [ ] 1.1.1 C\n  - [ ] 1.1 B again\n",
+      "- [ ] 1. A\n  - [ ] 1.2 B\n  - [ ] 1.1 Before B by its ID\n",
+      "- [ ] 10. A\n- [ ] 9. B\n- [ ] 10. A again\n",
       "### 1. Group\n- [ ] 1.1 In the group\n",
       "- [ ] 1. A\n  - [ ] checklist item\n",
       "- [ ] 1. A\n## Notes\n- [ ] done\n",

@@ -126,7 +126,8 @@ export function tasksText(rng: Rng, rare: number): string {
     lines.push(taskLine(rng, parentId, rng() < 0.1 ? 1 : 0));
     const subs = Math.floor(rng() * 5);
     for (let s = 1; s <= subs; s++) {
-      const subId = rng() < rare * 0.1 ? `${p + 1}.${s}` : rng() < rare * 0.05 ? `${parentId}.${s}b` : `${parentId}.${s}`;
+      const n = rng() < rare * 0.05 ? s - 1 || 1 : s;
+      const subId = rng() < rare * 0.1 ? `${p + 1}.${n}` : rng() < rare * 0.05 ? `${parentId}.${n}b` : `${parentId}.${n}`;
       lines.push(taskLine(rng, subId, pick(rng, [0, 2, 2, 2, 4, 3])));
       if (rng() < 0.2) lines.push(taskLine(rng, `${subId}.1`, 4));
       const details = Math.floor(rng() * 4);
