@@ -23,7 +23,7 @@ export interface JsonUnit {
   title: string;
   kind: "parent" | "standalone";
   line: number;
-  dependsOn: string[];
+  dependsOn: readonly string[];
   subtasks: JsonSubtask[];
 }
 
@@ -47,11 +47,18 @@ const DEPENDENCY_WORD = /depend|依赖|依存/i;
 
 /**
  * The lines the plan looks at, from their first character (after the spaces): a task line in its plainest form
- * (group 1: see PLAIN_TASK in fast-parse.ts), or a line classifyBody might make more than a text line (`#`, a list
- * marker before `[`, `*`, `+`, `-` or a digit, a letter with `[` after it, or a character that is not printable
- * ASCII). Every other line is a blank or text line.
+ * (PLAIN_TASK in fast-parse.ts), or a line classifyBody might make more than a text line (`#`, a list marker before
+ * `[`, `*`, `+`, `-` or a digit, a letter with `[` after it, or a character that is not printable ASCII). Every
+ * other line is a blank or text line. Used with test (no match array is made): a plain task line's match is the
+ * only one that ends at the end of its line, at least 9 characters after its start, with `[` 2 characters in.
  */
-const PLAN_LINES = /^ *(?:([-*+] \[[ xX~-]\] \d+(?:\.\d+)*\.? [^\s:：](?:.*\S)?)$|#|[-*+] +[[*+\-\d]|[A-Za-z][^\n]*\[|[^ -~\n])/gm;
+const PLAN_LINES = /^ *(?:[-*+] \[[ xX~-]\] \d+(?:\.\d+)*\.? [^\s:：](?:.*\S)?$|#|[-*+] +[[*+\-\d]|[A-Za-z][^\n]*\[|[^ -~\n])/gm;
+
+/** The run of spaces a line starts with (sticky: its end is where the line's text starts; test cuts no string). */
+const LEADING_SPACES = / */y;
+
+/** Every unit's dependsOn: a file with no dependency line has none (shared; never written). */
+const NO_DEPENDENCIES: string[] = Object.freeze([]) as unknown as string[];
 
 /** The tasks of the file in order, as the plan needs them (parallel lists, one entry per task). */
 interface TaskList {
@@ -84,32 +91,38 @@ function readTasks(source: string): TaskList | null {
   let line = 1;
   let counted = 0;
   PLAN_LINES.lastIndex = 0;
-  for (let m = PLAN_LINES.exec(source); m !== null; m = PLAN_LINES.exec(source)) {
-    for (let nl = source.indexOf("\n", counted); nl >= 0 && nl < m.index; nl = source.indexOf("\n", nl + 1)) {
+  while (PLAN_LINES.test(source)) {
+    const matchEnd = PLAN_LINES.lastIndex;
+    // The match is within one line: the line break before its end is the one before the line.
+    for (let nl = source.indexOf("\n", counted); nl >= 0 && nl < matchEnd; nl = source.indexOf("\n", nl + 1)) {
       line++;
       counted = nl + 1;
     }
+    LEADING_SPACES.lastIndex = counted;
+    LEADING_SPACES.test(source);
+    const at = LEADING_SPACES.lastIndex;
+    const next = source.indexOf("\n", matchEnd);
+    const lineEnd = next < 0 ? source.length : next;
     let id: string;
     let title: string;
     let mark: CheckboxMark;
     let optional = false;
-    const plain = m[1];
-    if (plain !== undefined) {
-      // `- [m] ` is six characters, then the ID to the first space (less a final `.`), then the title.
-      const space = plain.indexOf(" ", 6);
-      id = plain.slice(6, plain.charCodeAt(space - 1) === 46 ? space - 1 : space);
-      title = plain.slice(space + 1);
-      mark = plain[3] as CheckboxMark;
+    const first = source.charCodeAt(at);
+    if (matchEnd === lineEnd && lineEnd - at >= 9 && (first === 45 || first === 42 || first === 43) && source.charCodeAt(at + 2) === 91) {
+      // A plain task line: `- [m] ` is six characters, then the ID to the first space (less a final `.`), then the title.
+      const space = source.indexOf(" ", at + 6);
+      id = source.slice(at + 6, source.charCodeAt(space - 1) === 46 ? space - 1 : space);
+      title = source.slice(space + 1, lineEnd);
+      mark = source[at + 3] as CheckboxMark;
     } else {
-      const end = source.indexOf("\n", m.index);
-      const raw = source.slice(m.index, end < 0 ? source.length : end);
+      const raw = source.slice(counted, lineEnd);
       const trimmed = raw.trimStart();
       const indent = raw.length - trimmed.length;
       if (indent > 0 && (indent >= SPACES.length || !raw.startsWith(SPACES[indent]!))) return null;
       const body = trimmed.trimEnd();
-      const first = body.charCodeAt(0);
-      if (body === "" || !mayBeMoreThanText(body, 0, body.length, first, indent)) continue;
-      const shape = classifyBody(body, first, line, raw, indent);
+      const bodyFirst = body.charCodeAt(0);
+      if (body === "" || !mayBeMoreThanText(body, 0, body.length, bodyFirst, indent)) continue;
+      const shape = classifyBody(body, bodyFirst, line, raw, indent);
       if (shape.kind === "text") continue;
       if (shape.kind === "heading") {
         if (shape.numbered || sections.at(shape) !== null) return null;
@@ -170,11 +183,13 @@ export function planFast(text: string, includeOptional: boolean): FastPlan | nul
   }
   // Skippable (TaskTree.isSkippable): optional, or below an optional task; and each task's unit.
   const skippable = new Uint8Array(n);
+  /** Sub-task `i` runs in the unit of `root` when that unit is not done: not done, and counted or optional ones kept. */
+  const runs = (i: number, root: number): boolean => done[i] === 0 && (includeOptional || (flags[root]! & OPTIONAL) !== 0 || skippable[i] === 0);
   const unitOf = new Int32Array(n);
   const units: JsonUnit[] = [];
-  /** Of each unit: its root task, and its sub-tasks' indexes in file order (as TaskTree.descendants lists them). */
+  /** Of each unit: its root task, and whether one of its sub-tasks would not run if the unit were not done. */
   const roots: number[] = [];
-  const below: number[][] = [];
+  const someStay = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     const p = parent[i]!;
     skippable[i] = (flags[i]! & OPTIONAL) !== 0 || (p >= 0 && skippable[p] === 1) ? 1 : 0;
@@ -182,31 +197,30 @@ export function planFast(text: string, includeOptional: boolean): FastPlan | nul
       const u = unitOf[p]!;
       unitOf[i] = u;
       units[u]!.subtasks.push(json[i]!);
-      below[u]!.push(i);
+      if (!runs(i, roots[u]!)) someStay[u] = 1;
       continue;
     }
     unitOf[i] = units.length;
     roots.push(i);
-    below.push([]);
     const root = json[i]!;
-    units.push({ id: root.id, key: root.key, title: root.title, kind: "standalone", line: root.line, dependsOn: [], subtasks: [] });
+    units.push({ id: root.id, key: root.key, title: root.title, kind: "standalone", line: root.line, dependsOn: NO_DEPENDENCIES, subtasks: [] });
   }
   const unitDone: boolean[] = [];
   const unitOptional: boolean[] = [];
   for (let u = 0; u < units.length; u++) {
     const unit = units[u]!;
     const root = roots[u]!;
-    const optional = (flags[root]! & OPTIONAL) !== 0;
     unitDone.push(done[root] === 1);
-    unitOptional.push(optional);
-    if (unit.subtasks.length === 0) continue;
-    unit.kind = "parent";
-    // The sub-tasks a unit not done still runs (topUnit): usually all of them, and then the list is kept.
-    if (done[root] === 1) continue;
-    const keepOptional = includeOptional || optional;
-    const indexes = below[u]!;
-    const runs = (k: number): boolean => done[indexes[k]!] === 0 && (keepOptional || skippable[indexes[k]!] === 0);
-    if (!indexes.every((_, k) => runs(k))) unit.subtasks = unit.subtasks.filter((_, k) => runs(k));
+    unitOptional.push((flags[root]! & OPTIONAL) !== 0);
+    if (unit.subtasks.length > 0) unit.kind = "parent";
+  }
+  // The sub-tasks a unit not done still runs (topUnit): usually all of them, and then its list is kept as it is.
+  for (let u = 0; u < units.length; u++) if (someStay[u] === 1 && done[roots[u]!] === 0) units[u]!.subtasks = [];
+  for (let i = 0; i < n; i++) {
+    const p = parent[i]!;
+    if (p < 0) continue;
+    const u = unitOf[i]!;
+    if (someStay[u] === 1 && done[roots[u]!] === 0 && runs(i, roots[u]!)) units[u]!.subtasks.push(json[i]!);
   }
   const doneKeys: string[] = [];
   const optionalKeys: string[] = [];

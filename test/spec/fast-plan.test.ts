@@ -106,6 +106,15 @@ describe("planFast makes the full plan wherever it answers", () => {
     expect(checkAgree(text)).toBe(true);
   });
 
+  test("answers for detail lines that start like a checkbox or a task but are text (`- [`, `-   [`, `- 1`), at the end of the file too", () => {
+    for (const detail of ["- [", "-   [", "- 1", "* *", "- [x"]) {
+      for (const text of [`- [ ] 1. A\n  ${detail}\n- [ ] 2. B\n`, `- [ ] 1. A\n  ${detail}`]) {
+        expect(planFast(text, false)).not.toBeNull();
+        expect(checkAgree(text)).toBe(true);
+      }
+    }
+  });
+
   test("leaves to the full plan what it does not read", () => {
     for (const text of [
       "- [ ] 1. A\n  - _Depends on: 2_\n- [ ] 2. B\n",
