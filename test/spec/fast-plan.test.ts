@@ -107,7 +107,7 @@ describe("planFast makes the full plan wherever it answers", () => {
   });
 
   test("answers for detail lines that start like a checkbox or a task but are text (`- [`, `-   [`, `- 1`), at the end of the file too", () => {
-    for (const detail of ["- [", "-   [", "- 1", "* *", "- [x"]) {
+    for (const detail of ["- [", "-   [", "-         [", "- 1", "-         1", "* *", "- [x"]) {
       for (const text of [`- [ ] 1. A\n  ${detail}\n- [ ] 2. B\n`, `- [ ] 1. A\n  ${detail}`]) {
         expect(planFast(text, false)).not.toBeNull();
         expect(checkAgree(text)).toBe(true);
