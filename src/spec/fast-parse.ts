@@ -75,6 +75,151 @@ function plainTask(src: string, at: number, stop: number, line: number, raw: str
   return { kind: "task", mark: src[at + 3] as CheckboxMark, optional: false, id: src.slice(at + 6, idEnd), title: src.slice(space + 1, stop), line, raw, indent };
 }
 
+/** What the pass has read so far (one per parse). */
+interface Pass {
+  file: string;
+  /** The file's text (without a BOM). */
+  source: string;
+  tasks: Task[];
+  warnings: string[];
+  /** Each ID's task line (IDs are unique here). */
+  latest: Map<string, Placed>;
+  sections: ReturnType<typeof sectionTracker>;
+  current: Placed | null;
+  /** Owner of the previous line when it was a detail line: a paragraph continuation stays with it. */
+  lastOwner: Task | null;
+  /** Blank lines since the current task's last detail line (they go between it and the next). */
+  blanks: string[];
+}
+
+/**
+ * The line being read (one object per parse, filled for each line): its 1-based number, where it is in the source,
+ * the line as written when it was cut (`raw`, null until a detail or another shape needs it), its indentation, and
+ * its text: `src` from `at` to `stop` (the source itself when the line starts and ends in a printable ASCII
+ * character, else the line trimmed as forEachLine trims it), whose first character code is `first`.
+ */
+interface Cursor {
+  line: number;
+  start: number;
+  end: number;
+  raw: string | null;
+  indent: number;
+  src: string;
+  at: number;
+  stop: number;
+  first: number;
+}
+
+/** `cursor`'s line as written, cut from the source at the first need. */
+function rawOf(pass: Pass, cursor: Cursor): string {
+  cursor.raw ??= pass.source.slice(cursor.start, cursor.end);
+  return cursor.raw;
+}
+
+/** Adds a detail line to `owner`, after the blank lines seen since its previous one (none before its first). */
+function addDetail(pass: Pass, owner: Task, raw: string): void {
+  if (owner.details === NO_ITEMS) owner.details = [raw];
+  else {
+    if (pass.blanks.length > 0) owner.details.push(...pass.blanks);
+    owner.details.push(raw);
+  }
+  if (pass.blanks.length > 0) pass.blanks = [];
+}
+
+/** Fills `cursor` for the line from `start` to `end`: "blank", "text" (read), or "odd" (white space other than spaces before it). */
+function readLine(pass: Pass, cursor: Cursor, start: number, end: number): "blank" | "text" | "odd" {
+  const { source } = pass;
+  LEADING_SPACES.lastIndex = start;
+  LEADING_SPACES.test(source);
+  const indent = LEADING_SPACES.lastIndex - start;
+  cursor.start = start;
+  cursor.end = end;
+  cursor.raw = null;
+  if (start + indent === end) return "blank";
+  cursor.indent = indent;
+  cursor.src = source;
+  cursor.at = start + indent;
+  cursor.stop = end;
+  cursor.first = source.charCodeAt(cursor.at);
+  const last = source.charCodeAt(end - 1);
+  if (cursor.first > 32 && cursor.first < 128 && last > 32 && last < 128) return "text";
+  const raw = rawOf(pass, cursor);
+  const trimmed = raw.trimStart();
+  cursor.indent = raw.length - trimmed.length;
+  if (cursor.indent > 0 && (cursor.indent >= SPACES.length || !raw.startsWith(SPACES[cursor.indent]!))) return "odd";
+  cursor.src = trimmed.trimEnd();
+  cursor.at = 0;
+  cursor.stop = cursor.src.length;
+  cursor.first = cursor.src.charCodeAt(0);
+  return cursor.src === "" ? "blank" : "text";
+}
+
+/** Takes a task line; false when the full parse must read the file (a parent elsewhere than before it, a repeated ID). */
+function takeTask(pass: Pass, line: ClassifiedLine & { kind: "task" }): boolean {
+  const { id } = line;
+  const dot = id.lastIndexOf(".");
+  let parent: Placed | null = null;
+  if (dot > 0) {
+    // Usually an ancestor of the line before; IDs are unique here, so the one found is latest's.
+    for (let up = pass.current; up !== null && parent === null; up = up.up) if (up.task.id.length === dot && id.startsWith(up.task.id)) parent = up;
+    parent ??= pass.latest.get(id.slice(0, dot)) ?? null;
+    if (parent === null) return false;
+  }
+  const task = newTask(id, id, line.title, line.mark, line.optional, line.line, parent ? parent.task.key : null);
+  const placed: Placed = { task, indent: line.indent, up: parent };
+  pass.latest.set(id, placed);
+  if (pass.latest.size === pass.tasks.length) return false; // a repeated ID
+  if (parent) {
+    if (parent.task.childKeys === NO_ITEMS) parent.task.childKeys = [id];
+    else parent.task.childKeys.push(id);
+  }
+  pass.tasks.push(task);
+  pass.current = placed;
+  pass.lastOwner = null;
+  if (pass.blanks.length > 0) pass.blanks = [];
+  return true;
+}
+
+/** Takes a line classifyBody may make more than a text line; "text" when it is one after all, false to leave the file. */
+function takeShape(pass: Pass, cursor: Cursor): boolean | "text" {
+  const { src, at, stop } = cursor;
+  PLAIN_TASK.lastIndex = at;
+  const raw = rawOf(pass, cursor);
+  const line = PLAIN_TASK.test(src) ? plainTask(src, at, stop, cursor.line, raw, cursor.indent) : classifyBody(src.slice(at, stop), cursor.first, cursor.line, raw, cursor.indent);
+  if (line.kind === "text") return "text";
+  if (line.kind === "task") return takeTask(pass, line);
+  if (line.kind !== "heading" || line.numbered || pass.sections.at(line) !== null) return false;
+  pass.current = null;
+  pass.lastOwner = null;
+  if (pass.blanks.length > 0) pass.blanks = [];
+  return true;
+}
+
+/** Takes a text line: a detail of the current task, or of the ancestor it is indented under; false for an open key line. */
+function takeText(pass: Pass, cursor: Cursor): boolean {
+  const current = pass.current;
+  if (!current) return true;
+  const { src, at, stop, first } = cursor;
+  const listItem = (first === 45 || first === 42 || first === 43) && src.charCodeAt(at + 1) === 32;
+  const owner: Task = pass.lastOwner !== null && !listItem ? pass.lastOwner : ownerFor(current, cursor.indent);
+  pass.lastOwner = owner;
+  const colon = src.indexOf(":", at);
+  if (colon < 0 || colon >= stop) {
+    addDetail(pass, owner, rawOf(pass, cursor));
+    return true;
+  }
+  PLAIN_REQUIREMENTS.lastIndex = at;
+  if (PLAIN_REQUIREMENTS.test(src)) {
+    append(owner, "requirements", splitRequirements(src.slice(at + (first === 95 ? 0 : 2) + REQUIREMENTS_KEY, stop - 1)));
+    return true;
+  }
+  const meta = matchMetaLine(src.slice(at, stop));
+  if (meta === null) addDetail(pass, owner, rawOf(pass, cursor));
+  else if (!meta.closed) return false;
+  else if (liftMetaFields(owner, meta, cursor.line, pass.file, pass.warnings)) addDetail(pass, owner, rawOf(pass, cursor));
+  return true;
+}
+
 /**
  * The TasksFile parseTasks makes of `text` (`file` names it in messages), or null when the text has a shape this
  * pass leaves to the full parse: a checkbox item, a task-like line, a repeated ID, a sub-task whose parent ID has
@@ -84,123 +229,27 @@ function plainTask(src: string, at: number, stop: number, line: number, raw: str
 export function parseFast(text: string, file: string): TasksFile | null {
   if (needsFullParse(text)) return null;
   const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  const tasks: Task[] = [];
-  const warnings: string[] = [];
-  const latest = new Map<string, Placed>();
-  const sections = sectionTracker();
-  let current: Placed | null = null;
-  /** Owner of the previous line when it was a detail line: a paragraph continuation stays with it. */
-  let lastOwner: Task | null = null;
-  /** Blank lines since the current task's last detail line (they go between it and the next). */
-  let blanks: string[] = [];
-
-  const addDetail = (owner: Task, raw: string): void => {
-    if (owner.details === NO_ITEMS) owner.details = [raw];
-    else {
-      if (blanks.length > 0) owner.details.push(...blanks);
-      owner.details.push(raw);
-    }
-    if (blanks.length > 0) blanks = [];
-  };
-
-  // The lines of split("\n") less an empty last one (as forEachLine reads them), cut one at a time: a line that
-  // is not kept dies young (the whole split would hold every line at once).
+  const pass: Pass = { file, source, tasks: [], warnings: [], latest: new Map(), sections: sectionTracker(), current: null, lastOwner: null, blanks: [] };
+  const cursor: Cursor = { line: 0, start: 0, end: 0, raw: null, indent: 0, src: source, at: 0, stop: 0, first: 0 };
+  // The lines of split("\n") less an empty last one (as forEachLine reads them), one at a time: a line is cut from
+  // the text only when it is kept or its shape needs it.
   let next = 0;
   for (let i = 0; next >= 0; i++) {
     const start = next;
     const end = source.indexOf("\n", start);
     next = end < 0 ? -1 : end + 1;
     if (end < 0 && start === source.length && i > 0) break;
-    const lineEnd = end < 0 ? source.length : end;
-    LEADING_SPACES.lastIndex = start;
-    LEADING_SPACES.test(source);
-    let indent = LEADING_SPACES.lastIndex - start;
-    if (start + indent === lineEnd) {
-      if (current) blanks.push(source.slice(start, lineEnd));
-      lastOwner = null;
+    cursor.line = i + 1;
+    const read = readLine(pass, cursor, start, end < 0 ? source.length : end);
+    if (read === "odd") return null;
+    if (read === "blank") {
+      if (pass.current) pass.blanks.push(rawOf(pass, cursor));
+      pass.lastOwner = null;
       continue;
     }
-    // The line's text is `src` from `at` to `stop`: read in place in the file's text when the line starts and ends
-    // in a printable ASCII character (its line is cut only when kept), else the line trimmed as forEachLine does.
-    let raw: string | null = null;
-    let src = source;
-    let at = start + indent;
-    let stop = lineEnd;
-    let first = source.charCodeAt(at);
-    const last = source.charCodeAt(lineEnd - 1);
-    if (first <= 32 || first >= 128 || last <= 32 || last >= 128) {
-      raw = source.slice(start, lineEnd);
-      const trimmed = raw.trimStart();
-      indent = raw.length - trimmed.length;
-      if (indent > 0 && (indent >= SPACES.length || !raw.startsWith(SPACES[indent]!))) return null;
-      src = trimmed.trimEnd();
-      at = 0;
-      stop = src.length;
-      if (src === "") {
-        if (current) blanks.push(raw);
-        lastOwner = null;
-        continue;
-      }
-      first = src.charCodeAt(0);
-    }
-    if (mayBeMoreThanText(src, at, stop, first, indent)) {
-      PLAIN_TASK.lastIndex = at;
-      raw ??= source.slice(start, lineEnd);
-      const line = PLAIN_TASK.test(src) ? plainTask(src, at, stop, i + 1, raw, indent) : classifyBody(src.slice(at, stop), first, i + 1, raw, indent);
-      if (line.kind === "heading") {
-        if (line.numbered || sections.at(line) !== null) return null;
-        current = null;
-        lastOwner = null;
-        if (blanks.length > 0) blanks = [];
-        continue;
-      }
-      if (line.kind === "task") {
-        const { id } = line;
-        const dot = id.lastIndexOf(".");
-        let parent: Placed | null = null;
-        if (dot > 0) {
-          // Usually an ancestor of the line before; IDs are unique here, so the one found is latest's.
-          for (let up = current; up !== null && parent === null; up = up.up) if (up.task.id.length === dot && id.startsWith(up.task.id)) parent = up;
-          parent ??= latest.get(id.slice(0, dot)) ?? null;
-          if (parent === null) return null;
-        }
-        const task = newTask(id, id, line.title, line.mark, line.optional, i + 1, parent ? parent.task.key : null);
-        const placed: Placed = { task, indent, up: parent };
-        latest.set(id, placed);
-        if (latest.size === tasks.length) return null; // a repeated ID
-        if (parent) {
-          if (parent.task.childKeys === NO_ITEMS) parent.task.childKeys = [id];
-          else parent.task.childKeys.push(id);
-        }
-        tasks.push(task);
-        current = placed;
-        lastOwner = null;
-        if (blanks.length > 0) blanks = [];
-        continue;
-      }
-      if (line.kind !== "text") return null;
-    }
-    // A text line: a detail of the current task, or of the ancestor it is indented under.
-    if (!current) continue;
-    const listItem = (first === 45 || first === 42 || first === 43) && src.charCodeAt(at + 1) === 32;
-    const owner: Task = lastOwner !== null && !listItem ? lastOwner : ownerFor(current, indent);
-    lastOwner = owner;
-    const colon = src.indexOf(":", at);
-    if (colon < 0 || colon >= stop) {
-      addDetail(owner, raw ?? source.slice(start, lineEnd));
-      continue;
-    }
-    PLAIN_REQUIREMENTS.lastIndex = at;
-    if (PLAIN_REQUIREMENTS.test(src)) {
-      append(owner, "requirements", splitRequirements(src.slice(at + (first === 95 ? 0 : 2) + REQUIREMENTS_KEY, stop - 1)));
-      continue;
-    }
-    raw ??= source.slice(start, lineEnd);
-    const meta = matchMetaLine(src.slice(at, stop));
-    if (meta === null) addDetail(owner, raw);
-    else if (!meta.closed) return null;
-    else if (liftMetaFields(owner, meta, i + 1, file, warnings)) addDetail(owner, raw);
+    const shape = mayBeMoreThanText(cursor.src, cursor.at, cursor.stop, cursor.first, cursor.indent) ? takeShape(pass, cursor) : "text";
+    if (shape === false || (shape === "text" && !takeText(pass, cursor))) return null;
   }
-  if (tasks.length === 0) return null;
-  return { file, tasks, groups: [], ignored: [], warnings, waves: [], eol: "\n" };
+  if (pass.tasks.length === 0) return null;
+  return { file, tasks: pass.tasks, groups: [], ignored: [], warnings: pass.warnings, waves: [], eol: "\n" };
 }
