@@ -69,6 +69,17 @@ describe("seqorch plan --json", () => {
     });
   });
 
+  test("into a reader that closes early (head -c 100): exit 0, nothing on stderr (a broken pipe is no error)", async () => {
+    const lines: string[] = [];
+    for (let p = 1; p <= 2000; p++) lines.push(`- [ ] ${p}. Parent ${p}`, `  - [ ] ${p}.1 Sub-task ${p}.1`);
+    const { spec } = makeSpec(`${lines.join("\n")}\n`);
+    const script = `"$1" plan --spec "$2" --json 2>"$3" | head -c 100 >/dev/null; exit "\${PIPESTATUS[0]}"`;
+    const errFile = join(tempDir(), "stderr");
+    const proc = Bun.spawn(["bash", "-c", script, "bash", binary, spec, errFile], { stdout: "pipe", stderr: "pipe", env: { ...process.env, CI: "true" } });
+    expect(await proc.exited).toBe(0);
+    expect(await Bun.file(errFile).text()).toBe("");
+  });
+
   test("the document is the text JSON.stringify makes of the plan: escapes, non-ASCII titles, a unit larger than the output buffer", async () => {
     const long = `Long ${"x".repeat(20_000)}`;
     const { spec } = makeSpec(
