@@ -84,7 +84,7 @@ function fullOutput(view: PlanView): PlanOutput<DispatchUnit> {
  * The JIT policy the executable runs with (scripts/build.ts: `--compile-jit-policy`, and the bundle's banner): tier-up
  * thresholds 10,000 times the usual, so that run-once code stays in the interpreter (memory).
  */
-const BUILD_JIT_POLICY = 10_000;
+export const BUILD_JIT_POLICY = 10_000;
 
 /**
  * Runs `work` with JavaScriptCore's usual JIT policy, then puts the build's back. For one hot loop over a large
