@@ -145,19 +145,28 @@ async function printJson<U extends PrintedUnit>(spec: SpecLocation, out: PlanOut
   const tail = JSON.stringify({ done, optional: out.optional, ignored: out.ignored, warnings: out.warnings, waves: out.waves, totalUnits: out.totalUnits });
   const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
   let used = 0;
-  /** Adds `text` to the buffer, writing the buffer out first when `text` might not fit (a UTF-16 unit is at most 3 UTF-8 bytes). */
-  const put = async (text: string): Promise<void> => {
-    if (used + text.length * 3 + 1 > CHUNK_BYTES) {
-      if (used > 0) await writeOut(buffer.subarray(0, used));
-      used = 0;
-      if (text.length * 3 + 1 > CHUNK_BYTES) return writeOut(text);
+  /**
+   * Adds `text` to the buffer; null when it fits (most pieces: no promise made), else the write that empties the
+   * buffer first and then takes `text` (a UTF-16 unit is at most 3 UTF-8 bytes).
+   */
+  const put = (text: string): Promise<void> | null => {
+    if (used + text.length * 3 + 1 <= CHUNK_BYTES) {
+      used += buffer.write(text, used);
+      return null;
     }
+    return flushThenPut(text);
+  };
+  const flushThenPut = async (text: string): Promise<void> => {
+    if (used > 0) await writeOut(buffer.subarray(0, used));
+    used = 0;
+    if (text.length * 3 + 1 > CHUNK_BYTES) return writeOut(text);
     used += buffer.write(text, used);
   };
   await put(`${head.slice(0, -1)},"units":[`);
   for (let i = 0; i < out.pending.length; i++) {
     if (i > 0) buffer[used++] = 0x2c; // ",": put leaves a byte free after each piece
-    await put(out.unitJson(out.pending[i]!));
+    const writing = put(out.unitJson(out.pending[i]!));
+    if (writing) await writing;
   }
   await put(`],${tail.slice(1)}\n`);
   if (used > 0) await writeOut(buffer.subarray(0, used));
