@@ -160,12 +160,13 @@ function afterMarker(body: string): number {
 }
 
 /**
- * Classifies one visible (comment-free) line with its leading white space removed. The first character decides
+ * Classifies one visible (comment-free) line with its leading white space removed (and its trailing white space:
+ * `body`; `raw` is the line as written). The first character decides
  * which patterns can match (headings start with `#`, checkboxes and task-like items with a list marker or a
  * letter, and every checkbox holds `[`), so plain text and detail lines cost one or two character tests.
  * `first` is the code of body's first character (the caller has it already).
  */
-function classifyBody(body: string, first: number, line: number, raw: string, indent: number): ClassifiedLine {
+export function classifyBody(body: string, first: number, line: number, raw: string, indent: number): ClassifiedLine {
   if (body === "") return { kind: "blank", line, raw, indent };
   if (first === 35 /* # */ && indent < 4) {
     const heading = HEADING_RE.exec(body);

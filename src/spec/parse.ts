@@ -2,45 +2,15 @@
 // Rules: shared/reference/kiro-tasks-format.md, Part 2.
 import { claimKey, linkByIds, type HeadingCandidate } from "./hierarchy.ts";
 import { promoteCandidates } from "./candidates.ts";
+import { parseFast } from "./fast-parse.ts";
 import { classifyLines, forEachLine, type ClassifiedLine, type CodeBlock } from "./lines.ts";
-import { continueMetaLine, matchMetaLine, splitDependencies, splitFiles, splitRequirements, type MetaLine } from "./metadata.ts";
+import { continueMetaLine, matchMetaLine, type MetaLine } from "./metadata.ts";
 import { nonTaskSections, sectionTracker } from "./sections.ts";
-import type { CheckboxMark, Group, IgnoredLine, Task, TasksFile } from "./types.ts";
+import { liftMetaFields, newTask, NO_ITEMS, ownerFor, startsListItem, type Placed } from "./task-fields.ts";
+import type { Group, IgnoredLine, Task, TasksFile } from "./types.ts";
 import { readWaves } from "./waves.ts";
 
-/** `- x`, `* x`, `+ x`: a list marker followed by a space or tab. */
-function startsListItem(text: string): boolean {
-  const c = text.charCodeAt(0);
-  const next = text.charCodeAt(1);
-  return (c === 45 || c === 42 || c === 43) && (next === 32 || next === 9);
-}
-
 type Line<K extends ClassifiedLine["kind"]> = Extract<ClassifiedLine, { kind: K }>;
-
-/**
- * The empty list every list of a new task starts as (most tasks keep most of their lists empty: one shared array
- * instead of seven per task). Frozen, so a push on it throws instead of filling every task's list: the builder
- * gives a task a list of its own at its first entry (addDetail, append, takeChecklist; linkByIds for childKeys).
- * Consumers of a TasksFile read these lists and never write them.
- */
-const NO_ITEMS: never[] = Object.freeze([]) as unknown as never[];
-
-type StringList = "details" | "requirements" | "writes" | "reads" | "dependencies";
-
-/** Adds `values` (an array of the caller's own, which the task may keep) to `task[key]`. */
-function append(task: Task, key: StringList, values: string[]): void {
-  if (values.length === 0) return;
-  const list = task[key];
-  if (list === NO_ITEMS) task[key] = values;
-  else list.push(...values);
-}
-
-/** A task line as placed in the file: its indentation and the nearest ancestor task seen before it. */
-interface Placed {
-  task: Task;
-  indent: number;
-  up: Placed | null;
-}
 
 /** Where unnumbered checkbox items go in a file with no numbered task line (see `takeItem`). */
 interface Scope {
@@ -173,19 +143,8 @@ class TasksBuilder {
 
   /** Lifts a finished key line (`raws`: its line or lines, from `line`) into its field; keeps it in the details when something would be lost. */
   private liftMeta(owner: Task, meta: MetaLine, raws: string | string[], line: number): void {
-    let keep = meta.trailing !== "";
-    if (meta.kind === "requirements") append(owner, "requirements", splitRequirements(meta.value));
-    else if (meta.kind === "writes") append(owner, "writes", splitFiles(meta.value));
-    else if (meta.kind === "reads") append(owner, "reads", splitFiles(meta.value));
-    else {
-      const { ids, unreadable } = splitDependencies(meta.value);
-      append(owner, "dependencies", ids.filter((id) => !owner.dependencies.includes(id)));
-      for (const token of unreadable) {
-        this.warnings.push(`${this.file}:${line}: dependency "${token}" of task ${owner.key} is not a task ID seqorch can read (like 2, 2.1 or 14a.1); it is not waited for`);
-      }
-      keep ||= ids.length === 0;
-    }
-    if (keep) for (const raw of typeof raws === "string" ? [raws] : raws) this.addDetail(owner, raw);
+    if (!liftMetaFields(owner, meta, line, this.file, this.warnings)) return;
+    for (const raw of typeof raws === "string" ? [raws] : raws) this.addDetail(owner, raw);
   }
 
   private takeHeading(line: Line<"heading">, section: string | null): void {
@@ -251,24 +210,7 @@ class TasksBuilder {
       this.firstLine.set(id, first);
       this.warnings.push(`${this.file}:${line.line}: task ID "${id}" is used again (first at line ${first}); this one is "${key}"`);
     }
-    const mark: CheckboxMark = line.mark;
-    const task: Task = {
-      key,
-      id,
-      title,
-      mark,
-      ticked: mark === "x" || mark === "X",
-      optional: optional || (title.includes("[") && /\[optional\]/i.test(title)),
-      line: line.line,
-      parentKey,
-      childKeys: NO_ITEMS,
-      details: NO_ITEMS,
-      checklist: NO_ITEMS,
-      requirements: NO_ITEMS,
-      writes: NO_ITEMS,
-      reads: NO_ITEMS,
-      dependencies: NO_ITEMS,
-    };
+    const task = newTask(key, id, title, line.mark, optional, line.line, parentKey);
     let up: Placed | null = null;
     if (this.numbered) {
       // The direct parent ID (`2` for `2.1`) first; when no task has it yet, the ancestors above it.
@@ -303,19 +245,20 @@ class TasksBuilder {
   }
 }
 
-/** The task a detail line at `indent` belongs to: the current task, or the ancestor it is indented under. */
-function ownerFor(current: Placed, indent: number): Task {
-  let placed: Placed | null = current;
-  while (placed && indent <= placed.indent) placed = placed.up;
-  return (placed ?? current).task;
-}
-
 /**
  * Parses the text of a tasks.md (`file` is only used in messages). Never throws: odd lines end up in
  * `ignored`, repeated IDs in `warnings`. See shared/reference/kiro-tasks-format.md, Part 2, for every rule;
  * in a file with no numbered task line, unnumbered items get IDs by position (see TasksBuilder.takeItem).
  */
 export function parseTasks(text: string, file: string): TasksFile {
+  return parseFast(text, file) ?? parseFull(text, file);
+}
+
+/**
+ * parseTasks without its fast pass (parseFast, for the shapes most files keep to): every rule, for every file.
+ * Exported so that tests hold both to the same result; callers use parseTasks.
+ */
+export function parseFull(text: string, file: string): TasksFile {
   return parseInOnePass(text, file) ?? parseWholeFile(text, file);
 }
 

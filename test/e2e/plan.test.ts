@@ -4,6 +4,9 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { cpSync, existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readPlan } from "../../src/actors/plan-reader.ts";
+import { planFast } from "../../src/spec/fast-plan.ts";
+import { BUILD_JIT_POLICY } from "../../src/cli/plan.ts";
+import { COMPILE_FLAGS } from "../../scripts/build.ts";
 import { badFixtures } from "../fixtures/expectations.ts";
 import { binary, cleanUp, makeSpec, repoRoot, scriptedAgent, seqorch, tempDir } from "./harness.ts";
 
@@ -68,6 +71,17 @@ describe("seqorch plan --json", () => {
     });
   });
 
+  test("into a reader that closes early (head -c 100): exit 0, nothing on stderr (a broken pipe is no error)", async () => {
+    const lines: string[] = [];
+    for (let p = 1; p <= 2000; p++) lines.push(`- [ ] ${p}. Parent ${p}`, `  - [ ] ${p}.1 Sub-task ${p}.1`);
+    const { spec } = makeSpec(`${lines.join("\n")}\n`);
+    const script = `"$1" plan --spec "$2" --json 2>"$3" | head -c 100 >/dev/null; exit "\${PIPESTATUS[0]}"`;
+    const errFile = join(tempDir(), "stderr");
+    const proc = Bun.spawn(["bash", "-c", script, "bash", binary, spec, errFile], { stdout: "pipe", stderr: "pipe", env: { ...process.env, CI: "true" } });
+    expect(await proc.exited).toBe(0);
+    expect(await Bun.file(errFile).text()).toBe("");
+  });
+
   test("the document is the text JSON.stringify makes of the plan: escapes, non-ASCII titles, a unit larger than the output buffer", async () => {
     const long = `Long ${"x".repeat(20_000)}`;
     const { spec } = makeSpec(
@@ -116,6 +130,59 @@ describe("seqorch plan --json", () => {
     const bad = await seqorch(["plan", "--spec", spec, "--state-file", join(notDir, "state.json")]);
     expect(bad.code).toBe(65);
     expect(bad.stderr.trim()).toBe(`seqorch: ${join(notDir, "state.json")}: cannot read: ENOTDIR`);
+  });
+});
+
+describe("seqorch plan: the fast plan and the full one", () => {
+  test("the JIT policy plan puts back after the fast plan is the one the executable is built with", () => {
+    expect(COMPILE_FLAGS).toContain(`--compile-jit-policy=${BUILD_JIT_POLICY}`);
+  });
+
+  test("a file in the fast plan's shapes prints what the full parse and plan print (text and --json, optional tasks, units the state file records done)", async () => {
+    const text = [
+      "# Implementation Plan",
+      "",
+      "- [ ] 1. First",
+      "  - [ ] 1.1 Its sub-task",
+      "    - A detail",
+      "    - _Requirements: 1.1_",
+      "- [x] 2. Ticked",
+      "  - [ ] 2.1 Under a ticked parent",
+      "- [ ] 3. Optional sub-tasks",
+      "  - [x] 3.1 Done",
+      "  - [ ]* 3.2 Optional",
+      "    - [ ] 3.2.1 Below the optional one",
+      "- [ ]* 4. Optional unit",
+      "- [ ] 5. Standalone [optional]",
+      "- [ ] 6. Last",
+      "",
+    ].join("\n");
+    // A comment line changes no plan, but sends the file to the full parse and plan.
+    const full = `${text}<!-- the full parse reads comments -->\n`;
+    expect(planFast(text, false)).not.toBeNull();
+    expect(planFast(full, false)).toBeNull();
+    const { spec } = makeSpec(text);
+    const agent = scriptedAgent(tempDir(), DONE);
+    await seqorch(["run", "--spec", spec, "--no-tmux", "--delay", "0", "--max-iterations", "1", "--agent-command", agent.command]);
+    expect(existsSync(join(spec, "SEQUENTIAL_STATE.json"))).toBe(true);
+    const outputs = async (tasks: string): Promise<string[]> => {
+      writeFileSync(join(spec, "tasks.md"), tasks);
+      const out: string[] = [];
+      for (const flags of [["--json"], [], ["--json", "--include-optional"], ["--include-optional"]]) {
+        const r = await seqorch(["plan", "--spec", spec, ...flags]);
+        expect(r.code).toBe(0);
+        out.push(r.stdout);
+      }
+      return out;
+    };
+    const fast = await outputs(text);
+    expect(fast).toEqual(await outputs(full));
+    const json = JSON.parse(fast[0]!);
+    // 1 (with 1.1) is recorded done by the run; 3 is done by its counted sub-task; 4 and 5 are optional.
+    expect(json.units.map((u: { key: string }) => u.key)).toEqual(["6"]);
+    expect(json.done).toEqual(["2", "3", "3.1", "1", "1.1"]);
+    expect(json.optional).toEqual(["3.2", "3.2.1", "4", "5"]);
+    expect(JSON.parse(fast[2]!).units.map((u: { key: string }) => u.key)).toEqual(["3", "4", "5", "6"]);
   });
 });
 
