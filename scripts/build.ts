@@ -13,6 +13,7 @@
 import { createHash } from "node:crypto";
 import { chmodSync, copyFileSync, createReadStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
+import { JIT_POLICY } from "../src/build-info.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const DIST = join(ROOT, "dist");
@@ -26,11 +27,8 @@ export const COMPILE_FLAGS = [
   "--format=esm",
   "--no-compile-autoload-dotenv",
   "--no-compile-autoload-bunfig",
-  "--compile-jit-policy=10000",
+  `--compile-jit-policy=${JIT_POLICY}`,
 ] as const;
-
-/** The JIT policy the bundle sets for itself, matching --compile-jit-policy above. */
-const JIT_POLICY = 10000;
 
 export type Target = {
   /** `bun build --target`. x64 uses the -baseline runtime: no AVX2 needed, so it runs on any x86-64 CPU. */

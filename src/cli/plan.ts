@@ -2,6 +2,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { defineCommand } from "citty";
 import { writeOut } from "./stdout-write.ts";
+import { JIT_POLICY } from "../build-info.ts";
 import { readPlan, type PlanView } from "../actors/plan-reader.ts";
 import { planFast, type JsonUnit } from "../spec/fast-plan.ts";
 import type { SpecLocation } from "../spec/locate.ts";
@@ -81,12 +82,6 @@ function fullOutput(view: PlanView): PlanOutput<DispatchUnit> {
 }
 
 /**
- * The JIT policy the executable runs with (scripts/build.ts: `--compile-jit-policy`, and the bundle's banner): tier-up
- * thresholds 10,000 times the usual, so that run-once code stays in the interpreter (memory).
- */
-export const BUILD_JIT_POLICY = 10_000;
-
-/**
  * Runs `work` with JavaScriptCore's usual JIT policy, then puts the build's back. For one hot loop over a large
  * file (planFast over 10,000 tasks: about 4 ms of 23 faster, for about 6 MB of peak memory); a small file runs
  * too few iterations for any tier-up, so it costs nothing there. Without Bun.unsafe.setJITPolicy (an older Bun
@@ -99,7 +94,7 @@ function withJit<T>(work: () => T): T {
   try {
     return work();
   } finally {
-    setPolicy(BUILD_JIT_POLICY);
+    setPolicy(JIT_POLICY);
   }
 }
 

@@ -5,7 +5,7 @@ import { cpSync, existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readPlan } from "../../src/actors/plan-reader.ts";
 import { planFast } from "../../src/spec/fast-plan.ts";
-import { BUILD_JIT_POLICY } from "../../src/cli/plan.ts";
+import { JIT_POLICY } from "../../src/build-info.ts";
 import { COMPILE_FLAGS } from "../../scripts/build.ts";
 import { badFixtures } from "../fixtures/expectations.ts";
 import { binary, cleanUp, makeSpec, repoRoot, scriptedAgent, seqorch, tempDir } from "./harness.ts";
@@ -135,7 +135,7 @@ describe("seqorch plan --json", () => {
 
 describe("seqorch plan: the fast plan and the full one", () => {
   test("the JIT policy plan puts back after the fast plan is the one the executable is built with", () => {
-    expect(COMPILE_FLAGS).toContain(`--compile-jit-policy=${BUILD_JIT_POLICY}`);
+    expect(COMPILE_FLAGS).toContain(`--compile-jit-policy=${JIT_POLICY}`);
   });
 
   test("a file in the fast plan's shapes prints what the full parse and plan print (text and --json, optional tasks, units the state file records done)", async () => {
