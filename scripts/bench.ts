@@ -121,8 +121,13 @@ const HELLO = `console.log("hello"); if (process.argv[2]) await Bun.sleep(Number
 
 function compile(name: string, source: string): string {
   const src = join(work, `${name}.ts`);
-  const out = join(work, name);
   writeFileSync(src, source);
+  return compileFile(name, src);
+}
+
+/** Compiles `src` (a file) with the build's flags into the bench's folder; returns the executable's path. */
+function compileFile(name: string, src: string): string {
+  const out = join(work, name);
   const proc = Bun.spawnSync([process.execPath, "build", ...COMPILE_FLAGS, src, "--outfile", out], { stdout: "ignore", stderr: "pipe" });
   if (proc.exitCode !== 0) throw new Error(`cannot compile the ${name} floor: ${proc.stderr.toString()}`);
   return out;
@@ -287,6 +292,13 @@ const directGit = ONLY.has("git") ? row("direct, in git, per unit", "ms", "ratio
 const directGitCpu = ONLY.has("git") ? row("direct, in git, CPU per unit (with the agent's and git's)", "ms", "ratio", "—") : null;
 const sized = ONLY.has("output") ? row(`direct, in git, per unit, ${OUTPUT_KIB} KiB of agent output each`, "ms", "ratio", "≤ 2×") : null;
 const sizedCpu = ONLY.has("output") ? row(`direct, in git, CPU per unit, ${OUTPUT_KIB} KiB of agent output each`, "ms", "ratio", "—") : null;
+// The run and unit machines of this source tree alone (scripts/machines-only.ts: instant actors), beside the same
+// round's direct floor in git: the share of that floor the orchestration's state machines take by themselves.
+const machinesOnly = ONLY.has("git") ? compileFile("machines-only", join(import.meta.dir, "machines-only.ts")) : "";
+const machines: Row | null = ONLY.has("git")
+  ? { figure: "the run and unit machines alone (instant actors, this source tree), per unit", unit: "ms", floor: [], values: new Map([["machines", []]]), compare: "ratio", target: "(part of the direct figure)" }
+  : null;
+if (machines) rows.push(machines);
 const memory = ONLY.has("git") ? row(`peak RSS, ${UNITS} direct units in git`, "MB", "diff", "≤ +16 MB over hello-world") : null;
 const anon = ONLY.has("git") ? row(`peak anonymous RSS, ${UNITS} direct units in git`, "MB", "diff", "(the part of the above the process allocated)") : null;
 // The same run without the full collection every few units (SEQORCH_GC_EVERY=0): what the heap would keep.
@@ -338,6 +350,10 @@ for (let round = 1; round <= RUNS; round++) {
     anon!.floor.push(helloSample.anonMb);
     noGc!.floor.push(helloSample.anonMb);
     const samples = await perUnitRound(directGit, directGitCpu, "direct", true);
+    machines!.floor.push(directGit.floor.at(-1)!);
+    const alone = Bun.spawnSync([machinesOnly, String(UNITS)], { stderr: "pipe" });
+    if (alone.exitCode !== 0) throw new Error(`machines-only exited ${alone.exitCode}: ${alone.stderr.toString()}`);
+    machines!.values.get("machines")!.push(Number(alone.stdout.toString()));
     for (const b of binaries) {
       memory.values.get(b.label)!.push(samples.get(b.label)!.rssMb);
       anon!.values.get(b.label)!.push(samples.get(b.label)!.anonMb);
