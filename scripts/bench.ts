@@ -1,5 +1,5 @@
 // Benchmark: seqorch's cost against floors measured in the same run (the machine's speed drifts, ratios do not).
-// Usage: npm run build && bun run scripts/bench.ts [--units 200] [--runs 5] [--only direct,git,output,tmux,plan,log,startup]
+// Usage: npm run build && bun run scripts/bench.ts [--units 200] [--runs 5] [--only direct,git,output,big,tmux,plan,log,startup]
 //        [--binary dist/seqorch] [--before OTHER_BINARY]...
 //
 // Every figure is printed beside its floor, as a ratio (or a difference for memory). Each round runs every floor
@@ -18,7 +18,8 @@
 // Wall time is the target; CPU time (user + system, the agent's and git's included) is printed beside it because
 // it drifts far less when other work shares the machine.
 // Runs inside a fresh git repository (where users run it; the runaway check then runs git) and, for direct
-// mode, outside one too; and once with an agent that prints what a real one does in a short unit (256 KiB).
+// mode, outside one too; and once with an agent that prints what a real one does in a short unit (256 KiB), and
+// once over the first units of a 1,000-task spec (what grows with the spec's size; the floor rewrites tasks.md).
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -31,7 +32,7 @@ function option(name: string): string | undefined {
 }
 const UNITS = Number(option("units") ?? 200);
 const RUNS = Number(option("runs") ?? 5);
-const ONLY = new Set((option("only") ?? "direct,git,output,tmux,plan,log,startup").split(","));
+const ONLY = new Set((option("only") ?? "direct,git,output,big,tmux,plan,log,startup").split(","));
 const AGENT = `cat >/dev/null; echo '<promise>TASK_DONE</promise>'`;
 /** An agent printing what a real one prints in a short unit: 256 KiB in lines of 64 bytes, then the marker. */
 const OUTPUT_KIB = 256;
@@ -205,7 +206,7 @@ function timed(cmd: string[], cwd?: string): Sample {
  * pages of the executable's file that are mapped, which vary by several MB with the state of the page cache
  * (how the file was written, what was evicted); the anonymous part is what the process itself allocated.
  */
-async function timedSampled(cmd: string[], cwd?: string, env: Record<string, string> = {}): Promise<Sample> {
+async function timedSampled(cmd: string[], cwd?: string, env: Record<string, string> = {}, exitCode = 0): Promise<Sample> {
   const start = performance.now();
   const proc = Bun.spawn(cmd, { cwd, env: { ...process.env, CI: "true", ...env }, stdout: "ignore", stderr: "pipe" });
   let anonKb = 0;
@@ -222,23 +223,24 @@ async function timedSampled(cmd: string[], cwd?: string, env: Record<string, str
   const [stderr, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
   clearInterval(timer);
   const ms = performance.now() - start;
-  if (code !== 0) throw new Error(`${cmd.join(" ").slice(0, 200)} exited ${code}: ${stderr.slice(-2000)}`);
+  if (code !== exitCode) throw new Error(`${cmd.join(" ").slice(0, 200)} exited ${code}: ${stderr.slice(-2000)}`);
   const usage = proc.resourceUsage();
   return { ms, cpuMs: Number(usage?.cpuTime.total ?? 0n) / 1000, rssMb: Number(usage?.maxRSS ?? 0) / 1024 / 1024, anonMb: anonKb / 1024 };
 }
 
-function runArgs(spec: string, agent: string, mode: "direct" | "tmux", socket: string): string[] {
+function runArgs(spec: string, agent: string, mode: "direct" | "tmux", socket: string, maxIterations = 100_000): string[] {
   const modeArgs = mode === "tmux" ? ["--tmux-socket", socket, "--tmux-session", "bench"] : ["--no-tmux"];
-  return ["run", "--spec", spec, "--delay", "0", "--max-iterations", "100000", "--agent-command", agent, ...modeArgs];
+  return ["run", "--spec", spec, "--delay", "0", "--max-iterations", String(maxIterations), "--agent-command", agent, ...modeArgs];
 }
 
 let socketCounter = 0;
 /** One seqorch run of a fresh project (`env` added to its environment); per-unit time in ms and peak RSS. */
-async function seqorchRun(binary: string, mode: "direct" | "tmux", git: boolean, units: number, agent = AGENT, env: Record<string, string> = {}): Promise<Sample> {
-  const { root, spec } = makeProject(units, git);
+async function seqorchRun(binary: string, mode: "direct" | "tmux", git: boolean, units: number, agent = AGENT, env: Record<string, string> = {}, tasks = units): Promise<Sample> {
+  const { root, spec } = makeProject(tasks, git);
   const socket = `seqorch-bench-${process.pid}-${++socketCounter}`;
   try {
-    const sample = await timedSampled([binary, ...runArgs(spec, agent, mode, socket)], root, env);
+    // Fewer units than tasks: the run stops at --max-iterations, which exits 1.
+    const sample = await timedSampled([binary, ...runArgs(spec, agent, mode, socket, tasks > units ? units : 100_000)], root, env, tasks > units ? 1 : 0);
     return { ...sample, ms: sample.ms / units, cpuMs: sample.cpuMs / units };
   } finally {
     if (mode === "tmux") Bun.spawnSync(["tmux", "-L", socket, "kill-server"], { stderr: "ignore" });
@@ -247,8 +249,8 @@ async function seqorchRun(binary: string, mode: "direct" | "tmux", git: boolean,
 }
 
 /** One run of the direct or tmux floor on a fresh project; per-unit time in ms. */
-function floorRun(floor: string, mode: "direct" | "tmux", git: boolean, agent = AGENT): Sample {
-  const { root, spec } = makeProject(UNITS, git);
+function floorRun(floor: string, mode: "direct" | "tmux", git: boolean, agent = AGENT, tasks = UNITS): Sample {
+  const { root, spec } = makeProject(tasks, git);
   const dir = join(root, "floor");
   mkdirSync(dir);
   try {
@@ -291,6 +293,10 @@ const directNoGitCpu = ONLY.has("direct") ? row("direct, no git, CPU per unit (w
 const directGit = ONLY.has("git") ? row("direct, in git, per unit", "ms", "ratio", "≤ 2×") : null;
 const directGitCpu = ONLY.has("git") ? row("direct, in git, CPU per unit (with the agent's and git's)", "ms", "ratio", "—") : null;
 const sized = ONLY.has("output") ? row(`direct, in git, per unit, ${OUTPUT_KIB} KiB of agent output each`, "ms", "ratio", "≤ 2×") : null;
+/** The tasks of the spec a "big spec" row runs the first UNITS units of (the per-unit work that grows with the spec). */
+const BIG_SPEC = 1000;
+const big = ONLY.has("big") ? row(`direct, in git, per unit, the first ${UNITS} units of a ${BIG_SPEC.toLocaleString("en")}-task spec`, "ms", "ratio", "≤ 2×") : null;
+const bigCpu = ONLY.has("big") ? row(`direct, in git, CPU per unit, the first ${UNITS} units of a ${BIG_SPEC.toLocaleString("en")}-task spec`, "ms", "ratio", "—") : null;
 const sizedCpu = ONLY.has("output") ? row(`direct, in git, CPU per unit, ${OUTPUT_KIB} KiB of agent output each`, "ms", "ratio", "—") : null;
 // The run and unit machines of this source tree alone (scripts/machines-only.ts: instant actors), beside the same
 // round's direct floor in git: the share of that floor the orchestration's state machines take by themselves.
@@ -326,13 +332,13 @@ function warmPageCache(paths: string[]): void {
  * One round of a per-unit row pair: the floor, then every binary, wall and CPU ms per unit. Returns each binary's
  * sample (its memory too), by label.
  */
-async function perUnitRound(wall: Row, cpu: Row, mode: "direct" | "tmux", git: boolean, agent = AGENT): Promise<Map<string, Sample>> {
-  const floor = floorRun(floorDirect, mode, git, agent);
+async function perUnitRound(wall: Row, cpu: Row, mode: "direct" | "tmux", git: boolean, agent = AGENT, tasks = UNITS): Promise<Map<string, Sample>> {
+  const floor = floorRun(floorDirect, mode, git, agent, tasks);
   wall.floor.push(floor.ms);
   cpu.floor.push(floor.cpuMs);
   const samples = new Map<string, Sample>();
   for (const b of binaries) {
-    const sample = await seqorchRun(b.path, mode, git, UNITS, agent);
+    const sample = await seqorchRun(b.path, mode, git, UNITS, agent, {}, tasks);
     wall.values.get(b.label)!.push(sample.ms);
     cpu.values.get(b.label)!.push(sample.cpuMs);
     samples.set(b.label, sample);
@@ -361,6 +367,7 @@ for (let round = 1; round <= RUNS; round++) {
     }
   }
   if (sized && sizedCpu) await perUnitRound(sized, sizedCpu, "direct", true, SIZED_AGENT);
+  if (big && bigCpu) await perUnitRound(big, bigCpu, "direct", true, AGENT, BIG_SPEC);
   if (tmux && tmuxCpu) await perUnitRound(tmux, tmuxCpu, "tmux", true);
   if (planTime && planRss && planAnon && planCpu && planOne) {
     const floor = await timedSampled([floorPlan, join(planSpec, "tasks.md")]);

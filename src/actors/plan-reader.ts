@@ -41,8 +41,8 @@ interface CachedRead extends HeldFile {
   /** Of `plan`: the units that count for "N of M", and every unit by key. */
   counted: DispatchUnit[] | null;
   byKey: Map<string, DispatchUnit> | null;
-  /** Handed out as it is: replaced, never changed, when a tick changes it. */
-  ticked: ReadonlySet<string> | null;
+  /** Kept in step with seqorch's own ticks (noteMarks); its readers (runaway.ts) read or copy it at once. */
+  ticked: Set<string> | null;
   generation: number;
 }
 
@@ -166,25 +166,32 @@ export function createPlanReader(tasksFile: string, options: PlanOptions): PlanR
   /** Apply marks seqorch wrote to the cached tasks and plan (each change located by `locate`). */
   const noteMarks = (current: CachedRead, changes: readonly MarkChange[]): void => {
     const changed: string[] = [];
-    let tickedChanged = false;
     for (const change of changes) {
       const task = current.tree.node(change.key) as Task;
       if (task.mark === change.to) continue;
       const ticked = change.to === "x" || change.to === "X";
-      tickedChanged ||= ticked !== task.ticked;
+      if (ticked !== task.ticked && current.ticked) {
+        if (ticked) current.ticked.add(task.key);
+        else current.ticked.delete(task.key);
+      }
       current.tree.replaceTask({ ...task, mark: change.to, ticked });
       changed.push(change.key);
     }
     if (changed.length === 0) return;
     const old = current.plan;
     if (old) {
-      const plan = replanMarks(old, current.tree, changed);
-      const { byKey } = current;
-      if (byKey) plan.units.forEach((u, i) => u !== old.units[i] && byKey.set(u.key, u));
-      current.plan = plan;
-      current.counted = plan.units.filter((u) => !u.optional || opts.includeOptional);
+      // Only the units holding a changed task are new objects: the maps and lists of units take just them.
+      const remade: DispatchUnit[] = [];
+      current.plan = replanMarks(old, current.tree, changed, remade);
+      const { byKey, counted } = current;
+      for (const unit of remade) {
+        const before = byKey?.get(unit.key) ?? old.units.find((u) => u.key === unit.key);
+        byKey?.set(unit.key, unit);
+        // A mark never makes a unit optional or not: it keeps its place among the counted ones.
+        const at = counted && before ? counted.indexOf(before) : -1;
+        if (at >= 0) counted![at] = unit;
+      }
     }
-    if (tickedChanged) current.ticked = null;
   };
 
   return {

@@ -115,9 +115,9 @@ function doneAndOptional(tree: TaskTree, opts: Required<PlanOptions>): Pick<Plan
  * planUnits would make it from the new marks: only the units that hold a changed task (its top-level unit; in
  * leaf granularity, its leaf units and those below it) are made again, keeping their dependencies (marks do not
  * change them); every other unit is the same object. `plan` itself is not changed. `tree` is the one `plan` was
- * made from, with `plan.options.includeOptional`.
+ * made from, with `plan.options.includeOptional`. The units made again are also pushed to `remadeOut`, when given.
  */
-export function replanMarks(plan: Plan, tree: TaskTree, changed: readonly string[]): Plan {
+export function replanMarks(plan: Plan, tree: TaskTree, changed: readonly string[], remadeOut?: DispatchUnit[]): Plan {
   if (changed.length === 0) return plan;
   const opts = plan.options;
   const remade = new Map<string, DispatchUnit>();
@@ -135,9 +135,24 @@ export function replanMarks(plan: Plan, tree: TaskTree, changed: readonly string
     const made = remade.get(old.key);
     if (!made) return old;
     made.dependsOn = old.dependsOn;
+    remadeOut?.push(made);
     return made;
   });
-  return { ...plan, units, ...doneAndOptional(tree, opts) };
+  return withLazyLists({ file: plan.file, units, ignored: plan.ignored, warnings: plan.warnings, waves: plan.waves, options: opts }, tree);
+}
+
+/**
+ * `rest` as a Plan whose `done` and `optional` lists are made from `tree` when first read: a run never reads them
+ * (only `seqorch plan` prints them, from a plan made once), and making them walked every task at each checkbox
+ * write. Read later, they are those of `tree` as it is then.
+ */
+function withLazyLists(rest: Omit<Plan, "done" | "optional">, tree: TaskTree): Plan {
+  let lists: Pick<Plan, "done" | "optional"> | null = null;
+  const made = () => (lists ??= doneAndOptional(tree, rest.options));
+  return Object.defineProperties(rest as Plan, {
+    done: { get: () => made().done, enumerable: true },
+    optional: { get: () => made().optional, enumerable: true },
+  });
 }
 
 /** True when the plan skips this unit: it is optional and optional tasks were not included. */

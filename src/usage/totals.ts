@@ -27,8 +27,21 @@ export function runUsage(state: State, sinceMs = 0): UsageTotal {
 
 /** Adds to `total`, in place, what {@link unitUsage} sums for `unitKey` (as addUsage does, record by record). */
 function addUnit(total: UsageTotal, state: State, unitKey: string, sinceMs: number): void {
-  for (const a of state.attempts[unitKey] ?? []) if (a.agent_usage && (sinceMs === 0 || Date.parse(a.started_at) >= sinceMs)) addInPlace(total, a.agent_usage);
-  for (const r of state.pipeline?.[unitKey]?.review_usage ?? []) if (r.usage && (sinceMs === 0 || Date.parse(r.at) >= sinceMs)) addInPlace(total, r.usage);
+  // Index loops, no `?? []`: the recorder sums every unit of the spec after each attempt (no iterator or empty
+  // array per unit).
+  const attempts = state.attempts[unitKey];
+  if (attempts) {
+    for (let i = 0; i < attempts.length; i++) {
+      const a = attempts[i]!;
+      if (a.agent_usage && (sinceMs === 0 || Date.parse(a.started_at) >= sinceMs)) addInPlace(total, a.agent_usage);
+    }
+  }
+  const reviews = state.pipeline?.[unitKey]?.review_usage;
+  if (!reviews) return;
+  for (let i = 0; i < reviews.length; i++) {
+    const r = reviews[i]!;
+    if (r.usage && (sinceMs === 0 || Date.parse(r.at) >= sinceMs)) addInPlace(total, r.usage);
+  }
 }
 
 function addInPlace(total: UsageTotal, usage: Usage): void {
