@@ -1,5 +1,6 @@
 // A small seeded pseudo-random generator, so a failing random sequence (a plan, a run, kill times) can be replayed
-// from its seed. Used by scripts/parallel-model.ts (plans, runs), test/git/parallel-flow.test.ts and test/faults/random-kills.test.ts.
+// from its seed. Used by scripts/parallel-model.ts (plans, runs), test/git/parallel-flow.test.ts,
+// test/faults/random-kills.test.ts and the random texts and messages of test/spec and test/unit.
 
 /** mulberry32: returns a function giving numbers in [0, 1); the same seed gives the same sequence. */
 export function rng(seed: number): () => number {

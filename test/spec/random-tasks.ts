@@ -1,16 +1,9 @@
 // Random tasks.md texts made of every line shape the format allows (shared/reference/kiro-tasks-format.md), for the
 // tests that hold a fast pass (fast-parse.ts, fast-plan.ts) to the full parse and plan.
-/** A small seeded generator (mulberry32), so that a failing text can be made again from its seed. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng as seeded } from "../../scripts/seeded-random.ts";
+
+/** A seeded generator (scripts/seeded-random.ts), so that a failing text can be made again from its seed. */
+export const random = (seed: number): (() => number) => seeded(seed);
 
 export type Rng = () => number;
 export const pick = <T>(rng: Rng, items: readonly T[]): T => items[Math.floor(rng() * items.length)]!;
