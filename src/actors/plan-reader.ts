@@ -41,6 +41,8 @@ interface CachedRead extends HeldFile {
   /** Of `plan`: the units that count for "N of M", and every unit by key. */
   counted: DispatchUnit[] | null;
   byKey: Map<string, DispatchUnit> | null;
+  /** Each unit's index in `plan.units`, by key (marks never move a unit): made at the first checkbox write. */
+  positions: Map<string, number> | null;
   /** Kept in step with seqorch's own ticks (noteMarks); its readers (runaway.ts) read or copy it at once. */
   ticked: Set<string> | null;
   generation: number;
@@ -146,7 +148,7 @@ export function createPlanReader(tasksFile: string, options: PlanOptions): PlanR
     const text = decodeTasks(bytes!, tasksFile);
     const parsed = parseTasks(text, tasksFile);
     requireTasks(parsed, text);
-    cache = { stamp, bytes: bytes!, lineStarts: null, tree: new TaskTree(parsed, opts.includeOptional), plan: null, counted: null, byKey: null, ticked: null, generation: ++generations };
+    cache = { stamp, bytes: bytes!, lineStarts: null, tree: new TaskTree(parsed, opts.includeOptional), plan: null, counted: null, byKey: null, positions: null, ticked: null, generation: ++generations };
     return cache;
   };
 
@@ -182,7 +184,8 @@ export function createPlanReader(tasksFile: string, options: PlanOptions): PlanR
     if (old) {
       // Only the units holding a changed task are new objects: the maps and lists of units take just them.
       const remade: DispatchUnit[] = [];
-      current.plan = replanMarks(old, current.tree, changed, remade);
+      current.positions ??= new Map(old.units.map((u, i) => [u.key, i]));
+      current.plan = replanMarks(old, current.tree, changed, remade, current.positions);
       const { byKey, counted } = current;
       for (const unit of remade) {
         const before = byKey?.get(unit.key) ?? old.units.find((u) => u.key === unit.key);

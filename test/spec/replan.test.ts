@@ -39,12 +39,14 @@ function random(seed: number): () => number {
 const MARKS: CheckboxMark[] = [" ", "x", "X", "-", "~"];
 
 /** Applies `steps` random mark changes both ways, comparing the updated plan with a fresh one after each. */
-function compare(options: PlanOptions, seed: number, steps: number): void {
+function compare(options: PlanOptions, seed: number, steps: number, withPositions = false): void {
   const next = random(seed);
   const opts = planOptions(options);
   let text = SPEC;
   const tree = new TaskTree(parseTasks(text, "tasks.md"), opts.includeOptional);
   let plan: Plan = planOfTree(tree, opts);
+  // As the plan reader passes them: each unit's index, by key, from the first plan of the tree.
+  const positions = withPositions ? new Map(plan.units.map((u, i) => [u.key, i])) : undefined;
   for (let step = 0; step < steps; step++) {
     const tasks = tree.parsed.tasks;
     const picks = [tasks[Math.floor(next() * tasks.length)]!, ...(next() < 0.3 ? [tasks[Math.floor(next() * tasks.length)]!] : [])];
@@ -58,7 +60,7 @@ function compare(options: PlanOptions, seed: number, steps: number): void {
       tree.replaceTask({ ...task, mark: change.to, ticked: change.to === "x" || change.to === "X" });
       changed.push(change.key);
     }
-    plan = replanMarks(plan, tree, changed);
+    plan = replanMarks(plan, tree, changed, undefined, positions);
     expect(plan).toEqual(planUnits(parseTasks(text, "tasks.md"), options));
     expect(tree.parsed.tasks).toEqual(parseTasks(text, "tasks.md").tasks);
   }
@@ -68,6 +70,9 @@ describe("replanMarks", () => {
   for (const options of [{}, { includeOptional: true }, { granularity: "leaf" as const }, { granularity: "leaf" as const, includeOptional: true }]) {
     test(`after each random mark change, the plan is the one made from scratch (${JSON.stringify(options)})`, () => {
       for (const seed of [1, 2, 3, 4, 5]) compare(options, seed, 60);
+    });
+    test(`the same with the units placed by their positions (${JSON.stringify(options)})`, () => {
+      for (const seed of [6, 7, 8, 9, 10]) compare(options, seed, 60, true);
     });
   }
 
