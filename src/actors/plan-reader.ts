@@ -184,14 +184,13 @@ export function createPlanReader(tasksFile: string, options: PlanOptions): PlanR
     if (old) {
       // Only the units holding a changed task are new objects: the maps and lists of units take just them.
       const remade: DispatchUnit[] = [];
-      current.positions ??= new Map(old.units.map((u, i) => [u.key, i]));
-      current.plan = replanMarks(old, current.tree, changed, remade, current.positions);
+      const positions = (current.positions ??= new Map(old.units.map((u, i) => [u.key, i])));
+      current.plan = replanMarks(old, current.tree, changed, remade, positions);
       const { byKey, counted } = current;
       for (const unit of remade) {
-        const before = byKey?.get(unit.key) ?? old.units.find((u) => u.key === unit.key);
         byKey?.set(unit.key, unit);
         // A mark never makes a unit optional or not: it keeps its place among the counted ones.
-        const at = counted && before ? counted.indexOf(before) : -1;
+        const at = counted ? counted.indexOf(old.units[positions.get(unit.key)!]!) : -1;
         if (at >= 0) counted![at] = unit;
       }
     }

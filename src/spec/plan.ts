@@ -116,8 +116,8 @@ function doneAndOptional(tree: TaskTree, opts: Required<PlanOptions>): Pick<Plan
  * leaf granularity, its leaf units and those below it) are made again, keeping their dependencies (marks do not
  * change them); every other unit is the same object. `plan` itself is not changed. `tree` is the one `plan` was
  * made from, with `plan.options.includeOptional`. The units made again are also pushed to `remadeOut`, when given.
- * `positions`: each unit's index in `plan.units` (by key; the same for every plan of this tree), to place them without
- * a pass over every unit.
+ * `positions`: each unit's index in `plan.units` (by key; the same for every plan of this tree), made here when not
+ * given (a caller replanning often keeps it: no pass over every unit then).
  */
 export function replanMarks(plan: Plan, tree: TaskTree, changed: readonly string[], remadeOut?: DispatchUnit[], positions?: ReadonlyMap<string, number>): Plan {
   if (changed.length === 0) return plan;
@@ -133,25 +133,15 @@ export function replanMarks(plan: Plan, tree: TaskTree, changed: readonly string
       if (!remade.has(root.key)) remade.set(root.key, topUnit(tree, opts.includeOptional, root, tree.descendants(root)));
     }
   }
-  let units: DispatchUnit[];
-  if (positions) {
-    // Marks never move a unit: the new list is a copy with the units made again in their places.
-    units = plan.units.slice();
-    for (const made of remade.values()) {
-      const at = positions.get(made.key);
-      if (at === undefined) continue; // not a unit of this plan (as the pass over every unit would skip it)
-      made.dependsOn = units[at]!.dependsOn;
-      units[at] = made;
-      remadeOut?.push(made);
-    }
-  } else {
-    units = plan.units.map((old) => {
-      const made = remade.get(old.key);
-      if (!made) return old;
-      made.dependsOn = old.dependsOn;
-      remadeOut?.push(made);
-      return made;
-    });
+  // Marks never move a unit: the new list is a copy with the units made again in their places.
+  const at = positions ?? new Map(plan.units.map((u, i) => [u.key, i]));
+  const units = plan.units.slice();
+  for (const made of remade.values()) {
+    const i = at.get(made.key);
+    if (i === undefined) continue; // not a unit of this plan
+    made.dependsOn = units[i]!.dependsOn;
+    units[i] = made;
+    remadeOut?.push(made);
   }
   return withLazyLists({ file: plan.file, units, ignored: plan.ignored, warnings: plan.warnings, waves: plan.waves, options: opts }, tree);
 }
