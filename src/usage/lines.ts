@@ -5,6 +5,7 @@ import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 /** Lines longer than this (bytes) are skipped: no usage report is that long (a huge tool output is). */
 const MAX_LINE_BYTES = 10 * 1024 * 1024;
 const CHUNK = 64 * 1024;
+const MIN_CHUNK = 4 * 1024;
 const NEWLINE = 0x0a;
 
 /** Where the last read stopped in a file, and the start of a line not yet ended. */
@@ -42,10 +43,11 @@ export function readNewLines(path: string, cursor: LineCursor, onLine: (line: st
       cursor.partialBytes = 0;
       cursor.skipping = true;
     }
-    // Sized to what is new (most reads are of a few lines: a 64 KiB buffer each time was most of a run's
-    // garbage outside the JS heap, freed only at a full collection).
-    const length = Math.min(CHUNK, size - cursor.offset);
-    if (length <= 0) return;
+    // Sized to what is new, from 4 KiB to 64 KiB (most reads are of a few lines: a 64 KiB buffer each time was
+    // most of a run's garbage outside the JS heap, freed only at a full collection; a file that grows while it is
+    // read is still read in pieces of at least 4 KiB).
+    if (size <= cursor.offset) return;
+    const length = Math.min(CHUNK, Math.max(MIN_CHUNK, size - cursor.offset));
     const buffer = Buffer.allocUnsafe(length);
     for (;;) {
       const n = readSync(fd, buffer, 0, length, cursor.offset);
