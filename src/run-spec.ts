@@ -34,7 +34,7 @@ import { defaultStateFile, defaultWorkdir, locateSpec } from "./spec/locate.ts";
 import { acquireLock } from "./store/lock.ts";
 import { decideCommand, openDecisions } from "./store/pipeline.ts";
 import { appendProgressNote, startProgress } from "./store/progress.ts";
-import { checkStateSpec, countedAttempts, createStateStore, emptyState, loadState } from "./store/state.ts";
+import { checkStateSpec, countedAttempts, createStateStore, emptyState, loadStateAndIntents } from "./store/state.ts";
 import { loadPriceTable } from "./usage/price-file.ts";
 import type { BudgetLimits } from "./usage/budget.ts";
 import { formatTotal, type UsageTotal } from "./usage/record.ts";
@@ -320,9 +320,9 @@ export async function runSpec(
     if (lock.tookOverFrom) {
       report({ type: "warning", message: `took over the lock of a run that is gone (pid ${lock.tookOverFrom.pid}, started ${lock.tookOverFrom.since})` });
     }
-    const loaded = loadState(paths.stateFile);
-    if (loaded) checkStateSpec(loaded, paths.specDir, paths.stateFile);
-    const store = createStateStore(paths.stateFile, loaded ?? emptyState(paths.specDir));
+    const loaded = loadStateAndIntents(paths.stateFile);
+    if (loaded) checkStateSpec(loaded.state, paths.specDir, paths.stateFile);
+    const store = createStateStore(paths.stateFile, loaded?.state ?? emptyState(paths.specDir), loaded?.intents ?? 0);
     runner = await pickRunner(options, sessionNameOf(options, paths.specName), report);
     const session = runner.kind === "tmux" ? sessionNameOf(options, paths.specName) : null;
     report({
@@ -361,6 +361,8 @@ export async function runSpec(
     const notes = await recoverRun(context);
     // What a killed parallel run left in git: merges cut short undone (or finished), stray worktrees removed.
     if (parallel || Object.keys(store.get().worktrees ?? {}).length > 0) notes.push(...(await recoverUnitWorktrees(context)).notes);
+    // The starts a killed run journalled are now in the state file (as recovery recorded them): the journal goes.
+    store.settle();
     for (const message of notes) report({ type: "warning", message });
     const startedAt = new Date().toISOString();
     startProgress(paths.progressFile, paths.specDir, startedAt, `pid ${process.pid}, backend ${options.backend}, runner ${runner.kind}${[...agentNotes, ...notes].map((n) => `; ${n}`).join("")}`);
@@ -396,6 +398,7 @@ export async function runSpec(
     await toPromise(actor);
     stopSignal.removeEventListener("abort", onStop);
     if (context.memory.endError) throw context.memory.endError;
+    store.settle();
     return finishRun(context, options, actor.getSnapshot(), session);
   } finally {
     await runner?.close();

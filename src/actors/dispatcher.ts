@@ -136,39 +136,34 @@ export async function dispatchAttempt(runContext: RunContext, unit: DispatchUnit
   crashPoint("dispatch.marks");
   const startedAt = new Date().toISOString();
   // The intent is recorded before the start (attempt id, log, folder), so a run that dies between the start and
-  // the result leaves a record that recovery can find the agent by (its attempt id, or the tmux script's path).
-  // Not fsynced: a power cut that loses this write ends the agent too, and the unit is simply retried. The pid or
-  // window is added in memory and reaches the disk with the next write (the result, or the run's end for an
-  // attempt left running by --detach-on-stop): one state write per dispatch instead of two.
-  context.store.update((state) => {
-    state.started_at ??= startedAt;
-    state.halted = false;
-    state.iteration += 1;
-    state.current = { unit: unit.key, attempt: input.attempt, started_at: startedAt };
-    (state.attempts[unit.key] ??= []).push({
-      n: seq,
-      iteration: state.iteration,
-      backend: input.assignment.backend,
-      status: "running",
-      reason: null,
-      started_at: startedAt,
-      ended_at: null,
-      duration_ms: null,
-      exit_code: null,
-      counted: true,
-      log: spec.outLog,
-      runner: context.runner.kind,
-      window_id: null,
-      session_id: null,
-      pid: null,
-      channel: null,
-      detached: false,
-      attempt_id: attemptId,
-      agent_session_id: null,
-      agent_usage: null,
-      ...(input.assignment.fallbackFrom ? { fallback_from: input.assignment.fallbackFrom, fallback_reason: input.assignment.fallbackReason ?? null } : {}),
-    });
-  }, { durable: false, units: [unit.key] });
+  // the result leaves a record that recovery can find the agent by (its attempt id, or the tmux script's path):
+  // one line appended to the state's intent journal (src/store/intents.ts), not a state write. Not fsynced: a
+  // power cut that loses it ends the agent too, and the unit is simply retried. The pid or window is added in
+  // memory and reaches the disk with the next write (the result, or the run's end for an attempt left running
+  // by --detach-on-stop).
+  context.store.start(unit.key, input.attempt, {
+    n: seq,
+    iteration: context.store.get().iteration + 1,
+    backend: input.assignment.backend,
+    status: "running",
+    reason: null,
+    started_at: startedAt,
+    ended_at: null,
+    duration_ms: null,
+    exit_code: null,
+    counted: true,
+    log: spec.outLog,
+    runner: context.runner.kind,
+    window_id: null,
+    session_id: null,
+    pid: null,
+    channel: null,
+    detached: false,
+    attempt_id: attemptId,
+    agent_session_id: null,
+    agent_usage: null,
+    ...(input.assignment.fallbackFrom ? { fallback_from: input.assignment.fallbackFrom, fallback_reason: input.assignment.fallbackReason ?? null } : {}),
+  });
   crashPoint("dispatch.intent");
   // A start that fails is recorded too (the recorder closes the record as a failed attempt).
   let handle: AttemptHandle | null = null;

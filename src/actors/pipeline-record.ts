@@ -6,6 +6,7 @@ import { changedPaths, pathsOf, snapshot, type GitSnapshot } from "../git/status
 import type { UnitPipeline } from "../store/pipeline.ts";
 import type { State } from "../store/state.ts";
 import type { RunContext } from "./run-context.ts";
+import { ownFiles } from "./runaway.ts";
 
 /** The unit's record, created as `in_progress` when it has none (call inside a store update). */
 export function ensurePipeline(state: State, key: string): UnitPipeline {
@@ -39,7 +40,7 @@ export async function recordUnitStart(context: RunContext, key: string): Promise
  */
 export function seqorchFiles(context: RunContext, root: string): { excluded: string[]; excludedDirs: string[] } {
   const { paths } = context;
-  const files = [paths.tasksFile, paths.stateFile, `${paths.stateFile}.lock`, paths.progressFile, paths.pulseFile];
+  const files = ownFiles(paths);
   const dirs = [dirname(paths.attemptsDir)];
   const excludedDirs = dirs.map((d) => repoPath(root, d)).filter((p): p is string => p !== null).map((p) => `${p.replace(/\/$/, "")}/`);
   if (context.worktree && root === context.worktree.root) excludedDirs.push(`${context.worktree.specRel.replace(/\/$/, "")}/`);
@@ -51,7 +52,7 @@ export function seqorchFiles(context: RunContext, root: string): { excluded: str
 
 /**
  * The paths that changed between two snapshots of the repository at `root`, leaving out the files seqorch itself
- * writes meanwhile (the state, its lock, the progress log, PULSE, `.seqorch/`); `tasksFile` says whether tasks.md
+ * writes meanwhile (the state, its lock and intent journal, the progress log, PULSE, `.seqorch/`); `tasksFile` says whether tasks.md
  * counts (a reviewer must not touch it; a fix that only ticks a box changed nothing).
  */
 export function agentChanges(context: RunContext, root: string, before: GitSnapshot, after: GitSnapshot, tasksFile: boolean): string[] {

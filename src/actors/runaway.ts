@@ -1,14 +1,16 @@
 // Doubting a "done": an agent that says TASK_DONE but changed nothing in the workdir, or unticked boxes itself.
 import type { AttemptOutcome, Dispatched } from "../../machines/orchestrator.ts";
 import type { RunContext, RunPaths } from "./run-context.ts";
+import { intentsPath } from "../store/intents.ts";
 
 /**
  * seqorch's own files, left out of the workdir fingerprint: seqorch writes them around every attempt (the first
- * unit of a fresh run creates the state and progress files), so they would always look like the agent's change.
+ * unit of a fresh run creates the state and progress files, each dispatch appends to the state's intent journal),
+ * so they would always look like the agent's change.
  */
 export function ownFiles(paths: RunPaths): string[] {
   const { tasksFile, stateFile, progressFile, pulseFile } = paths;
-  return [tasksFile, stateFile, `${stateFile}.lock`, progressFile, pulseFile];
+  return [tasksFile, stateFile, `${stateFile}.lock`, intentsPath(stateFile), progressFile, pulseFile];
 }
 
 /**

@@ -11,6 +11,7 @@ import { writeMarks, type MarkChange } from "../spec/writeback.ts";
 import { acquireLock } from "../store/lock.ts";
 import { appendProgressNote } from "../store/progress.ts";
 import { loadState } from "../store/state.ts";
+import { moveIntents } from "../store/intents.ts";
 import { rejectUnknown } from "./run-options.ts";
 import { specFromArgs } from "./spec-args.ts";
 
@@ -73,6 +74,8 @@ export const resetCommand = defineCommand({
       const time = new Date().toISOString().replace(/[:.]/g, "-");
       const backup = `${stateFile}.bak-${time}`;
       moveAside(stateFile, backup);
+      // Its intent journal (the attempts started since its last write) goes with it, as the backup's.
+      moveIntents(stateFile, backup);
       const logsBackup = existsSync(attemptsDir) ? `${attemptsDir}.bak-${time}` : null;
       if (logsBackup) moveAside(attemptsDir, logsBackup);
       const unticked = args.untick ? await untick(spec.tasksFile, done) : 0;

@@ -6,6 +6,7 @@ import { z } from "zod/mini";
 import { StateFileError } from "../errors.ts";
 import { UsageSchema } from "../usage/record.ts";
 import { writeFileAtomic } from "./atomic-write.ts";
+import { appendIntent, clearIntents, intentsPath, readIntents, type Intent } from "./intents.ts";
 import { DebtSchema, DecisionSchema, UnitPipelineSchema } from "./pipeline.ts";
 
 /** One attempt of one unit, as recorded. */
@@ -150,10 +151,49 @@ export function emptyState(spec: string): State {
 }
 
 /**
- * Read and validate a state file. Returns null when it does not exist.
- * Throws StateFileError naming the file and the first bad field; the file is never modified.
+ * Read and validate a state file, with the attempts started since its last write (its intent journal,
+ * src/store/intents.ts) applied: what the file would hold had each start been written to it. Returns null when
+ * it does not exist. Throws StateFileError naming the file (or the journal) and the first bad field or line;
+ * neither file is ever modified.
  */
 export function loadState(path: string): State | null {
+  return loadStateAndIntents(path)?.state ?? null;
+}
+
+/** {@link loadState}, also saying how many journalled intents it applied (the state file lacks them). */
+export function loadStateAndIntents(path: string): { state: State; intents: number } | null {
+  const state = readStateFile(path);
+  if (state === null) return null;
+  const intents = state.updated_at === null ? [] : readIntents(path, state.updated_at);
+  for (const intent of intents) applyIntent(state, validIntent(intent, path));
+  return { state, intents: intents.length };
+}
+
+/**
+ * The journalled start `intent`, its record validated. Throws StateFileError naming the journal when the record
+ * is not an attempt record.
+ */
+function validIntent(intent: Intent, path: string): Intent & { record: AttemptRecord } {
+  const parsed = AttemptRecordSchema.safeParse(intent.record);
+  if (parsed.success) return { ...intent, record: parsed.data };
+  const issue = parsed.error.issues[0]!;
+  throw new StateFileError(intentsPath(path), `record.${issue.path.map(String).join(".")}`, issue.message);
+}
+
+/** Apply one start to `state`: its attempt record (once, by attempt id), the iteration, the current unit. */
+function applyIntent(state: State, intent: Intent & { record: AttemptRecord }): void {
+  const { record } = intent;
+  const records = (state.attempts[intent.unit] ??= []);
+  if (records.some((r) => r.attempt_id === record.attempt_id)) return;
+  records.push(record);
+  state.started_at ??= record.started_at;
+  state.halted = false;
+  state.iteration = Math.max(state.iteration, intent.iteration);
+  state.current = { unit: intent.unit, attempt: intent.attempt, started_at: record.started_at };
+}
+
+/** Read and validate the state file itself (no journal); null when it does not exist. */
+function readStateFile(path: string): State | null {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
@@ -282,24 +322,48 @@ export interface StateStore {
    * recovery can do without, such as a started attempt's pid: the one in-memory change the file may lack).
    */
   update(change: (draft: State) => void, options?: { durable?: boolean; units?: string[]; defer?: boolean }): State;
+  /**
+   * Record the start of an attempt of `unit` (its record, status "running"; `attempt`: the unit's attempt
+   * number): in memory, and as one line of the intent journal instead of a state write (the first start
+   * of a state never written is a state write, not fsynced). Readers of the state file see it through
+   * {@link loadState}. Throws WriteError; the state is then as before.
+   */
+  start(unit: string, attempt: number, record: AttemptRecord): State;
+  /**
+   * Write the state once more if journalled starts are not in the file yet (fsynced), then remove the journal:
+   * at a run's start (after recovery) and end. Throws WriteError (the journal is then kept).
+   */
+  settle(): void;
 }
 
-/** A store for `path` starting from `initial`. */
-export function createStateStore(path: string, initial: State): StateStore {
+/** The journal is removed after a state write once it holds this many bytes (all its lines are then in the file). */
+const JOURNAL_LIMIT = 256 * 1024;
+
+/**
+ * A store for `path` starting from `initial` (as {@link loadStateAndIntents} read it: `intents` journalled starts
+ * applied that the file lacks).
+ */
+export function createStateStore(path: string, initial: State, intents = 0): StateStore {
   let current = initial;
   const pristine = JSON.stringify(initial);
   const lineCache: UnitLineCache = { lines: new Map(), dirty: null };
   const scratch = { bytes: Buffer.allocUnsafe(16 * 1024) };
   /** Units touched by deferred changes not yet written (null: possibly all of them; undefined: none pending). */
-  let deferred: Set<string> | null | undefined;
-  return {
+  let deferred: Set<string> | null | undefined = intents > 0 ? null : undefined;
+  /** Starts journalled (or read from the journal) since the last write; bytes the journal holds, as far as known. */
+  let unwritten = intents;
+  let journalBytes = intents > 0 ? JOURNAL_LIMIT : 0;
+  const defer = (units: readonly string[] | undefined) => {
+    deferred = deferred === null || !units ? null : new Set([...(deferred ?? []), ...units]);
+  };
+  const store: StateStore = {
     path,
     get: () => current,
     update(change, options) {
       try {
         change(current);
         if (options?.defer) {
-          deferred = deferred === null || !options.units ? null : new Set([...(deferred ?? []), ...options.units]);
+          defer(options.units);
           return current;
         }
         current.updated_at = new Date().toISOString();
@@ -309,11 +373,35 @@ export function createStateStore(path: string, initial: State): StateStore {
       } catch (error) {
         deferred = undefined;
         lineCache.lines.clear();
-        // The file on disk still holds the last good state (atomic write): go back to it.
-        current = loadState(path) ?? (JSON.parse(pristine) as State);
+        // The file on disk still holds the last good state (atomic write), and the journal the starts since.
+        const reloaded = loadStateAndIntents(path);
+        current = reloaded?.state ?? (JSON.parse(pristine) as State);
+        unwritten = reloaded?.intents ?? 0;
+        if (unwritten > 0) deferred = null;
         throw error;
+      }
+      unwritten = 0;
+      if (journalBytes >= JOURNAL_LIMIT && options?.durable !== false) {
+        clearIntents(path);
+        journalBytes = 0;
       }
       return current;
     },
+    start(unit, attempt, record) {
+      const base = current.updated_at;
+      const intent = { base, unit, iteration: current.iteration + 1, attempt, record };
+      if (base === null) return store.update((draft) => applyIntent(draft, intent), { durable: false, units: [unit] });
+      journalBytes += appendIntent(path, intent);
+      applyIntent(current, intent);
+      unwritten += 1;
+      defer([unit]);
+      return current;
+    },
+    settle() {
+      if (unwritten > 0 || deferred !== undefined) store.update(() => {});
+      clearIntents(path);
+      journalBytes = 0;
+    },
   };
+  return store;
 }

@@ -108,6 +108,28 @@ describe("reset", () => {
     expect(readdirSync(join(spec, ".seqorch")).some((n) => n.startsWith("attempts.bak-"))).toBe(true);
   });
 
+  test("a run killed during an attempt: status shows it running from the intent journal; reset moves the journal with the state", async () => {
+    const { spec } = makeSpec("- [ ] 1. First\n- [ ] 2. Second\n");
+    const journal = join(spec, ".SEQUENTIAL_STATE.json.intents");
+    const killed = await seqorch(["run", "--spec", spec, "--no-tmux", "--delay", "0", "--agent-command", DONE], { env: { SEQORCH_CRASH_AT: "dispatch.started#2" } });
+    expect(killed.code).toBe(137);
+    // Unit 2's start is only in the journal: the state file itself records unit 1 done and nothing running.
+    expect(existsSync(journal)).toBe(true);
+    expect(readFileSync(join(spec, "SEQUENTIAL_STATE.json"), "utf8")).not.toContain('"running"');
+    const status = JSON.parse((await seqorch(["status", "--spec", spec, "--json"])).stdout);
+    expect(status.running.map((r: { unit: string }) => r.unit)).toEqual(["2"]);
+    expect((await seqorch(["reset", "--spec", spec])).code).toBe(0);
+    expect(existsSync(journal)).toBe(false);
+    const backups = readdirSync(spec).filter((n) => n.includes(".bak-")).sort();
+    expect(backups.length, backups.join(" ")).toBe(2);
+    expect(backups[0]).toMatch(/^\.SEQUENTIAL_STATE\.json\.bak-.*\.intents$/);
+    // The new run starts afresh (unit 1 stays ticked): none of the old journal's starts comes back.
+    expect((await seqorch(["run", "--spec", spec, "--no-tmux", "--delay", "0", "--agent-command", DONE])).code).toBe(0);
+    const attempts = JSON.parse(readFileSync(join(spec, "SEQUENTIAL_STATE.json"), "utf8")).attempts;
+    expect(Object.entries(attempts).map(([unit, records]) => [unit, (records as { status: string }[]).map((a) => a.status)])).toEqual([["2", ["done"]]]);
+    expect(existsSync(journal)).toBe(false);
+  });
+
   test("says the ticks stay; --untick unticks what the state recorded done (also right after a plain reset)", async () => {
     const { spec } = makeSpec("- [ ] 1. First\n- [ ] 2. Second\n- [x] 3. Done by hand\n");
     const tasks = join(spec, "tasks.md");

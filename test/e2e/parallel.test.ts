@@ -5,6 +5,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { binary, cleanUp, makeSpec, privateTmux, seqorch, tempDir, GIT_ENV, git } from "./harness.ts";
+import { loadState } from "../../src/store/state.ts";
 
 afterAll(cleanUp);
 
@@ -119,7 +120,9 @@ describe("--parallel N: units with disjoint manifests run at once, each in its o
     const proc = Bun.spawn([binary, ...args], { env: { ...process.env, ...GIT_ENV, CI: "true" }, stdout: "ignore", stderr: "ignore" });
     const state = join(spec, "SEQUENTIAL_STATE.json");
     const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline && !(existsSync(state) && (readFileSync(state, "utf8").match(/"status":"running"/g) ?? []).length === 3)) await Bun.sleep(20);
+    // The state as its readers see it: the file with the starts journalled since its last write (src/store/intents.ts).
+    const running = () => Object.values(loadState(state)?.attempts ?? {}).flat().filter((a) => a.status === "running").length;
+    while (Date.now() < deadline && running() !== 3) await Bun.sleep(20);
     const text = (await seqorch(["status", "--spec", spec])).stdout;
     const json = JSON.parse((await seqorch(["status", "--spec", spec, "--json"])).stdout);
     expect(await proc.exited).toBe(0);
@@ -167,7 +170,7 @@ describe("--parallel N after kill -9", () => {
     const { root, spec } = repoWith(disjointTasks(4));
     const agent = agentScript(1);
     const state = join(spec, "SEQUENTIAL_STATE.json");
-    const inBatch = () => existsSync(state) && (readFileSync(state, "utf8").match(/"status":"running"/g) ?? []).length >= 2;
+    const inBatch = () => Object.values(loadState(state)?.attempts ?? {}).flat().filter((a) => a.status === "running").length >= 2;
     const r = await killedThenResumed(spec, agent, inBatch, ["--parallel", "2", "--no-tmux"]);
     expect(r.code, r.out).toBe(0);
     expect(ticked(spec)).toBe(4);
