@@ -35,6 +35,7 @@ import { acquireLock } from "./store/lock.ts";
 import { decideCommand, openDecisions } from "./store/pipeline.ts";
 import { appendProgressNote, startProgress } from "./store/progress.ts";
 import { checkStateSpec, countedAttempts, createStateStore, emptyState, loadStateAndIntents } from "./store/state.ts";
+import { loadExchange } from "./store/rename-exchange.ts";
 import { loadPriceTable } from "./usage/price-file.ts";
 import type { BudgetLimits } from "./usage/budget.ts";
 import { formatTotal, type UsageTotal } from "./usage/record.ts";
@@ -322,7 +323,7 @@ export async function runSpec(
     }
     const loaded = loadStateAndIntents(paths.stateFile);
     if (loaded) checkStateSpec(loaded.state, paths.specDir, paths.stateFile);
-    const store = createStateStore(paths.stateFile, loaded?.state ?? emptyState(paths.specDir), loaded?.intents ?? 0);
+    const store = createStateStore(paths.stateFile, loaded?.state ?? emptyState(paths.specDir), { intents: loaded?.intents ?? 0, exchange: loadExchange() });
     runner = await pickRunner(options, sessionNameOf(options, paths.specName), report);
     const session = runner.kind === "tmux" ? sessionNameOf(options, paths.specName) : null;
     report({

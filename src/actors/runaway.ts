@@ -2,15 +2,17 @@
 import type { AttemptOutcome, Dispatched } from "../../machines/orchestrator.ts";
 import type { RunContext, RunPaths } from "./run-context.ts";
 import { intentsPath } from "../store/intents.ts";
+import { spareOf } from "../store/atomic-write.ts";
 
 /**
  * seqorch's own files, left out of the workdir fingerprint: seqorch writes them around every attempt (the first
- * unit of a fresh run creates the state and progress files, each dispatch appends to the state's intent journal),
+ * unit of a fresh run creates the state and progress files, each dispatch appends to the state's intent journal,
+ * each state write fills the spare file it is exchanged with),
  * so they would always look like the agent's change.
  */
 export function ownFiles(paths: RunPaths): string[] {
   const { tasksFile, stateFile, progressFile, pulseFile } = paths;
-  return [tasksFile, stateFile, `${stateFile}.lock`, intentsPath(stateFile), progressFile, pulseFile];
+  return [tasksFile, stateFile, `${stateFile}.lock`, intentsPath(stateFile), spareOf(stateFile), progressFile, pulseFile];
 }
 
 /**

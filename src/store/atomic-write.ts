@@ -42,3 +42,66 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, options
     throw new WriteError(path, (error as NodeJS.ErrnoException).code ?? (error as Error).message);
   }
 }
+
+/** The spare file {@link createAtomicWriter} keeps beside `path` while it writes it (one of seqorch's own files). */
+export function spareOf(path: string): string {
+  return join(dirname(path), `.${basename(path)}.swap.tmp`);
+}
+
+/** A file replaced atomically again and again: {@link createAtomicWriter}. */
+export interface AtomicWriter {
+  /** Replace the file with `data`, as {@link writeFileAtomic} does (same guarantees, same errors). */
+  write(data: Uint8Array, options?: { durable?: boolean }): void;
+  /** Remove the spare file (the previous content); nothing else. Throws nothing. */
+  close(): void;
+}
+
+/**
+ * A writer for a file replaced many times by one process (a run's state file, under its lock): each write fills
+ * one spare file beside it (`.<name>.swap.tmp`, truncated and written again, fsynced) and exchanges the two names
+ * atomically (`exchange`, src/store/rename-exchange.ts), so no write allocates or frees an inode. On a filesystem
+ * without a journal ext4 looks through every inode freed in the last minutes at each create: a rename over the
+ * file frees one per write, and the creates of a long run grew slower with each. Without `exchange`, or while
+ * the file does not exist yet, a write is a rename of the spare over the file (and after a failed exchange of an
+ * existing file, every write is {@link writeFileAtomic}). Throws WriteError; the file is then left as it was.
+ */
+export function createAtomicWriter(path: string, exchange: ((a: string, b: string) => boolean) | null): AtomicWriter {
+  const spare = spareOf(path);
+  let swapping = exchange !== null;
+  return {
+    write(data, options = {}) {
+      if (!swapping) return writeFileAtomic(path, data, options);
+      let mode = 0o644;
+      let exists = true;
+      try {
+        mode = statSync(path).mode & 0o777;
+      } catch {
+        exists = false;
+      }
+      let fd: number | null = null;
+      try {
+        fd = openSync(spare, "w", mode);
+        fchmodSync(fd, mode);
+        let written = 0;
+        while (written < data.length) written += writeSync(fd, data, written, data.length - written);
+        if (options.durable !== false) fsyncSync(fd);
+        closeSync(fd);
+        fd = null;
+        crashPoint(`atomic.${basename(path)}`);
+        if (exists && exchange!(spare, path)) return;
+        if (exists) swapping = false; // this filesystem cannot exchange: plain renames from now on
+        renameSync(spare, path);
+      } catch (error) {
+        if (fd !== null) closeSync(fd);
+        throw new WriteError(path, (error as NodeJS.ErrnoException).code ?? (error as Error).message);
+      }
+    },
+    close() {
+      try {
+        unlinkSync(spare);
+      } catch {
+        // never written, or already gone
+      }
+    },
+  };
+}

@@ -5,7 +5,8 @@ import { readFileSync, realpathSync } from "node:fs";
 import { z } from "zod/mini";
 import { StateFileError } from "../errors.ts";
 import { UsageSchema } from "../usage/record.ts";
-import { writeFileAtomic } from "./atomic-write.ts";
+import { createAtomicWriter, writeFileAtomic, type AtomicWriter } from "./atomic-write.ts";
+import type { Exchange } from "./rename-exchange.ts";
 import { appendIntent, clearIntents, intentsPath, readIntents, type Intent } from "./intents.ts";
 import { DebtSchema, DecisionSchema, UnitPipelineSchema } from "./pipeline.ts";
 
@@ -330,8 +331,9 @@ export interface StateStore {
    */
   start(unit: string, attempt: number, record: AttemptRecord): State;
   /**
-   * Write the state once more if journalled starts are not in the file yet (fsynced), then remove the journal:
-   * at a run's start (after recovery) and end. Throws WriteError (the journal is then kept).
+   * Write the state once more if journalled starts are not in the file yet (fsynced), then remove the journal
+   * (and the writer's spare file): at a run's start (after recovery) and end. Throws WriteError (the journal is
+   * then kept).
    */
   settle(): void;
 }
@@ -339,11 +341,18 @@ export interface StateStore {
 /** The journal is removed after a state write once it holds this many bytes (all its lines are then in the file). */
 const JOURNAL_LIMIT = 256 * 1024;
 
-/**
- * A store for `path` starting from `initial` (as {@link loadStateAndIntents} read it: `intents` journalled starts
- * applied that the file lacks).
- */
-export function createStateStore(path: string, initial: State, intents = 0): StateStore {
+/** Options of {@link createStateStore}. */
+export interface StateStoreOptions {
+  /** Journalled starts applied to `initial` that the file lacks ({@link loadStateAndIntents}). Default 0. */
+  intents?: number;
+  /** Write through one spare file exchanged with the state file (a run's many writes; src/store/atomic-write.ts). */
+  exchange?: Exchange | null;
+}
+
+/** A store for `path` starting from `initial` (as {@link loadStateAndIntents} read it). */
+export function createStateStore(path: string, initial: State, options: StateStoreOptions = {}): StateStore {
+  const intents = options.intents ?? 0;
+  const writer: AtomicWriter = options.exchange ? createAtomicWriter(path, options.exchange) : { write: (data, o) => writeFileAtomic(path, data, o), close() {} };
   let current = initial;
   const pristine = JSON.stringify(initial);
   const lineCache: UnitLineCache = { lines: new Map(), dirty: null };
@@ -369,7 +378,7 @@ export function createStateStore(path: string, initial: State, intents = 0): Sta
         current.updated_at = new Date().toISOString();
         lineCache.dirty = options?.units && deferred !== null ? new Set([...options.units, ...(deferred ?? [])]) : null;
         deferred = undefined;
-        writeFileAtomic(path, encodeParts(stateParts(current, lineCache), scratch), options);
+        writer.write(encodeParts(stateParts(current, lineCache), scratch), options);
       } catch (error) {
         deferred = undefined;
         lineCache.lines.clear();
@@ -401,6 +410,7 @@ export function createStateStore(path: string, initial: State, intents = 0): Sta
       if (unwritten > 0 || deferred !== undefined) store.update(() => {});
       clearIntents(path);
       journalBytes = 0;
+      writer.close();
     },
   };
   return store;

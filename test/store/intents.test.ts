@@ -107,7 +107,7 @@ describe("intent journal", () => {
     // A store made from a state read with its journal knows what the file lacks.
     store.start("3", 1, record(3));
     const loaded = loadStateAndIntents(path)!;
-    const again = createStateStore(path, loaded.state, loaded.intents);
+    const again = createStateStore(path, loaded.state, { intents: loaded.intents });
     again.settle();
     expect(Object.keys(JSON.parse(readFileSync(path, "utf8")).attempts)).toEqual(["1", "2", "3"]);
     expect(existsSync(intentsPath(path))).toBe(false);
