@@ -6,6 +6,7 @@ import { buildUnitPrompt } from "../prompt/unit-prompt.ts";
 import type { AttemptHandle, LaunchSpec } from "../runner/types.ts";
 import type { DispatchUnit } from "../spec/types.ts";
 import { crashPoint } from "../fault-injection.ts";
+import { WriteError } from "../errors.ts";
 import type { AttemptRecord } from "../store/state.ts";
 import { startMarks, writeUnitMarks } from "./marks.ts";
 import { adoptedHandle } from "./recover-run.ts";
@@ -47,8 +48,17 @@ function newAttemptDir(context: RunContext, unitKey: string): { seq: number; dir
       mkdirSync(dir);
       return { seq, dir };
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw new WriteError(dir, (error as NodeJS.ErrnoException).code ?? String(error));
     }
+  }
+}
+
+/** Write an attempt's prompt to `file`. Throws WriteError naming it. */
+function writePrompt(text: string, file: string): void {
+  try {
+    writeFileSync(file, text);
+  } catch (error) {
+    throw new WriteError(file, (error as NodeJS.ErrnoException).code ?? String(error));
   }
 }
 
@@ -74,8 +84,96 @@ function previousSessionOf(context: RunContext, unitKey: string, backend: string
   return records.findLast((a) => a.backend === backend && a.agent_session_id)?.agent_session_id ?? null;
 }
 
-/** Start one attempt of `unit`. Throws when the prompt cannot be written or the agent cannot start. */
+/** The prompt of an attempt of `unit` (src/prompt/unit-prompt.ts). */
+function promptOf(context: RunContext, unit: DispatchUnit, input: AttemptInput): string {
+  const { paths } = context;
+  return buildUnitPrompt({
+    specName: paths.specName,
+    workdir: paths.workdir,
+    unit,
+    files: {
+      requirements: paths.requirementsFile,
+      design: paths.designFile,
+      tasks: paths.tasksFile,
+      state: paths.stateFile,
+      progress: paths.progressFile,
+    },
+    attempt: input.attempt,
+    maxAttempts: context.maxAttempts,
+    previousAttempts: previousAttempts(context, unit.key),
+    parents: unit.task ? context.planReader.ancestorsOf(unit.task.key) : [],
+    checks: context.gates.verify,
+    seqorchCommits: context.gates.commit,
+    failingChecks: failingChecksOf(context, unit.key),
+    guidance: context.store.get().pipeline[unit.key]?.guidance ?? null,
+  });
+}
+
+/** What the runner starts for an attempt: the backend's command line, in the attempt's folder `at.dir`. */
+function launchSpecOf(context: RunContext, unit: DispatchUnit, input: AttemptInput, at: { dir: string; promptFile: string; attemptId: string }): LaunchSpec {
+  const { paths } = context;
+  const launch = context.adapterFor(input.assignment.backend).buildLaunch({
+    taskId: unit.key,
+    specDir: paths.specDir,
+    workdir: paths.workdir,
+    attempt: input.attempt,
+    promptFile: at.promptFile,
+    previousSessionId: previousSessionOf(context, unit.key, input.assignment.backend),
+  });
+  return {
+    argv: launch.argv,
+    env: { ...launch.env, SEQORCH_ATTEMPT_ID: at.attemptId, SEQORCH_ROLE: "implement", SEQORCH_FIX_ROUND: "0" },
+    cwd: paths.workdir,
+    stdinFile: launch.stdin === "prompt" ? at.promptFile : null,
+    outLog: join(at.dir, "out.log"),
+    errLog: join(at.dir, "err.log"),
+    attemptDir: at.dir,
+    windowName: `task-${unit.key}`,
+  };
+}
+
+/** The record of an attempt about to start (status running; its pid or window added once it has one). */
+function runningRecord(context: RunContext, input: AttemptInput, at: { n: number; startedAt: string; log: string; attemptId: string }): AttemptRecord {
+  return {
+    n: at.n,
+    iteration: context.store.get().iteration + 1,
+    backend: input.assignment.backend,
+    status: "running",
+    reason: null,
+    started_at: at.startedAt,
+    ended_at: null,
+    duration_ms: null,
+    exit_code: null,
+    counted: true,
+    log: at.log,
+    runner: context.runner.kind,
+    window_id: null,
+    session_id: null,
+    pid: null,
+    channel: null,
+    detached: false,
+    attempt_id: at.attemptId,
+    agent_session_id: null,
+    agent_usage: null,
+    ...(input.assignment.fallbackFrom ? { fallback_from: input.assignment.fallbackFrom, fallback_reason: input.assignment.fallbackReason ?? null } : {}),
+  };
+}
+
+/**
+ * Start one attempt of `unit`. Throws when the agent cannot start, and WriteError when seqorch cannot write its
+ * own files for it (the attempt folder, the prompt, the intent journal: a full or read-only disk); that one is
+ * kept for the recorder, which ends the run with it instead of counting an attempt the agent never had.
+ */
 export async function dispatchAttempt(runContext: RunContext, unit: DispatchUnit, input: AttemptInput): Promise<Dispatched> {
+  try {
+    return await startAttempt(runContext, unit, input);
+  } catch (error) {
+    if (error instanceof WriteError) (runContext.memory.unwritable ??= new Map()).set(unit.key, error);
+    throw error;
+  }
+}
+
+async function startAttempt(runContext: RunContext, unit: DispatchUnit, input: AttemptInput): Promise<Dispatched> {
   const context = contextForUnit(runContext, unit.key); // its worktree with --parallel, else the run's workdir
   const adopted = context.adoptable.get(unit.key);
   if (adopted) return adoptAttempt(context, unit, input, adopted);
@@ -84,51 +182,10 @@ export async function dispatchAttempt(runContext: RunContext, unit: DispatchUnit
   ensureAttemptsDir(context);
   const { seq, dir } = newAttemptDir(context, unit.key);
   const promptFile = join(dir, "prompt.md");
-  const { paths } = context;
-  writeFileSync(
-    promptFile,
-    buildUnitPrompt({
-      specName: paths.specName,
-      workdir: paths.workdir,
-      unit,
-      files: {
-        requirements: paths.requirementsFile,
-        design: paths.designFile,
-        tasks: paths.tasksFile,
-        state: paths.stateFile,
-        progress: paths.progressFile,
-      },
-      attempt: input.attempt,
-      maxAttempts: context.maxAttempts,
-      previousAttempts: previousAttempts(context, unit.key),
-      parents: unit.task ? context.planReader.ancestorsOf(unit.task.key) : [],
-      checks: context.gates.verify,
-      seqorchCommits: context.gates.commit,
-      failingChecks: failingChecksOf(context, unit.key),
-      guidance: context.store.get().pipeline[unit.key]?.guidance ?? null,
-    }),
-  );
+  writePrompt(promptOf(context, unit, input), promptFile);
   crashPoint("dispatch.prompt");
-  const adapter = context.adapterFor(input.assignment.backend);
-  const launch = adapter.buildLaunch({
-    taskId: unit.key,
-    specDir: paths.specDir,
-    workdir: paths.workdir,
-    attempt: input.attempt,
-    promptFile,
-    previousSessionId: previousSessionOf(context, unit.key, input.assignment.backend),
-  });
   const attemptId = `${process.pid}-${Date.now().toString(36)}-${safeName(unit.key)}.${seq}`;
-  const spec: LaunchSpec = {
-    argv: launch.argv,
-    env: { ...launch.env, SEQORCH_ATTEMPT_ID: attemptId, SEQORCH_ROLE: "implement", SEQORCH_FIX_ROUND: "0" },
-    cwd: paths.workdir,
-    stdinFile: launch.stdin === "prompt" ? promptFile : null,
-    outLog: join(dir, "out.log"),
-    errLog: join(dir, "err.log"),
-    attemptDir: dir,
-    windowName: `task-${unit.key}`,
-  };
+  const spec = launchSpecOf(context, unit, input, { dir, promptFile, attemptId });
   await recordUnitStart(context, unit.key);
   if (context.store.get().pipeline[unit.key]?.guidance) context.store.update((state) => void (state.pipeline[unit.key]!.guidance = null), { units: [unit.key] });
   const before = await evidenceBefore(context);
@@ -141,29 +198,7 @@ export async function dispatchAttempt(runContext: RunContext, unit: DispatchUnit
   // power cut that loses it ends the agent too, and the unit is simply retried. The pid or window is added in
   // memory and reaches the disk with the next write (the result, or the run's end for an attempt left running
   // by --detach-on-stop).
-  context.store.start(unit.key, input.attempt, {
-    n: seq,
-    iteration: context.store.get().iteration + 1,
-    backend: input.assignment.backend,
-    status: "running",
-    reason: null,
-    started_at: startedAt,
-    ended_at: null,
-    duration_ms: null,
-    exit_code: null,
-    counted: true,
-    log: spec.outLog,
-    runner: context.runner.kind,
-    window_id: null,
-    session_id: null,
-    pid: null,
-    channel: null,
-    detached: false,
-    attempt_id: attemptId,
-    agent_session_id: null,
-    agent_usage: null,
-    ...(input.assignment.fallbackFrom ? { fallback_from: input.assignment.fallbackFrom, fallback_reason: input.assignment.fallbackReason ?? null } : {}),
-  });
+  context.store.start(unit.key, input.attempt, runningRecord(context, input, { n: seq, startedAt, log: spec.outLog, attemptId }));
   crashPoint("dispatch.intent");
   // A start that fails is recorded too (the recorder closes the record as a failed attempt).
   let handle: AttemptHandle | null = null;

@@ -73,6 +73,12 @@ function warnIfUncounted(context: RunContext, unit: DispatchUnit, backend: strin
  * progress file cannot be written.
  */
 export async function recordAttempt(context: RunContext, unit: DispatchUnit, input: RecordInput): Promise<RecordOutput> {
+  // An attempt that could not start because seqorch's own files cannot be written ends the run (exit 73), uncounted.
+  const unwritable = context.memory.unwritable?.get(unit.key);
+  if (unwritable !== undefined) {
+    context.memory.unwritable!.delete(unit.key);
+    throw unwritable;
+  }
   const { outcome } = input;
   const status = outcome.kind;
   const reviewing = context.gates.review !== null;

@@ -120,11 +120,15 @@ describe("the state file on a full or read-only disk", () => {
       `if [ "$SEQORCH_TASK_ID" = 2 ] && [ ! -e '${flag}' ]; then touch '${flag}'; head -c 10000000 /dev/zero > '${join(disk, "filler")}' 2>/dev/null; fi; cat >/dev/null; echo '<promise>TASK_DONE</promise>'`,
     );
     const r = await seqorch(["run", "--spec", spec, "--no-tmux", "--delay", "0", "--agent-command", agent.command]);
-    expect(r.code).toBe(73);
+    expect(r.code, r.stdout + r.stderr).toBe(73);
     expect(r.stderr.split("\n").filter((l) => l.startsWith("seqorch:"))).toHaveLength(1);
-    expect(r.stderr).toMatch(/SEQUENTIAL_(STATE\.json|PROGRESS\.md).*: cannot write: ENOSPC/);
+    // The file named is the first of seqorch's own that could not be written: the state, the progress log or,
+    // when the state still fits in the blocks of the spare file it is exchanged with, the next attempt's prompt.
+    expect(r.stderr).toMatch(/(SEQUENTIAL_(STATE\.json|PROGRESS\.md)|prompt\.md): cannot write: ENOSPC/);
     const state = JSON.parse(readFileSync(join(spec, "SEQUENTIAL_STATE.json"), "utf8"));
     expect(state.completed).toEqual(["1"]);
+    // An attempt that could not even be prepared is not counted as one the agent had.
+    expect((state.attempts["2"] ?? []).length).toBeLessThanOrEqual(1);
     Bun.spawnSync(["rm", "-f", join(disk, "filler")]);
     const again = await seqorch(["run", "--spec", spec, "--no-tmux", "--delay", "0", "--agent-command", agent.command]);
     expect(again.code).toBe(0);
