@@ -53,6 +53,17 @@ describe("atomic writer", () => {
     expect(readFileSync(path, "utf8")).toBe("write 4");
   });
 
+  test("a shorter write after longer ones leaves nothing of them behind (the spare is written over and cut to length)", () => {
+    const path = file();
+    const writer = createAtomicWriter(path, loadExchange());
+    for (const text of ["a long first state, longer than the rest", "a second long state, as long as that", "short", "mid-sized one"]) {
+      writer.write(bytes(text));
+      expect(readFileSync(path, "utf8")).toBe(text);
+    }
+    expect(readFileSync(spareOf(path), "utf8")).toBe("short");
+    writer.close();
+  });
+
   test("without an exchange, or when it fails, writes are renames and stay correct", () => {
     const path = file();
     const none = createAtomicWriter(path, null);
