@@ -1,5 +1,5 @@
 // Atomic file replacement: write a temporary file beside the target, fsync it, rename it over the target.
-import { closeSync, constants, fchmodSync, fstatSync, fsyncSync, ftruncateSync, openSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, constants, fchmodSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { WriteError } from "../errors.ts";
 import { crashPoint } from "../fault-injection.ts";
@@ -43,9 +43,23 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, options
   }
 }
 
-/** The spare file {@link createAtomicWriter} keeps beside `path` while it writes it (one of seqorch's own files). */
+/**
+ * The spare file {@link createAtomicWriter} keeps for `path` while it writes it: `.seqorch/<name>.swap` in its
+ * folder (which git ignores; the same filesystem, as an exchange needs).
+ */
 export function spareOf(path: string): string {
-  return join(dirname(path), `.${basename(path)}.swap.tmp`);
+  return join(dirname(path), ".seqorch", `${basename(path)}.swap`);
+}
+
+/** Open (or create, with its folder) the spare file for writing over, with `mode`; its fd. */
+function openSpare(spare: string, mode: number): number {
+  try {
+    return openSync(spare, constants.O_WRONLY | constants.O_CREAT, mode);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    mkdirSync(dirname(spare), { recursive: true });
+    return openSync(spare, constants.O_WRONLY | constants.O_CREAT, mode);
+  }
 }
 
 /** A file replaced atomically again and again: {@link createAtomicWriter}. */
@@ -58,7 +72,7 @@ export interface AtomicWriter {
 
 /**
  * A writer for a file replaced many times by one process (a run's state file, under its lock): each write fills
- * one spare file beside it (`.<name>.swap.tmp`, written over and cut to length, fsynced) and exchanges the two names
+ * one spare file ({@link spareOf}, written over and cut to length, fsynced) and exchanges the two names
  * atomically (`exchange`, src/store/rename-exchange.ts), so no write allocates or frees an inode. On a filesystem
  * without a journal ext4 looks through every inode freed in the last minutes at each create: a rename over the
  * file frees one per write, and the creates of a long run grew slower with each. Without `exchange`, or while
@@ -82,7 +96,7 @@ export function createAtomicWriter(path: string, exchange: ((a: string, b: strin
       try {
         // Written over in place, cut to length: a truncation would free its blocks and the fsync allocate them
         // again (about a third of the fsync's time here). The spare is never the live file, so a torn one is harmless.
-        fd = openSync(spare, constants.O_WRONLY | constants.O_CREAT, mode);
+        fd = openSpare(spare, mode);
         fchmodSync(fd, mode);
         let written = 0;
         while (written < data.length) written += writeSync(fd, data, written, data.length - written, written);

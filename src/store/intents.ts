@@ -1,9 +1,9 @@
 // The intent journal: the attempts started since the state file was last written, one JSON line each, appended
-// beside the state file (`.<state file name>.intents`). A dispatch records its attempt here instead of writing
+// to `.seqorch/<state file name>.intents` beside the state file (a folder git ignores). A dispatch records its attempt here instead of writing
 // the whole state file: an append to an open file, where a state write creates, writes and renames a new file.
 // The state file's readers (loadState) apply the lines that came after its last write, so they see what it
 // would have held; the next state write carries them, and the journal is cleared once it is large or the run ends.
-import { appendFileSync, readFileSync, renameSync, unlinkSync } from "node:fs";
+import { appendFileSync, mkdirSync, readFileSync, renameSync, unlinkSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { z } from "zod/mini";
 import { StateFileError, WriteError } from "../errors.ts";
@@ -31,9 +31,9 @@ const IntentSchema = z.object({
   record: z.looseObject({ attempt_id: z.string(), n: z.int(), started_at: z.string() }),
 });
 
-/** The journal of the state file at `stateFile`: `.<name>.intents` in the same folder (left out of git's view). */
+/** The journal of the state file at `stateFile`: `.seqorch/<name>.intents` in its folder (which git ignores). */
 export function intentsPath(stateFile: string): string {
-  return join(dirname(stateFile), `.${basename(stateFile)}.intents`);
+  return join(dirname(stateFile), ".seqorch", `${basename(stateFile)}.intents`);
 }
 
 /**
@@ -84,7 +84,13 @@ export function appendIntent(stateFile: string, intent: Intent): number {
   const line = `${JSON.stringify({ base: intent.base, unit: intent.unit, iteration: intent.iteration, attempt: intent.attempt, record: intent.record })}\n`;
   const path = intentsPath(stateFile);
   try {
-    appendFileSync(path, line);
+    try {
+      appendFileSync(path, line);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      mkdirSync(dirname(path), { recursive: true }); // no .seqorch folder yet
+      appendFileSync(path, line);
+    }
   } catch (error) {
     throw new WriteError(path, (error as NodeJS.ErrnoException).code ?? (error as Error).message);
   }
