@@ -8,11 +8,14 @@ export interface TmuxResult {
   stderr: string;
 }
 
+/** Runs a full argv (`["tmux", "-L", …]`) and collects its output; the client is killed when `signal` aborts. */
+export type TmuxExec = (argv: string[], signal?: AbortSignal) => Promise<TmuxResult>;
+
 /**
- * Runs a full argv (`["tmux", "-L", …]`); a long-running call (`wait-for`) is ended when `signal` aborts.
- * `quiet`: the output is not needed (it is not collected, and comes back empty).
+ * Runs a full argv that blocks (`["tmux", "-L", …, "-C", "wait-for", CHANNEL]`) until it completes or `signal`
+ * aborts; resolves then, whatever the outcome (a gone server too).
  */
-export type TmuxExec = (argv: string[], signal?: AbortSignal, quiet?: boolean) => Promise<TmuxResult>;
+export type TmuxBlockingExec = (argv: string[], signal?: AbortSignal) => Promise<void>;
 
 /** Options of {@link createTmuxClient}. */
 export interface TmuxClientOptions {
@@ -20,6 +23,8 @@ export interface TmuxClientOptions {
   socket?: string;
   /** Replaces the process boundary, for tests. Default: {@link spawnTmux}. */
   exec?: TmuxExec;
+  /** Replaces the process boundary of {@link TmuxClient.block}, for tests. Default: {@link spawnControlClient}. */
+  blockingExec?: TmuxBlockingExec;
   /** The tmux binary; default: `tmux` resolved on PATH now, so attempt scripts do not depend on the pane's PATH. */
   binary?: string;
 }
@@ -35,22 +40,15 @@ export interface TmuxClient {
   /** Run a tmux command and return its result whatever the exit code (for probes such as `has-session`). */
   probe(args: string[], signal?: AbortSignal): Promise<TmuxResult>;
   /**
-   * Run a tmux command whose output is not needed (`wait-for`); resolves with its exit code. `launcher` goes
-   * before the tmux argv (e.g. `setpriv --pdeathsig TERM`, so a blocked client dies with seqorch).
+   * Run a blocking tmux command (`wait-for CHANNEL`) in a control-mode client (`tmux -C`) whose stdin is a pipe
+   * from seqorch: when seqorch dies, even by SIGKILL, the pipe's end makes tmux end the client. Resolves once
+   * the command completed, the client ended (a gone server) or `signal` aborted (the client is then killed).
    */
-  quiet(args: string[], signal?: AbortSignal, launcher?: readonly string[]): Promise<number>;
+  block(args: string[], signal?: AbortSignal): Promise<void>;
 }
 
 /** The default executor: spawn the argv, collect stdout and stderr, kill the client when `signal` aborts. */
-export const spawnTmux: TmuxExec = async (argv, signal, quiet) => {
-  if (quiet) {
-    try {
-      const proc = Bun.spawn(argv, { stdin: "ignore", stdout: "ignore", stderr: "ignore", ...(signal ? { signal } : {}) });
-      return { code: await proc.exited, stdout: "", stderr: "" };
-    } catch (error) {
-      throw new RunnerError("tmux", `cannot run ${argv[0]}: ${(error as Error).message}`);
-    }
-  }
+export const spawnTmux: TmuxExec = async (argv, signal) => {
   let proc: ReturnType<typeof Bun.spawn<"ignore", "pipe", "pipe">>;
   try {
     proc = Bun.spawn(argv, { stdin: "ignore", stdout: "pipe", stderr: "pipe", ...(signal ? { signal } : {}) });
@@ -65,9 +63,38 @@ export const spawnTmux: TmuxExec = async (argv, signal, quiet) => {
   return { code, stdout, stderr };
 };
 
+/**
+ * The default blocking executor: a control-mode client, its stdin held open (a control client ends at its stdin's
+ * end), done when it prints `%exit` (its command completed) or its output ends; then its stdin is closed.
+ */
+export const spawnControlClient: TmuxBlockingExec = async (argv, signal) => {
+  let proc: ReturnType<typeof Bun.spawn<"pipe", "pipe", "ignore">>;
+  try {
+    proc = Bun.spawn(argv, { stdin: "pipe", stdout: "pipe", stderr: "ignore", ...(signal ? { signal } : {}) });
+  } catch (error) {
+    throw new RunnerError("tmux", `cannot run ${argv[0]}: ${(error as Error).message}`);
+  }
+  try {
+    let seen = "";
+    for await (const chunk of proc.stdout) {
+      seen = (seen + Buffer.from(chunk).toString("latin1")).slice(-64);
+      if (/(^|\n)%exit/.test(seen)) break;
+    }
+  } catch {
+    // Killed (the signal aborted) or the pipe broke: the wait is over either way.
+  } finally {
+    try {
+      proc.stdin.end();
+    } catch {
+      // Already gone.
+    }
+  }
+};
+
 /** Create a client for one tmux server. */
 export function createTmuxClient(options: TmuxClientOptions = {}): TmuxClient {
   const exec = options.exec ?? spawnTmux;
+  const blockingExec = options.blockingExec ?? spawnControlClient;
   const prefix = [options.binary ?? Bun.which("tmux") ?? "tmux", ...(options.socket === undefined ? [] : ["-L", options.socket])];
   return {
     socket: options.socket,
@@ -83,8 +110,8 @@ export function createTmuxClient(options: TmuxClientOptions = {}): TmuxClient {
     probe(args, signal) {
       return exec([...prefix, ...args], signal);
     },
-    async quiet(args, signal, launcher = []) {
-      return (await exec([...launcher, ...prefix, ...args], signal, true)).code;
+    block(args, signal) {
+      return blockingExec([...prefix, "-C", ...args], signal);
     },
   };
 }

@@ -79,7 +79,7 @@ describe("tmux runner with an injected client", () => {
     });
     const handle = await runner.start(spec("true", { windowName: "task-13.4#2 x" }));
     expect(handle).toMatchObject({ runner: "tmux", sessionId: "$7", windowId: "@3", pid: 1234 });
-    expect(calls[1]).toEqual(["tmux", "-L", "fake", "new-session", "-d", "-s", "run_1", "-n", "seqorch", "-x", "200", "-y", "50", "-P", "-F", "#{session_id}"]);
+    expect(calls[1]).toEqual(["tmux", "-L", "fake", "new-session", "-d", "-s", "run_1", "-n", "seqorch", "-x", "200", "-y", "50", "-P", "-F", "#{session_id}", "--", "/bin/sh", "-i"]);
     // The session's own hook keeps finished panes (remain-on-exit), not the server's global option.
     expect(calls[2]).toEqual(["tmux", "-L", "fake", "set-hook", "-t", "$7", "after-new-window", "set-option -w remain-on-exit on"]);
     expect(calls[3]!.slice(3, 10)).toEqual(["new-window", "-d", "-t", "$7:", "-n", "task-13.4_2_x", "-P"]);
@@ -175,6 +175,23 @@ describe("tmux runner on a real server", () => {
     expect(await run(spec("exit 0"))).toMatchObject({ exitCode: 0, reason: "exited" });
     expect(await run(spec("exit 3"))).toMatchObject({ exitCode: 3, reason: "exited" });
     expect(await run(spec("true", { argv: ["/nonexistent/agent"] }))).toMatchObject({ exitCode: 127 });
+  });
+
+  test("a blocking wait-for runs in a control-mode client: done when signalled, ended when aborted", async () => {
+    const client = createTmuxClient({ socket }); // the server runs: the test above made the session
+    const channel = `seqorch-test-${suffix}-block`;
+    const done = client.block(["wait-for", channel]);
+    let settled = false;
+    void done.then(() => (settled = true));
+    await Bun.sleep(100);
+    expect(settled).toBe(false);
+    tmux(socket, "wait-for", "-S", channel);
+    await done;
+    const abort = new AbortController();
+    const aborted = client.block(["wait-for", `${channel}-never`], abort.signal);
+    await Bun.sleep(50);
+    abort.abort();
+    await aborted; // the client was killed; nothing is left blocked on the channel
   });
 
   test("a missing working directory or prompt file is a RunnerError", async () => {
