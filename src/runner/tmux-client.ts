@@ -17,6 +17,19 @@ export type TmuxExec = (argv: string[], signal?: AbortSignal) => Promise<TmuxRes
  */
 export type TmuxBlockingExec = (argv: string[], signal?: AbortSignal) => Promise<void>;
 
+/** What {@link TmuxClient.launch} returns: its command's result, and the wait that follows in the same client. */
+export interface Launched {
+  /** The command's result (code 0 and its output, or non-zero and tmux's message). */
+  result: TmuxResult;
+  /** Resolves once the wait ended (signalled, or the client ended); null when the command failed (no wait). */
+  waited: Promise<void> | null;
+  /** End the client now (and so the wait). */
+  end(): void;
+}
+
+/** Runs a full control-mode argv (`[…, "-C", …command, ";", …wait]`), see {@link spawnLaunch}. */
+export type TmuxLaunchExec = (argv: string[]) => Promise<Launched>;
+
 /** Options of {@link createTmuxClient}. */
 export interface TmuxClientOptions {
   /** Server socket name (`tmux -L NAME`); default: the default server (or the one in `$TMUX`). */
@@ -25,6 +38,11 @@ export interface TmuxClientOptions {
   exec?: TmuxExec;
   /** Replaces the process boundary of {@link TmuxClient.block}, for tests. Default: {@link spawnControlClient}. */
   blockingExec?: TmuxBlockingExec;
+  /**
+   * Replaces the process boundary of {@link TmuxClient.launch}. Default: {@link spawnLaunch}, or, when only `exec`
+   * is injected (tests), the command through `exec` and the wait through `blockingExec`.
+   */
+  launchExec?: TmuxLaunchExec;
   /** The tmux binary; default: `tmux` resolved on PATH now, so attempt scripts do not depend on the pane's PATH. */
   binary?: string;
 }
@@ -45,6 +63,11 @@ export interface TmuxClient {
    * the command completed, the client ended (a gone server) or `signal` aborted (the client is then killed).
    */
   block(args: string[], signal?: AbortSignal): Promise<void>;
+  /**
+   * Run `args` (`new-window …`) and then, in the same control-mode client, the blocking `waitArgs` (`wait-for
+   * CHANNEL`): one client process for both. The client ends with seqorch, as {@link block}'s does.
+   */
+  launch(args: string[], waitArgs: string[]): Promise<Launched>;
 }
 
 /** The default executor: spawn the argv, collect stdout and stderr, kill the client when `signal` aborts. */
@@ -91,10 +114,70 @@ export const spawnControlClient: TmuxBlockingExec = async (argv, signal) => {
   }
 };
 
+/** A control-mode client's first reply block: `%begin …`, the command's output, `%end …` or `%error …`. */
+const FIRST_BLOCK = /%begin [^\n]*\n([\s\S]*?)%(end|error) [^\n]*\n/;
+
+/**
+ * The default launch executor: a control-mode client running a command and then a blocking one. The first reply
+ * block is the command's result; the wait is over at `%exit` or the output's end, and the client's stdin (held
+ * open until then: a control client ends at its stdin's end) is closed. A client that could not reach the server
+ * prints no block: its exit code and stderr are the result.
+ */
+export const spawnLaunch: TmuxLaunchExec = async (argv) => {
+  let proc: ReturnType<typeof Bun.spawn<"pipe", "pipe", "pipe">>;
+  try {
+    proc = Bun.spawn(argv, { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+  } catch (error) {
+    throw new RunnerError("tmux", `cannot run ${argv[0]}: ${(error as Error).message}`);
+  }
+  const stderr = new Response(proc.stderr).text();
+  const closeStdin = () => {
+    try {
+      proc.stdin.end();
+    } catch {
+      // Already gone.
+    }
+  };
+  const end = () => {
+    closeStdin();
+    proc.kill();
+  };
+  const reader = proc.stdout.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  let block: RegExpExecArray | null = null;
+  while ((block = FIRST_BLOCK.exec(text)) === null) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value, { stream: true });
+  }
+  if (block === null || block[2] === "error") {
+    closeStdin();
+    const code = block === null ? (await proc.exited) || 1 : 1;
+    return { result: { code, stdout: "", stderr: block === null ? await stderr : block[1]! }, waited: null, end };
+  }
+  let tail = text.slice(block.index + block[0].length);
+  const waited = (async () => {
+    try {
+      while (!/(^|\n)%exit/.test(tail)) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        tail = (tail + decoder.decode(value, { stream: true })).slice(-64);
+      }
+    } catch {
+      // Killed (ended) or the pipe broke: the wait is over either way.
+    } finally {
+      closeStdin();
+    }
+  })();
+  return { result: { code: 0, stdout: block[1]!, stderr: "" }, waited, end };
+};
+
 /** Create a client for one tmux server. */
 export function createTmuxClient(options: TmuxClientOptions = {}): TmuxClient {
   const exec = options.exec ?? spawnTmux;
   const blockingExec = options.blockingExec ?? spawnControlClient;
+  const launchExec = options.launchExec ?? (options.exec ? null : spawnLaunch);
   const prefix = [options.binary ?? Bun.which("tmux") ?? "tmux", ...(options.socket === undefined ? [] : ["-L", options.socket])];
   return {
     socket: options.socket,
@@ -112,6 +195,13 @@ export function createTmuxClient(options: TmuxClientOptions = {}): TmuxClient {
     },
     block(args, signal) {
       return blockingExec([...prefix, "-C", ...args], signal);
+    },
+    async launch(args, waitArgs) {
+      if (launchExec !== null) return launchExec([...prefix, "-C", ...args, ";", ...waitArgs]);
+      // An injected exec (tests): the command through it, then the wait in a client of its own.
+      const result = await exec([...prefix, ...args]);
+      const stop = new AbortController();
+      return { result, waited: result.code === 0 ? blockingExec([...prefix, "-C", ...waitArgs], stop.signal) : null, end: () => stop.abort() };
     },
   };
 }

@@ -6,7 +6,7 @@ import { createAttemptTrees } from "./attempt-trees.ts";
 import { commandLines, pidMark, processStartTicks, sinceOf, parentPid, type AttemptTree } from "./process-tree.ts";
 import { agentEnvironment, ENV_NAME, envFileText } from "./agent-env.ts";
 import { quoteShellArg as q } from "./shell-quote.ts";
-import { createTmuxClient, isServerGone, spawnTmux, type TmuxClient } from "./tmux-client.ts";
+import { createTmuxClient, isServerGone, spawnTmux, type Launched, type TmuxClient } from "./tmux-client.ts";
 import type { AttemptExit, AttemptHandle, LaunchSpec, SessionRunner } from "./types.ts";
 import { closeFinishedWindows } from "./window-cleanup.ts";
 
@@ -183,6 +183,8 @@ export function createTmuxRunner(options: TmuxRunnerOptions): SessionRunner {
   const graceMs = options.graceMs ?? 5000;
   const livenessMs = options.livenessMs ?? 1000;
   const active = new Set<AbortController>();
+  /** The waits started with their attempt's window (the same client), by channel, until `wait` takes them. */
+  const launched = new Map<string, Launched>();
   /** Attempts whose tree may still have processes, and endings under way, by pane pid. */
   const trees = createAttemptTrees({ graceMs, hurry: options.hurry });
   /** The run's session id once looked up; reset when the session or server went away. */
@@ -271,11 +273,22 @@ export function createTmuxRunner(options: TmuxRunnerOptions): SessionRunner {
   }
 
   /**
-   * Block in `tmux wait-for CHANNEL` until the window's hook or the script signals it (or the client is ended).
-   * The client is a control-mode one that tmux ends when seqorch dies (its stdin's end), even by SIGKILL.
+   * Block in `tmux wait-for CHANNEL` until the script signals it (or the client is ended): in the client that made
+   * the attempt's window, or (an adopted attempt, a wait resumed) one of its own. Either is a control-mode client
+   * that tmux ends when seqorch dies (its stdin's end), even by SIGKILL.
    */
   async function waitForChannel(channel: string, stop: AbortSignal): Promise<Outcome> {
-    await client.block(["wait-for", channel], stop);
+    const started = launched.get(channel);
+    launched.delete(channel);
+    if (started?.waited) {
+      // The wait the attempt's start left running; ended (killed) when `stop` aborts.
+      const end = () => started.end();
+      stop.addEventListener("abort", end, { once: true });
+      await started.waited;
+      stop.removeEventListener("abort", end);
+    } else {
+      await client.block(["wait-for", channel], stop);
+    }
     // How the client ended says nothing (a killed or disconnected one ends too); the caller reads the exit file.
     return { kind: "signalled" };
   }
@@ -314,18 +327,26 @@ export function createTmuxRunner(options: TmuxRunnerOptions): SessionRunner {
       const args = (sid: string) => ["new-window", "-d", "-t", `${sid}:`, "-n", safeWindowName(spec.windowName), "-P", "-F", "#{window_id} #{pane_id} #{pane_pid}", "--", "/bin/sh", script];
       // Before the pane's shell is forked (by the server): every process of the attempt gets its pid after it.
       const mark = pidMark();
-      let result = await client.probe(args(sessionId));
+      // One client makes the window and then waits on the channel (see waitForChannel).
+      const wait = ["wait-for", channel];
+      let launch = await client.launch(args(sessionId), wait);
+      let result = launch.result;
       if (result.code !== 0 && (isServerGone(result.stderr) || /can't find session/.test(result.stderr))) {
         session = null; // the server or the session went away since the last attempt
         sessionId = await ensureSession();
-        result = await client.probe(args(sessionId));
+        launch = await client.launch(args(sessionId), wait);
+        result = launch.result;
       }
       if (result.code !== 0) {
         rmSync(join(spec.attemptDir, ENV_FILE), { force: true });
         throw new RunnerError("tmux", `tmux new-window: ${result.stderr.trim() || `exit code ${result.code}`}`);
       }
       const [windowId, , pid] = result.stdout.trim().split(" ");
-      if (windowId === undefined || !/^\d+$/.test(pid ?? "")) throw new RunnerError("tmux", `tmux new-window printed ${JSON.stringify(result.stdout)}`);
+      if (windowId === undefined || !/^\d+$/.test(pid ?? "")) {
+        launch.end();
+        throw new RunnerError("tmux", `tmux new-window printed ${JSON.stringify(result.stdout)}`);
+      }
+      launched.set(channel, launch);
       const attemptId = spec.env.SEQORCH_ATTEMPT_ID;
       const startTicks = processStartTicks(Number(pid));
       const handle: AttemptHandle = {
@@ -360,6 +381,8 @@ export function createTmuxRunner(options: TmuxRunnerOptions): SessionRunner {
 
     async close() {
       for (const stop of active) stop.abort();
+      for (const started of launched.values()) started.end(); // started attempts never waited for
+      launched.clear();
       // Endings under way finish before the run exits (an attempt left by --detach-on-stop is not ended).
       await trees.settled();
     },
