@@ -8,11 +8,27 @@ export interface TmuxResult {
   stderr: string;
 }
 
+/** Runs a full argv (`["tmux", "-L", …]`) and collects its output; the client is killed when `signal` aborts. */
+export type TmuxExec = (argv: string[], signal?: AbortSignal) => Promise<TmuxResult>;
+
 /**
- * Runs a full argv (`["tmux", "-L", …]`); a long-running call (`wait-for`) is ended when `signal` aborts.
- * `quiet`: the output is not needed (it is not collected, and comes back empty).
+ * Runs a full argv that blocks (`["tmux", "-L", …, "-C", "wait-for", CHANNEL]`) until it completes or `signal`
+ * aborts; resolves then, whatever the outcome (a gone server too).
  */
-export type TmuxExec = (argv: string[], signal?: AbortSignal, quiet?: boolean) => Promise<TmuxResult>;
+export type TmuxBlockingExec = (argv: string[], signal?: AbortSignal) => Promise<void>;
+
+/** What {@link TmuxClient.launch} returns: its command's result, and the wait that follows in the same client. */
+export interface Launched {
+  /** The command's result (code 0 and its output, or non-zero and tmux's message). */
+  result: TmuxResult;
+  /** Resolves once the wait ended (signalled, or the client ended); null when the command failed (no wait). */
+  waited: Promise<void> | null;
+  /** End the client now (and so the wait). */
+  end(): void;
+}
+
+/** Runs a full control-mode argv (`[…, "-C", …command, ";", …wait]`), see {@link spawnLaunch}. */
+export type TmuxLaunchExec = (argv: string[]) => Promise<Launched>;
 
 /** Options of {@link createTmuxClient}. */
 export interface TmuxClientOptions {
@@ -20,6 +36,13 @@ export interface TmuxClientOptions {
   socket?: string;
   /** Replaces the process boundary, for tests. Default: {@link spawnTmux}. */
   exec?: TmuxExec;
+  /** Replaces the process boundary of {@link TmuxClient.block}, for tests. Default: {@link spawnControlClient}. */
+  blockingExec?: TmuxBlockingExec;
+  /**
+   * Replaces the process boundary of {@link TmuxClient.launch}. Default: {@link spawnLaunch}, or, when only `exec`
+   * is injected (tests), the command through `exec` and the wait through `blockingExec`.
+   */
+  launchExec?: TmuxLaunchExec;
   /** The tmux binary; default: `tmux` resolved on PATH now, so attempt scripts do not depend on the pane's PATH. */
   binary?: string;
 }
@@ -35,22 +58,20 @@ export interface TmuxClient {
   /** Run a tmux command and return its result whatever the exit code (for probes such as `has-session`). */
   probe(args: string[], signal?: AbortSignal): Promise<TmuxResult>;
   /**
-   * Run a tmux command whose output is not needed (`wait-for`); resolves with its exit code. `launcher` goes
-   * before the tmux argv (e.g. `setpriv --pdeathsig TERM`, so a blocked client dies with seqorch).
+   * Run a blocking tmux command (`wait-for CHANNEL`) in a control-mode client (`tmux -C`) whose stdin is a pipe
+   * from seqorch: when seqorch dies, even by SIGKILL, the pipe's end makes tmux end the client. Resolves once
+   * the command completed, the client ended (a gone server) or `signal` aborted (the client is then killed).
    */
-  quiet(args: string[], signal?: AbortSignal, launcher?: readonly string[]): Promise<number>;
+  block(args: string[], signal?: AbortSignal): Promise<void>;
+  /**
+   * Run `args` (`new-window …`) and then, in the same control-mode client, the blocking `waitArgs` (`wait-for
+   * CHANNEL`): one client process for both. The client ends with seqorch, as {@link block}'s does.
+   */
+  launch(args: string[], waitArgs: string[]): Promise<Launched>;
 }
 
 /** The default executor: spawn the argv, collect stdout and stderr, kill the client when `signal` aborts. */
-export const spawnTmux: TmuxExec = async (argv, signal, quiet) => {
-  if (quiet) {
-    try {
-      const proc = Bun.spawn(argv, { stdin: "ignore", stdout: "ignore", stderr: "ignore", ...(signal ? { signal } : {}) });
-      return { code: await proc.exited, stdout: "", stderr: "" };
-    } catch (error) {
-      throw new RunnerError("tmux", `cannot run ${argv[0]}: ${(error as Error).message}`);
-    }
-  }
+export const spawnTmux: TmuxExec = async (argv, signal) => {
   let proc: ReturnType<typeof Bun.spawn<"ignore", "pipe", "pipe">>;
   try {
     proc = Bun.spawn(argv, { stdin: "ignore", stdout: "pipe", stderr: "pipe", ...(signal ? { signal } : {}) });
@@ -65,9 +86,98 @@ export const spawnTmux: TmuxExec = async (argv, signal, quiet) => {
   return { code, stdout, stderr };
 };
 
+/**
+ * The default blocking executor: a control-mode client, its stdin held open (a control client ends at its stdin's
+ * end), done when it prints `%exit` (its command completed) or its output ends; then its stdin is closed.
+ */
+export const spawnControlClient: TmuxBlockingExec = async (argv, signal) => {
+  let proc: ReturnType<typeof Bun.spawn<"pipe", "pipe", "ignore">>;
+  try {
+    proc = Bun.spawn(argv, { stdin: "pipe", stdout: "pipe", stderr: "ignore", ...(signal ? { signal } : {}) });
+  } catch (error) {
+    throw new RunnerError("tmux", `cannot run ${argv[0]}: ${(error as Error).message}`);
+  }
+  try {
+    let seen = "";
+    for await (const chunk of proc.stdout) {
+      seen = (seen + Buffer.from(chunk).toString("latin1")).slice(-64);
+      if (/(^|\n)%exit/.test(seen)) break;
+    }
+  } catch {
+    // Killed (the signal aborted) or the pipe broke: the wait is over either way.
+  } finally {
+    try {
+      proc.stdin.end();
+    } catch {
+      // Already gone.
+    }
+  }
+};
+
+/** A control-mode client's first reply block: `%begin …`, the command's output, `%end …` or `%error …`. */
+const FIRST_BLOCK = /%begin [^\n]*\n([\s\S]*?)%(end|error) [^\n]*\n/;
+
+/**
+ * The default launch executor: a control-mode client running a command and then a blocking one. The first reply
+ * block is the command's result; the wait is over at `%exit` or the output's end, and the client's stdin (held
+ * open until then: a control client ends at its stdin's end) is closed. A client that could not reach the server
+ * prints no block: its exit code and stderr are the result.
+ */
+export const spawnLaunch: TmuxLaunchExec = async (argv) => {
+  let proc: ReturnType<typeof Bun.spawn<"pipe", "pipe", "pipe">>;
+  try {
+    proc = Bun.spawn(argv, { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+  } catch (error) {
+    throw new RunnerError("tmux", `cannot run ${argv[0]}: ${(error as Error).message}`);
+  }
+  const stderr = new Response(proc.stderr).text();
+  const closeStdin = () => {
+    try {
+      proc.stdin.end();
+    } catch {
+      // Already gone.
+    }
+  };
+  const end = () => {
+    closeStdin();
+    proc.kill();
+  };
+  const reader = proc.stdout.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  let block: RegExpExecArray | null = null;
+  while ((block = FIRST_BLOCK.exec(text)) === null) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value, { stream: true });
+  }
+  if (block === null || block[2] === "error") {
+    closeStdin();
+    const code = block === null ? (await proc.exited) || 1 : 1;
+    return { result: { code, stdout: "", stderr: block === null ? await stderr : block[1]! }, waited: null, end };
+  }
+  let tail = text.slice(block.index + block[0].length);
+  const waited = (async () => {
+    try {
+      while (!/(^|\n)%exit/.test(tail)) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        tail = (tail + decoder.decode(value, { stream: true })).slice(-64);
+      }
+    } catch {
+      // Killed (ended) or the pipe broke: the wait is over either way.
+    } finally {
+      closeStdin();
+    }
+  })();
+  return { result: { code: 0, stdout: block[1]!, stderr: "" }, waited, end };
+};
+
 /** Create a client for one tmux server. */
 export function createTmuxClient(options: TmuxClientOptions = {}): TmuxClient {
   const exec = options.exec ?? spawnTmux;
+  const blockingExec = options.blockingExec ?? spawnControlClient;
+  const launchExec = options.launchExec ?? (options.exec ? null : spawnLaunch);
   const prefix = [options.binary ?? Bun.which("tmux") ?? "tmux", ...(options.socket === undefined ? [] : ["-L", options.socket])];
   return {
     socket: options.socket,
@@ -83,8 +193,15 @@ export function createTmuxClient(options: TmuxClientOptions = {}): TmuxClient {
     probe(args, signal) {
       return exec([...prefix, ...args], signal);
     },
-    async quiet(args, signal, launcher = []) {
-      return (await exec([...launcher, ...prefix, ...args], signal, true)).code;
+    block(args, signal) {
+      return blockingExec([...prefix, "-C", ...args], signal);
+    },
+    async launch(args, waitArgs) {
+      if (launchExec !== null) return launchExec([...prefix, "-C", ...args, ";", ...waitArgs]);
+      // An injected exec (tests): the command through it, then the wait in a client of its own.
+      const result = await exec([...prefix, ...args]);
+      const stop = new AbortController();
+      return { result, waited: result.code === 0 ? blockingExec([...prefix, "-C", ...waitArgs], stop.signal) : null, end: () => stop.abort() };
     },
   };
 }

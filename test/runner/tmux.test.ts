@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RunnerError } from "../../src/errors.ts";
 import { isAlive } from "../../src/runner/process-tree.ts";
-import { createTmuxClient, type TmuxResult } from "../../src/runner/tmux-client.ts";
+import { createTmuxClient, isServerGone, type TmuxResult } from "../../src/runner/tmux-client.ts";
 import { attemptScript, createTmuxRunner, safeWindowName, tmuxAvailable } from "../../src/runner/tmux.ts";
 import type { AttemptHandle, LaunchSpec, SessionRunner } from "../../src/runner/types.ts";
 
@@ -21,6 +21,7 @@ afterAll(() => {
   for (const s of sockets) {
     Bun.spawnSync(["tmux", "-L", s, "kill-server"], { stderr: "ignore" });
     rmSync(join(process.env.TMUX_TMPDIR ?? "/tmp", `tmux-${process.getuid!()}`, s), { force: true });
+    rmSync(join(process.env.TMUX_TMPDIR ?? "/tmp", `tmux-${process.getuid!()}`, `${s}-none`), { force: true });
   }
   rmSync(root, { recursive: true, force: true });
 });
@@ -79,7 +80,7 @@ describe("tmux runner with an injected client", () => {
     });
     const handle = await runner.start(spec("true", { windowName: "task-13.4#2 x" }));
     expect(handle).toMatchObject({ runner: "tmux", sessionId: "$7", windowId: "@3", pid: 1234 });
-    expect(calls[1]).toEqual(["tmux", "-L", "fake", "new-session", "-d", "-s", "run_1", "-n", "seqorch", "-x", "200", "-y", "50", "-P", "-F", "#{session_id}"]);
+    expect(calls[1]).toEqual(["tmux", "-L", "fake", "new-session", "-d", "-s", "run_1", "-n", "seqorch", "-x", "200", "-y", "50", "-P", "-F", "#{session_id}", "--", "/bin/sh", "-i"]);
     // The session's own hook keeps finished panes (remain-on-exit), not the server's global option.
     expect(calls[2]).toEqual(["tmux", "-L", "fake", "set-hook", "-t", "$7", "after-new-window", "set-option -w remain-on-exit on"]);
     expect(calls[3]!.slice(3, 10)).toEqual(["new-window", "-d", "-t", "$7:", "-n", "task-13.4_2_x", "-P"]);
@@ -175,6 +176,45 @@ describe("tmux runner on a real server", () => {
     expect(await run(spec("exit 0"))).toMatchObject({ exitCode: 0, reason: "exited" });
     expect(await run(spec("exit 3"))).toMatchObject({ exitCode: 3, reason: "exited" });
     expect(await run(spec("true", { argv: ["/nonexistent/agent"] }))).toMatchObject({ exitCode: 127 });
+  });
+
+  test("a blocking wait-for runs in a control-mode client: done when signalled, ended when aborted", async () => {
+    const client = createTmuxClient({ socket }); // the server runs: the test above made the session
+    const channel = `seqorch-test-${suffix}-block`;
+    const done = client.block(["wait-for", channel]);
+    let settled = false;
+    void done.then(() => (settled = true));
+    await Bun.sleep(100);
+    expect(settled).toBe(false);
+    tmux(socket, "wait-for", "-S", channel);
+    await done;
+    const abort = new AbortController();
+    const aborted = client.block(["wait-for", `${channel}-never`], abort.signal);
+    await Bun.sleep(50);
+    abort.abort();
+    await aborted; // the client was killed; nothing is left blocked on the channel
+  });
+
+  test("launch: a command and then a wait in one control-mode client; a failed command or an unreachable server waits for nothing", async () => {
+    const client = createTmuxClient({ socket });
+    const channel = `seqorch-test-${suffix}-launch`;
+    const started = await client.launch(["display-message", "-p", "#{session_name} #{window_id}"], ["wait-for", channel]);
+    expect(started.result).toMatchObject({ code: 0, stderr: "" });
+    expect(started.result.stdout).toMatch(/^seqorch_test @\d+\n$/);
+    let settled = false;
+    void started.waited!.then(() => (settled = true));
+    await Bun.sleep(100);
+    expect(settled).toBe(false);
+    tmux(socket, "wait-for", "-S", channel);
+    await started.waited;
+    const failed = await client.launch(["kill-window", "-t", "@999999"], ["wait-for", `${channel}-never`]);
+    expect(failed.result.code).toBe(1);
+    expect(failed.result.stderr).toContain("@999999");
+    expect(failed.waited).toBeNull();
+    const unreachable = await createTmuxClient({ socket: `${socket}-none` }).launch(["list-sessions"], ["wait-for", channel]);
+    expect(unreachable.result.code).not.toBe(0);
+    expect(isServerGone(unreachable.result.stderr)).toBe(true);
+    expect(unreachable.waited).toBeNull();
   });
 
   test("a missing working directory or prompt file is a RunnerError", async () => {
