@@ -6,16 +6,16 @@
 // unit in progress holds at that moment, and the 8 MB allocated between two of them take blocks of their own; the
 // engine's full collection comes only once the old generation has about doubled. So without one of seqorch's
 // own, 200 direct units in git peak at about 17 MB of anonymous memory over a compiled hello-world, of which the
-// 8 MB allowance alone is half. Why rarely: a full collection blocks this thread for 5-15 ms (most of it marking
+// 8 MB allowance alone is half. Why rarely: a full collection blocks this thread for 5-20 ms (most of it marking
 // the 4-5 MB of compiled code and module records that are always live). Every 8 units (before) was 25 of them in
-// 200 units; once the heap has grown by 2.5 MB it is 8, with the peak at about +15 MB (README, what the heap holds).
+// 200 units; once the heap has grown by 2.5 MB it is 5 to 9, with the peak at about +15 MB (README, what the heap holds).
 // The growth follows what a unit allocates, so a run whose units allocate more (an agent's long output) collects
 // sooner, and one whose units allocate little, later.
 
 /**
- * How a run collects: `growth` (the default), once the JavaScript heap's capacity (its blocks and the memory they
- * own outside the heap, bytes) has grown by `bytes` since the last collection of this policy (or since the first
- * dispatch); `every`, every `units` dispatches (0: never).
+ * How a run collects: `growth` (the default), once what the JavaScript heap holds ({@link heapCapacity}, bytes)
+ * has grown by `bytes` since the last collection of this policy (or since the first dispatch); `every`, every
+ * `units` dispatches (0: never).
  */
 export type GcRule = { kind: "growth"; bytes: number } | { kind: "every"; units: number };
 
@@ -34,9 +34,13 @@ export function gcRuleFromEnv(env: Record<string, string | undefined> = process.
   return { kind: "growth", bytes: Number.isFinite(mb) && mb > 0 ? mb * 1024 * 1024 : DEFAULT_GC_GROWTH_BYTES };
 }
 
-/** The heap's capacity now, bytes: Bun's `heapTotal` (about 15 µs to read). */
+/**
+ * What the heap holds now, bytes: its blocks (Bun's `heapTotal`) and the memory its objects own outside them
+ * (`external`: buffers, the text of long strings, such as an agent's output read for its usage). About 15 µs.
+ */
 export function heapCapacity(): number {
-  return process.memoryUsage().heapTotal;
+  const usage = process.memoryUsage();
+  return usage.heapTotal + usage.external;
 }
 
 /**
