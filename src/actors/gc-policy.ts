@@ -8,9 +8,9 @@
 // own, 200 direct units in git peak at about 17 MB of anonymous memory over a compiled hello-world, of which the
 // 8 MB allowance alone is half. Why rarely: a full collection blocks this thread for 5-20 ms (most of it marking
 // the 4-5 MB of compiled code and module records that are always live). Every 8 units (before) was 25 of them in
-// 200 units; once the heap has grown by 2.5 MB it is 5 to 9, with the peak at about +15 MB (README, what the heap holds).
-// The growth follows what a unit allocates, so a run whose units allocate more (an agent's long output) collects
-// sooner, and one whose units allocate little, later.
+// 200 units; once what the heap holds has grown by 2.5 MB it is 8 to 11, with the peak at about +14.5 MB (README,
+// what the heap holds). The growth follows what a unit allocates, so a run whose units allocate more (an agent's
+// long output read for its usage) collects sooner, and one whose units allocate little, later.
 
 /**
  * How a run collects: `growth` (the default), once what the JavaScript heap holds ({@link heapCapacity}, bytes)
