@@ -152,6 +152,30 @@ export function createPlanReader(tasksFile: string, options: PlanOptions): PlanR
     return cache;
   };
 
+  /** The last `completed` list seen, a copy of its entries then, and their set (see doneSet). */
+  let done: { list: readonly string[]; copy: string[]; set: Set<string> } | null = null;
+  /**
+   * The keys of `completed` as a set, kept between calls: a run's list (the state's) only grows, so when it is
+   * the list of the last call with the same first entries, only its new entries are added (no set of every
+   * completed unit at each unit); any other list gets a set of its own.
+   */
+  const doneSet = (completed: readonly string[]): ReadonlySet<string> => {
+    const last = done;
+    if (last !== null && last.list === completed && completed.length >= last.copy.length) {
+      let same = true;
+      for (let i = 0; same && i < last.copy.length; i++) same = last.copy[i] === completed[i];
+      if (same) {
+        for (let i = last.copy.length; i < completed.length; i++) {
+          last.copy.push(completed[i]!);
+          last.set.add(completed[i]!);
+        }
+        return last.set;
+      }
+    }
+    done = { list: completed, copy: [...completed], set: new Set(completed) };
+    return done.set;
+  };
+
   const planNow = (): CachedRead & { plan: Plan; counted: DispatchUnit[] } => {
     const current = parsedNow();
     current.plan ??= planOfTree(current.tree, opts);
@@ -200,15 +224,15 @@ export function createPlanReader(tasksFile: string, options: PlanOptions): PlanR
     read(completed) {
       const current = planNow();
       const { plan, counted } = current;
-      const done = new Set(completed);
-      const pending = counted.filter((u) => !u.done && !done.has(u.key));
-      const next = pending.length > 0 ? nextRunnable(plan, done, (current.byKey ??= unitsByKey(plan))) : null;
+      const doneKeys = doneSet(completed);
+      const pending = counted.filter((u) => !u.done && !doneKeys.has(u.key));
+      const next = pending.length > 0 ? nextRunnable(plan, doneKeys, (current.byKey ??= unitsByKey(plan))) : null;
       return { plan, pending, counted, next, generation: current.generation };
     },
     countPending(completed) {
-      const done = new Set(completed);
+      const doneKeys = doneSet(completed);
       let pending = 0;
-      for (const u of planNow().counted) if (!u.done && !done.has(u.key)) pending++;
+      for (const u of planNow().counted) if (!u.done && !doneKeys.has(u.key)) pending++;
       return pending;
     },
     ticked() {

@@ -76,8 +76,8 @@ export async function planNext(context: RunContext, assign: AssignConfig, plans:
     return { kind: "parallel", pending: view.pending.length, plan: await planParallel(context, assign, view, resume, signal) };
   }
   const waiting = waitingKeys(context.store.get());
-  const done = new Set([...context.store.get().completed, ...unblockedKeys(context.store.get())]);
-  const nextFree = waiting.size ? nextNotWaiting(view.plan, view.pending, done, waiting) : view.next;
+  // The done keys (a set of every completed unit: it grows with the run) only when some unit waits.
+  const nextFree = waiting.size ? nextNotWaiting(view.plan, view.pending, new Set([...context.store.get().completed, ...unblockedKeys(context.store.get())]), waiting) : view.next;
   const open = openDecisions(context.store.get().decisions);
   if (!nextFree && open.length) {
     const ids = open.map((d) => view.plan.units.find((u) => u.key === d.unit)?.id ?? d.unit);

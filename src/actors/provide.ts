@@ -40,24 +40,8 @@ import type { RunContext } from "./run-context.ts";
 import { awaitAttempt } from "./session.ts";
 import { newPlanMemory, planNext, unitOfPlan } from "./planner.ts";
 import { mergeTurn, prepareUnit } from "./parallel-lanes.ts";
+import { createGcPolicy, gcRuleFromEnv } from "./gc-policy.ts";
 
-
-const GC_EVERY = Number(process.env.SEQORCH_GC_EVERY ?? 8);
-
-/**
- * Every few units (SEQORCH_GC_EVERY, default 8; 0: never), a full garbage collection, run just after an agent
- * started (while this process would only wait for it), not between two units. Each unit's short-lived objects
- * (the XState actors of the unit, the state file's text, git's and the agent's output read through pipes) live
- * across the event-loop turns of the unit, so the young-generation collections promote them and they pile up in
- * the old generation until the engine's own full collection, which comes late for so small a heap. 200 direct
- * units in git (scripts/bench.ts), peak anonymous memory over a compiled hello-world: +18 to +19 MB without
- * this, +13.5 every 8 units, +12 every 4; the live heap after a collection is 5–6 MB (most of it compiled code)
- * and 2–2.5 MB outside it. Before seqorch's own checkbox writes stopped planning the spec again, each unit
- * left a whole plan behind: +26 MB without this, and it ran every 4 units. About 1–2 ms of CPU each.
- */
-function collectGarbage(dispatches: number): void {
-  if (GC_EVERY > 0 && dispatches % GC_EVERY === 0) Bun.gc(true);
-}
 
 /**
  * The effects the machine names as actions: a sleep between units shown on the display, and a rate-limit wait
@@ -116,13 +100,16 @@ export function provideActions(context: RunContext) {
 export function provideActors(context: RunContext, assign: AssignConfig = NO_ASSIGNMENT) {
   const plans = newPlanMemory();
   let dispatches = 0;
+  // A full collection once the heap has grown enough (src/actors/gc-policy.ts), run just after an agent started
+  // (while this process would only wait for it), not between two units: README, what the heap holds.
+  const gc = createGcPolicy(gcRuleFromEnv());
   const unitOf = (ref: UnitRef): DispatchUnit => unitOfPlan(plans, ref);
   // One unit's machine with the run's actors: the serial run invokes it, the parallel run spawns N of it.
   const unit = unitMachine.provide({
     actors: {
       dispatcher: fromPromise<Dispatched, AttemptInput>(async ({ input }) => {
         const dispatched = await dispatchAttempt(context, unitOf(input.unit), input);
-        collectGarbage(++dispatches);
+        gc.afterDispatch(++dispatches);
         return dispatched;
       }),
       session: fromPromise<AttemptOutcome, SessionInput>(({ input, signal }) => awaitAttempt(context, input, signal)),

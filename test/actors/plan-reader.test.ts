@@ -177,3 +177,30 @@ describe("plan reader after its own checkbox writes", () => {
     await expect(writeMarks(file, startMarks(unit))).rejects.toThrow("tasks.md not found");
   });
 });
+
+describe("plan reader: the completed units", () => {
+  const pendingOf = (reader: PlanReader, completed: readonly string[]) => reader.read(completed).pending.map((u) => u.key);
+
+  test("a list that grows, is changed in place, shrinks or is another list gives the pending units a fresh reading gives", () => {
+    const file = tasksFile(SPEC);
+    const reader = createPlanReader(file, {});
+    const fresh = (completed: readonly string[]) => readPlan(file, {}, completed).pending.map((u) => u.key);
+    const completed: string[] = [];
+    expect(pendingOf(reader, completed)).toEqual(fresh([]));
+    completed.push("1.1");
+    expect(pendingOf(reader, completed)).toEqual(fresh(["1.1"]));
+    expect(reader.countPending(completed)).toBe(fresh(["1.1"]).length);
+    completed.push("4");
+    expect(pendingOf(reader, completed)).toEqual(fresh(["1.1", "4"]));
+    completed[0] = "3.1"; // changed in place, same length
+    expect(pendingOf(reader, completed)).toEqual(fresh(["3.1", "4"]));
+    expect(reader.countPending(completed)).toBe(fresh(["3.1", "4"]).length);
+    completed.pop(); // shorter
+    expect(pendingOf(reader, completed)).toEqual(fresh(["3.1"]));
+    completed.splice(0, 1, "1.1", "4"); // an entry replaced by two
+    expect(pendingOf(reader, completed)).toEqual(fresh(["1.1", "4"]));
+    expect(pendingOf(reader, ["2"])).toEqual(fresh(["2"]));
+    expect(pendingOf(reader, completed)).toEqual(fresh(["1.1", "4"]));
+    expect(fresh(["1.1", "4"])).not.toEqual(fresh([]));
+  });
+});
