@@ -112,11 +112,8 @@ export async function recordAttempt(context: RunContext, unit: DispatchUnit, inp
       if (record) record.status = "queued";
     }
     if (status === "done" && !reviewing && !merging) {
-      const keys = new Set(state.completed);
-      for (const key of [unit.key, ...unit.subtasks.map((t) => t.key)]) {
-        if (!keys.has(key)) state.completed.push(key);
-        keys.add(key);
-      }
+      // A look for the unit's few keys, not a set of every completed one at each unit (allocation).
+      for (const key of [unit.key, ...unit.subtasks.map((t) => t.key)]) if (!state.completed.includes(key)) state.completed.push(key);
     }
     if (status === "halt" && !reviewing) {
       state.halted = true;

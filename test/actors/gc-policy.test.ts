@@ -1,7 +1,8 @@
 // The forced-collection policy (src/actors/gc-policy.ts): its rules from the environment, and when it collects,
 // with a scripted heap meter and with Bun's own heap.
 import { describe, expect, test } from "bun:test";
-import { createGcPolicy, DEFAULT_GC_GROWTH_BYTES, gcRuleFromEnv, heapCapacity } from "../../src/actors/gc-policy.ts";
+import { join } from "node:path";
+import { createGcPolicy, DEFAULT_GC_GROWTH_BYTES, gcRuleFromEnv } from "../../src/actors/gc-policy.ts";
 
 const MB = 1024 * 1024;
 
@@ -57,21 +58,27 @@ describe("gc policy", () => {
   });
 
   test("with Bun's heap: garbage past the growth is collected, and the heap's capacity is back under its peak", () => {
-    const policy = createGcPolicy({ kind: "growth", bytes: 2 * MB });
-    expect(policy.afterDispatch(1)).toBe(false);
-    const start = heapCapacity();
-    let peak = start;
-    let collectedAt = 0;
-    let sink: unknown[] = [];
-    for (let n = 2; n < 400 && collectedAt === 0; n++) {
-      // About 100 KB of short-lived objects per "unit", dropped before the next.
-      sink = Array.from({ length: 1000 }, (_, i) => ({ n, i, text: `unit ${n} object ${i}` }));
-      peak = Math.max(peak, heapCapacity());
-      if (policy.afterDispatch(n)) collectedAt = n;
-    }
-    expect(sink.length).toBe(1000);
-    expect(collectedAt).toBeGreaterThan(2);
-    expect(peak).toBeGreaterThan(start + 2 * MB);
-    expect(heapCapacity()).toBeLessThan(peak);
+    // In a process of its own: the test runner's heap, grown by every file before, has room for all of it.
+    const script = `
+      import { createGcPolicy, heapCapacity } from ${JSON.stringify(join(import.meta.dir, "../../src/actors/gc-policy.ts"))};
+      const MB = 1024 * 1024;
+      const policy = createGcPolicy({ kind: "growth", bytes: 2 * MB });
+      policy.afterDispatch(1);
+      const start = heapCapacity();
+      let peak = start, collectedAt = 0, sink = [];
+      for (let n = 2; n < 400 && collectedAt === 0; n++) {
+        // About 100 KB of short-lived objects per "unit", dropped before the next.
+        sink = Array.from({ length: 1000 }, (_, i) => ({ n, i, text: "unit " + n + " object " + i }));
+        peak = Math.max(peak, heapCapacity());
+        if (policy.afterDispatch(n)) collectedAt = n;
+      }
+      console.log(JSON.stringify({ start, peak, collectedAt, after: heapCapacity(), kept: sink.length }));`;
+    const proc = Bun.spawnSync([process.execPath, "-e", script], { stderr: "pipe" });
+    expect(proc.exitCode, proc.stderr.toString()).toBe(0);
+    const r = JSON.parse(proc.stdout.toString()) as { start: number; peak: number; collectedAt: number; after: number; kept: number };
+    expect(r.kept).toBe(1000);
+    expect(r.collectedAt).toBeGreaterThan(2);
+    expect(r.peak).toBeGreaterThan(r.start + 2 * MB);
+    expect(r.after).toBeLessThan(r.peak);
   });
 });
