@@ -126,7 +126,9 @@ describe("reset", () => {
     expect((await seqorch(["run", "--spec", spec, "--no-tmux", "--delay", "0", "--agent-command", DONE])).code).toBe(0);
     const attempts = JSON.parse(readFileSync(join(spec, "SEQUENTIAL_STATE.json"), "utf8")).attempts;
     expect(Object.entries(attempts).map(([unit, records]) => [unit, (records as { status: string }[]).map((a) => a.status)])).toEqual([["2", ["done"]]]);
+    // Neither the journal nor the state file's spare outlives a run that ended.
     expect(existsSync(journal)).toBe(false);
+    expect(existsSync(join(spec, ".seqorch", "SEQUENTIAL_STATE.json.swap"))).toBe(false);
   });
 
   test("says the ticks stay; --untick unticks what the state recorded done (also right after a plain reset)", async () => {
