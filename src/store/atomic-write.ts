@@ -6,6 +6,40 @@ import { crashPoint } from "../fault-injection.ts";
 
 let counter = 0;
 
+/** The permission bits of `path`, or null when it does not exist (or cannot be looked at). */
+function modeOf(path: string): number | null {
+  try {
+    return statSync(path).mode & 0o777;
+  } catch {
+    return null;
+  }
+}
+
+/** Write all of `bytes` to `fd` (from offset 0 when `positioned`, else at the file's position). */
+function writeAll(fd: number, bytes: Uint8Array, positioned: boolean): void {
+  let written = 0;
+  while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written, positioned ? written : null);
+}
+
+/** `error` as the WriteError of `path` (its errno code, or its message). */
+function writeErrorOf(path: string, error: unknown): WriteError {
+  return new WriteError(path, (error as NodeJS.ErrnoException).code ?? (error as Error).message);
+}
+
+/**
+ * Run `op` on `path`; when it fails with ENOENT (its folder is missing), make the folder and run it once more.
+ * Throws what `op` throws.
+ */
+export function inFolder<T>(path: string, op: () => T): T {
+  try {
+    return op();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    mkdirSync(dirname(path), { recursive: true });
+    return op();
+  }
+}
+
 /**
  * Replace `path` with `data` so that a reader (or a crash) sees either the old or the new file, never a mix.
  * Keeps the file's mode when it exists. `durable: false` skips the fsync (still atomic against a killed
@@ -14,19 +48,12 @@ let counter = 0;
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array, options: { durable?: boolean } = {}): void {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${(++counter).toString(36)}.tmp`);
-  let mode = 0o644;
-  try {
-    mode = statSync(path).mode & 0o777;
-  } catch {
-    // no previous file: default mode
-  }
+  const mode = modeOf(path) ?? 0o644; // no previous file: default mode
   let fd: number | null = null;
   try {
     fd = openSync(tmp, "wx", mode);
     fchmodSync(fd, mode);
-    const bytes = typeof data === "string" ? Buffer.from(data) : data;
-    let written = 0;
-    while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+    writeAll(fd, typeof data === "string" ? Buffer.from(data) : data, false);
     if (options.durable !== false) fsyncSync(fd);
     closeSync(fd);
     fd = null;
@@ -39,7 +66,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, options
     } catch {
       // the temporary file was never created
     }
-    throw new WriteError(path, (error as NodeJS.ErrnoException).code ?? (error as Error).message);
+    throw writeErrorOf(path, error);
   }
 }
 
@@ -49,17 +76,6 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, options
  */
 export function spareOf(path: string): string {
   return join(dirname(path), ".seqorch", `${basename(path)}.swap`);
-}
-
-/** Open (or create, with its folder) the spare file for writing over, with `mode`; its fd. */
-function openSpare(spare: string, mode: number): number {
-  try {
-    return openSync(spare, constants.O_WRONLY | constants.O_CREAT, mode);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-    mkdirSync(dirname(spare), { recursive: true });
-    return openSync(spare, constants.O_WRONLY | constants.O_CREAT, mode);
-  }
 }
 
 /** A file replaced atomically again and again: {@link createAtomicWriter}. */
@@ -85,21 +101,16 @@ export function createAtomicWriter(path: string, exchange: ((a: string, b: strin
   return {
     write(data, options = {}) {
       if (!swapping) return writeFileAtomic(path, data, options);
-      let mode = 0o644;
-      let exists = true;
-      try {
-        mode = statSync(path).mode & 0o777;
-      } catch {
-        exists = false;
-      }
+      const existing = modeOf(path);
+      const exists = existing !== null;
+      const mode = existing ?? 0o644;
       let fd: number | null = null;
       try {
         // Written over in place, cut to length: a truncation would free its blocks and the fsync allocate them
         // again (about a third of the fsync's time here). The spare is never the live file, so a torn one is harmless.
-        fd = openSpare(spare, mode);
+        fd = inFolder(spare, () => openSync(spare, constants.O_WRONLY | constants.O_CREAT, mode));
         fchmodSync(fd, mode);
-        let written = 0;
-        while (written < data.length) written += writeSync(fd, data, written, data.length - written, written);
+        writeAll(fd, data, true);
         if (fstatSync(fd).size > data.length) ftruncateSync(fd, data.length);
         if (options.durable !== false) fsyncSync(fd);
         closeSync(fd);
@@ -110,7 +121,7 @@ export function createAtomicWriter(path: string, exchange: ((a: string, b: strin
         renameSync(spare, path);
       } catch (error) {
         if (fd !== null) closeSync(fd);
-        throw new WriteError(path, (error as NodeJS.ErrnoException).code ?? (error as Error).message);
+        throw writeErrorOf(path, error);
       }
     },
     close() {

@@ -3,10 +3,11 @@
 // the whole state file: an append to an open file, where a state write creates, writes and renames a new file.
 // The state file's readers (loadState) apply the lines that came after its last write, so they see what it
 // would have held; the next state write carries them, and the journal is cleared once it is large or the run ends.
-import { appendFileSync, mkdirSync, readFileSync, renameSync, unlinkSync } from "node:fs";
+import { appendFileSync, readFileSync, renameSync, unlinkSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { z } from "zod/mini";
 import { StateFileError, WriteError } from "../errors.ts";
+import { inFolder } from "./atomic-write.ts";
 
 /**
  * One started attempt as journalled. `base`: the `updated_at` of the state file it follows (null: no state file
@@ -84,13 +85,7 @@ export function appendIntent(stateFile: string, intent: Intent): number {
   const line = `${JSON.stringify({ base: intent.base, unit: intent.unit, iteration: intent.iteration, attempt: intent.attempt, record: intent.record })}\n`;
   const path = intentsPath(stateFile);
   try {
-    try {
-      appendFileSync(path, line);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-      mkdirSync(dirname(path), { recursive: true }); // no .seqorch folder yet
-      appendFileSync(path, line);
-    }
+    inFolder(path, () => appendFileSync(path, line)); // the .seqorch folder may not be there yet
   } catch (error) {
     throw new WriteError(path, (error as NodeJS.ErrnoException).code ?? (error as Error).message);
   }
