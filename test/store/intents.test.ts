@@ -62,6 +62,9 @@ describe("intent journal", () => {
     expect(seen.state.attempts["1"]!.map((a) => a.status)).toEqual(["done"]);
     expect(seen.state.attempts["2"]!.map((a) => a.status)).toEqual(["running"]);
     // A state file replaced by another (a person's restore, a fresh start) takes none of the journal's lines.
+    // (Written a millisecond later at least: lines follow a state by its updated_at, which has that resolution.)
+    const last = loadState(path)!.updated_at!;
+    while (new Date().toISOString() === last) Bun.sleepSync(1);
     const fresh = createStateStore(path, emptyState("/spec"));
     fresh.update(() => {});
     expect(loadStateAndIntents(path)!.intents).toBe(0);
