@@ -72,12 +72,7 @@ export interface TmuxClient {
 
 /** The default executor: spawn the argv, collect stdout and stderr, kill the client when `signal` aborts. */
 export const spawnTmux: TmuxExec = async (argv, signal) => {
-  let proc: ReturnType<typeof Bun.spawn<"ignore", "pipe", "pipe">>;
-  try {
-    proc = Bun.spawn(argv, { stdin: "ignore", stdout: "pipe", stderr: "pipe", ...(signal ? { signal } : {}) });
-  } catch (error) {
-    throw new RunnerError("tmux", `cannot run ${argv[0]}: ${(error as Error).message}`);
-  }
+  const proc = started(argv, () => Bun.spawn(argv, { stdin: "ignore", stdout: "pipe", stderr: "pipe", ...(signal ? { signal } : {}) }));
   const [stdout, stderr, code] = await Promise.all([
     new Response(proc.stdout).text(),
     new Response(proc.stderr).text(),
@@ -91,28 +86,46 @@ export const spawnTmux: TmuxExec = async (argv, signal) => {
  * end), done when it prints `%exit` (its command completed) or its output ends; then its stdin is closed.
  */
 export const spawnControlClient: TmuxBlockingExec = async (argv, signal) => {
-  let proc: ReturnType<typeof Bun.spawn<"pipe", "pipe", "ignore">>;
+  const proc = started(argv, () => Bun.spawn(argv, { stdin: "pipe", stdout: "pipe", stderr: "ignore", ...(signal ? { signal } : {}) }));
+  await untilExit(proc.stdout.getReader());
+  endStdin(proc);
+};
+
+/** `spawn()`'s process; RunnerError naming `argv[0]` when it cannot start. */
+function started<T>(argv: string[], spawn: () => T): T {
   try {
-    proc = Bun.spawn(argv, { stdin: "pipe", stdout: "pipe", stderr: "ignore", ...(signal ? { signal } : {}) });
+    return spawn();
   } catch (error) {
     throw new RunnerError("tmux", `cannot run ${argv[0]}: ${(error as Error).message}`);
   }
+}
+
+/** Close a control client's stdin, which ends it (it may be gone already). */
+function endStdin(proc: { stdin: { end(): unknown } }): void {
   try {
-    let seen = "";
-    for await (const chunk of proc.stdout) {
-      seen = (seen + Buffer.from(chunk).toString("latin1")).slice(-64);
-      if (/(^|\n)%exit/.test(seen)) break;
+    proc.stdin.end();
+  } catch {
+    // Already gone.
+  }
+}
+
+/**
+ * Read a control client's output until a line starts with `%exit` (its command completed) or the output ends;
+ * `seen`: what was read of it before. Never throws: a killed client or a broken pipe ends the wait too.
+ */
+async function untilExit(reader: { read(): Promise<{ value?: Uint8Array; done: boolean }> }, seen = ""): Promise<void> {
+  const decoder = new TextDecoder();
+  let tail = seen.slice(-64);
+  try {
+    while (!/(^|\n)%exit/.test(tail)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      tail = (tail + decoder.decode(value, { stream: true })).slice(-64);
     }
   } catch {
-    // Killed (the signal aborted) or the pipe broke: the wait is over either way.
-  } finally {
-    try {
-      proc.stdin.end();
-    } catch {
-      // Already gone.
-    }
+    // Killed (the signal aborted, or ended) or the pipe broke: the wait is over either way.
   }
-};
+}
 
 /** A control-mode client's first reply block: `%begin …`, the command's output, `%end …` or `%error …`. */
 const FIRST_BLOCK = /%begin [^\n]*\n([\s\S]*?)%(end|error) [^\n]*\n/;
@@ -124,22 +137,10 @@ const FIRST_BLOCK = /%begin [^\n]*\n([\s\S]*?)%(end|error) [^\n]*\n/;
  * prints no block: its exit code and stderr are the result.
  */
 export const spawnLaunch: TmuxLaunchExec = async (argv) => {
-  let proc: ReturnType<typeof Bun.spawn<"pipe", "pipe", "pipe">>;
-  try {
-    proc = Bun.spawn(argv, { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
-  } catch (error) {
-    throw new RunnerError("tmux", `cannot run ${argv[0]}: ${(error as Error).message}`);
-  }
+  const proc = started(argv, () => Bun.spawn(argv, { stdin: "pipe", stdout: "pipe", stderr: "pipe" }));
   const stderr = new Response(proc.stderr).text();
-  const closeStdin = () => {
-    try {
-      proc.stdin.end();
-    } catch {
-      // Already gone.
-    }
-  };
   const end = () => {
-    closeStdin();
+    endStdin(proc);
     proc.kill();
   };
   const reader = proc.stdout.getReader();
@@ -152,24 +153,11 @@ export const spawnLaunch: TmuxLaunchExec = async (argv) => {
     text += decoder.decode(value, { stream: true });
   }
   if (block === null || block[2] === "error") {
-    closeStdin();
+    endStdin(proc);
     const code = block === null ? (await proc.exited) || 1 : 1;
     return { result: { code, stdout: "", stderr: block === null ? await stderr : block[1]! }, waited: null, end };
   }
-  let tail = text.slice(block.index + block[0].length);
-  const waited = (async () => {
-    try {
-      while (!/(^|\n)%exit/.test(tail)) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        tail = (tail + decoder.decode(value, { stream: true })).slice(-64);
-      }
-    } catch {
-      // Killed (ended) or the pipe broke: the wait is over either way.
-    } finally {
-      closeStdin();
-    }
-  })();
+  const waited = untilExit(reader, text.slice(block.index + block[0].length)).then(() => endStdin(proc));
   return { result: { code: 0, stdout: block[1]!, stderr: "" }, waited, end };
 };
 
