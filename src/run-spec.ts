@@ -91,11 +91,15 @@ function sessionNameOf(options: RunOptions, specName: string): string {
   return safeSessionName(options.tmuxSession ?? `sequential-${specName}`);
 }
 
-async function pickRunner(options: RunOptions, sessionName: string, report: (e: RunEvent) => void): Promise<SessionRunner> {
+/**
+ * The runner for `options`: tmux (its panes' end-of-attempt FIFO `signalFile` beside the attempts folder) or
+ * direct, also when tmux is wanted but not available (with a warning).
+ */
+async function pickRunner(options: RunOptions, sessionName: string, signalFile: string, report: (e: RunEvent) => void): Promise<SessionRunner> {
   // A second Ctrl-C (hurrySignal) makes the runners SIGKILL every agent's tree before the process exits.
   const ending = { graceMs: killGraceMs(5_000), hurry: hurrySignal() };
   if (!options.tmux) return createDirectRunner(ending);
-  if (await tmuxAvailable(options.tmuxSocket)) return createTmuxRunner({ sessionName, socket: options.tmuxSocket, keepWindows: options.keepWindows, ...ending });
+  if (await tmuxAvailable(options.tmuxSocket)) return createTmuxRunner({ sessionName, socket: options.tmuxSocket, keepWindows: options.keepWindows, signalFile, ...ending });
   report({ type: "warning", message: "tmux is not available: running agents as direct child processes (--no-tmux)" });
   return createDirectRunner(ending);
 }
@@ -324,7 +328,7 @@ export async function runSpec(
     const loaded = loadStateAndIntents(paths.stateFile);
     if (loaded) checkStateSpec(loaded.state, paths.specDir, paths.stateFile);
     const store = createStateStore(paths.stateFile, loaded?.state ?? emptyState(paths.specDir), { intents: loaded?.intents ?? 0, exchange: loadExchange() });
-    runner = await pickRunner(options, sessionNameOf(options, paths.specName), report);
+    runner = await pickRunner(options, sessionNameOf(options, paths.specName), join(dirname(paths.attemptsDir), "tmux-signals"), report);
     const session = runner.kind === "tmux" ? sessionNameOf(options, paths.specName) : null;
     report({
       type: "run-started",

@@ -1,7 +1,7 @@
 // The tmux runner: argv built for an injected client, then real attempts on a private tmux server.
 import { agentEnvironment, envFileText } from "../../src/runner/agent-env.ts";
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RunnerError } from "../../src/errors.ts";
@@ -342,5 +342,47 @@ describe("tmux runner on a real server", () => {
     expect(await run(s, other)).toMatchObject({ exitCode: 0, reason: "exited" });
     expect(readFileSync(s.outLog, "utf8")).toBe("again\n");
     expect(tmux(sockets[1]!, "list-sessions", "-F", "#{session_name}")).toBe("seqorch-test");
+  });
+});
+
+describe("tmux runner with the panes' signal FIFO", () => {
+  test("attempts end through the FIFO (no wait-for client), exit codes and logs as before; the FIFO stays", async () => {
+    const signalFile = join(root, "signals-fifo");
+    const runner = createTmuxRunner({ sessionName: "seqorch.fifo", socket, graceMs: 300, livenessMs: 60_000, signalFile });
+    try {
+      const s = spec("echo out; echo err >&2; exit 4");
+      const handle = await runner.start(s);
+      const script = readFileSync(join(s.attemptDir, "run.sh"), "utf8");
+      expect(script).toContain(`1<>'${signalFile}'`);
+      expect(script).not.toContain("wait-for");
+      // Far below the liveness check's 60 s: the pane's line woke the wait.
+      const exit = await runner.wait(handle, never);
+      expect(exit).toMatchObject({ exitCode: 4, reason: "exited" });
+      expect(exit.durationMs).toBeLessThan(30_000);
+      expect(readFileSync(s.outLog, "utf8")).toBe("out\n");
+      expect(readFileSync(s.errLog, "utf8")).toBe("err\n");
+      // A pane that ends before its wait starts is not missed.
+      const early = await runner.start(spec("exit 0"));
+      await Bun.sleep(500);
+      expect(await runner.wait(early, never)).toMatchObject({ exitCode: 0, reason: "exited" });
+    } finally {
+      await runner.close();
+    }
+    expect(lstatSync(signalFile).isFIFO()).toBe(true);
+  });
+
+  test("where no FIFO can be made the panes signal with wait-for, and the file in the way is kept", async () => {
+    const signalFile = join(root, "signals-taken");
+    writeFileSync(signalFile, "not a fifo\n");
+    const runner = createTmuxRunner({ sessionName: "seqorch.fifo", socket, graceMs: 300, livenessMs: 60_000, signalFile });
+    try {
+      const s = spec("exit 2");
+      const handle = await runner.start(s);
+      expect(readFileSync(join(s.attemptDir, "run.sh"), "utf8")).toContain("wait-for -S");
+      expect(await runner.wait(handle, never)).toMatchObject({ exitCode: 2, reason: "exited" });
+    } finally {
+      await runner.close();
+    }
+    expect(readFileSync(signalFile, "utf8")).toBe("not a fifo\n");
   });
 });
