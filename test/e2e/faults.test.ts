@@ -1,6 +1,6 @@
 // End to end: faults injected into real runs of the compiled binary (timeouts, rate limits, signals, locks).
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { binary, makeSpec, privateTmux, scriptedAgent, seqorch, tempDir, cleanUp } from "./harness.ts";
 import { alive, pidsIn, until } from "../faults/processes.ts";
@@ -205,6 +205,33 @@ describe("the orchestrator killed with SIGKILL", () => {
       writeFileSync(join(dir, "ok"), "");
     });
   }
+});
+
+describe("the orchestrator killed with SIGKILL while its pane's agent finishes", () => {
+  test("(tmux) the pane still ends (its line into the unread FIFO never blocks), and the next run takes the attempt's result", async () => {
+    const dir = tempDir();
+    const { spec } = makeSpec(TWO);
+    const started = join(dir, "started");
+    const socket = privateTmux();
+    const agent = scriptedAgent(dir, `if [ "$SEQORCH_TASK_ID" = 1 ]; then touch '${started}'; sleep 1; fi; ${DONE}`);
+    const args = ["run", "--spec", spec, "--delay", "0", "--tmux-socket", socket, "--agent-command", agent.command];
+    const proc = Bun.spawn([binary, ...args], { env: { ...process.env, CI: "true" }, stdout: "ignore", stderr: "ignore" });
+    await until(() => existsSync(started));
+    proc.kill("SIGKILL");
+    await proc.exited;
+    // The agent ends by itself a second later; its pane's script writes the exit file and its line, and ends.
+    const exitFile = join(spec, ".seqorch", "attempts", "1.1", "exit");
+    await until(() => existsSync(exitFile), 10_000);
+    const panes = () => Bun.spawnSync(["tmux", "-L", socket, "list-panes", "-a", "-F", "#{window_name} #{pane_dead}"]).stdout.toString();
+    await until(() => panes().includes("task-1 1"), 10_000);
+    expect(lstatSync(join(spec, ".seqorch", "tmux-signals")).isFIFO()).toBe(true);
+    const r = await seqorch(args);
+    expect(r.code).toBe(0);
+    const s = state(spec);
+    expect(s.attempts["1"].map((a: { status: string }) => a.status)).toEqual(["done"]);
+    expect(s.completed).toEqual(["1", "2"]);
+    expect(readFileSync(join(spec, "tasks.md"), "utf8")).toBe("- [x] 1. First task\n- [x] 2. Second task\n");
+  });
 });
 
 describe("tmux trouble", () => {
