@@ -2,7 +2,7 @@
 // the recorded pid after a reboot or a tmux restart), it finds an agent started but not yet recorded, and an
 // attempt that finishes while recovery ends it is recorded as finished.
 import { afterAll, describe, expect, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { binary, cleanUp, makeSpec, privateTmux, scriptedAgent, seqorch, tempDir } from "../e2e/harness.ts";
 import { alive, pidsIn } from "./processes.ts";
@@ -224,6 +224,9 @@ describe("the wait-for client and seqorch's death", () => {
     for (let i = 0; i < 10; i++) {
       const dir = tempDir();
       const { spec } = makeSpec("- [ ] 1. One\n");
+      // A file where the panes' FIFO would be: the runs wait with wait-for clients, the path this test is about.
+      mkdirSync(join(spec, ".seqorch"), { recursive: true });
+      writeFileSync(join(spec, ".seqorch", "tmux-signals"), "");
       const socket = privateTmux();
       const agent = scriptedAgent(dir, "exec sleep 300");
       const proc = Bun.spawn([binary, "run", "--spec", spec, "--delay", "0", "--agent-command", agent.command, "--tmux-socket", socket], {
