@@ -5,8 +5,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { readTail } from "../agents/log-tail.ts";
-import { endAttemptTree, findByCommandLine, killGraceMs, processHasEnv, type AttemptTree } from "../runner/process-tree.ts";
-import { attemptScriptPath, readExitCode, treeOf as tmuxTreeOf } from "../runner/tmux.ts";
+import { commandLines, endAttemptTree, killGraceMs, processHasEnv, type AttemptTree } from "../runner/process-tree.ts";
+import { readExitCode, runsAttempt, treeOf as tmuxTreeOf } from "../runner/tmux.ts";
 import type { AttemptHandle } from "../runner/types.ts";
 import { detectSignal } from "../signals.ts";
 import { appendProgress, STATUS_WORD } from "../store/progress.ts";
@@ -51,11 +51,10 @@ function handleOf(record: AttemptRecord): AttemptHandle {
  */
 function recordedTree(record: AttemptRecord): AttemptTree {
   const attemptId = record.attempt_id ?? null;
-  const script = attemptScriptPath(dirname(record.log));
-  const owns = (pid: number) =>
-    record.runner === "tmux" ? findByCommandLine(script).includes(pid) : attemptId !== null && processHasEnv(pid, `SEQORCH_ATTEMPT_ID=${attemptId}`);
+  const panes = () => commandLines((cmdline) => runsAttempt(cmdline, dirname(record.log))).map((p) => p.pid);
+  const owns = (pid: number) => (record.runner === "tmux" ? panes().includes(pid) : attemptId !== null && processHasEnv(pid, `SEQORCH_ATTEMPT_ID=${attemptId}`));
   let leader: number | null = record.pid !== null && owns(record.pid) ? record.pid : null;
-  if (leader === null && record.pid === null && record.runner === "tmux") leader = findByCommandLine(script)[0] ?? null;
+  if (leader === null && record.pid === null && record.runner === "tmux") leader = panes()[0] ?? null;
   if (record.runner === "tmux") return tmuxTreeOf({ pid: leader, ...(attemptId ? { attemptId } : {}) });
   return { pgid: leader, rootPid: leader, attemptId };
 }
@@ -90,7 +89,7 @@ function stillRunning(record: AttemptRecord): boolean {
   if (record.runner === "tmux") {
     if (readExitCode(dirname(record.log)) !== null) return false;
     try {
-      return readFileSync(`/proc/${record.pid}/cmdline`, "utf8").includes(join(dirname(record.log), "run.sh"));
+      return runsAttempt(readFileSync(`/proc/${record.pid}/cmdline`, "utf8"), dirname(record.log));
     } catch {
       return false; // gone (or no /proc: not adopted, ended instead)
     }

@@ -1,6 +1,5 @@
 // The environment an agent gets in a tmux window: seqorch's own (as a direct child would inherit it), not the
 // tmux server's, which may have been started long before with other variables (API keys, PATH).
-import { quoteShellArg as q } from "./shell-quote.ts";
 
 /** Names a POSIX shell can export. */
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -29,11 +28,4 @@ export function agentEnvironment(extra: Record<string, string>, base: NodeJS.Pro
     if (value !== undefined && ENV_NAME.test(name) && !PANE_OWNED.has(name) && !NESTING_MARKERS.includes(name)) env[name] = value;
   }
   return { ...env, ...extra };
-}
-
-/** A sourceable file of `export NAME='value'` lines, every value single-quoted (no expansion of any kind). */
-export function envFileText(env: Record<string, string>): string {
-  return Object.entries(env)
-    .map(([name, value]) => `export ${name}=${q(value)}\n`)
-    .join("");
 }

@@ -331,11 +331,6 @@ export function parentPid(pid: number): number | null {
   return procStat(pid)?.ppid ?? null;
 }
 
-/** Live processes whose command line contains `text` (e.g. an attempt script's path); empty without /proc. */
-export function findByCommandLine(text: string): number[] {
-  return commandLines((cmdline) => cmdline.includes(text)).map((p) => p.pid);
-}
-
 /** Live processes (not seqorch itself) whose command line (NUL-separated) `match` accepts, with their argv. */
 export function commandLines(match: (cmdline: string) => boolean): { pid: number; argv: string[] }[] {
   if (!hasProc) return [];

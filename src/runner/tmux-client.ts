@@ -1,5 +1,7 @@
-// A small injectable executor for tmux commands: one argv element per argument, never a shell.
+// A small injectable executor for tmux commands: one argv element per argument, never a shell; or command text on a
+// client's stdin (`source-file -`, a control-mode client), quoted in tmux's own language (tmux-command.ts).
 import { RunnerError } from "../errors.ts";
+import { attachControlClient, type ControlClient, type ControlSpawn } from "./tmux-control.ts";
 
 /** What one tmux client invocation returned. */
 export interface TmuxResult {
@@ -8,27 +10,17 @@ export interface TmuxResult {
   stderr: string;
 }
 
-/** Runs a full argv (`["tmux", "-L", …]`) and collects its output; the client is killed when `signal` aborts. */
-export type TmuxExec = (argv: string[], signal?: AbortSignal) => Promise<TmuxResult>;
+/**
+ * Runs a full argv (`["tmux", "-L", …]`) with `input` (when given) on its stdin, and collects its output; the
+ * client is killed when `signal` aborts.
+ */
+export type TmuxExec = (argv: string[], signal?: AbortSignal, input?: string) => Promise<TmuxResult>;
 
 /**
  * Runs a full argv that blocks (`["tmux", "-L", …, "-C", "wait-for", CHANNEL]`) until it completes or `signal`
  * aborts; resolves then, whatever the outcome (a gone server too).
  */
 export type TmuxBlockingExec = (argv: string[], signal?: AbortSignal) => Promise<void>;
-
-/** What {@link TmuxClient.launch} returns: its command's result, and the wait that follows in the same client. */
-export interface Launched {
-  /** The command's result (code 0 and its output, or non-zero and tmux's message). */
-  result: TmuxResult;
-  /** Resolves once the wait ended (signalled, or the client ended); null when the command failed (no wait). */
-  waited: Promise<void> | null;
-  /** End the client now (and so the wait). */
-  end(): void;
-}
-
-/** Runs a full control-mode argv (`[…, "-C", …command, ";", …wait]`), see {@link spawnLaunch}. */
-export type TmuxLaunchExec = (argv: string[]) => Promise<Launched>;
 
 /** Options of {@link createTmuxClient}. */
 export interface TmuxClientOptions {
@@ -39,10 +31,10 @@ export interface TmuxClientOptions {
   /** Replaces the process boundary of {@link TmuxClient.block}, for tests. Default: {@link spawnControlClient}. */
   blockingExec?: TmuxBlockingExec;
   /**
-   * Replaces the process boundary of {@link TmuxClient.launch}. Default: {@link spawnLaunch}, or, when only `exec`
-   * is injected (tests), the command through `exec` and the wait through `blockingExec`.
+   * Replaces the process boundary of {@link TmuxClient.attach}. Default: a real `tmux -C` client, or, when only
+   * `exec` is injected (tests), none: `attach` then resolves null.
    */
-  launchExec?: TmuxLaunchExec;
+  controlSpawn?: ControlSpawn;
   /** The tmux binary; default: `tmux` resolved on PATH now, so attempt scripts do not depend on the pane's PATH. */
   binary?: string;
 }
@@ -64,15 +56,21 @@ export interface TmuxClient {
    */
   block(args: string[], signal?: AbortSignal): Promise<void>;
   /**
-   * Run `args` (`new-window …`) and then, in the same control-mode client, the blocking `waitArgs` (`wait-for
-   * CHANNEL`): one client process for both. The client ends with seqorch, as {@link block}'s does.
+   * Run one command given as tmux command text (one line, see tmux-command.ts) through `source-file -`, so that
+   * what it carries (the agent's environment) is in no process's argv; the result whatever the exit code.
    */
-  launch(args: string[], waitArgs: string[]): Promise<Launched>;
+  source(commandLine: string): Promise<TmuxResult>;
+  /**
+   * A control-mode client attached to `sessionId` for sending commands without a process each (tmux-control.ts);
+   * null where that cannot be had (an older tmux, a gone session, an injected `exec` without `controlSpawn`).
+   */
+  attach(sessionId: string): Promise<ControlClient | null>;
 }
 
 /** The default executor: spawn the argv, collect stdout and stderr, kill the client when `signal` aborts. */
-export const spawnTmux: TmuxExec = async (argv, signal) => {
-  const proc = started(argv, () => Bun.spawn(argv, { stdin: "ignore", stdout: "pipe", stderr: "pipe", ...(signal ? { signal } : {}) }));
+export const spawnTmux: TmuxExec = async (argv, signal, input) => {
+  const stdin = input === undefined ? "ignore" : new TextEncoder().encode(input);
+  const proc = started(argv, () => Bun.spawn(argv, { stdin, stdout: "pipe", stderr: "pipe", ...(signal ? { signal } : {}) }));
   const [stdout, stderr, code] = await Promise.all([
     new Response(proc.stdout).text(),
     new Response(proc.stderr).text(),
@@ -110,12 +108,12 @@ function endStdin(proc: { stdin: { end(): unknown } }): void {
 }
 
 /**
- * Read a control client's output until a line starts with `%exit` (its command completed) or the output ends;
- * `seen`: what was read of it before. Never throws: a killed client or a broken pipe ends the wait too.
+ * Read a control client's output until a line starts with `%exit` (its command completed) or the output ends.
+ * Never throws: a killed client or a broken pipe ends the wait too.
  */
-async function untilExit(reader: { read(): Promise<{ value?: Uint8Array; done: boolean }> }, seen = ""): Promise<void> {
+async function untilExit(reader: { read(): Promise<{ value?: Uint8Array; done: boolean }> }): Promise<void> {
   const decoder = new TextDecoder();
-  let tail = seen.slice(-64);
+  let tail = "";
   try {
     while (!/(^|\n)%exit/.test(tail)) {
       const { value, done } = await reader.read();
@@ -127,45 +125,11 @@ async function untilExit(reader: { read(): Promise<{ value?: Uint8Array; done: b
   }
 }
 
-/** A control-mode client's first reply block: `%begin …`, the command's output, `%end …` or `%error …`. */
-const FIRST_BLOCK = /%begin [^\n]*\n([\s\S]*?)%(end|error) [^\n]*\n/;
-
-/**
- * The default launch executor: a control-mode client running a command and then a blocking one. The first reply
- * block is the command's result; the wait is over at `%exit` or the output's end, and the client's stdin (held
- * open until then: a control client ends at its stdin's end) is closed. A client that could not reach the server
- * prints no block: its exit code and stderr are the result.
- */
-export const spawnLaunch: TmuxLaunchExec = async (argv) => {
-  const proc = started(argv, () => Bun.spawn(argv, { stdin: "pipe", stdout: "pipe", stderr: "pipe" }));
-  const stderr = new Response(proc.stderr).text();
-  const end = () => {
-    endStdin(proc);
-    proc.kill();
-  };
-  const reader = proc.stdout.getReader();
-  const decoder = new TextDecoder();
-  let text = "";
-  let block: RegExpExecArray | null = null;
-  while ((block = FIRST_BLOCK.exec(text)) === null) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += decoder.decode(value, { stream: true });
-  }
-  if (block === null || block[2] === "error") {
-    endStdin(proc);
-    const code = block === null ? (await proc.exited) || 1 : 1;
-    return { result: { code, stdout: "", stderr: block === null ? await stderr : block[1]! }, waited: null, end };
-  }
-  const waited = untilExit(reader, text.slice(block.index + block[0].length)).then(() => endStdin(proc));
-  return { result: { code: 0, stdout: block[1]!, stderr: "" }, waited, end };
-};
-
 /** Create a client for one tmux server. */
 export function createTmuxClient(options: TmuxClientOptions = {}): TmuxClient {
   const exec = options.exec ?? spawnTmux;
   const blockingExec = options.blockingExec ?? spawnControlClient;
-  const launchExec = options.launchExec ?? (options.exec ? null : spawnLaunch);
+  const controlSpawn = options.controlSpawn ?? (options.exec ? null : undefined);
   const prefix = [options.binary ?? Bun.which("tmux") ?? "tmux", ...(options.socket === undefined ? [] : ["-L", options.socket])];
   return {
     socket: options.socket,
@@ -184,12 +148,11 @@ export function createTmuxClient(options: TmuxClientOptions = {}): TmuxClient {
     block(args, signal) {
       return blockingExec([...prefix, "-C", ...args], signal);
     },
-    async launch(args, waitArgs) {
-      if (launchExec !== null) return launchExec([...prefix, "-C", ...args, ";", ...waitArgs]);
-      // An injected exec (tests): the command through it, then the wait in a client of its own.
-      const result = await exec([...prefix, ...args]);
-      const stop = new AbortController();
-      return { result, waited: result.code === 0 ? blockingExec([...prefix, "-C", ...waitArgs], stop.signal) : null, end: () => stop.abort() };
+    source(commandLine) {
+      return exec([...prefix, "source-file", "-"], undefined, `${commandLine}\n`);
+    },
+    attach(sessionId) {
+      return controlSpawn === null ? Promise.resolve(null) : attachControlClient(prefix, sessionId, controlSpawn);
     },
   };
 }

@@ -1,13 +1,14 @@
 // The tmux session runner: one session per run, one window per attempt, completion signalled by a line into the
 // run's FIFO (pane-signals.ts), or by `tmux wait-for` where there is none.
-import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { RunnerError } from "../errors.ts";
 import { createAttemptTrees } from "./attempt-trees.ts";
 import { commandLines, pidMark, processStartTicks, sinceOf, parentPid, type AttemptTree } from "./process-tree.ts";
-import { agentEnvironment, ENV_NAME, envFileText } from "./agent-env.ts";
-import { quoteShellArg as q } from "./shell-quote.ts";
-import { createTmuxClient, isServerGone, spawnTmux, type Launched, type TmuxClient } from "./tmux-client.ts";
+import { agentEnvironment, ENV_NAME } from "./agent-env.ts";
+import { createTmuxClient, isServerGone, spawnTmux, type TmuxClient, type TmuxResult } from "./tmux-client.ts";
+import { tmuxCommandLine } from "./tmux-command.ts";
+import type { ControlClient } from "./tmux-control.ts";
 import type { AttemptExit, AttemptHandle, LaunchSpec, SessionRunner } from "./types.ts";
 import { closeFinishedWindows } from "./window-cleanup.ts";
 import { openPaneSignals, type PaneSignals } from "./pane-signals.ts";
@@ -43,16 +44,18 @@ export function treeOf(handle: Pick<AttemptHandle, "pid" | "attemptId" | "startT
   return { pgid: handle.pid, rootPid: handle.pid, attemptId: handle.attemptId ?? null, ...sinceOf(handle), termAgentOnly: true };
 }
 
-/** The file name of the attempt script inside its attempt folder (found in the pane shell's command line). */
-export function attemptScriptPath(attemptDir: string): string {
-  return join(attemptDir, SCRIPT);
-}
-
-/** The name of the attempt's script and exit-code file inside `attemptDir`. */
-const SCRIPT = "run.sh";
+/** The name an attempt's pane shell runs under (its `$0`), which begins its arguments in the command line. */
+const PANE_NAME = "seqorch-attempt";
+/** The exit-code file inside the attempt's folder. */
 const EXIT = "exit";
-/** The agent's environment file (seqorch's environment), sourced and removed by the script. */
-const ENV_FILE = "env.sh";
+
+/**
+ * True when `cmdline` (a /proc command line, NUL-separated) is the pane shell of the attempt in `attemptDir`, or one
+ * of its subshells: `/bin/sh -c PANE_SCRIPT seqorch-attempt DIR …`, or an older seqorch's `/bin/sh DIR/run.sh`.
+ */
+export function runsAttempt(cmdline: string, attemptDir: string): boolean {
+  return cmdline.includes(`\0${PANE_NAME}\0${attemptDir}\0`) || cmdline.includes(`\0${join(attemptDir, "run.sh")}\0`);
+}
 
 /** `spec.windowName` made safe for tmux: every character outside `[A-Za-z0-9._-]` becomes `_`. */
 export function safeWindowName(name: string): string {
@@ -94,38 +97,51 @@ export function endOrphanedWaitClients(server: readonly string[]): number[] {
 }
 
 /**
- * The POSIX sh script one attempt runs in its window. Every value is single-quoted. The agent's stdout and stderr
- * each go through a `tee -a` into their log and on to the pane; its exit code goes to the exit file; at its end
- * it writes `channel` into `signalFile` (a FIFO, see pane-signals.ts) or, without one, signals `channel` through
- * `tmuxPrefix` (`tmux wait-for -S`, exec'd: the shell's last process is that client).
+ * The POSIX sh script every attempt's pane runs (`/bin/sh -c PANE_SCRIPT seqorch-attempt ARGS… AGENT…`, see
+ * {@link paneArgv}); its arguments are data, never parsed as code. The agent's stdout and stderr each go through a
+ * `tee -a` into their log and on to the pane; its exit code goes to the exit file; at its end the script writes its
+ * channel into the FIFO (a builtin, see pane-signals.ts) or, without one, signals the channel with an exec'd
+ * `tmux wait-for -S`. Only the agent carries SEQORCH_ATTEMPT_ID: the shell and the `tee`s, which must outlive the
+ * agent's SIGTERM to write its exit code and last bytes, do not. It sets no variable (the pane's environment,
+ * seqorch's, is the agent's: a variable of the script's would change one of the user's) and quotes every expansion.
  */
-export function attemptScript(spec: LaunchSpec, tmuxPrefix: readonly string[], channel: string, signalFile?: string): string {
-  for (const name of Object.keys(spec.env)) {
-    if (!ENV_NAME.test(name)) throw new RunnerError("tmux", `invalid environment variable name ${JSON.stringify(name)}`);
-  }
-  if (spec.argv.length === 0) throw new RunnerError("tmux", "empty argv");
-  const exitFile = q(join(spec.attemptDir, EXIT));
-  const envFile = q(join(spec.attemptDir, ENV_FILE));
-  const stdin = q(spec.stdinFile ?? "/dev/null");
-  // The end's signal: a line into the run's FIFO (a builtin; see pane-signals.ts), or a `tmux wait-for -S` client.
-  const signal = signalFile !== undefined ? `echo ${q(channel)} 1<>${q(signalFile)} 2>/dev/null` : `${tmuxPrefix.map(q).join(" ")} wait-for -S ${q(channel)}`;
-  // The script's last process is that client, exec'd.
-  const last = signalFile !== undefined ? signal : `exec ${signal}`;
-  return `# seqorch attempt ${safeWindowName(spec.windowName)}, generated by the tmux runner.
-agent() (
-  . ${envFile}
-  : >${envFile}
-  exec ${spec.argv.map(q).join(" ")}
-)
-if ! cd ${q(spec.cwd)} 2>>${q(spec.errLog)}; then
-  : >${envFile}
-  echo "seqorch: cannot cd to "${q(spec.cwd)} >&2
-  echo 127 >${exitFile}; ${signal}; exit 127
+export const PANE_SCRIPT = `signal() {
+  if [ -n "$1" ]; then echo "$2" 1<>"$1" 2>/dev/null
+  elif [ -n "$4" ]; then exec "$3" -L "$4" wait-for -S "$2"
+  else exec "$3" wait-for -S "$2"; fi
+}
+if ! cd "$2" 2>>"$5"; then
+  printf 'seqorch: cannot cd to %s\\n' "$2" >&2
+  echo 127 >"$1/exit"; (signal "$7" "$8" "$9" "\${10}"); exit 127
 fi
 exec 3>&1
-{ { agent <${stdin} 2>&1 1>&4 4>&-; echo $? >${exitFile}; } | tee -a ${q(spec.errLog)} >&3 4>&-; } 4>&1 | tee -a ${q(spec.outLog)} >&3
-${last}
+{ { ( [ -z "$6" ] || export SEQORCH_ATTEMPT_ID="$6"; shift 10; exec "$@" ) <"$3" 2>&1 1>&4 4>&-; echo "$?" >"$1/exit"; } | tee -a "$5" >&3 4>&-; } 4>&1 | tee -a "$4" >&3
+signal "$7" "$8" "$9" "\${10}"
 `;
+
+/**
+ * The pane's command for one attempt: `/bin/sh -c PANE_SCRIPT seqorch-attempt` and the script's ten arguments (the
+ * attempt folder, working directory, stdin file, the two logs, the attempt id, the FIFO or "", the channel, the tmux
+ * binary and socket or "" for `wait-for`), then the agent's argv. Throws RunnerError on an empty argv.
+ */
+export function paneArgv(spec: LaunchSpec, channel: string, tmux: { binary: string; socket?: string }, signalFile?: string): string[] {
+  if (spec.argv.length === 0) throw new RunnerError("tmux", "empty argv");
+  const attemptId = spec.env.SEQORCH_ATTEMPT_ID ?? "";
+  const paths = [spec.attemptDir, spec.cwd, spec.stdinFile ?? "/dev/null", spec.outLog, spec.errLog];
+  return ["/bin/sh", "-c", PANE_SCRIPT, PANE_NAME, ...paths, attemptId, signalFile ?? "", channel, tmux.binary, tmux.socket ?? "", ...spec.argv];
+}
+
+/**
+ * The `-e NAME=VALUE` options that give the pane seqorch's environment and the spec's variables (not the tmux
+ * server's), all but SEQORCH_ATTEMPT_ID (the script gives that to the agent alone). Sent as command text, never
+ * in a client's argv (they may hold API keys) nor on disk. Throws RunnerError on a name no shell can export.
+ */
+function environmentOptions(env: Record<string, string>): string[] {
+  for (const name of Object.keys(env)) {
+    if (!ENV_NAME.test(name)) throw new RunnerError("tmux", `invalid environment variable name ${JSON.stringify(name)}`);
+  }
+  const { SEQORCH_ATTEMPT_ID: _, ...rest } = agentEnvironment(env);
+  return Object.entries(rest).flatMap(([name, value]) => ["-e", `${name}=${value}`]);
 }
 
 /** Fail early, like the direct runner, when the working directory or the prompt file is missing. */
@@ -138,21 +154,13 @@ function checkPaths(spec: LaunchSpec): void {
   }
 }
 
-/**
- * Write the attempt's script (it signals `channel` at its end) and seqorch's environment for the
- * agent (mode 0600: it may hold API keys; read and emptied by the script); the script's path. Throws RunnerError.
- */
-function writeAttemptFiles(spec: LaunchSpec, channel: string, tmuxPrefix: readonly string[], signalFile?: string): string {
-  const script = join(spec.attemptDir, SCRIPT);
+/** Remove an exit file left in `attemptDir` (none is the usual case). Throws RunnerError naming the file. */
+function clearExitFile(attemptDir: string): void {
   try {
-    rmSync(join(spec.attemptDir, EXIT), { force: true });
-    writeFileSync(script, attemptScript(spec, tmuxPrefix, channel, signalFile));
-    writeFileSync(join(spec.attemptDir, ENV_FILE), envFileText(agentEnvironment(spec.env)), { mode: 0o600 });
+    rmSync(join(attemptDir, EXIT), { force: true });
   } catch (error) {
-    if (error instanceof RunnerError) throw error;
-    throw new RunnerError("tmux", `cannot write ${script}: ${(error as Error).message}`);
+    throw new RunnerError("tmux", `cannot remove ${join(attemptDir, EXIT)}: ${(error as Error).message}`);
   }
-  return script;
 }
 
 /** The exit code the attempt script wrote in `attemptDir`, or null when there is none (yet). */
@@ -194,8 +202,8 @@ export function createTmuxRunner(options: TmuxRunnerOptions): SessionRunner {
   const graceMs = options.graceMs ?? 5000;
   const livenessMs = options.livenessMs ?? 1000;
   const active = new Set<AbortController>();
-  /** The waits started with their attempt's window (the same client), by channel, until `wait` takes them. */
-  const launched = new Map<string, Launched>();
+  /** The run's control-mode client and the session it is attached to (null: none to be had for that session). */
+  let control: { sessionId: string; client: Promise<ControlClient | null> } | null = null;
   /** Attempts whose tree may still have processes, and endings under way, by pane pid. */
   const trees = createAttemptTrees({ graceMs, hurry: options.hurry });
   /** The run's session id once looked up; reset when the session or server went away. */
@@ -287,23 +295,12 @@ export function createTmuxRunner(options: TmuxRunnerOptions): SessionRunner {
   }
 
   /**
-   * Block in `tmux wait-for CHANNEL` until the script signals it (or the client is ended): in the client that made
-   * the attempt's window, or (an adopted attempt, a wait resumed) one of its own. Either is a control-mode client
-   * that tmux ends when seqorch dies (its stdin's end), even by SIGKILL.
+   * Block in `tmux wait-for CHANNEL` until the script signals it (tmux keeps a signal that comes first), or the
+   * client is ended: a control-mode client that tmux ends when seqorch dies (its stdin's end), even by SIGKILL.
+   * How it ended says nothing (a killed or disconnected one ends too); the caller reads the exit file.
    */
   async function waitForChannel(channel: string, stop: AbortSignal): Promise<Outcome> {
-    const started = launched.get(channel);
-    launched.delete(channel);
-    if (started?.waited) {
-      // The wait the attempt's start left running; ended (killed) when `stop` aborts.
-      const end = () => started.end();
-      stop.addEventListener("abort", end, { once: true });
-      await started.waited;
-      stop.removeEventListener("abort", end);
-    } else {
-      await client.block(["wait-for", channel], stop);
-    }
-    // How the client ended says nothing (a killed or disconnected one ends too); the caller reads the exit file.
+    await client.block(["wait-for", channel], stop);
     return { kind: "signalled" };
   }
 
@@ -313,8 +310,23 @@ export function createTmuxRunner(options: TmuxRunnerOptions): SessionRunner {
    */
   async function waitForSignal(channel: string, stop: AbortSignal): Promise<Outcome> {
     const fifo = paneSignals();
-    if (fifo === null || launched.has(channel)) return waitForChannel(channel, stop);
+    if (fifo === null) return waitForChannel(channel, stop);
     return (await fifo.wait(channel, stop)) ? { kind: "signalled" } : { kind: "closed" };
+  }
+
+  /**
+   * Run `args` (a `new-window`) on the session `sessionId`: through the run's control-mode client, attached at the
+   * first command (or again after its session or server went away), else through `source-file -` in a client of
+   * its own. Either way the command is text on a stdin, never a client's argv.
+   */
+  async function sessionCommand(sessionId: string, args: string[]): Promise<TmuxResult> {
+    if (control !== null && (control.sessionId !== sessionId || (await control.client)?.ended === true)) {
+      (await control.client)?.close();
+      control = null;
+    }
+    control ??= { sessionId, client: client.attach(sessionId) };
+    const attached = await control.client;
+    return attached !== null ? attached.command(args) : client.source(tmuxCommandLine(args));
   }
 
   /** End the attempt's whole tree (once, however many callers); resolves with what was found, described. */
@@ -345,35 +357,23 @@ export function createTmuxRunner(options: TmuxRunnerOptions): SessionRunner {
     async start(spec) {
       checkPaths(spec);
       const startedAt = Date.now();
-      let sessionId = await ensureSession();
       const channel = newChannel();
       const fifo = paneSignals();
-      const script = writeAttemptFiles(spec, channel, client.prefix, fifo?.path);
-      const args = (sid: string) => ["new-window", "-d", "-t", `${sid}:`, "-n", safeWindowName(spec.windowName), "-P", "-F", "#{window_id} #{pane_id} #{pane_pid}", "--", "/bin/sh", script];
+      const pane = paneArgv(spec, channel, { binary: client.prefix[0]!, ...(client.socket !== undefined ? { socket: client.socket } : {}) }, fifo?.path);
+      const options = ["-n", safeWindowName(spec.windowName), ...environmentOptions(spec.env), "-P", "-F", "#{window_id} #{pane_id} #{pane_pid}", "--", ...pane];
+      clearExitFile(spec.attemptDir);
+      let sessionId = await ensureSession();
       // Before the pane's shell is forked (by the server): every process of the attempt gets its pid after it.
       const mark = pidMark();
-      // One client makes the window and then waits on the channel (see waitForChannel).
-      const wait = ["wait-for", channel];
-      // With the FIFO, a plain client that ends once the window is made; else the wait follows in the same client.
-      const make = async (sid: string): Promise<Launched> => (fifo !== null ? { result: await client.probe(args(sid)), waited: null, end: () => {} } : client.launch(args(sid), wait));
-      let launch = await make(sessionId);
-      let result = launch.result;
+      let result = await sessionCommand(sessionId, ["new-window", "-d", "-t", `${sessionId}:`, ...options]);
       if (result.code !== 0 && (isServerGone(result.stderr) || /can't find session/.test(result.stderr))) {
         session = null; // the server or the session went away since the last attempt
         sessionId = await ensureSession();
-        launch = await make(sessionId);
-        result = launch.result;
+        result = await sessionCommand(sessionId, ["new-window", "-d", "-t", `${sessionId}:`, ...options]);
       }
-      if (result.code !== 0) {
-        rmSync(join(spec.attemptDir, ENV_FILE), { force: true });
-        throw new RunnerError("tmux", `tmux new-window: ${result.stderr.trim() || `exit code ${result.code}`}`);
-      }
+      if (result.code !== 0) throw new RunnerError("tmux", `tmux new-window: ${result.stderr.trim() || `exit code ${result.code}`}`);
       const [windowId, , pid] = result.stdout.trim().split(" ");
-      if (windowId === undefined || !/^\d+$/.test(pid ?? "")) {
-        launch.end();
-        throw new RunnerError("tmux", `tmux new-window printed ${JSON.stringify(result.stdout)}`);
-      }
-      if (launch.waited !== null) launched.set(channel, launch);
+      if (windowId === undefined || !/^\d+$/.test(pid ?? "")) throw new RunnerError("tmux", `tmux new-window printed ${JSON.stringify(result.stdout)}`);
       const attemptId = spec.env.SEQORCH_ATTEMPT_ID;
       const startTicks = processStartTicks(Number(pid));
       const handle: AttemptHandle = {
@@ -394,12 +394,7 @@ export function createTmuxRunner(options: TmuxRunnerOptions): SessionRunner {
 
     async wait(handle, signal) {
       if (handle.windowId === null || handle.pid === null) throw new RunnerError("tmux", "attempt handle has no window or pid");
-      try {
-        return await waitForEnd(handle, signal);
-      } finally {
-        // The script emptied it as soon as it read it (a builtin, no process); the empty file goes now.
-        rmSync(join(handle.attemptDir, ENV_FILE), { force: true });
-      }
+      return waitForEnd(handle, signal);
     },
 
     async kill(handle) {
@@ -408,8 +403,8 @@ export function createTmuxRunner(options: TmuxRunnerOptions): SessionRunner {
 
     async close() {
       for (const stop of active) stop.abort();
-      for (const started of launched.values()) started.end(); // started attempts never waited for
-      launched.clear();
+      void control?.client.then((attached) => attached?.close());
+      control = null;
       signals?.close();
       // Endings under way finish before the run exits (an attempt left by --detach-on-stop is not ended).
       await trees.settled();

@@ -40,7 +40,8 @@ describe.skipIf(!ready)("the review loop with real CLIs", () => {
     async () => {
       const { root, spec } = repoSpec();
       const script: MockScript = { rules: [{ match: "# Review of task", reply: { text: `I read the diff.\n${APPROVE}` } }, ...IMPLEMENT] };
-      const run = await isolated(runArgs(spec, privateTmux(), ["--backend", "claude", "--commit", "--review", "--review-backend", "codex"]), script, { env: GIT_ENV });
+      const socket = privateTmux();
+      const run = await isolated(runArgs(spec, socket, ["--backend", "claude", "--commit", "--review", "--review-backend", "codex"]), script, { env: GIT_ENV });
       expectCode(run, 0);
       expect(git(root, "log", "--format=%s").trim().split("\n")).toEqual(["feature: 2 Create the beta file", "feature: 1 Create the alpha file", "init"]);
       const state = stateOf(spec);
@@ -60,7 +61,8 @@ describe.skipIf(!ready)("the review loop with real CLIs", () => {
     async () => {
       const { root, spec } = repoSpec();
       const script: MockScript = { rules: [{ match: "# Review of task", reply: { command: "printf x > stray_by_reviewer.txt", text: `Reviewed.\n${APPROVE}` } }, ...IMPLEMENT] };
-      const run = await isolated(runArgs(spec, privateTmux(), ["--backend", "claude", "--commit", "--review", "--review-backend", "codex"]), script, { env: GIT_ENV });
+      const socket = privateTmux();
+      const run = await isolated(runArgs(spec, socket, ["--backend", "claude", "--commit", "--review", "--review-backend", "codex"]), script, { env: GIT_ENV });
       expectCode(run, 0);
       // The reviewer asked for the write (a tool call to codex's shell), and the tool result went back to the mock.
       const reviews = run.requests().filter((r) => JSON.stringify(r.body ?? "").includes("# Review of task"));
@@ -102,7 +104,8 @@ describe.skipIf(!ready)("the review loop with real CLIs", () => {
           ...IMPLEMENT,
         ],
       };
-      const run = await isolated(runArgs(spec, privateTmux(), ["--backend", "claude", "--commit", "--review", "--review-backend", "codex"]), script, { env: GIT_ENV });
+      const socket = privateTmux();
+      const run = await isolated(runArgs(spec, socket, ["--backend", "claude", "--commit", "--review", "--review-backend", "codex"]), script, { env: GIT_ENV });
       // The mock asks for one tool call per conversation, and the resumed one already holds the implementation's:
       // the fix answers without touching the file, which seqorch sees (its own state and log writes aside).
       expectCode(run, 2);
@@ -111,10 +114,11 @@ describe.skipIf(!ready)("the review loop with real CLIs", () => {
       const [implement, fix] = state.attempts["1"];
       expect(implement.agent_session_id).toBeString();
       expect(fix.reason).toContain("fix round 1");
-      // The fix ran in the implementer's session: its launch script passes claude --resume <that session>.
-      const launch = readFileSync(join(fix.log, "..", "run.sh"), "utf8");
-      expect(launch).toContain("'--resume'");
-      expect(launch).toContain(implement.agent_session_id);
+      // The fix ran in the implementer's session: its pane's command (kept by tmux) passes claude --resume <that session>.
+      const pane = Bun.spawnSync(["tmux", "-L", socket, "display-message", "-p", "-t", fix.window_id, "#{pane_start_command}"]);
+      const launch = pane.stdout.toString();
+      expect(launch).toContain("--resume");
+      expect(launch.slice(launch.indexOf("--resume"))).toStartWith(`--resume ${implement.agent_session_id}`);
       expect(state.decisions[0]).toMatchObject({ unit: "1", kind: "review_exhausted", question: "fix round 1 changed nothing" });
       expect(git(root, "log", "--format=%s").trim().split("\n")).toEqual(["feature: 1 Create the alpha file", "init"]);
     },

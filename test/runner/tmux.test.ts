@@ -1,13 +1,13 @@
 // The tmux runner: argv built for an injected client, then real attempts on a private tmux server.
-import { agentEnvironment, envFileText } from "../../src/runner/agent-env.ts";
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RunnerError } from "../../src/errors.ts";
 import { isAlive } from "../../src/runner/process-tree.ts";
-import { createTmuxClient, isServerGone, type TmuxResult } from "../../src/runner/tmux-client.ts";
-import { attemptScript, createTmuxRunner, safeWindowName, tmuxAvailable } from "../../src/runner/tmux.ts";
+import { createTmuxClient, type TmuxResult } from "../../src/runner/tmux-client.ts";
+import { fakeTmuxClient } from "./fake-tmux.ts";
+import { createTmuxRunner, PANE_SCRIPT, paneArgv, safeWindowName, tmuxAvailable } from "../../src/runner/tmux.ts";
 import type { AttemptHandle, LaunchSpec, SessionRunner } from "../../src/runner/types.ts";
 
 const root = mkdtempSync(join(tmpdir(), "seqorch-tmux-"));
@@ -43,6 +43,32 @@ function spec(script: string, overrides: Partial<LaunchSpec> = {}): LaunchSpec {
   };
 }
 
+/** The pane script's arguments (after `/bin/sh -c SCRIPT seqorch-attempt`) in the command line of process `pid`. */
+function paneArguments(pid: number): string[] {
+  return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").slice(4);
+}
+
+/** A file's text, or "" when it cannot be read (a process gone meanwhile, another user's). */
+function readOr(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+/** `pid` and every descendant of it, from /proc's parent links. */
+function treePids(pid: number): number[] {
+  const parents = new Map<number, number[]>();
+  for (const entry of readdirSync("/proc").filter((e) => /^\d+$/.test(e))) {
+    const ppid = Number(readOr(`/proc/${entry}/stat`).replace(/^.*\) /s, "").split(" ")[1]);
+    parents.set(ppid, [...(parents.get(ppid) ?? []), Number(entry)]);
+  }
+  const found = [pid];
+  for (let i = 0; i < found.length; i++) found.push(...(parents.get(found[i]!) ?? []));
+  return found;
+}
+
 /** Run a tmux command on `s` and return its stdout. */
 function tmux(s: string, ...args: string[]): string {
   return Bun.spawnSync(["tmux", "-L", s, ...args], { stderr: "ignore" }).stdout.toString().trim();
@@ -60,15 +86,7 @@ async function pidsFrom(file: string, lines: number): Promise<number[]> {
 
 describe("tmux runner with an injected client", () => {
   function fake(replies: Record<string, TmuxResult[]>) {
-    const calls: string[][] = [];
-    const client = createTmuxClient({
-      socket: "fake",
-      binary: "tmux",
-      exec: async (argv) => {
-        calls.push(argv);
-        return replies[argv[3]!]?.shift() ?? { code: 0, stdout: "", stderr: "" };
-      },
-    });
+    const { calls, client } = fakeTmuxClient(replies);
     return { calls, runner: createTmuxRunner({ sessionName: "run.1", client }) };
   }
 
@@ -83,8 +101,12 @@ describe("tmux runner with an injected client", () => {
     expect(calls[1]).toEqual(["tmux", "-L", "fake", "new-session", "-d", "-s", "run_1", "-n", "seqorch", "-x", "200", "-y", "50", "-P", "-F", "#{session_id}", "--", "/bin/sh", "-i"]);
     // The session's own hook keeps finished panes (remain-on-exit), not the server's global option.
     expect(calls[2]).toEqual(["tmux", "-L", "fake", "set-hook", "-t", "$7", "after-new-window", "set-option -w remain-on-exit on"]);
-    expect(calls[3]!.slice(3, 10)).toEqual(["new-window", "-d", "-t", "$7:", "-n", "task-13.4_2_x", "-P"]);
-    expect(calls[3]!.slice(-3)).toEqual(["--", "/bin/sh", join(handle.attemptDir, "run.sh")]);
+    // The window's command is text on the client's stdin (source-file -), so the environment is in no argv.
+    expect(calls[3]!.slice(3, 9)).toEqual(["new-window", "-d", "-t", "$7:", "-n", "task-13.4_2_x"]);
+    const pane = calls[3]!.slice(calls[3]!.indexOf("--") + 1);
+    expect(pane.slice(0, 4)).toEqual(["/bin/sh", "-c", PANE_SCRIPT, "seqorch-attempt"]);
+    expect(pane[4]).toBe(handle.attemptDir);
+    expect(pane.slice(-3)).toEqual(["/bin/sh", "-c", "true"]);
   });
 
   test("finds an existing session by exact name and recreates it when it went away", async () => {
@@ -136,25 +158,38 @@ describe("tmux runner with an injected client", () => {
     expect((error as Error).message).toContain("index in use");
   });
 
-  test("the attempt script, run outside tmux, splits the streams and records the exit code", () => {
-    const s = spec(`printf '%s\\n' "$SEQ_X"; echo out; echo err >&2; exit 5`, { env: { SEQ_X: "x y" } });
-    writeFileSync(join(s.attemptDir, "env.sh"), envFileText(agentEnvironment(s.env)), { mode: 0o600 });
-    // `true` stands in for tmux, so set-option and wait-for -S do nothing.
-    const proc = Bun.spawnSync(["/bin/sh", "-c", attemptScript(s, ["true"], "chan")]);
+  test("the pane script, run outside tmux, splits the streams, records the exit code and gives the attempt id to the agent alone", () => {
+    const agent = `printf '%s|%s\\n' "$SEQ_X" "$SEQORCH_ATTEMPT_ID"; echo out; echo err >&2; exit 5`;
+    const s = spec(agent, { env: { SEQORCH_ATTEMPT_ID: "run-1.1" } });
+    // `true` stands in for tmux, so the closing wait-for -S does nothing. The pane's environment is the agent's.
+    const proc = Bun.spawnSync(paneArgv(s, "chan", { binary: "true" }), { env: { ...process.env, SEQ_X: "x y", SEQORCH_ATTEMPT_ID: "" } });
     expect(proc.exitCode).toBe(0);
     expect(proc.stdout.toString()).toContain("out\n");
-    expect(readFileSync(s.outLog, "utf8")).toBe("x y\nout\n");
+    expect(readFileSync(s.outLog, "utf8")).toBe("x y|run-1.1\nout\n");
     expect(readFileSync(s.errLog, "utf8")).toBe("err\n");
     expect(readFileSync(join(s.attemptDir, "exit"), "utf8")).toBe("5\n");
-    expect(readFileSync(join(s.attemptDir, "env.sh"), "utf8")).toBe(""); // emptied by the script as soon as it is read
   });
 
-  test("the attempt script records 127 when the working directory is gone", () => {
+  test("the pane script records 127 when the working directory is gone, and when the agent cannot be found", () => {
     const s = spec("true", { cwd: join(root, "removed") });
-    const proc = Bun.spawnSync(["/bin/sh", "-c", attemptScript(s, ["true"], "chan")]);
+    const proc = Bun.spawnSync(paneArgv(s, "chan", { binary: "true" }));
     expect(proc.exitCode).toBe(127);
     expect(readFileSync(join(s.attemptDir, "exit"), "utf8")).toBe("127\n");
     expect(readFileSync(s.errLog, "utf8")).toContain("removed");
+    const missing = spec("", { argv: [join(root, "no-such-agent")] });
+    expect(Bun.spawnSync(paneArgv(missing, "chan", { binary: "true" })).exitCode).toBe(0);
+    expect(readFileSync(join(missing.attemptDir, "exit"), "utf8")).toBe("127\n");
+  });
+
+  test("the pane script sets no variable of its own: a user's variables named like its words reach the agent unchanged", () => {
+    const s = spec(`printf '%s|%s|%s|%s' "$d" "$out" "$channel" "$IFS"`);
+    const env = { ...process.env, d: "user d", out: "user out", channel: "user channel", IFS: "0123456789" };
+    Bun.spawnSync(paneArgv({ ...s, argv: ["/bin/sh", "-c", `exit 10`] }, "chan", { binary: "true" }), { env });
+    // An IFS of digits would split an unquoted $? (10 into 1 and an empty word): the exit file still says 10.
+    expect(readFileSync(join(s.attemptDir, "exit"), "utf8")).toBe("10\n");
+    const t = spec(`printf '%s|%s|%s' "$d" "$out" "$channel"`);
+    Bun.spawnSync(paneArgv(t, "chan", { binary: "true" }), { env });
+    expect(readFileSync(t.outLog, "utf8")).toBe("user d|user out|user channel");
   });
 
   test("window names keep only [A-Za-z0-9._-]", () => {
@@ -193,28 +228,6 @@ describe("tmux runner on a real server", () => {
     await Bun.sleep(50);
     abort.abort();
     await aborted; // the client was killed; nothing is left blocked on the channel
-  });
-
-  test("launch: a command and then a wait in one control-mode client; a failed command or an unreachable server waits for nothing", async () => {
-    const client = createTmuxClient({ socket });
-    const channel = `seqorch-test-${suffix}-launch`;
-    const started = await client.launch(["display-message", "-p", "#{session_name} #{window_id}"], ["wait-for", channel]);
-    expect(started.result).toMatchObject({ code: 0, stderr: "" });
-    expect(started.result.stdout).toMatch(/^seqorch_test @\d+\n$/);
-    let settled = false;
-    void started.waited!.then(() => (settled = true));
-    await Bun.sleep(100);
-    expect(settled).toBe(false);
-    tmux(socket, "wait-for", "-S", channel);
-    await started.waited;
-    const failed = await client.launch(["kill-window", "-t", "@999999"], ["wait-for", `${channel}-never`]);
-    expect(failed.result.code).toBe(1);
-    expect(failed.result.stderr).toContain("@999999");
-    expect(failed.waited).toBeNull();
-    const unreachable = await createTmuxClient({ socket: `${socket}-none` }).launch(["list-sessions"], ["wait-for", channel]);
-    expect(unreachable.result.code).not.toBe(0);
-    expect(isServerGone(unreachable.result.stderr)).toBe(true);
-    expect(unreachable.waited).toBeNull();
   });
 
   test("a missing working directory or prompt file is a RunnerError", async () => {
@@ -262,6 +275,61 @@ describe("tmux runner on a real server", () => {
     expect(readFileSync(s.outLog, "utf8")).toBe(`${hostile}|${hostile}`);
     expect(existsSync(join(s.attemptDir, "canary"))).toBe(false);
     expect(existsSync(join(process.cwd(), "canary"))).toBe(false);
+  });
+
+  test("the environment reaches the agent in no process's argv and no file; only the agent carries the attempt id", async () => {
+    const secret = `s3cret-${Math.random().toString(36).slice(2)}`;
+    const attemptId = `run-${Math.random().toString(36).slice(2)}-1.1`; // not a secret: the state file holds it too
+    const s = spec("echo $$ >agent.pid; sleep 1", { env: { SEQORCH_ATTEMPT_ID: attemptId, SEQ_SECRET: secret } });
+    const handle = await runner.start(s);
+    const [agent] = await pidsFrom(join(s.attemptDir, "agent.pid"), 1);
+    const withSecret = readdirSync("/proc").filter((pid) => /^\d+$/.test(pid) && readOr(`/proc/${pid}/cmdline`).includes(secret));
+    expect(withSecret).toEqual([]);
+    for (const file of readdirSync(s.attemptDir)) expect(readOr(join(s.attemptDir, file))).not.toContain(secret);
+    expect(readOr(`/proc/${agent}/environ`).split("\0")).toEqual(expect.arrayContaining([`SEQ_SECRET=${secret}`, `SEQORCH_ATTEMPT_ID=${attemptId}`]));
+    // The pane's shell, its subshells and the two tees: the variables, not the id (the agent's SIGTERM spares them).
+    const agents = treePids(agent!); // the agent and its `sleep`
+    const others = treePids(handle.pid!).filter((pid) => !agents.includes(pid));
+    expect(others.length).toBeGreaterThanOrEqual(4);
+    for (const pid of others) {
+      const env = readOr(`/proc/${pid}/environ`).split("\0");
+      expect(env).toContain(`SEQ_SECRET=${secret}`);
+      expect(env.some((entry) => entry.startsWith("SEQORCH_ATTEMPT_ID="))).toBe(false);
+    }
+    expect(await runner.wait(handle, never)).toMatchObject({ exitCode: 0, reason: "exited" });
+  });
+
+  test("one control-mode client for all attempts, attached to the session, ended by close; a killed session gets a new one", async () => {
+    const own = createTmuxRunner({ sessionName: "seqorch.clients", socket, graceMs: 300, livenessMs: 100 });
+    const clients = (sid: string) => tmux(socket, "list-clients", "-t", sid, "-F", "#{client_pid} #{client_control_mode}").split("\n").filter(Boolean);
+    const first = await own.start(spec("exit 0"));
+    for (let i = 0; i < 3; i++) expect(await own.wait(await own.start(spec(`exit ${i}`)), never)).toMatchObject({ exitCode: i });
+    await own.wait(first, never);
+    expect(clients(first.sessionId!)).toHaveLength(1);
+    expect(clients(first.sessionId!)[0]).toEndWith(" 1");
+    tmux(socket, "kill-session", "-t", first.sessionId!);
+    const again = await own.start(spec("exit 7"));
+    expect(again.sessionId).not.toBe(first.sessionId);
+    expect(await own.wait(again, never)).toMatchObject({ exitCode: 7, reason: "exited" });
+    expect(clients(again.sessionId!)).toHaveLength(1);
+    await own.close();
+    for (let i = 0; i < 100 && clients(again.sessionId!).length > 0; i++) await Bun.sleep(10);
+    expect(clients(again.sessionId!)).toEqual([]);
+  });
+
+  test("without a control-mode client (an older tmux) each window is made by source-file: same results", async () => {
+    // A control client that ends at once, as one whose `refresh-client -f no-output` was refused is ended.
+    const ended = () => ({ write() {}, end() {}, stdout: new ReadableStream<Uint8Array>({ start: (c) => c.close() }) });
+    const plain = createTmuxRunner({ sessionName: "seqorch.plain", socket, graceMs: 300, livenessMs: 100, client: createTmuxClient({ socket, controlSpawn: ended }) });
+    const hostile = "$(touch canary) ~ #{session_name} 'q' \"d\"\nnext";
+    const s = spec('printf "%s|%s" "$1" "$SEQ_H"; echo err >&2; exit 3', { env: { SEQ_H: hostile } });
+    const exit = await plain.wait(await plain.start({ ...s, argv: [...s.argv, "agent", hostile] }), never);
+    expect(exit).toMatchObject({ exitCode: 3, reason: "exited" });
+    expect(readFileSync(s.outLog, "utf8")).toBe(`${hostile}|${hostile}`);
+    expect(readFileSync(s.errLog, "utf8")).toBe("err\n");
+    expect(existsSync(join(s.attemptDir, "canary"))).toBe(false);
+    expect(tmux(socket, "list-clients", "-t", "seqorch_plain")).toBe(""); // no control-mode client was attached
+    await plain.close();
   });
 
   test("same window name twice, names with dots, # and spaces: windows are addressed by id", async () => {
@@ -350,11 +418,10 @@ describe("tmux runner with the panes' signal FIFO", () => {
     const signalFile = join(root, "signals-fifo");
     const runner = createTmuxRunner({ sessionName: "seqorch.fifo", socket, graceMs: 300, livenessMs: 60_000, signalFile });
     try {
-      const s = spec("echo out; echo err >&2; exit 4");
+      const s = spec("sleep 0.3; echo out; echo err >&2; exit 4");
       const handle = await runner.start(s);
-      const script = readFileSync(join(s.attemptDir, "run.sh"), "utf8");
-      expect(script).toContain(`1<>'${signalFile}'`);
-      expect(script).not.toContain("wait-for");
+      // The pane's arguments: the FIFO to write to, so no wait-for client.
+      expect(paneArguments(handle.pid!).slice(0, 7)).toEqual([s.attemptDir, s.cwd, "/dev/null", s.outLog, s.errLog, "", signalFile]);
       // Far below the liveness check's 60 s: the pane's line woke the wait.
       const exit = await runner.wait(handle, never);
       expect(exit).toMatchObject({ exitCode: 4, reason: "exited" });
@@ -376,9 +443,10 @@ describe("tmux runner with the panes' signal FIFO", () => {
     writeFileSync(signalFile, "not a fifo\n");
     const runner = createTmuxRunner({ sessionName: "seqorch.fifo", socket, graceMs: 300, livenessMs: 60_000, signalFile });
     try {
-      const s = spec("exit 2");
+      const s = spec("sleep 0.3; exit 2");
       const handle = await runner.start(s);
-      expect(readFileSync(join(s.attemptDir, "run.sh"), "utf8")).toContain("wait-for -S");
+      // No FIFO for the pane: it signals its channel with wait-for on this server.
+      expect(paneArguments(handle.pid!).slice(6, 10)).toEqual(["", handle.channel!, Bun.which("tmux")!, socket]);
       expect(await runner.wait(handle, never)).toMatchObject({ exitCode: 2, reason: "exited" });
     } finally {
       await runner.close();

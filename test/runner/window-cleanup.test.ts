@@ -4,22 +4,13 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createTmuxClient, type TmuxResult } from "../../src/runner/tmux-client.ts";
+import type { TmuxResult } from "../../src/runner/tmux-client.ts";
+import { fakeTmuxClient } from "./fake-tmux.ts";
 import { createTmuxRunner } from "../../src/runner/tmux.ts";
 import { closeFinishedWindows } from "../../src/runner/window-cleanup.ts";
 
-function fake(replies: Record<string, TmuxResult[]>) {
-  const calls: string[][] = [];
-  const client = createTmuxClient({
-    socket: "fake",
-    binary: "tmux",
-    exec: async (argv) => {
-      calls.push(argv.slice(3));
-      return replies[argv[3]!]?.shift() ?? { code: 0, stdout: "", stderr: "" };
-    },
-  });
-  return { calls, client };
-}
+/** The fake client; its calls without `tmux -L fake`. */
+const fake = (replies: Record<string, TmuxResult[]>) => fakeTmuxClient(replies, false);
 
 const WINDOWS = "@0\t0\tseqorch\n@1\t1\ttask-1\n@2\t0\ttask-2\n@3\t1\ttask-3.1\n@4\t1\tnotes\n";
 
