@@ -34,6 +34,7 @@ import { defaultStateFile, defaultWorkdir, locateSpec } from "./spec/locate.ts";
 import { acquireLock } from "./store/lock.ts";
 import { decideCommand, openDecisions } from "./store/pipeline.ts";
 import { appendProgressNote, startProgress } from "./store/progress.ts";
+import { lateProgressWritten } from "./actors/late-progress.ts";
 import { checkStateSpec, countedAttempts, createStateStore, emptyState, loadStateAndIntents } from "./store/state.ts";
 import { loadExchange } from "./store/rename-exchange.ts";
 import { loadPriceTable } from "./usage/price-file.ts";
@@ -321,6 +322,7 @@ export async function runSpec(
   const prices = loadPriceTable(process.cwd());
   const lock = acquireLock(`${paths.stateFile}.lock`);
   let runner: SessionRunner | null = null;
+  let context: RunContext | null = null;
   try {
     if (lock.tookOverFrom) {
       report({ type: "warning", message: `took over the lock of a run that is gone (pid ${lock.tookOverFrom.pid}, started ${lock.tookOverFrom.since})` });
@@ -336,7 +338,7 @@ export async function runSpec(
       runner: runner.kind,
       attach: session ? `tmux ${options.tmuxSocket ? `-L ${options.tmuxSocket} ` : ""}attach -t ${session}` : null,
     });
-    const context: RunContext = {
+    context = {
       paths,
       planOptions,
       planReader,
@@ -403,9 +405,12 @@ export async function runSpec(
     await toPromise(actor);
     stopSignal.removeEventListener("abort", onStop);
     if (context.memory.endError) throw context.memory.endError;
+    await lateProgressWritten(context); // the last unit's entry, before the run's end is written
     store.settle();
     return finishRun(context, options, actor.getSnapshot(), session);
   } finally {
+    // A deferred progress entry is still written when the run ends in an error (whose own error is the one thrown).
+    if (context) await lateProgressWritten(context).catch(() => {});
     await runner?.close();
     lock.release();
   }

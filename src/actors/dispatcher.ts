@@ -11,6 +11,7 @@ import type { AttemptRecord } from "../store/state.ts";
 import { startMarks, writeUnitMarks } from "./marks.ts";
 import { adoptedHandle } from "./recover-run.ts";
 import { evidenceBefore } from "./runaway.ts";
+import { lateProgressWritten } from "./late-progress.ts";
 import { recordUnitStart } from "./pipeline-record.ts";
 import { verifyTail } from "./verifier.ts";
 import { contextForUnit, type RunContext } from "./run-context.ts";
@@ -177,7 +178,10 @@ async function startAttempt(runContext: RunContext, unit: DispatchUnit, input: A
   const context = contextForUnit(runContext, unit.key); // its worktree with --parallel, else the run's workdir
   const adopted = context.adoptable.get(unit.key);
   if (adopted) return adoptAttempt(context, unit, input, adopted);
-  if (input.assignment.fallbackFrom) noteFallback(context, unit, input);
+  if (input.assignment.fallbackFrom) {
+    await lateProgressWritten(context); // its note follows the previous unit's entry
+    noteFallback(context, unit, input);
+  }
   // Records are numbered over all runs (a halted unit that gets fresh attempts keeps its old logs).
   ensureAttemptsDir(context);
   const { seq, dir } = newAttemptDir(context, unit.key);

@@ -7,6 +7,7 @@ import { openDecisions, type UnitPipeline } from "../store/pipeline.ts";
 import { appendProgressNote } from "../store/progress.ts";
 import type { AssignConfig } from "./assignment.ts";
 import { nextNotWaiting, skippedKeys, unblockedKeys, waitingKeys } from "./decisions.ts";
+import { lateProgressWritten } from "./late-progress.ts";
 import { planParallel } from "./parallel-planner.ts";
 import { dropAdoptable } from "./recover-run.ts";
 import type { RunContext } from "./run-context.ts";
@@ -60,6 +61,7 @@ export async function planNext(context: RunContext, assign: AssignConfig, plans:
   if (plans.last && plans.last.generation !== view.generation) {
     const changes = describeChanges(rememberPlan(plans.last.plan), view.plan, new Set(context.store.get().completed));
     if (changes.length) {
+      await lateProgressWritten(context); // the note follows the last unit's entry
       context.report({ type: "spec-changed", detail: changes.join("; ") });
       appendProgressNote(context.paths.progressFile, `tasks.md changed ${new Date().toISOString()}`, changes);
     }

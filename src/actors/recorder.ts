@@ -14,6 +14,7 @@ import { runUsage, unitUsage } from "../usage/totals.ts";
 import { hasLimits } from "../usage/budget.ts";
 import { recordBudgetDecision } from "./budget.ts";
 import { lateWarnings } from "./runaway.ts";
+import { deferProgress, lateProgressWritten } from "./late-progress.ts";
 
 /**
  * With --review, an agent's HALT, a unit out of attempts and an over-budget attempt become decisions; returns
@@ -131,11 +132,9 @@ export async function recordAttempt(context: RunContext, unit: DispatchUnit, inp
     }
   }
   crashPoint("record.marks");
-  // A done's runaway check may still be under way (runaway.ts doubtLate): its warnings join the progress entry.
-  const warnings = outcome.kind === "done" ? [...(outcome.warnings ?? []), ...(await lateWarnings(context, unit.key))] : undefined;
   const message = outcome.kind === "interrupted" ? "" : outcome.message;
   const usage = context.store.get().attempts[unit.key]?.at(-1)?.agent_usage ?? null;
-  appendProgress(context.paths.progressFile, {
+  const entry = {
     iteration: context.store.get().attempts[unit.key]?.at(-1)?.iteration ?? input.iteration,
     unitId: unit.id,
     title: unit.title,
@@ -147,12 +146,21 @@ export async function recordAttempt(context: RunContext, unit: DispatchUnit, inp
     durationMs,
     log,
     message,
-    warnings,
     details: gateDetails(context, unit.key, status === "done"),
     usage: usage ? formatTotal(sumUsage([usage])) : undefined,
-  });
-  for (const warning of warnings ?? []) context.report({ type: "warning", message: `unit ${unit.id}: ${warning}` });
-  crashPoint("record.progress");
+  };
+  const writeEntry = (warnings: string[] | undefined) => {
+    appendProgress(context.paths.progressFile, { ...entry, warnings });
+    for (const warning of warnings ?? []) context.report({ type: "warning", message: `unit ${unit.id}: ${warning}` });
+    crashPoint("record.progress");
+  };
+  if (outcome.kind === "done" && context.memory.lateDoubts.has(unit.key)) {
+    // Its runaway check still runs (runaway.ts doubtLate): the entry, with the check's warnings, once it ends.
+    deferProgress(context, async () => writeEntry([...(outcome.warnings ?? []), ...(await lateWarnings(context, unit.key))]));
+  } else {
+    await lateProgressWritten(context);
+    writeEntry(outcome.kind === "done" ? [...(outcome.warnings ?? [])] : undefined);
+  }
   const state = context.store.get();
   warnIfUncounted(context, unit, input.assignment.backend, usage);
   context.report({

@@ -149,6 +149,8 @@ export interface RunMemory {
   worktreesExcluded?: boolean;
   /** Runaway checks of done attempts still under way while they are recorded, by unit key (src/actors/runaway.ts). */
   lateDoubts: Map<string, Promise<string[]>>;
+  /** Progress entries written once their runaway check ends, chained in order (src/actors/late-progress.ts). */
+  lateProgress?: Promise<void>;
   /** Attempts that could not start because seqorch could not write its own files (WriteError), by unit key: the recorder ends the run with it. */
   unwritable?: Map<string, unknown>;
 }

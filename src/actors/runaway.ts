@@ -3,6 +3,7 @@ import type { AttemptOutcome, Dispatched } from "../../machines/orchestrator.ts"
 import type { RunContext, RunPaths } from "./run-context.ts";
 import { intentsPath } from "../store/intents.ts";
 import { spareOf } from "../store/atomic-write.ts";
+import { lateProgressWritten } from "./late-progress.ts";
 
 /**
  * seqorch's own files, left out of the workdir fingerprint: seqorch writes them around every attempt (the first
@@ -20,6 +21,8 @@ export function ownFiles(paths: RunPaths): string[] {
  * with, when it just ended: one git process per unit) and the tasks done in tasks.md.
  */
 export async function evidenceBefore(context: RunContext): Promise<NonNullable<Dispatched["before"]>> {
+  // The previous attempt's progress entry waits for its check's git status, which is this attempt's "before".
+  await lateProgressWritten(context);
   return { workdir: await context.workdirGit.before(), doneTasks: [...context.planReader.ticked()] };
 }
 

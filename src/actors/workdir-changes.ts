@@ -82,6 +82,8 @@ export function createWorkdirGit(workdir: string, ownFiles: readonly (string | n
   const git = Bun.which("git");
   let notGit = git === null;
   let carried: { fingerprint: string | null; at: number } | null = null;
+  /** The status an `after` runs now: a `before` waits for it rather than start a second git beside it. */
+  let inflight: Promise<unknown> | null = null;
   const fresh = async () => {
     if (notGit) return null;
     const fingerprint = await workdirFingerprint(workdir, excludes, git ?? "git");
@@ -90,15 +92,22 @@ export function createWorkdirGit(workdir: string, ownFiles: readonly (string | n
   };
   return {
     async before() {
+      if (inflight !== null) await inflight.catch(() => {});
       const last = carried;
       carried = null;
       if (last !== null && now() - last.at <= CARRY_MS) return last.fingerprint;
       return fresh();
     },
     async after() {
-      const fingerprint = await fresh();
-      carried = { fingerprint, at: now() };
-      return fingerprint;
+      const running = fresh();
+      inflight = running;
+      try {
+        const fingerprint = await running;
+        carried = { fingerprint, at: now() };
+        return fingerprint;
+      } finally {
+        if (inflight === running) inflight = null;
+      }
     },
   };
 }

@@ -86,15 +86,20 @@ describe("runaway check in a git repository", () => {
     commitAll(root);
     const dir = tempDir();
     mkdirSync(join(dir, "bin"));
-    writeFileSync(join(dir, "bin", "git"), `#!/bin/sh\ncase "$*" in *"status --porcelain=v2"*) sleep 0.4 ;; esac\nexec '${realGit}' "$@"\n`);
+    // Each status's end, and each agent's start, as ns since the epoch.
+    const times = join(dir, "times");
+    writeFileSync(join(dir, "bin", "git"), `#!/bin/sh\ncase "$*" in *"status --porcelain=v2"*) '${realGit}' "$@"; code=$?; sleep 0.4; echo "status $(date +%s%N)" >>'${times}'; exit $code ;; esac\nexec '${realGit}' "$@"\n`);
     chmodSync(join(dir, "bin", "git"), 0o755);
     // Unit 3 changes a file: its entry (and only its) has no warning.
-    const agent = scriptedAgent(tempDir(), `cat >/dev/null; [ "$SEQORCH_TASK_ID" = 3 ] && echo three > three.txt; ${DONE}`);
+    const agent = scriptedAgent(tempDir(), `echo "agent $(date +%s%N)" >>'${times}'; cat >/dev/null; [ "$SEQORCH_TASK_ID" = 3 ] && echo three > three.txt; ${DONE}`);
     const r = await seqorch(["run", "--spec", spec, "--delay", "0", "--no-tmux", "--agent-command", agent.command], { env: { PATH: `${join(dir, "bin")}:${process.env.PATH}` } });
     expect(r.code).toBe(0);
     expect(warnedUnits(spec)).toEqual(["1", "2", "4"]);
     const entries = readFileSync(join(spec, "SEQUENTIAL_PROGRESS.md"), "utf8").split(/\n(?=## Iteration )/).slice(1);
     expect(entries.map((e) => /Task: (\S+)/.exec(e)?.[1])).toEqual(["1", "2", "3", "4"]);
+    // The state after unit N is the state before unit N+1: no agent starts while the status before it still runs.
+    const events = readFileSync(times, "utf8").trim().split("\n").map((line) => line.split(" ")[0]);
+    expect(events).toEqual(["status", "agent", "status", "agent", "status", "agent", "status", "agent", "status"]);
   });
 
   test("--pulse: PROJECT_PULSE.md, rewritten after every unit, is seqorch's own file, not the agent's change", async () => {
