@@ -46,6 +46,21 @@ export function fingerprintAfter(context: RunContext, before: Dispatched["before
 }
 
 /**
+ * The fingerprint after an attempt that has ended: `early` (begun when its agent exited), unless what the agent
+ * left running was found and ended after that (it may have changed files meanwhile): then one taken once `early`
+ * is done. Without `early` (the agent did not exit by itself), one begun now.
+ */
+export function fingerprintAfterEnd(context: RunContext, before: Dispatched["before"], early: ReturnType<typeof fingerprintAfter>, leftovers: boolean): ReturnType<typeof fingerprintAfter> {
+  if (early === null) return fingerprintAfter(context, before);
+  if (!leftovers) return early;
+  const again = early().then(
+    () => fingerprintAfter(context, before),
+    () => fingerprintAfter(context, before),
+  );
+  return async () => (await again)?.() ?? null;
+}
+
+/**
  * Whether a done's runaway check may end after the attempt is recorded: without --require-changes its findings
  * are only warnings in the progress log, and without checks, commits, reviews or worktrees nothing else runs
  * git in the workdir before the recorder has them (src/actors/recorder.ts awaits them before the progress entry).

@@ -13,7 +13,7 @@ import { appendProgressNote } from "../store/progress.ts";
 import { contextForUnit, type RunContext } from "./run-context.ts";
 import { priceUsage } from "../usage/prices.ts";
 import { watchAttemptBudget } from "./budget.ts";
-import { canDoubtLate, doubtDone, doubtLate, fingerprintAfter } from "./runaway.ts";
+import { canDoubtLate, doubtDone, doubtLate, fingerprintAfter, fingerprintAfterEnd } from "./runaway.ts";
 
 /** How often the agent's log sizes are compared for the idle timeout, ms. */
 const IDLE_CHECK_MS = 1_000;
@@ -137,11 +137,13 @@ export async function awaitAttempt(runContext: RunContext, input: SessionInput, 
   });
   try {
     const handle = input.dispatched.handle as AttemptHandle;
-    const waiting = context.runner.wait(handle, controller.signal);
+    // The runaway check's git status starts as soon as the agent has exited (before the runner looks for what it
+    // left running) and runs beside the reading of the reply (and the recording).
+    let early: ReturnType<typeof fingerprintAfter> = null;
+    const waiting = context.runner.wait(handle, controller.signal, () => (early = fingerprintAfter(context, input.dispatched.before)));
     crashPoint("wait");
     const exit = await waiting;
-    // The runaway check's git status starts now and runs beside the reading of the reply (and the recording).
-    const after = exit.reason === "aborted" ? null : fingerprintAfter(context, input.dispatched.before);
+    const after = exit.reason === "aborted" ? null : fingerprintAfterEnd(context, input.dispatched.before, early, Boolean(exit.leftovers?.length));
     if (exit.leftovers?.length) noteLeftovers(context, input, exit.leftovers);
     capLog(outLog, context.maxLogBytes);
     capLog(errLog, context.maxLogBytes);

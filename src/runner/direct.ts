@@ -122,7 +122,7 @@ export function createDirectRunner(options: DirectRunnerOptions = {}): SessionRu
       return handle;
     },
 
-    async wait(handle, signal) {
+    async wait(handle, signal, onExit) {
       const pid = handle.pid;
       if (pid === null) throw new RunnerError("direct", "attempt handle has no pid");
       const proc = children.get(pid);
@@ -145,6 +145,7 @@ export function createDirectRunner(options: DirectRunnerOptions = {}): SessionRu
         await ending;
         return { exitCode: null, reason: "aborted", durationMs, detail: "ended by seqorch" };
       }
+      onExit?.();
       // What the agent left behind (a background child, a daemon in its own session) is ended now, and named.
       const leftovers = await endTree(handle);
       const { code, detail } = shellExitCode(proc);

@@ -392,9 +392,9 @@ export function createTmuxRunner(options: TmuxRunnerOptions): SessionRunner {
       return handle;
     },
 
-    async wait(handle, signal) {
+    async wait(handle, signal, onExit) {
       if (handle.windowId === null || handle.pid === null) throw new RunnerError("tmux", "attempt handle has no window or pid");
-      return waitForEnd(handle, signal);
+      return waitForEnd(handle, signal, onExit);
     },
 
     async kill(handle) {
@@ -412,7 +412,7 @@ export function createTmuxRunner(options: TmuxRunnerOptions): SessionRunner {
   };
 
   /** Wait for the attempt to end (exit file, closed window, gone server) or for `signal`. */
-  async function waitForEnd(handle: AttemptHandle, signal: AbortSignal): Promise<AttemptExit> {
+  async function waitForEnd(handle: AttemptHandle, signal: AbortSignal, onExit?: () => void): Promise<AttemptExit> {
     const end = (exit: Omit<AttemptExit, "durationMs">): AttemptExit => ({ ...exit, durationMs: Date.now() - handle.startedAt });
     if (handle.pid !== null && !trees.has(handle.pid)) trees.track(handle.pid, treeOf(handle)); // adopted
     for (;;) {
@@ -423,13 +423,13 @@ export function createTmuxRunner(options: TmuxRunnerOptions): SessionRunner {
       }
       if (outcome.kind === "closed") return end({ exitCode: null, reason: "lost", detail: "the runner was closed" });
       const exitCode = readExitCode(handle.attemptDir);
-      if (exitCode !== null) return end(await exited(handle, exitCode));
+      if (exitCode !== null) return end(await exited(handle, exitCode, onExit));
       // Signalled without an exit file (a stray signal or a dying server): look at the pane before deciding.
       const state = outcome.kind === "signalled" ? await checkPane(handle) : outcome;
       if (state === null) continue;
       // The script may have written its exit file and ended since the file was read just now.
       const late = state.kind === "dead" ? readExitCode(handle.attemptDir) : null;
-      if (late !== null) return end(await exited(handle, late));
+      if (late !== null) return end(await exited(handle, late, onExit));
       if (state.kind === "gone" && state.serverGone) session = null;
       await endTree(handle);
       const detail = state.kind === "gone" ? state.detail : "the attempt script ended without writing an exit code";
@@ -438,10 +438,12 @@ export function createTmuxRunner(options: TmuxRunnerOptions): SessionRunner {
   }
 
   /**
-   * The attempt's agent exited with `exitCode`. What it left running (it carries the attempt's id) is ended now,
-   * and named; the pane's own shell and its tee processes are left to finish writing the logs.
+   * The attempt's agent exited with `exitCode` (`onExit` is told first). What it left running (it carries the
+   * attempt's id) is ended now, and named; the pane's own shell and its tee processes are left to finish writing
+   * the logs.
    */
-  async function exited(handle: AttemptHandle, exitCode: number): Promise<Omit<AttemptExit, "durationMs">> {
+  async function exited(handle: AttemptHandle, exitCode: number, onExit?: () => void): Promise<Omit<AttemptExit, "durationMs">> {
+    onExit?.();
     const leftovers = handle.attemptId ? await endTree(handle, { pgid: null, rootPid: null, attemptId: handle.attemptId, ...sinceOf(handle) }) : [];
     if (handle.pid !== null) trees.forget(handle.pid);
     return { exitCode, reason: "exited", ...(leftovers.length ? { leftovers } : {}) };

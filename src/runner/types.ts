@@ -64,9 +64,11 @@ export interface SessionRunner {
   start(spec: LaunchSpec): Promise<AttemptHandle>;
   /**
    * Resolve when the attempt ends. When `signal` aborts, the attempt's whole process tree is ended
-   * (SIGTERM, then SIGKILL after a grace period) and the promise resolves with reason "aborted".
+   * (SIGTERM, then SIGKILL after a grace period) and the promise resolves with reason "aborted". `onExit` is
+   * called once the agent has exited by itself, before what it left running is looked for and ended (so that
+   * work that needs only its exit, the runaway check's git status, starts before that look).
    */
-  wait(handle: AttemptHandle, signal: AbortSignal): Promise<AttemptExit>;
+  wait(handle: AttemptHandle, signal: AbortSignal, onExit?: () => void): Promise<AttemptExit>;
   /**
    * End a still-running attempt's whole process tree (TERM, grace, KILL; see endAttemptTree), also when its
    * leader is already gone; waits for an ending already under way. Resolves once nothing of it is left.

@@ -79,6 +79,23 @@ describe("runaway check in a git repository", () => {
       expect(out).toContain(`unit 4: ${NOTHING}`);
       expect(warnedUnits(spec).length).toBe(2);
     });
+
+    test(`${mode}: what an agent leaves running is ended before the workdir is looked at: a file it writes as it is ended counts`, async () => {
+      const { root, spec } = makeSpec(TASKS);
+      commitAll(root);
+      // Unit 2's agent leaves a process behind that writes a file when it gets SIGTERM (seqorch's ending of it);
+      // like a daemon, it ignores the hang-up its tmux pane's end sends.
+      const body = [
+        "cat >/dev/null",
+        `[ "$SEQORCH_TASK_ID" = 2 ] && ( trap '' HUP; trap 'echo late > late.txt; exit 0' TERM; sleep 30 & wait ) >/dev/null 2>&1 &`,
+        DONE,
+      ].join("\n");
+      const agent = scriptedAgent(tempDir(), body);
+      const r = await seqorch(["run", "--spec", spec, "--delay", "0", ...modeArgs(), "--agent-command", agent.command]);
+      expect(r.code).toBe(0);
+      expect(readFileSync(join(root, "late.txt"), "utf8")).toBe("late\n");
+      expect(warnedUnits(spec)).toEqual(["1", "3", "4"]);
+    });
   }
 
   test("a slow git status (0.4 s), which ends after the attempt's state is written: each unit's warning in its own entry", async () => {
