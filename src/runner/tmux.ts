@@ -102,8 +102,10 @@ export function endOrphanedWaitClients(server: readonly string[]): number[] {
  * `tee -a` into their log and on to the pane; its exit code goes to the exit file; at its end the script writes its
  * channel into the FIFO (a builtin, see pane-signals.ts) or, without one, signals the channel with an exec'd
  * `tmux wait-for -S`. Only the agent carries SEQORCH_ATTEMPT_ID: the shell and the `tee`s, which must outlive the
- * agent's SIGTERM to write its exit code and last bytes, do not. It sets no variable (the pane's environment,
- * seqorch's, is the agent's: a variable of the script's would change one of the user's) and quotes every expansion.
+ * agent's SIGTERM to write its exit code and last bytes, do not; and only the agent takes a Ctrl-C typed in the
+ * pane (the shell and the `tee`s ignore SIGINT, the agent gets it back), so the attempt is recorded with its exit
+ * code. It sets no variable (the pane's environment, seqorch's, is the agent's: a variable of the script's would
+ * change one of the user's) and quotes every expansion.
  */
 export const PANE_SCRIPT = `signal() {
   if [ -n "$1" ]; then echo "$2" 1<>"$1" 2>/dev/null
@@ -114,8 +116,9 @@ if ! cd "$2" 2>>"$5"; then
   printf 'seqorch: cannot cd to %s\\n' "$2" >&2
   echo 127 >"$1/exit"; (signal "$7" "$8" "$9" "\${10}"); exit 127
 fi
+trap '' INT
 exec 3>&1
-{ { ( [ -z "$6" ] || export SEQORCH_ATTEMPT_ID="$6"; shift 10; exec "$@" ) <"$3" 2>&1 1>&4 4>&-; echo "$?" >"$1/exit"; } | tee -a "$5" >&3 4>&-; } 4>&1 | tee -a "$4" >&3
+{ { ( trap - INT; [ -z "$6" ] || export SEQORCH_ATTEMPT_ID="$6"; shift 10; exec "$@" ) <"$3" 2>&1 1>&4 4>&-; echo "$?" >"$1/exit"; } | tee -a "$5" >&3 4>&-; } 4>&1 | tee -a "$4" >&3
 signal "$7" "$8" "$9" "\${10}"
 `;
 

@@ -62,17 +62,17 @@ async function fileOf(file: string): Promise<string> {
 
 /** A new-window whose pane writes its argv and the V* variables, NUL-separated, into `out`. */
 function dumpWindow(sessionId: string, out: string): string[] {
-  const script = `for a in "$@"; do printf '%s\\0' "$a"; done >"$0.argv"; env -0 | grep -z '^V[0-9]' >"$0.env"`;
+  const script = `for a in "$@"; do printf '%s\\0' "$a"; done >"$0.argv"; env -0 | grep -z '^V[0-9]' >"$0.env"; : >"$0.done"`;
   const env = HOSTILE.flatMap((value, i) => ["-e", `V${i}=${value}`]);
   return ["new-window", "-d", "-t", `${sessionId}:`, ...env, "-P", "-F", "#{pane_pid}", "--", "/bin/sh", "-c", script, out, ...HOSTILE];
 }
 
 /** Check what the pane of {@link dumpWindow} wrote: every argument and variable exactly as sent. */
 async function expectDumped(out: string): Promise<void> {
-  const argv = (await fileOf(`${out}.argv`)).split("\0").slice(0, -1);
+  await fileOf(`${out}.done`); // both files are written whole
+  const argv = readFileSync(`${out}.argv`, "utf8").split("\0").slice(0, -1);
   expect(argv).toEqual(HOSTILE);
-  await Bun.sleep(50); // the env file is written after the argv file
-  const env = Object.fromEntries((await fileOf(`${out}.env`)).split("\0").filter(Boolean).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+  const env = Object.fromEntries(readFileSync(`${out}.env`, "utf8").split("\0").filter(Boolean).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
   expect(HOSTILE.map((_, i) => env[`V${i}`])).toEqual(HOSTILE);
 }
 
