@@ -323,9 +323,10 @@ export function createTmuxRunner(options: TmuxRunnerOptions): SessionRunner {
    * its own. Either way the command is text on a stdin, never a client's argv.
    */
   async function sessionCommand(sessionId: string, args: string[]): Promise<TmuxResult> {
-    if (control !== null && (control.sessionId !== sessionId || (await control.client)?.ended === true)) {
-      (await control.client)?.close();
-      control = null;
+    const current = control;
+    if (current !== null && (current.sessionId !== sessionId || (await current.client)?.ended === true)) {
+      (await current.client)?.close();
+      if (control === current) control = null; // not one a concurrent start attached meanwhile
     }
     control ??= { sessionId, client: client.attach(sessionId) };
     const attached = await control.client;
@@ -365,12 +366,14 @@ export function createTmuxRunner(options: TmuxRunnerOptions): SessionRunner {
       const pane = paneArgv(spec, channel, { binary: client.prefix[0]!, ...(client.socket !== undefined ? { socket: client.socket } : {}) }, fifo?.path);
       const options = ["-n", safeWindowName(spec.windowName), ...environmentOptions(spec.env), "-P", "-F", "#{window_id} #{pane_id} #{pane_pid}", "--", ...pane];
       clearExitFile(spec.attemptDir);
-      let sessionId = await ensureSession();
+      const lookup = ensureSession();
+      let sessionId = await lookup;
       // Before the pane's shell is forked (by the server): every process of the attempt gets its pid after it.
       const mark = pidMark();
       let result = await sessionCommand(sessionId, ["new-window", "-d", "-t", `${sessionId}:`, ...options]);
       if (result.code !== 0 && (isServerGone(result.stderr) || /can't find session/.test(result.stderr))) {
-        session = null; // the server or the session went away since the last attempt
+        // The server or the session went away since the last attempt: look again (once for parallel starts).
+        if (session === lookup) session = null;
         sessionId = await ensureSession();
         result = await sessionCommand(sessionId, ["new-window", "-d", "-t", `${sessionId}:`, ...options]);
       }

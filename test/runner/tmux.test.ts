@@ -326,12 +326,20 @@ describe("tmux runner on a real server", () => {
     expect(clients(first.sessionId!)[0]).toEndWith(" 1");
     tmux(socket, "kill-session", "-t", first.sessionId!);
     const again = await own.start(spec("exit 7"));
-    expect(again.sessionId).not.toBe(first.sessionId);
+    // (A new session; its id may be the old one's when the server went with its last session.)
     expect(await own.wait(again, never)).toMatchObject({ exitCode: 7, reason: "exited" });
     expect(clients(again.sessionId!)).toHaveLength(1);
+    // Parallel starts that all find the session gone share one new client (none closes another's).
+    tmux(socket, "kill-session", "-t", again.sessionId!);
+    const parallel = await Promise.all([1, 2, 3].map((code) => own.start(spec(`exit ${code}`))));
+    expect(new Set(parallel.map((h) => h.sessionId)).size).toBe(1);
+    expect(await Promise.all(parallel.map((h) => own.wait(h, never)))).toMatchObject([{ exitCode: 1 }, { exitCode: 2 }, { exitCode: 3 }]);
+    expect(clients(parallel[0]!.sessionId!)).toHaveLength(1);
+    expect((await own.wait(await own.start(spec("exit 4")), never)).exitCode).toBe(4);
+    const last = parallel[0]!;
     await own.close();
-    for (let i = 0; i < 100 && clients(again.sessionId!).length > 0; i++) await Bun.sleep(10);
-    expect(clients(again.sessionId!)).toEqual([]);
+    for (let i = 0; i < 100 && clients(last.sessionId!).length > 0; i++) await Bun.sleep(10);
+    expect(clients(last.sessionId!)).toEqual([]);
   });
 
   test("without a control-mode client (an older tmux) each window is made by source-file: same results", async () => {
