@@ -7,7 +7,7 @@ import { RunnerError } from "../../src/errors.ts";
 import { isAlive } from "../../src/runner/process-tree.ts";
 import { createTmuxClient, type TmuxResult } from "../../src/runner/tmux-client.ts";
 import { fakeTmuxClient } from "./fake-tmux.ts";
-import { createTmuxRunner, PANE_SCRIPT, paneArgv, safeWindowName, tmuxAvailable } from "../../src/runner/tmux.ts";
+import { createTmuxRunner, PANE_SCRIPT, paneArgv, runsAttempt, safeWindowName, tmuxAvailable } from "../../src/runner/tmux.ts";
 import type { AttemptHandle, LaunchSpec, SessionRunner } from "../../src/runner/types.ts";
 
 const root = mkdtempSync(join(tmpdir(), "seqorch-tmux-"));
@@ -190,6 +190,16 @@ describe("tmux runner with an injected client", () => {
     const t = spec(`printf '%s|%s|%s' "$d" "$out" "$channel"`);
     Bun.spawnSync(paneArgv(t, "chan", { binary: "true" }), { env });
     expect(readFileSync(t.outLog, "utf8")).toBe("user d|user out|user channel");
+  });
+
+  test("a pane is told apart by its attempt folder argument, or an older seqorch's run.sh; not by a tee's log path", () => {
+    const dir = "/spec/.seqorch/attempts/1.1";
+    const pane = paneArgv(spec("true", { attemptDir: dir, outLog: `${dir}/out.log`, errLog: `${dir}/err.log` }), "chan", { binary: "tmux" }).join("\0");
+    expect(runsAttempt(`${pane}\0`, dir)).toBe(true);
+    expect(runsAttempt(`/bin/sh\0${dir}/run.sh\0`, dir)).toBe(true);
+    expect(runsAttempt(`tee\0-a\0${dir}/err.log\0`, dir)).toBe(false);
+    expect(runsAttempt(`${pane}\0`, `${dir}0`)).toBe(false);
+    expect(runsAttempt(`${pane}\0`, "/spec/.seqorch/attempts/1")).toBe(false);
   });
 
   test("window names keep only [A-Za-z0-9._-]", () => {
