@@ -365,17 +365,18 @@ export function createTmuxRunner(options: TmuxRunnerOptions): SessionRunner {
       const fifo = paneSignals();
       const pane = paneArgv(spec, channel, { binary: client.prefix[0]!, ...(client.socket !== undefined ? { socket: client.socket } : {}) }, fifo?.path);
       const options = ["-n", safeWindowName(spec.windowName), ...environmentOptions(spec.env), "-P", "-F", "#{window_id} #{pane_id} #{pane_pid}", "--", ...pane];
+      const newWindow = (sid: string) => sessionCommand(sid, ["new-window", "-d", "-t", `${sid}:`, ...options]);
       clearExitFile(spec.attemptDir);
       const lookup = ensureSession();
       let sessionId = await lookup;
       // Before the pane's shell is forked (by the server): every process of the attempt gets its pid after it.
       const mark = pidMark();
-      let result = await sessionCommand(sessionId, ["new-window", "-d", "-t", `${sessionId}:`, ...options]);
+      let result = await newWindow(sessionId);
       if (result.code !== 0 && (isServerGone(result.stderr) || /can't find session/.test(result.stderr))) {
         // The server or the session went away since the last attempt: look again (once for parallel starts).
         if (session === lookup) session = null;
         sessionId = await ensureSession();
-        result = await sessionCommand(sessionId, ["new-window", "-d", "-t", `${sessionId}:`, ...options]);
+        result = await newWindow(sessionId);
       }
       if (result.code !== 0) throw new RunnerError("tmux", `tmux new-window: ${result.stderr.trim() || `exit code ${result.code}`}`);
       const [windowId, , pid] = result.stdout.trim().split(" ");
